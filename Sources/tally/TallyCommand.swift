@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Tally
+
+@main
+struct TallyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tally",
+        abstract: "Aggregate analytics without surveillance: PII-free facts from an operational database to a warehouse.",
+        subcommands: [Dev.self, Check.self]
+    )
+}
+
+/// Flags every command shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .warning
+
+    /// A logger writing to stderr at the chosen level.
+    func makeLogger() -> Logger {
+        var logger = Logger(label: "tally") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = logLevel
+        return logger
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Runs a command body and turns a failure into one line on stderr and its documented exit code.
+func mappingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        let (code, message) = ExitStatus.of(error)
+        FileHandle.standardError.write(Data("tally: \(message)\n".utf8))
+        throw ExitCode(code)
+    }
+}
