@@ -37,6 +37,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "tally-bench",
+            dependencies: [
+                "Tally",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/TallyBench"
+        ),
         .testTarget(
             name: "TallyTests",
             dependencies: ["Tally"]
