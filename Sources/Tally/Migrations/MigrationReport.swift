@@ -1,0 +1,57 @@
+import Foundation
+
+/// Renders status and plan for a terminal (aligned columns) or for programs (JSON).
+public enum MigrationReport {
+    /// `status` as an aligned table, one section per database.
+    public static func statusTable(database: String, _ statuses: [MigrationStatus]) -> String {
+        var rows = [["VERSION", "SCRIPT", "STATE", "APPLIED AT", "BY"]]
+        for s in statuses {
+            var state = s.state.rawValue + (s.outOfOrder ? " (out of order)" : "")
+            if let error = s.lastError { state += ": \(error)" }
+            rows.append([
+                s.version ?? "R", s.script, state, s.appliedAt.map { MigrationState.day($0) } ?? "-", s.appliedBy ?? "-",
+            ])
+        }
+        let pending = statuses.filter { [.pending, .failed, .outdated].contains($0.state) }.count
+        let problems = statuses.filter { [.changed, .missing].contains($0.state) }.count
+        var summary = "\(database): \(statuses.count) migrations, \(pending) pending"
+        if problems > 0 { summary += ", \(problems) need attention (changed or missing files refuse 'up')" }
+        return summary + "\n" + align(rows)
+    }
+
+    /// `plan` as an aligned table, or a line saying nothing is pending.
+    public static func planTable(database: String, _ steps: [Migrator.PlannedStep], includeSQL: Bool) -> String {
+        guard !steps.isEmpty else { return "\(database): up to date, nothing to apply" }
+        var rows = [["STEP", "VERSION", "SCRIPT", "TRANSACTION"]]
+        for (i, step) in steps.enumerated() {
+            rows.append([
+                String(i + 1), step.version ?? "R", step.script + (step.outOfOrder ? " (out of order)" : ""),
+                step.inTransaction ? "one transaction" : "none (statement by statement)",
+            ])
+        }
+        var text = "\(database): \(steps.count) to apply\n" + align(rows)
+        if includeSQL {
+            for step in steps {
+                text += "\n\n-- \(step.script)\n\(step.sql)"
+            }
+        }
+        return text
+    }
+
+    /// Any report value as pretty JSON with ISO-8601 dates.
+    public static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func align(_ rows: [[String]]) -> String {
+        let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

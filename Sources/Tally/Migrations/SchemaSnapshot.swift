@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+
+/// A sorted, comparable description of a database's schema: tables, columns, constraints, indexes,
+/// views, functions, triggers, row-level security, policies, grants and owners.
+/// Each line reads `<kind> <name>: <definition>`.
+struct SchemaSnapshot: Equatable {
+    let lines: [String]
+
+    static let query = """
+        with ns as (
+            select oid, nspname, nspowner, nspacl from pg_namespace
+            where nspname not in ('pg_catalog', 'information_schema', 'tally_migrations')
+              and nspname not like 'pg\\_toast%' and nspname not like 'pg\\_temp%'
+        ), rel as (
+            select c.oid, c.relname, c.relkind, n.nspname, c.relowner, c.relacl, c.relrowsecurity, c.relforcerowsecurity
+            from pg_class c join ns n on n.oid = c.relnamespace
+        )
+        select line from (
+            select format('schema %I: owner %s, acl %s', nspname, pg_get_userbyid(nspowner), coalesce(nspacl::text, 'default')) from ns
+            union all
+            select format('relation %I.%I: kind %s, owner %s, acl %s, row security %s, forced %s', nspname, relname, relkind,
+                          pg_get_userbyid(relowner), coalesce(relacl::text, 'default'), relrowsecurity, relforcerowsecurity)
+            from rel where relkind in ('r', 'p', 'v', 'm', 'S', 'f')
+            union all
+            select format('column %I.%I.%I: %s, not null %s, default %s, acl %s', r.nspname, r.relname, a.attname,
+                          format_type(a.atttypid, a.atttypmod), a.attnotnull, coalesce(pg_get_expr(d.adbin, d.adrelid), 'none'),
+                          coalesce(a.attacl::text, 'default'))
+            from pg_attribute a join rel r on r.oid = a.attrelid
+            left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+            where a.attnum > 0 and not a.attisdropped and r.relkind in ('r', 'p', 'v', 'm', 'f')
+            union all
+            select format('constraint %I.%I.%I: %s', r.nspname, r.relname, co.conname, pg_get_constraintdef(co.oid))
+            from pg_constraint co join rel r on r.oid = co.conrelid
+            union all
+            select format('index %I.%I: %s', r.nspname, i.relname, pg_get_indexdef(i.oid))
+            from pg_index x join pg_class i on i.oid = x.indexrelid join rel r on r.oid = x.indrelid
+            union all
+            select format('view %I.%I: %s', nspname, relname, pg_get_viewdef(oid)) from rel where relkind in ('v', 'm')
+            union all
+            select format('function %I.%I(%s): owner %s, acl %s, %s', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid),
+                          pg_get_userbyid(p.proowner), coalesce(p.proacl::text, 'default'), pg_get_functiondef(p.oid))
+            from pg_proc p join ns n on n.oid = p.pronamespace where p.prokind in ('f', 'p')
+            union all
+            select format('policy %I.%I.%I: %s for %s to %s using (%s) with check (%s)', schemaname, tablename, policyname,
+                          permissive, cmd, roles::text, coalesce(qual, ''), coalesce(with_check, ''))
+            from pg_policies where schemaname in (select nspname from ns)
+            union all
+            select format('trigger %I.%I.%I: %s', r.nspname, r.relname, t.tgname, pg_get_triggerdef(t.oid))
+            from pg_trigger t join rel r on r.oid = t.tgrelid where not t.tgisinternal
+        ) lines (line)
+        order by line
+        """
+
+    static func read(from connection: PostgresConnection) throws -> SchemaSnapshot {
+        SchemaSnapshot(lines: try connection.query(query).rows.map { try $0.decode(0, as: String.self) })
+    }
+
+    /// Lines that differ, grouped by object, as `- expected` / `+ live` pairs.
+    func differences(live: SchemaSnapshot) -> [String] {
+        let expected = Set(lines)
+        let actual = Set(live.lines)
+        func key(_ line: String) -> String { line.components(separatedBy: ": ").first ?? line }
+        let onlyExpected = lines.filter { !actual.contains($0) }
+        let onlyLive = live.lines.filter { !expected.contains($0) }
+        let keys = Set(onlyExpected.map(key) + onlyLive.map(key)).sorted()
+        var out: [String] = []
+        for k in keys {
+            for line in onlyExpected where key(line) == k { out.append("- expected: \(line)") }
+            for line in onlyLive where key(line) == k { out.append("+ live:     \(line)") }
+        }
+        return out
+    }
+}
+
+extension Migrator {
+    /// The result of `verify`: empty `differences` means the live schema is what the migrations build.
+    public struct VerifyReport: Sendable {
+        public var database: String
+        public var differences: [String]
+        public var isClean: Bool { differences.isEmpty }
+    }
+
+    /// Replays every migration into a scratch database on the same server and compares catalogues.
+    public func verify() throws -> VerifyReport {
+        let live = try connect()
+        defer { live.close() }
+        let scratch = "tally_verify_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        do {
+            try live.execute("create database \(scratch)")
+        } catch {
+            throw MigrationError(code: .failed, message: "\(database): verify needs to create a scratch database on the same server, but could not: \(error.message). Grant CREATEDB to the migrating role.")
+        }
+        defer { _ = try? live.execute("drop database if exists \(scratch) with (force)") }
+        var replay = Migrator(database: "\(database) (scratch replay)", directory: directory,
+                              conninfo: try Conninfo.replacingDatabase(in: conninfo, with: scratch), logger: logger)
+        replay.allowOutOfOrder = true
+        try replay.up()
+        let scratchConnection = try replay.connect()
+        defer { scratchConnection.close() }
+        let expected = try SchemaSnapshot.read(from: scratchConnection)
+        let actual = try SchemaSnapshot.read(from: live)
+        return VerifyReport(database: database, differences: expected.differences(live: actual))
+    }
+}
