@@ -1,0 +1,38 @@
+import Foundation
+
+/// The warehouse's `etl.settings` row, read at the start of each run.
+struct LoadSettings {
+    var businessTimeZone: String
+    var streakMaxDays: Int
+    var retentionDays: Int
+    var lateToleranceSeconds: Int
+    var serviceStart: PostgresDate
+    var maxWatchSeconds: Int
+
+    static func read(from connection: PostgresConnection) throws -> LoadSettings {
+        let result: PostgresResult
+        do throws(PostgresError) {
+            result = try connection.query("""
+                select business_time_zone, streak_max_days, retention_days, extract(epoch from late_tolerance)::int8,
+                       service_start, max_watch_seconds
+                from etl.settings
+                """)
+        } catch {
+            switch error.sqlState {
+            case "42P01", "3F000":
+                throw LoadError(code: .schema, message: "the warehouse (\(connection.database)) has no etl.settings table: it is not migrated. Run: tally migrate up --db warehouse")
+            case "42501":
+                throw LoadError(code: .configuration, message: "the warehouse login \(connection.user) may not read etl.settings. Load as a member of tally_loader: grant tally_loader to \(connection.user)")
+            default:
+                throw error
+            }
+        }
+        guard result.count == 1 else {
+            throw LoadError(code: .schema, message: "etl.settings must hold exactly one row; restore it with: insert into etl.settings default values")
+        }
+        let row = result[0]
+        return LoadSettings(
+            businessTimeZone: try row.decode(0), streakMaxDays: try row.decode(1), retentionDays: try row.decode(2),
+            lateToleranceSeconds: try row.decode(3), serviceStart: try row.decode(4), maxWatchSeconds: try row.decode(5))
+    }
+}

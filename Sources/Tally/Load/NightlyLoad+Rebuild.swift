@@ -1,0 +1,38 @@
+import Foundation
+
+extension NightlyLoad {
+    /// Recomputes the facts of every day from `first` to `last` from the private state, in one
+    /// transaction under the load lock. Days older than the retention window have no private state
+    /// left, so rebuilding them would erase their facts: they are refused.
+    public func rebuild(from first: PostgresDate, to last: PostgresDate) throws -> Report {
+        guard first <= last else {
+            throw LoadError(code: .usage, message: "--rebuild \(first) \(last): the first day is after the last one.")
+        }
+        let started = Date()
+        let warehouse = try PostgresConnection.connect(warehouseURL, applicationName: "tally load (rebuild)", logger: logger)
+        defer { warehouse.close() }
+        let lock = try WarehouseLock.acquire(on: warehouse)
+        defer { lock.release() }
+        let settings = try LoadSettings.read(from: warehouse)
+        let cutoff = try warehouse.query(
+            "select ((now() at time zone $1)::date - $2::integer)", [settings.businessTimeZone, settings.retentionDays]
+        ).scalar(as: PostgresDate.self)
+        guard cutoff <= first else {
+            throw LoadError(code: .usage, message: "--rebuild from \(first): private state is kept for \(settings.retentionDays) days, so only days from \(cutoff) on can be rebuilt exactly. Start the range at \(cutoff) or later.")
+        }
+        var report = Report(isDryRun: isDryRun)
+        try warehouse.execute("begin")
+        do {
+            report.daysRecomputed = try warehouse.query(
+                "select etl.recompute(array(select d::date from generate_series($1::date, $2::date, interval '1 day') d))",
+                [first, last]
+            ).scalar(as: Int.self)
+            try warehouse.execute(isDryRun ? "rollback" : "commit")
+        } catch {
+            _ = try? warehouse.execute("rollback")
+            throw error
+        }
+        report.duration = Date().timeIntervalSince(started)
+        return report
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+
+/// One nightly load: extract what is new in the source snapshot, pseudonymise, and commit facts,
+/// dimensions, private state, rejects, the ledger row and the watermark in one warehouse transaction.
+public struct NightlyLoad {
+    /// What a run did, for the summary line, the ledger and metrics.
+    public struct Report: Sendable {
+        public var runID: Int?
+        public var rowsExtracted = 0
+        public var rowsLoaded = 0
+        public var rowsRejected = 0
+        public var rejectsByReason: [String: Int] = [:]
+        public var daysRecomputed = 0
+        public var erasuresApplied = 0
+        public var privateRowsPurged = 0
+        public var oldestUnloadedAt: Date?
+        public var sourceTime: Date?
+        public var duration: TimeInterval = 0
+        public var isDryRun = false
+
+        /// One line for cron: what happened, no PII.
+        public var summary: String {
+            let what = isDryRun ? "dry run (nothing committed)" : "run \(runID.map(String.init) ?? "?")"
+            return "tally load: \(what): \(rowsExtracted) source rows, \(rowsLoaded) loaded, \(rowsRejected) rejected, \(daysRecomputed) days recomputed, \(erasuresApplied) erasures applied in \(String(format: "%.1f", duration)) s"
+        }
+    }
+
+    public var operationalURL: String
+    public var warehouseURL: String
+    public var keyFile: String?
+    public var isDryRun = false
+    public let logger: Logger
+
+    /// A load between the two configured databases.
+    public init(configuration: TallyConfiguration, logger: Logger) throws {
+        operationalURL = try configuration.url(for: .operational)
+        warehouseURL = try configuration.url(for: .warehouse)
+        keyFile = configuration.pseudonymKeyFile
+        self.logger = logger
+    }
+
+    /// Runs the load once.
+    public func run() throws -> Report {
+        let started = Date()
+        let pseudonymiser = try Pseudonymiser(keyFile: keyFile)
+        let warehouse = try PostgresConnection.connect(warehouseURL, applicationName: "tally load", logger: logger)
+        defer { warehouse.close() }
+        let lock = try WarehouseLock.acquire(on: warehouse)
+        defer { lock.release() }
+        let settings = try LoadSettings.read(from: warehouse)
+        let source = try OperationalSource.open(conninfo: operationalURL, logger: logger)
+        defer { source.finish() }
+
+        var report = Report(isDryRun: isDryRun)
+        do {
+            try warehouse.execute("begin")
+            let previous = try warehouse.query("select snapshot from etl.watermark for update").rows.first.map { try $0.decode(0, as: String.self) }
+            let (snapshot, sourceTime) = try source.beginSnapshot()
+            report.sourceTime = sourceTime
+            let runID = try warehouse.query(
+                "insert into etl.runs (started_at, status, snapshot_from, snapshot_to, source_time) values ($1, 'succeeded', $2, $3, $4) returning run_id",
+                [started, previous, snapshot, sourceTime]
+            ).scalar(as: Int.self)
+            report.runID = runID
+
+            try Staging.create(on: warehouse)
+            let rejects = try Staging.loadActivity(
+                from: source, to: warehouse, sql: try OperationalSource.extractSQL(previous: previous, settings: settings, sourceTime: sourceTime, quote: source.connection.escapeLiteral),
+                pseudonymiser: pseudonymiser, report: &report)
+            try Staging.writeRejects(rejects, runID: runID, to: warehouse)
+            try Staging.loadTitles(from: source, to: warehouse)
+            let erasureWindow = sourceTime.addingTimeInterval(-Double(settings.retentionDays + 7) * 86_400)
+            let erased = try source.erasedProfiles(since: erasureWindow)
+            try Staging.loadErasures(erased, pseudonymiser: pseudonymiser, to: warehouse)
+            report.erasuresApplied = erased.count
+
+            let changedTitles = try warehouse.query("select coalesce(array_agg(t), '{}')::text from etl.merge_titles() t").scalar(as: String.self)
+            try warehouse.execute("select etl.merge_activity()")
+            report.daysRecomputed = try warehouse.query("""
+                select etl.recompute(array(select distinct day from pg_temp.stage_activity
+                                           union select unnest(etl.days_of_titles($1::integer[]))))
+                """, [changedTitles]).scalar(as: Int.self)
+            report.privateRowsPurged = try warehouse.query(
+                "select etl.purge(($1::timestamptz at time zone $2)::date - $3::integer)",
+                [sourceTime, settings.businessTimeZone, settings.retentionDays]
+            ).scalar(as: Int.self)
+
+            report.duration = Date().timeIntervalSince(started)
+            try warehouse.query("""
+                update etl.runs set finished_at = clock_timestamp(), rows_extracted = $2, rows_loaded = $3, rows_rejected = $4,
+                    days_recomputed = $5, erasures_applied = $6, private_rows_purged = $7, oldest_unloaded_at = $8
+                where run_id = $1
+                """, [runID, report.rowsExtracted, report.rowsLoaded, report.rowsRejected, report.daysRecomputed,
+                      report.erasuresApplied, report.privateRowsPurged, report.oldestUnloadedAt])
+            try warehouse.query("""
+                insert into etl.watermark (snapshot, run_id, updated_at) values ($1, $2, clock_timestamp())
+                on conflict (singleton) do update set snapshot = excluded.snapshot, run_id = excluded.run_id, updated_at = excluded.updated_at
+                """, [snapshot, runID])
+            try warehouse.execute(isDryRun ? "rollback" : "commit")
+            if isDryRun { report.runID = nil }
+            logger.info("load committed", metadata: ["run": "\(runID)", "rows": "\(report.rowsLoaded)", "dry_run": "\(isDryRun)"])
+            return report
+        } catch {
+            if warehouse.isInTransaction { _ = try? warehouse.execute("rollback") }
+            let failure = LoadError(wrapping: error, phase: "loading")
+            recordFailure(failure, started: started, on: warehouse)
+            throw failure
+        }
+    }
+
+    /// A failed run leaves one ledger row, written after the rollback.
+    private func recordFailure(_ error: Error, started: Date, on warehouse: PostgresConnection) {
+        guard !isDryRun, warehouse.isHealthy else { return }
+        let message = ExitStatus.of(error).message.split(separator: "\n").first.map(String.init) ?? "failed"
+        _ = try? warehouse.query(
+            "insert into etl.runs (started_at, finished_at, status, error_message) values ($1, clock_timestamp(), 'failed', $2)",
+            [started, message])
+    }
+}
