@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Testing
-import Tally
+@testable import Tally
 
 @Suite("tally migrate", .enabled(if: TestServer.isAvailable))
 struct MigratorTests {
@@ -35,15 +35,10 @@ struct MigratorTests {
     @Test("with a short --lock-timeout the waiting run exits 75 and names the holder")
     func lockTimeoutExit() async throws {
         try await withMigrations { db, folder in
-            try folder.write("V0001__slow.sql", "select pg_sleep(4);")
-            let holder = Task { try await onThread { try folder.migrator(for: db).up().count } }
-            // Wait until the first run holds its advisory lock.
-            let watcher = try db.connect()
-            for _ in 0..<100 {
-                let held = try watcher.query("select count(*)::int from pg_locks where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())").scalar(as: Int.self)
-                if held > 0 { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            try folder.write("V0001__slow.sql", "select 1;")
+            // Hold the migration lock the way a running migrate does: a session lock on its key.
+            let holder = try PostgresConnection.connect(db.conninfo, applicationName: "tally migrate", logger: Logger(label: "t"))
+            try holder.query("select pg_advisory_lock($1)", [MigrationLock.key])
             let root = folder.url.deletingLastPathComponent().path
             let dbDir = folder.url.lastPathComponent
             // The binary reads <dir>/warehouse, so point --dir at a parent with that layout.
@@ -55,10 +50,11 @@ struct MigratorTests {
                 ["migrate", "up", "--db", "warehouse", "--dir", parent.path, "--lock-timeout", "0.5"],
                 environment: ["TALLY_WAREHOUSE_URL": db.conninfo])
             #expect(outcome.status == 75)
-            #expect(outcome.stderr.contains("another tally migrate holds the migration lock (pid "))
+            #expect(outcome.stderr.contains("another tally migrate holds the migration lock (pid \(holder.backendPID), "))
             #expect(outcome.stderr.contains("application tally migrate"))
             #expect(outcome.stderr.split(separator: "\n").count == 1)
-            _ = try await holder.value
+            try holder.query("select pg_advisory_unlock($1)", [MigrationLock.key])
+            #expect(try folder.migrator(for: db, lockTimeout: 1).up().count == 1, "free again once the holder lets go")
         }
     }
 

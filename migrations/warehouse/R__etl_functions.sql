@@ -105,8 +105,10 @@ begin
     update analytics.dim_title t set valid_to = c.updated_at, is_current = false
     from changed_titles c where t.title_id = c.title_id and t.is_current;
 
-    insert into analytics.dim_title (title_id, name, kind, series_name, genre, release_year, runtime_seconds, valid_from, valid_to, is_current)
-    select title_id, name, kind, series_name, genre, release_year, runtime_seconds, updated_at, null, true from changed_titles;
+    insert into analytics.dim_title (title_key, title_id, name, kind, series_name, genre, release_year, runtime_seconds, valid_from, valid_to, is_current)
+    select (select greatest(coalesce(max(title_key), 0), 0) from analytics.dim_title) + row_number() over (order by title_id),
+           title_id, name, kind, series_name, genre, release_year, runtime_seconds, updated_at, null, true
+    from changed_titles;
 
     return query select title_id from new_titles union select title_id from changed_titles;
     drop table new_titles, changed_titles;
@@ -119,15 +121,23 @@ create or replace function etl.merge_activity() returns void
     set search_path = pg_catalog, analytics, etl, private
     as $$
 begin
-    insert into analytics.dim_device (device_type, device_class)
-    select distinct device_type, etl.device_class(device_type) from pg_temp.stage_activity
-    on conflict (device_type) do nothing;
-    insert into analytics.dim_region (country_code, region)
-    select distinct country_code, etl.region(country_code) from pg_temp.stage_activity
-    on conflict (country_code) do nothing;
-    insert into analytics.dim_audience (age_band, plan, is_kids)
-    select distinct age_band, plan, is_kids from pg_temp.stage_activity
-    on conflict (age_band, plan, is_kids) do nothing;
+    -- Keys are max + 1 in a fixed order, not from sequences, so a re-run after an interrupted load
+    -- assigns exactly the keys an uninterrupted load would have (the load lock makes this safe).
+    insert into analytics.dim_device (device_key, device_type, device_class)
+    select (select coalesce(max(device_key), 0) from analytics.dim_device) + row_number() over (order by device_type),
+           device_type, etl.device_class(device_type)
+    from (select distinct device_type from pg_temp.stage_activity) s
+    where not exists (select 1 from analytics.dim_device d where d.device_type = s.device_type);
+    insert into analytics.dim_region (region_key, country_code, region)
+    select (select coalesce(max(region_key), 0) from analytics.dim_region) + row_number() over (order by country_code),
+           country_code, etl.region(country_code)
+    from (select distinct country_code from pg_temp.stage_activity) s
+    where not exists (select 1 from analytics.dim_region r where r.country_code = s.country_code);
+    insert into analytics.dim_audience (audience_key, age_band, plan, is_kids)
+    select (select coalesce(max(audience_key), 0) from analytics.dim_audience) + row_number() over (order by age_band, plan, is_kids),
+           age_band, plan, is_kids
+    from (select distinct age_band, plan, is_kids from pg_temp.stage_activity) s
+    where not exists (select 1 from analytics.dim_audience a where (a.age_band, a.plan, a.is_kids) = (s.age_band, s.plan, s.is_kids));
 
     insert into private.activity as a
     select s.day, s.title_id, s.pseudonym, d.device_key, r.region_key, au.audience_key,
@@ -150,6 +160,7 @@ comment on function etl.merge_activity() is 'Adds new dimension members and fold
 create or replace function etl.recompute(p_days date[]) returns integer
     language plpgsql
     set search_path = pg_catalog, analytics, etl, private
+    set work_mem = '256MB'
     as $$
 declare
     streak_max integer := (select streak_max_days from etl.settings);
@@ -198,25 +209,59 @@ begin
         from periods p
         join lateral (select distinct title_id from private.activity a where a.day between p.start and p.finish) x on true;
 
+    -- Who played what in each touched period, once: the basis of period viewers and co-viewing.
+    -- Distinct on the title id first (cheap), then mapped to keys; only the unknown member (-1)
+    -- can gather several ids under one key, so only its rows need a second distinct.
+    create temporary table period_viewers on commit drop as
+        with by_title as (
+            select distinct p.kind, p.start, a.title_id, a.pseudonym
+            from private.activity a
+            join periods p on p.kind = 'week' and p.start = date_trunc('week', a.day)::date
+            where a.plays > 0 and a.day between (select min(start) from periods where kind = 'week')
+                                          and (select max(finish) from periods where kind = 'week')
+            union all
+            select distinct p.kind, p.start, a.title_id, a.pseudonym
+            from private.activity a
+            join periods p on p.kind = 'month' and p.start = date_trunc('month', a.day)::date
+            where a.plays > 0 and a.day between (select min(start) from periods where kind = 'month')
+                                          and (select max(finish) from periods where kind = 'month')
+        ), keyed as (
+            select b.kind, b.start, m.title_key, b.pseudonym
+            from by_title b join period_titles m using (kind, start, title_id)
+        )
+        select * from keyed where title_key <> -1
+        union all
+        select distinct * from keyed where title_key = -1;
+
     delete from analytics.fact_title_period f using periods p where f.period_kind = p.kind and f.period_start = p.start;
     insert into analytics.fact_title_period
-    select p.kind, p.start, m.title_key, count(distinct a.pseudonym) filter (where a.plays > 0), sum(a.plays), sum(a.watch_seconds)
-    from periods p
-    join private.activity a on a.day between p.start and p.finish
-    join period_titles m on m.kind = p.kind and m.start = p.start and m.title_id = a.title_id
-    group by p.kind, p.start, m.title_key;
+    with totals as (
+        select x.kind, x.start, m.title_key, sum(x.plays) as plays, sum(x.watch_seconds) as watch_seconds
+        from (
+            select p.kind, p.start, a.title_id, a.plays, a.watch_seconds
+            from private.activity a
+            join periods p on p.kind = 'week' and p.start = date_trunc('week', a.day)::date
+            where a.day between (select min(start) from periods where kind = 'week') and (select max(finish) from periods where kind = 'week')
+            union all
+            select p.kind, p.start, a.title_id, a.plays, a.watch_seconds
+            from private.activity a
+            join periods p on p.kind = 'month' and p.start = date_trunc('month', a.day)::date
+            where a.day between (select min(start) from periods where kind = 'month') and (select max(finish) from periods where kind = 'month')
+        ) x
+        join period_titles m on m.kind = x.kind and m.start = x.start and m.title_id = x.title_id
+        group by x.kind, x.start, m.title_key
+    ), viewers as (
+        select kind, start, title_key, count(*) as viewers from period_viewers group by kind, start, title_key
+    )
+    select t.kind, t.start, t.title_key, coalesce(v.viewers, 0), t.plays, t.watch_seconds
+    from totals t left join viewers v using (kind, start, title_key);
 
     delete from analytics.fact_coviewing f using periods p where f.period_kind = p.kind and f.period_start = p.start;
     insert into analytics.fact_coviewing
-    with watched as (
-        select distinct p.kind, p.start, m.title_key, a.pseudonym
-        from periods p
-        join private.activity a on a.day between p.start and p.finish and a.plays > 0
-        join period_titles m on m.kind = p.kind and m.start = p.start and m.title_id = a.title_id
-        where m.title_key <> -1
-    )
     select x.kind, x.start, x.title_key, y.title_key, count(*)
-    from watched x join watched y on y.kind = x.kind and y.start = x.start and y.pseudonym = x.pseudonym and x.title_key < y.title_key
+    from period_viewers x
+    join period_viewers y on y.kind = x.kind and y.start = x.start and y.pseudonym = x.pseudonym and x.title_key < y.title_key
+    where x.title_key <> -1
     group by x.kind, x.start, x.title_key, y.title_key;
 
     -- Streaks: every as-of day from a touched day up to streak_max - 1 days later depends on it.
@@ -247,7 +292,7 @@ begin
     from lengths l join generate_series(2, streak_max) s(streak_days) on s.streak_days <= l.run_length
     group by l.as_of, etl.title_key_on(l.title_id, l.as_of), s.streak_days;
 
-    drop table day_titles, periods, period_titles, as_of_days;
+    drop table day_titles, periods, period_titles, period_viewers, as_of_days;
     return cardinality(p_days);
 end
 $$;

@@ -49,15 +49,12 @@ create table analytics.dim_title (
     valid_to timestamptz,
     is_current boolean not null
 );
-create sequence analytics.dim_title_key_seq owned by analytics.dim_title.title_key;
 alter table analytics.dim_title owner to tally_owner;
-alter sequence analytics.dim_title_key_seq owner to tally_owner;
-alter table analytics.dim_title alter column title_key set default nextval('analytics.dim_title_key_seq');
 create index dim_title_title_id on analytics.dim_title (title_id, valid_from);
 insert into analytics.dim_title (title_key, title_id, name, kind, valid_from, is_current)
     values (-1, null, 'Unknown title', 'unknown', '-infinity', true);
 comment on table analytics.dim_title is 'Catalogue titles, slowly changing (type 2): a new row whenever app.titles.updated_at moves and an attribute changed. Key -1 is the unknown member for events whose title is not yet in the catalogue; those facts are re-pointed when it arrives. Grain: one row per title version. Source: app.titles. Privacy: none.';
-comment on column analytics.dim_title.title_key is 'Surrogate key; -1 is the unknown title.';
+comment on column analytics.dim_title.title_key is 'Surrogate key; -1 is the unknown title. Assigned by the load as max + 1 inside its transaction (not from a sequence), so an interrupted and re-run load assigns the same keys as an uninterrupted one.';
 comment on column analytics.dim_title.title_id is 'Natural key: app.titles.title_id (null for the unknown member).';
 comment on column analytics.dim_title.name is 'Title name.';
 comment on column analytics.dim_title.kind is 'movie, episode, series, track or album.';
@@ -70,29 +67,29 @@ comment on column analytics.dim_title.valid_to is 'When the next version took ef
 comment on column analytics.dim_title.is_current is 'Whether this is the title''s current version.';
 
 create table analytics.dim_device (
-    device_key smallint generated always as identity primary key,
+    device_key smallint primary key,
     device_type text not null unique,
     device_class text not null check (device_class in ('tv', 'mobile', 'web', 'console', 'other'))
 );
 alter table analytics.dim_device owner to tally_owner;
 comment on table analytics.dim_device is 'Device types seen in playback, grouped into classes. Grain: one row per device type. Source: app.playback_events.device_type. Privacy: none.';
-comment on column analytics.dim_device.device_key is 'Surrogate key.';
+comment on column analytics.dim_device.device_key is 'Surrogate key, assigned in order of first appearance (max + 1 inside the load transaction, so re-runs assign the same keys).';
 comment on column analytics.dim_device.device_type is 'Device type as the service reports it (lower case); ''unknown'' for ratings, which carry none.';
 comment on column analytics.dim_device.device_class is 'tv, mobile, web, console or other.';
 
 create table analytics.dim_region (
-    region_key smallint generated always as identity primary key,
+    region_key smallint primary key,
     country_code char(2) not null unique,
     region text not null
 );
 alter table analytics.dim_region owner to tally_owner;
 comment on table analytics.dim_region is 'Countries grouped into regions. Grain: one row per country. Source: app.playback_events.country_code (the account''s country for ratings). Privacy: none.';
-comment on column analytics.dim_region.region_key is 'Surrogate key.';
+comment on column analytics.dim_region.region_key is 'Surrogate key, assigned like dim_device.device_key.';
 comment on column analytics.dim_region.country_code is 'ISO 3166-1 alpha-2 code, upper case.';
 comment on column analytics.dim_region.region is 'Region: Europe, North America, Latin America, Asia Pacific, Middle East & Africa, or Other.';
 
 create table analytics.dim_audience (
-    audience_key smallint generated always as identity primary key,
+    audience_key smallint primary key,
     age_band text not null,
     plan text not null,
     is_kids boolean not null,
@@ -100,7 +97,7 @@ create table analytics.dim_audience (
 );
 alter table analytics.dim_audience owner to tally_owner;
 comment on table analytics.dim_audience is 'Audience segments: generalised attributes only, derived on the operational side (no birth dates cross). Grain: one row per age band x plan x kids flag. Source: the operational etl views. Privacy: quasi-identifier in combination; counts over it are suppressed in the report schema.';
-comment on column analytics.dim_audience.audience_key is 'Surrogate key.';
+comment on column analytics.dim_audience.audience_key is 'Surrogate key, assigned like dim_device.device_key.';
 comment on column analytics.dim_audience.age_band is 'Age band of the account holder, e.g. 25-34, or unknown.';
 comment on column analytics.dim_audience.plan is 'Subscription plan.';
 comment on column analytics.dim_audience.is_kids is 'Whether the profile is a kids'' profile.';

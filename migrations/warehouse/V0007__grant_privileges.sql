@@ -5,7 +5,6 @@ revoke all on all tables in schema analytics, etl, private from public;
 
 grant usage on schema analytics, etl, private to tally_loader;
 grant select, insert, update, delete on all tables in schema analytics to tally_loader;
-grant usage, select on all sequences in schema analytics to tally_loader;
 grant select, insert, update, delete on all tables in schema private to tally_loader;
 grant select, insert, update on etl.runs, etl.watermark, etl.rejects to tally_loader;
 grant select on etl.settings to tally_loader;

@@ -11,8 +11,13 @@ extension NightlyLoad {
         let started = Date()
         let warehouse = try PostgresConnection.connect(warehouseURL, applicationName: "tally load (rebuild)", logger: logger)
         defer { warehouse.close() }
-        let lock = try WarehouseLock.acquire(on: warehouse)
-        defer { lock.release() }
+        try warehouse.execute("begin")
+        do {
+            try WarehouseLock.acquire(on: warehouse)
+        } catch {
+            if warehouse.isInTransaction { _ = try? warehouse.execute("rollback") }
+            throw error
+        }
         let settings = try LoadSettings.read(from: warehouse)
         let cutoff = try warehouse.query(
             "select ((now() at time zone $1)::date - $2::integer)", [settings.businessTimeZone, settings.retentionDays]
@@ -21,7 +26,6 @@ extension NightlyLoad {
             throw LoadError(code: .usage, message: "--rebuild from \(first): private state is kept for \(settings.retentionDays) days, so only days from \(cutoff) on can be rebuilt exactly. Start the range at \(cutoff) or later.")
         }
         var report = Report(isDryRun: isDryRun)
-        try warehouse.execute("begin")
         do {
             report.daysRecomputed = try warehouse.query(
                 "select etl.recompute(array(select d::date from generate_series($1::date, $2::date, interval '1 day') d))",

@@ -46,15 +46,18 @@ public struct NightlyLoad {
         let pseudonymiser = try Pseudonymiser(keyFile: keyFile)
         let warehouse = try PostgresConnection.connect(warehouseURL, applicationName: "tally load", logger: logger)
         defer { warehouse.close() }
-        let lock = try WarehouseLock.acquire(on: warehouse)
-        defer { lock.release() }
-        let settings = try LoadSettings.read(from: warehouse)
-        let source = try OperationalSource.open(conninfo: operationalURL, logger: logger)
-        defer { source.finish() }
-
+        try warehouse.execute("begin")
+        do {
+            try WarehouseLock.acquire(on: warehouse)
+        } catch {
+            if warehouse.isInTransaction { _ = try? warehouse.execute("rollback") }
+            throw error
+        }
         var report = Report(isDryRun: isDryRun)
         do {
-            try warehouse.execute("begin")
+            let settings = try LoadSettings.read(from: warehouse)
+            let source = try OperationalSource.open(conninfo: operationalURL, logger: logger)
+            defer { source.finish() }
             let previous = try warehouse.query("select snapshot from etl.watermark for update").rows.first.map { try $0.decode(0, as: String.self) }
             let (snapshot, sourceTime) = try source.beginSnapshot()
             report.sourceTime = sourceTime
@@ -75,12 +78,15 @@ public struct NightlyLoad {
             try Staging.loadErasures(erased, pseudonymiser: pseudonymiser, to: warehouse)
             report.erasuresApplied = erased.count
 
+            logger.info("extracted", metadata: ["rows": "\(report.rowsExtracted)", "seconds": "\(Date().timeIntervalSince(started))"])
             let changedTitles = try warehouse.query("select coalesce(array_agg(t), '{}')::text from etl.merge_titles() t").scalar(as: String.self)
             try warehouse.execute("select etl.merge_activity()")
+            logger.info("merged", metadata: ["seconds": "\(Date().timeIntervalSince(started))"])
             report.daysRecomputed = try warehouse.query("""
                 select etl.recompute(array(select distinct day from pg_temp.stage_activity
                                            union select unnest(etl.days_of_titles($1::integer[]))))
                 """, [changedTitles]).scalar(as: Int.self)
+            logger.info("recomputed", metadata: ["days": "\(report.daysRecomputed)", "seconds": "\(Date().timeIntervalSince(started))"])
             report.privateRowsPurged = try warehouse.query(
                 "select etl.purge(($1::timestamptz at time zone $2)::date - $3::integer)",
                 [sourceTime, settings.businessTimeZone, settings.retentionDays]

@@ -1,21 +1,29 @@
-/// One load per warehouse at a time: a session-level advisory lock, taken without waiting.
-/// A killed run loses its session and with it the lock.
-struct WarehouseLock {
-    /// `tally` in ASCII, then 2 for load (migrate uses 1).
-    static let key = 0x7461_6C6C_7900_0002
-
-    let connection: PostgresConnection
-
-    static func acquire(on connection: PostgresConnection) throws -> WarehouseLock {
-        let taken = try connection.query("select pg_try_advisory_lock($1)", [key]).scalar(as: Bool.self)
-        guard taken else {
-            let holder = (try? AdvisoryLockHolder.describe(key: key, on: connection)) ?? "another session"
+/// One load per warehouse at a time: an EXCLUSIVE lock on `etl.watermark`, taken without waiting
+/// inside the load's transaction. Only the loader may lock that table (an advisory lock could be
+/// taken by any analyst and would stall every night); a killed run's transaction ends and with it the lock.
+enum WarehouseLock {
+    static func acquire(on connection: PostgresConnection) throws {
+        do throws(PostgresError) {
+            try connection.execute("lock table etl.watermark in exclusive mode nowait")
+        } catch {
+            guard error.sqlState == "55P03" else { throw error }
+            let holder = (try? describeHolder(on: connection)) ?? "another session"
             throw LoadError(code: .locked, message: "another tally load is running on this warehouse (\(holder)); this run exits without loading.")
         }
-        return WarehouseLock(connection: connection)
     }
 
-    func release() {
-        _ = try? connection.query("select pg_advisory_unlock($1)", [WarehouseLock.key])
+    /// pid, application, host and start of the transaction holding the lock.
+    private static func describeHolder(on connection: PostgresConnection) throws -> String {
+        _ = try? connection.execute("rollback")
+        let result = try connection.query("""
+            select a.pid, coalesce(nullif(a.application_name, ''), 'unnamed'),
+                   coalesce(a.client_hostname, host(a.client_addr), 'local socket'),
+                   to_char(a.xact_start at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"')
+            from pg_locks l join pg_stat_activity a on a.pid = l.pid
+            where l.locktype = 'relation' and l.granted and l.relation = 'etl.watermark'::regclass and l.mode = 'ExclusiveLock'
+            """)
+        guard result.count > 0 else { return "a session that has since finished" }
+        let row = result[0]
+        return "pid \(try row.decode(0, as: Int.self)), application \(try row.decode(1, as: String.self)), host \(try row.decode(2, as: String.self)), since \(try row.decode(3, as: String.self))"
     }
 }

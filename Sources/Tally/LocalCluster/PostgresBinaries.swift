@@ -18,7 +18,9 @@ public struct PostgresBinaries: Sendable {
         func usable(_ dir: URL) -> Bool {
             ["initdb", "pg_ctl"].allSatisfy { FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent($0).path) }
         }
-        if let initdb = ExternalCommand.find("initdb", in: path), usable(initdb.deletingLastPathComponent()) {
+        // A PATH entry may be a symlink into the real bin folder, which also holds pg_dump and psql.
+        if let initdb = ExternalCommand.find("initdb", in: path)?.resolvingSymlinksInPath(),
+           usable(initdb.deletingLastPathComponent()) {
             return PostgresBinaries(directory: initdb.deletingLastPathComponent())
         }
         if let pgConfig = ExternalCommand.find("pg_config", in: path),

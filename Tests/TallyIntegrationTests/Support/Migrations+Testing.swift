@@ -39,7 +39,7 @@ struct MigrationFolder {
 }
 
 /// Runs `body` with a fresh database and a fresh migrations folder.
-func withMigrations<T>(_ body: (TestDatabase, MigrationFolder) async throws -> T) async throws -> T {
+func withMigrations<T: Sendable>(_ body: (TestDatabase, MigrationFolder) async throws -> T) async throws -> T {
     try await withTestDatabase { db in
         let folder = try MigrationFolder()
         defer { folder.remove() }

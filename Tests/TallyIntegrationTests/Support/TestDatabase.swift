@@ -16,7 +16,13 @@ struct TestDatabase: Sendable {
 }
 
 /// Runs `body` with a fresh database and drops it afterwards, whatever happens.
-func withTestDatabase<T>(
+func withTestDatabase<T: Sendable>(
+    _ body: (TestDatabase) async throws -> T
+) async throws -> T {
+    try await offCooperativePool { try await withTestDatabaseOnCurrentExecutor(body) }
+}
+
+private func withTestDatabaseOnCurrentExecutor<T>(
     _ body: (TestDatabase) async throws -> T
 ) async throws -> T {
     let server = try await TestServer.shared.handle()

@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import Testing
+import Tally
+
+@Suite("tally load under kill -9", .enabled(if: TestServer.isAvailable))
+struct LoadCrashTests {
+    /// Enough source rows that a load takes a while: 1,500 profiles, 6 titles, 30 days.
+    static func plantVolume(_ connection: PostgresConnection) throws {
+        try connection.execute("""
+            insert into app.titles (title_id, name, kind, runtime_seconds, updated_at)
+            select t, 'Title ' || t, 'movie', 3600, now() - interval '1 year' from generate_series(1, 6) t;
+            insert into app.accounts (account_id, email, full_name, date_of_birth, country_code, plan)
+            select ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, 'u' || n || '@example.test', 'User ' || n,
+                   date '1960-01-01' + n * 7, (array['GB', 'US', 'DE', 'BR', 'JP'])[1 + n % 5], (array['basic', 'standard', 'premium'])[1 + n % 3]
+            from generate_series(1, 1500) n;
+            insert into app.profiles (profile_id, account_id, display_name, is_kids)
+            select ('11111111-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+                   'P' || n, n % 10 = 0
+            from generate_series(1, 1500) n;
+            insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code)
+            select ('11111111-0000-4000-8000-' || lpad(to_hex(1 + (g * 7919) % 1500), 12, '0'))::uuid, 1 + g % 6,
+                   now() - (g % 30) * interval '1 day' - interval '1 hour', 60 + g % 3000, g % 4 = 0,
+                   (array['smart_tv', 'iphone', 'web', 'ps5'])[1 + g % 4], (array['GB', 'US', 'DE', 'BR', 'JP'])[1 + g % 5]
+            from generate_series(1, 120000) g;
+            insert into app.ratings (profile_id, title_id, thumb, rated_at)
+            select ('11111111-0000-4000-8000-' || lpad(to_hex(1 + g % 1500), 12, '0'))::uuid, 1 + g % 6, case when g % 3 = 0 then -1 else 1 end,
+                   now() - (g % 30) * interval '1 day'
+            from generate_series(1, 5000) g;
+            """)
+    }
+
+    @Test("killed at many points and re-run, the warehouse equals an uninterrupted load")
+    func killNine() async throws {
+        try await withLoadFixture { fixture in
+            try Self.plantVolume(try fixture.source())
+            // The reference: an uninterrupted load into a second warehouse from the same source.
+            let reference = try await withTestDatabase { other in
+                try migrate(other, .warehouse)
+                return try await withLoginRole(in: other, memberOf: ["tally_loader"]) { loader, password in
+                    var configuration = fixture.configuration
+                    configuration.warehouseURL = try requireLocal(other).tcpConninfo(database: other.name, user: loader, password: password)
+                    _ = try NightlyLoad(configuration: configuration, logger: Logger(label: "t")).run()
+                    let copy = LoadFixture(operational: fixture.operational, warehouse: other, etlConninfo: fixture.etlConninfo,
+                                           loaderConninfo: configuration.warehouseURL ?? "", keyFile: fixture.keyFile)
+                    return try copy.analyticsChecksum()
+                }
+            }
+            // Kill with growing delays until a run gets through: the kills land at ever later points
+            // (connect, extract, merge, recompute, commit), whatever the machine's speed.
+            var killed = 0
+            var delay = 0.04
+            for _ in 0..<40 {
+                let status = try await TallyBinary.run(["load"], environment: fixture.environment, signal: .kill, after: .milliseconds(Int(delay * 1000)))
+                #expect(status == 137 || status == 0)
+                if status != 137 { break }
+                killed += 1
+                delay *= 1.35
+            }
+            #expect(killed >= 5, "at least five runs were killed part-way")
+            let final = try await TallyBinary.run(["load"], environment: fixture.environment)
+            #expect(final.status == 0, "\(final.stderr)")
+            #expect(try fixture.analyticsChecksum() == reference)
+            let runs = try fixture.facts().query("select count(*)::int from etl.runs where status = 'succeeded' and rows_extracted > 0").scalar(as: Int.self)
+            #expect(runs == 1, "exactly one run loaded the rows")
+        }
+    }
+}

@@ -1,0 +1,317 @@
+import Foundation
+import Logging
+import Testing
+import Tally
+
+@Suite("tally load", .enabled(if: TestServer.isAvailable))
+struct NightlyLoadTests {
+    /// A hand-built dataset whose facts are written out below by hand.
+    /// - A Christmas Prince (1): profiles 1-7 every day for the 18 days ending D; profile 8 the 17 days
+    ///   ending D; profile 9 the 18 days ending D-1 (not on D).
+    /// - Holiday Rush (2): profiles 1, 2, 3 once on D: the co-viewing pair (1, 2) has 3 shared viewers.
+    /// - Ratings on D: profiles 1 and 2 thumb up title 1, profile 9 thumbs it down.
+    static func plantReference(_ source: SourceWriter) throws -> PostgresDate {
+        try source.title(1, "A Christmas Prince")
+        try source.title(2, "Holiday Rush")
+        var profiles: [String] = []
+        for n in 1...9 { profiles.append(try source.person(n)) }
+        let d = try source.day(-2)
+        for offset in 0..<18 {
+            let day = try source.day(-2 - offset)
+            for n in 0..<7 { try source.play(profiles[n], 1, on: day, seconds: 600, completed: offset == 0) }
+            if offset < 17 { try source.play(profiles[7], 1, on: day, seconds: 600) }
+            try source.play(profiles[8], 1, on: try source.day(-3 - offset), seconds: 600)
+        }
+        for n in 0..<3 { try source.play(profiles[n], 2, on: d, seconds: 3000, device: "iphone", country: "US") }
+        try source.rate(profiles[0], 1, 1, on: d)
+        try source.rate(profiles[1], 1, 1, on: d)
+        try source.rate(profiles[8], 1, -1, on: d)
+        return d
+    }
+
+    @Test("the reference dataset yields exactly the hand-computed facts")
+    func referenceFacts() async throws {
+        try await withLoadFixture { fixture in
+            let d = try Self.plantReference(SourceWriter(connection: try fixture.source()))
+            let report = try fixture.load()
+            #expect(report.rowsRejected == 0)
+            #expect(report.rowsExtracted == 7 * 18 + 17 + 18 + 3 + 3)
+            let facts = try fixture.facts()
+            let key = try facts.query("select etl.date_key($1::date)", [d]).scalar(as: Int.self)
+            func streak(_ days: Int) throws -> Int {
+                try facts.query("""
+                    select coalesce(sum(viewers), 0)::int from analytics.fact_title_streak s join analytics.dim_title t using (title_key)
+                    where t.name = 'A Christmas Prince' and s.as_of_date_key = $1 and s.streak_days = $2
+                    """, [key, days]).scalar(as: Int.self)
+            }
+            #expect(try streak(18) == 7, "the seed's question: 7 people watched every day for the past 18 days")
+            #expect(try streak(17) == 8)
+            #expect(try streak(2) == 8)
+            #expect(try streak(19) == 0)
+
+            let daily = try facts.query("""
+                select f.viewers, f.plays, f.completed_plays, f.watch_seconds::int, f.thumbs_up, f.thumbs_down
+                from analytics.fact_title_daily f join analytics.dim_title t using (title_key)
+                where t.name = 'A Christmas Prince' and f.date_key = $1
+                """, [key])[0]
+            #expect(try daily.decode(0, as: Int.self) == 8)
+            #expect(try daily.decode(1, as: Int.self) == 8)
+            #expect(try daily.decode(2, as: Int.self) == 7)
+            #expect(try daily.decode(3, as: Int.self) == 4800)
+            #expect(try daily.decode(4, as: Int.self) == 2)
+            #expect(try daily.decode(5, as: Int.self) == 1)
+
+            let shared = try facts.query("""
+                select c.shared_viewers from analytics.fact_coviewing c
+                join analytics.dim_title a on a.title_key = c.title_a_key join analytics.dim_title b on b.title_key = c.title_b_key
+                where c.period_kind = 'month' and c.period_start = date_trunc('month', $1::date)::date
+                  and a.name = 'A Christmas Prince' and b.name = 'Holiday Rush'
+                """, [d]).scalar(as: Int.self)
+            #expect(shared == 3)
+
+            let month = try facts.query("""
+                select f.viewers from analytics.fact_title_period f join analytics.dim_title t using (title_key)
+                where t.name = 'Holiday Rush' and f.period_kind = 'month' and f.period_start = date_trunc('month', $1::date)::date
+                """, [d]).scalar(as: Int.self)
+            #expect(month == 3)
+            let segments = try facts.query("""
+                select count(*)::int, sum(plays)::int from analytics.fact_title_daily_segment f join analytics.dim_device d using (device_key)
+                where f.date_key = $1 and d.device_class = 'mobile'
+                """, [key])[0]
+            #expect(try segments.decode(0, as: Int.self) == 1)
+            #expect(try segments.decode(1, as: Int.self) == 3)
+        }
+    }
+
+    @Test("a second load with nothing new loads nothing and changes nothing")
+    func noOp() async throws {
+        try await withLoadFixture { fixture in
+            _ = try Self.plantReference(SourceWriter(connection: try fixture.source()))
+            try fixture.load()
+            let before = try fixture.analyticsChecksum()
+            let second = try fixture.load()
+            #expect(second.rowsExtracted == 0)
+            #expect(second.daysRecomputed == 0)
+            #expect(try fixture.analyticsChecksum() == before)
+        }
+    }
+
+    @Test("an event committed late by a long transaction is loaded once, by the next run")
+    func concurrentWriter() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            let viewer = try source.person(1)
+            let today = try source.day(-1)
+            try source.play(viewer, 1, on: today)
+
+            // A writer takes an event id, then keeps its transaction open while others commit higher ids.
+            let slow = SourceWriter(connection: try fixture.source())
+            try slow.connection.execute("begin")
+            try slow.play(viewer, 1, on: today, seconds: 111)
+            try source.play(viewer, 1, on: today, seconds: 222)
+            let first = try fixture.load()
+            #expect(first.rowsExtracted == 2)
+            try slow.connection.execute("commit")
+
+            let second = try fixture.load()
+            #expect(second.rowsExtracted == 1, "the late-committed event is picked up")
+            let third = try fixture.load()
+            #expect(third.rowsExtracted == 0)
+
+            let facts = try fixture.facts()
+            let totals = try facts.query("select sum(plays)::int, sum(watch_seconds)::int from analytics.fact_title_daily")[0]
+            let sourceTotals = try source.connection.query("select count(*)::int, sum(watched_seconds)::int from app.playback_events")[0]
+            #expect(try totals.decode(0, as: Int.self) == sourceTotals.decode(0, as: Int.self))
+            #expect(try totals.decode(1, as: Int.self) == sourceTotals.decode(1, as: Int.self))
+        }
+    }
+
+    @Test("a late event 10 days back updates that day and its streaks exactly as a rebuild from scratch")
+    func lateEvent() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            let d = try Self.plantReference(source)
+            try fixture.load()
+            // Profile 8 fills the one day it missed (18 days before D is outside; day D-17 is offset 17).
+            let gap = try source.day(-2 - 17)
+            try source.play(SourceWriter.uuid("11111111-0000-4000-8000-", 8), 1, on: gap, seconds: 60)
+            let late = try source.day(-12)
+            try source.play(SourceWriter.uuid("11111111-0000-4000-8000-", 1), 2, on: late, seconds: 60)
+            let report = try fixture.load()
+            #expect(report.rowsExtracted == 2)
+            let facts = try fixture.facts()
+            let key = try facts.query("select etl.date_key($1::date)", [d]).scalar(as: Int.self)
+            let eighteen = try facts.query("""
+                select viewers from analytics.fact_title_streak s join analytics.dim_title t using (title_key)
+                where t.name = 'A Christmas Prince' and as_of_date_key = $1 and streak_days = 18
+                """, [key]).scalar(as: Int.self)
+            #expect(eighteen == 8, "profile 8's filled gap completes its 18-day streak")
+
+            // The same source loaded in one go into a fresh warehouse gives the same analytics.
+            try await withTestDatabase { fresh in
+                try migrate(fresh, .warehouse)
+                let local = try requireLocal(fresh)
+                try await withLoginRole(in: fresh, memberOf: ["tally_loader"]) { loader, password in
+                    var configuration = fixture.configuration
+                    configuration.warehouseURL = local.tcpConninfo(database: fresh.name, user: loader, password: password)
+                    _ = try NightlyLoad(configuration: configuration, logger: Logger(label: "t")).run()
+                    let rebuilt = LoadFixture(operational: fixture.operational, warehouse: fresh, etlConninfo: fixture.etlConninfo,
+                                              loaderConninfo: configuration.warehouseURL ?? "", keyFile: fixture.keyFile)
+                    let incremental = try fixture.analyticsChecksum()
+                    let scratchSums = try rebuilt.analyticsChecksum()
+                    for table in ["fact_title_daily", "fact_title_daily_segment", "fact_title_period", "fact_coviewing", "fact_title_streak"] {
+                        #expect(incremental[table] == scratchSums[table], "\(table) equals a from-scratch load")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("invalid rows go to etl.rejects with a reason and are counted, and the night goes on")
+    func rejects() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            let viewer = try source.person(1)
+            let today = try source.day(-1)
+            try source.play(viewer, 1, on: today)
+            try source.play(viewer, 1, on: today, seconds: -5)
+            try source.play(viewer, 1, on: today, seconds: 10_000_000)
+            try source.play(SourceWriter.uuid("99999999-0000-4000-8000-", 1), 1, on: today)
+            try source.play(viewer, 1, on: try source.day(30))
+            try source.play(viewer, 1, on: PostgresDate(year: 1999, month: 1, day: 1))
+            try source.play(viewer, 1, on: try source.day(-200))
+            try source.rate(viewer, 1, 0, on: today)
+            let report = try fixture.load()
+            #expect(report.rowsExtracted == 8)
+            #expect(report.rowsLoaded == 1)
+            #expect(report.rowsRejected == 7)
+            let reasons = try fixture.facts().query("select string_agg(reason, ',' order by reason) from etl.rejects").scalar(as: String.self)
+            #expect(reasons == "absurd_duration,before_service_start,beyond_retention,future_timestamp,invalid_thumb,negative_duration,unknown_profile")
+            let ledger = try fixture.facts().query("select rows_rejected::int from etl.runs where status = 'succeeded'").scalar(as: Int.self)
+            #expect(ledger == 7)
+        }
+    }
+
+    @Test("PII canaries and their hashes appear nowhere in a full dump of the warehouse; the key in neither dump")
+    func canaries() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            _ = try Self.plantReference(source)
+            let marker = UUID().uuidString.prefix(8).lowercased()
+            let email = "canary-\(marker)@example.test"
+            let name = "Canary \(marker) Person"
+            let ip = "203.0.113.77"
+            let birth = "1937-03-17"
+            let account = try source.account(500, birth: birth, email: email, name: name)
+            let profile = try source.profile(500, account: account)
+            try source.play(profile, 1, on: try source.day(-1), ip: ip)
+            try fixture.load()
+
+            let warehouseDump = try await pgDump(fixture.warehouse)
+            let operationalDump = try await pgDump(fixture.operational)
+            #expect(warehouseDump.contains("fact_title_daily"), "the dump is real")
+            for canary in [email, name, ip, birth] {
+                let hashes = try source.connection.query("select md5($1), encode(sha256(convert_to($1, 'UTF8')), 'hex')", [canary])[0]
+                for form in [canary, try hashes.decode(0, as: String.self), try hashes.decode(1, as: String.self)] {
+                    #expect(!warehouseDump.contains(form), "\(canary) leaked as \(form)")
+                }
+            }
+            #expect(!warehouseDump.contains(profile), "no raw profile id crosses")
+            let key = try String(contentsOfFile: fixture.keyFile, encoding: .utf8)
+            let keyHex = Data(key.utf8).map { String(format: "%02x", $0) }.joined()
+            for dump in [warehouseDump, operationalDump] {
+                #expect(!dump.contains(key))
+                #expect(!dump.contains(keyHex))
+            }
+        }
+    }
+
+    @Test("after an account is erased and a load runs, no private state of its profiles remains")
+    func erasure() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            let keep = try source.person(1)
+            let account = try source.account(2)
+            let erased = try source.profile(2, account: account)
+            try source.play(keep, 1, on: try source.day(-2))
+            try source.play(erased, 1, on: try source.day(-2))
+            try fixture.load()
+            let pseudonym = try Pseudonymiser(keyFile: fixture.keyFile).pseudonym(of: Array(erased.utf8))
+            let facts = try fixture.facts()
+            func rows() throws -> Int {
+                try facts.query("select count(*)::int from private.activity where pseudonym = $1", [pseudonym]).scalar(as: Int.self)
+            }
+            #expect(try rows() == 1, "the pseudonym is what the load stores")
+            try source.connection.query("update app.accounts set deleted_at = now() where account_id = $1", [account])
+            let report = try fixture.load()
+            #expect(report.erasuresApplied == 1)
+            #expect(try rows() == 0)
+            #expect(try facts.query("select count(*)::int from private.activity").scalar(as: Int.self) == 1)
+            let ledger = try facts.query("select erasures_applied from etl.runs order by run_id desc limit 1").scalar(as: Int.self)
+            #expect(ledger == 1)
+        }
+    }
+
+    @Test("while another load holds the warehouse, a second exits 75 at once naming the holder")
+    func secondLoadExits75() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            try source.play(try source.person(1), 1, on: try source.day(-1))
+            let holder = try PostgresConnection.connect(fixture.loaderConninfo, applicationName: "tally load", logger: Logger(label: "t"))
+            try holder.execute("begin; lock table etl.watermark in exclusive mode")
+            let started = Date()
+            let second = try await TallyBinary.run(["load"], environment: fixture.environment)
+            #expect(Date().timeIntervalSince(started) < 20, "no waiting for the lock (the bound allows for a busy test machine)")
+            #expect(second.status == 75)
+            #expect(second.stderr.contains("another tally load is running on this warehouse (pid \(holder.backendPID), application tally load"))
+            #expect(second.stderr.split(separator: "\n").count == 1, "\(second.stderr)")
+            try holder.execute("rollback")
+            let third = try await TallyBinary.run(["load"], environment: fixture.environment)
+            #expect(third.status == 0, "\(third.stderr)")
+            #expect(third.stdout.contains("1 loaded"))
+        }
+    }
+
+    @Test("unsafe configurations are refused with a fix: superuser source, open key file, missing key file")
+    func refusals() async throws {
+        try await withLoadFixture { fixture in
+            var superuser = fixture.configuration
+            superuser.operationalURL = fixture.operational.conninfo
+            let asSuperuser = #expect(throws: LoadError.self) { try NightlyLoad(configuration: superuser, logger: Logger(label: "t")).run() }
+            #expect(asSuperuser?.message.contains("a superuser, which can read PII") == true)
+            #expect(asSuperuser?.message.contains("tally_etl_reader") == true)
+
+            chmod(fixture.keyFile, 0o644)
+            let open = try await TallyBinary.run(["load"], environment: fixture.environment)
+            #expect(open.status == 2)
+            #expect(open.stderr.contains("is readable by group or others"))
+            #expect(open.stderr.contains("chmod 600"))
+            chmod(fixture.keyFile, 0o600)
+
+            var missing = fixture.environment
+            missing["TALLY_PSEUDONYM_KEY_FILE"] = "/nonexistent/tally.key"
+            let absent = try await TallyBinary.run(["load"], environment: missing)
+            #expect(absent.status == 2)
+            #expect(absent.stderr.contains("does not exist"))
+
+            let short = fixture.keyFile + ".short"
+            FileManager.default.createFile(atPath: short, contents: Data("too short".utf8), attributes: [.posixPermissions: 0o600])
+            defer { try? FileManager.default.removeItem(atPath: short) }
+            missing["TALLY_PSEUDONYM_KEY_FILE"] = short
+            let tooShort = try await TallyBinary.run(["load"], environment: missing)
+            #expect(tooShort.stderr.contains("at least 32 are needed"))
+        }
+    }
+}
+
+/// A full plain-text pg_dump of a test database, as the superuser.
+func pgDump(_ db: TestDatabase) async throws -> String {
+    let binaries = try await PostgresBinaries.locate()
+    let outcome = try await TallyBinary.runProgram(binaries.url("pg_dump").path, ["--no-owner", "-d", db.conninfo])
+    guard outcome.status == 0 else { throw PostgresError(code: .server, message: "pg_dump failed: \(outcome.stderr)") }
+    return outcome.stdout
+}

@@ -1,0 +1,225 @@
+import Foundation
+
+/// A generated warehouse dataset for the analyst report tests, written straight into the analytics
+/// dimensions and facts as the superuser: 54 days (2026-11-01 to 2026-12-24) of 12 titles and the
+/// unknown title, segment cells with many small counts, day totals that are the segments' sums on
+/// two thirds of the title-days and 4 % smaller (people in two segments) on the rest, rating-only
+/// cells, weeks, months, co-viewing pairs and streaks. Planted: as of 2026-12-24, exactly 53 people
+/// watched A Christmas Prince on each of the past 18 days. Deterministic (hashtext, no random()).
+enum AnalystDataset {
+    static let sql = """
+        -- Generated warehouse dataset for the analyst report tests: 54 days x 12 titles (plus the unknown
+        -- title), segments with many small cells, overlapping audiences on a third of the title-days,
+        -- rating-only cells, weeks, months, co-viewing pairs and streaks, with 53 people planted as having
+        -- watched A Christmas Prince on each of the 18 days up to 2026-12-24.
+        create function pg_temp.u(seed text) returns double precision language sql immutable
+            as $$ select (hashtext(seed)::bigint & 2147483647) / 2147483648.0 $$;
+
+        select etl.ensure_days(date '2026-11-01', date '2026-12-24');
+
+        insert into analytics.dim_title (title_key, title_id, name, kind, valid_from, valid_to, is_current) values
+            (1, 101, 'A Christmas Prince', 'movie', '2026-01-01', null, true),
+            (2, 102, 'Stranger Tides', 'episode', '2026-01-01', null, true),
+            (3, 103, 'The Quiet Year', 'movie', '2026-01-01', null, true),
+            (4, 104, 'Lo-Fi Beats to Study To', 'track', '2026-01-01', null, true),
+            (5, 105, 'Night Shift', 'episode', '2026-01-01', '2026-12-01', false),
+            (13, 105, 'Night Shift (Director''s Cut)', 'episode', '2026-12-01', null, true),
+            (6, 106, 'Glacier Diaries', 'movie', '2026-01-01', null, true),
+            (7, 107, 'A Very Small Film', 'movie', '2026-01-01', null, true),
+            (8, 108, 'Deep Cut', 'track', '2026-01-01', null, true),
+            (9, 109, 'Kids Show', 'episode', '2026-01-01', null, true),
+            (10, 110, 'Holiday Bake-Off', 'episode', '2026-01-01', null, true),
+            (11, 111, 'Silent Rerun', 'movie', '2026-01-01', null, true),
+            (12, 112, 'Old Classic', 'movie', '2026-01-01', null, true);
+
+        insert into analytics.dim_device (device_key, device_type, device_class)
+        select n, t, etl.device_class(t) from unnest(array['tv', 'phone', 'tablet', 'web', 'ps4', 'roku', 'unknown']) with ordinality d(t, n);
+        insert into analytics.dim_region (region_key, country_code, region)
+        select n, c, etl.region(c) from unnest(array['US', 'CA', 'GB', 'DE', 'IS', 'BR', 'JP']) with ordinality r(c, n);
+        insert into analytics.dim_audience (audience_key, age_band, plan, is_kids) values
+            (1, '18-24', 'basic', false), (2, '25-34', 'standard', false), (3, '35-44', 'premium', false), (4, 'unknown', 'standard', true);
+
+        create temporary table title_profile (title_key int, title_id int, density double precision, small_share double precision, pop int);
+        insert into title_profile values
+            (1, 101, 0.12, 0.15, 80), (2, 102, 0.10, 0.10, 60), (3, 103, 0.06, 0.10, 40), (4, 104, 0.08, 0.20, 30),
+            (5, 105, 0.05, 0.15, 25), (6, 106, 0.03, 0.60, 10), (7, 107, 0.02, 0.95, 5), (8, 108, 0.04, 0.30, 20),
+            (9, 109, 0.06, 0.20, 30), (10, 110, 0.06, 0.10, 35), (11, 111, 0.01, 1.00, 1), (12, 112, 0.04, 0.25, 15),
+            (-1, null, 0.02, 0.80, 5);
+
+        -- Segment cells: which exist, and their viewers (1-10 with the title's small share, else 11 and up).
+        create temporary table cells as
+        select d.date_key, d.full_date,
+               case when p.title_id = 105 and d.full_date >= date '2026-12-01' then 13 else p.title_key end as title_key,
+               dv.device_key, r.region_key, a.audience_key,
+               case when pg_temp.u(x || 'small') < p.small_share
+                    then 1 + floor(pg_temp.u(x || 'v') * 10)::int
+                    else 11 + floor(p.pop * pg_temp.u(x || 'v') ^ 2)::int end as viewers,
+               x
+        from analytics.dim_date d
+        cross join title_profile p
+        cross join analytics.dim_device dv
+        cross join analytics.dim_region r
+        cross join analytics.dim_audience a
+        cross join lateral (select d.date_key || '/' || p.title_key || '/' || dv.device_key || '/' || r.region_key || '/' || a.audience_key as x) k
+        where dv.device_type <> 'unknown'
+          and pg_temp.u(x || 'exists') < p.density;
+
+        insert into analytics.fact_title_daily_segment
+        select date_key, title_key, device_key, region_key, audience_key, viewers,
+               plays, floor(plays * (0.3 + 0.6 * pg_temp.u(x || 'c')))::int,
+               plays::bigint * (600 + floor(pg_temp.u(x || 'w') * 4800)::int),
+               floor(viewers * pg_temp.u(x || 'up') * 0.2)::int, floor(viewers * pg_temp.u(x || 'down') * 0.05)::int
+        from (select c.*, viewers + floor(viewers * pg_temp.u(x || 'p'))::int as plays from cells c) c;
+
+        -- Rating-only cells: thumbs without a play (viewers 0), on a quarter of the title-days.
+        insert into analytics.fact_title_daily_segment
+        select s.date_key, s.title_key, (select device_key from analytics.dim_device where device_type = 'unknown'),
+               (select region_key from analytics.dim_region where country_code = 'US'),
+               (select min(audience_key) from analytics.dim_audience), 0, 0, 0, 0,
+               1 + floor(pg_temp.u(s.date_key || '/' || s.title_key || 'r') * 3)::int, 0
+        from (select distinct date_key, title_key from analytics.fact_title_daily_segment) s
+        where pg_temp.u(s.date_key || '/' || s.title_key || 'rated') < 0.25;
+
+        -- Day totals: the segments' sums, but on a third of the title-days 4 % of the viewers used two
+        -- segments, so the distinct total is smaller than the sum (never below the largest segment).
+        insert into analytics.fact_title_daily
+        select date_key, title_key,
+               case when pg_temp.u(date_key || '/' || title_key || 'overlap') < 0.33
+                    then greatest(max(viewers), sum(viewers) - floor(sum(viewers) * 0.04)::int)
+                    else sum(viewers) end,
+               sum(plays), sum(completed_plays), sum(watch_seconds), sum(thumbs_up), sum(thumbs_down)
+        from analytics.fact_title_daily_segment
+        group by date_key, title_key;
+
+        -- Weeks and months: distinct audience somewhere between the largest day and the sum of days.
+        insert into analytics.fact_title_period
+        select p.period_kind, p.start,
+               case when max(t.title_id) = 105 and max(d.full_date) >= date '2026-12-01' then 13 else min(f.title_key) end,
+               greatest(max(f.viewers), floor(sum(f.viewers) * 0.55)::int), sum(f.plays), sum(f.watch_seconds)
+        from analytics.fact_title_daily f
+        join analytics.dim_date d using (date_key)
+        join analytics.dim_title t using (title_key)
+        cross join lateral (values ('week', d.week_start), ('month', d.month_start)) p(period_kind, start)
+        group by p.period_kind, p.start, coalesce(t.title_id, -1);
+
+        insert into analytics.fact_coviewing
+        select a.period_kind, a.period_start, a.title_key, b.title_key, shared
+        from analytics.fact_title_period a
+        join analytics.fact_title_period b
+            on b.period_kind = a.period_kind and b.period_start = a.period_start and a.title_key < b.title_key
+        cross join lateral (
+            select floor(least(a.viewers, b.viewers) * pg_temp.u(a.period_kind || a.period_start || a.title_key || '/' || b.title_key) ^ 2)::int as shared
+        ) s
+        where a.title_key <> -1 and shared > 0;
+
+        insert into analytics.fact_title_streak
+        select f.date_key, f.title_key, g, v
+        from analytics.fact_title_daily f
+        cross join generate_series(2, 30) g
+        cross join lateral (select floor(f.viewers * 0.4 * 0.8 ^ (g - 2))::int as v) x
+        where v > 0 and f.title_key <> -1;
+
+        -- The planted binge: as of 2026-12-24, exactly 53 people watched A Christmas Prince on each of the
+        -- past 18 days; longer streaks have fewer people, shorter ones more.
+        delete from analytics.fact_title_streak where as_of_date_key = 20261224 and title_key = 1;
+        insert into analytics.fact_title_streak
+        select 20261224, 1, g, case when g <= 18 then 53 + (18 - g) * 3 else 53 - (g - 18) * 4 end
+        from generate_series(2, 30) g;
+        """
+}
+
+/// The SQL the analyst report tests judge the views with.
+enum AnalystChecks {
+    /// Run as the analyst: per report view, the rows that show a count of people below k or a NULL
+    /// that `suppressed` does not explain, then the suppressed and the shown rows.
+    static let floor = """
+        with k as (select k from report.settings)
+        select 'title_daily' as view, count(*) filter (where viewers < k.k or (viewers is null) <> suppressed
+                or (suppressed and num_nonnulls(plays, completed_plays, watch_hours, thumbs_up, thumbs_down) > 0)),
+            count(*) filter (where suppressed), count(*) filter (where not suppressed)
+        from report.title_daily, k
+        union all
+        select 'title_weekly', count(*) filter (where viewers < k.k or (viewers is null and not suppressed)
+                or (plays is null) <> suppressed or (watch_hours is null) <> suppressed),
+            count(*) filter (where suppressed), count(*) filter (where not suppressed)
+        from report.title_weekly, k
+        union all
+        select 'title_monthly', count(*) filter (where viewers < k.k or (viewers is null and not suppressed)
+                or (plays is null) <> suppressed or (watch_hours is null) <> suppressed),
+            count(*) filter (where suppressed), count(*) filter (where not suppressed)
+        from report.title_monthly, k
+        union all
+        select 'title_segments', count(*) filter (where viewers < k.k or (viewers is null) <> suppressed
+                or (suppressed and num_nonnulls(plays, completed_plays, watch_hours) > 0)),
+            count(*) filter (where suppressed), count(*) filter (where not suppressed)
+        from report.title_segments, k
+        union all
+        select 'coviewing', count(*) filter (where shared_viewers < k.k or viewers_a < k.k or viewers_b < k.k
+                or (num_nulls(shared_viewers, viewers_a, viewers_b) > 0) <> suppressed
+                or (jaccard is null) <> suppressed or (lift is null) <> suppressed),
+            count(*) filter (where suppressed), count(*) filter (where not suppressed)
+        from report.coviewing, k
+        union all
+        select 'title_streaks', count(*) filter (where viewers < k.k or (viewers is null) <> suppressed),
+            count(*) filter (where suppressed), count(*) filter (where not suppressed)
+        from report.title_streaks, k
+        order by 1;
+        """
+
+    /// Run as the superuser, who also reads the true counts: the differencing attack over every
+    /// title-day (title_daily total minus the shown segments of title_segments), the same attack
+    /// against naive primary-only suppression as a control, and the periods-over-days check.
+    static let attack = """
+        with cells as (
+            select s.day, s.title_id, s.viewers as shown, s.suppressed, f.viewers as truth
+            from report.title_segments s
+            join analytics.dim_date d on d.full_date = s.day
+            join analytics.dim_device dv on dv.device_type = s.device_type
+            join analytics.dim_region r on r.country_code = s.country_code
+            join analytics.dim_audience a on a.age_band = s.age_band and a.plan = s.plan and a.is_kids = s.is_kids
+            join analytics.fact_title_daily_segment f
+                on f.date_key = d.date_key and f.device_key = dv.device_key and f.region_key = r.region_key and f.audience_key = a.audience_key
+            join analytics.dim_title t on t.title_key = f.title_key and t.title_id is not distinct from s.title_id
+        ), title_days as (
+            select c.day, c.title_id, td.viewers as total, count(*) as cells,
+                count(*) filter (where c.suppressed) as hidden,
+                coalesce(sum(c.shown), 0) as shown_sum,
+                max(c.truth) filter (where c.suppressed) as hidden_truth
+            from cells c
+            join report.title_daily td on td.day = c.day and td.title_id is not distinct from c.title_id
+            group by c.day, c.title_id, td.viewers
+        )
+        select
+            (select count(*) from analytics.fact_title_daily_segment) - (select count(*) from cells) as unmatched,
+            count(*) filter (where hidden > 0 and total is not null) as attacked,
+            count(*) filter (where hidden = 1 and total is not null and total - shown_sum = hidden_truth) as recovered,
+            count(*) filter (where hidden = 1 and total is not null) as lone_hidden,
+            count(*) filter (where hidden > 0 and total is not null and total - shown_sum < s.k) as small_residual,
+            count(*) filter (where total is null and hidden < cells) as shown_under_hidden_total,
+            (select count(*)
+             from (select f.date_key, f.title_key,
+                          count(*) filter (where f.viewers < s.k) as hidden,
+                          coalesce(sum(f.viewers) filter (where f.viewers >= s.k), 0) as shown_sum,
+                          max(f.viewers) filter (where f.viewers < s.k) as hidden_truth
+                   from analytics.fact_title_daily_segment f
+                   group by f.date_key, f.title_key) n
+             join analytics.fact_title_daily t on t.date_key = n.date_key and t.title_key = n.title_key
+             where n.hidden = 1 and t.viewers >= s.k and t.viewers - n.shown_sum = n.hidden_truth) as naive_recovered,
+            (select count(*) from report.title_weekly w
+             join report.title_daily d on d.title_id is not distinct from w.title_id and d.day between w.week_start and w.week_start + 6
+             where w.plays is not null and d.suppressed)
+            + (select count(*) from report.title_monthly m
+               join report.title_daily d on d.title_id is not distinct from m.title_id
+                   and d.day >= m.month_start and d.day < m.month_start + interval '1 month'
+               where m.plays is not null and d.suppressed) as periods_over_hidden_days,
+            (select count(*) from report.title_weekly where viewers is not null and plays is null) as weeks_with_hidden_days
+        from title_days, report.settings s
+        group by s.k;
+        """
+
+    /// The columns of `attack`.
+    static let attackColumns = [
+        "unmatched", "attacked", "recovered", "lone_hidden", "small_residual", "shown_under_hidden_total",
+        "naive_recovered", "periods_over_hidden_days", "weeks_with_hidden_days",
+    ]
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+import Tally
+
+/// Two migrated databases (operational and warehouse) with the logins a real deployment uses:
+/// an ETL login in tally_etl_reader, a loader login in tally_loader, and a private key file.
+struct LoadFixture: Sendable {
+    let operational: TestDatabase
+    let warehouse: TestDatabase
+    let etlConninfo: String
+    let loaderConninfo: String
+    let keyFile: String
+
+    /// The configuration `tally load` would get from its environment.
+    var configuration: TallyConfiguration {
+        TallyConfiguration(
+            environment: [:], operationalURL: etlConninfo, warehouseURL: loaderConninfo, pseudonymKeyFile: keyFile)
+    }
+
+    /// Environment variables for the built binary.
+    var environment: [String: String?] {
+        ["TALLY_OPERATIONAL_URL": etlConninfo, "TALLY_WAREHOUSE_URL": loaderConninfo, "TALLY_PSEUDONYM_KEY_FILE": keyFile]
+    }
+
+    /// Runs one load in-process.
+    @discardableResult
+    func load(dryRun: Bool = false) throws -> NightlyLoad.Report {
+        var load = try NightlyLoad(configuration: configuration, logger: Logger(label: "test-load"))
+        load.isDryRun = dryRun
+        return try load.run()
+    }
+
+    /// The superuser connection to the operational database (writes source rows as the service would).
+    func source() throws -> PostgresConnection { try operational.connect() }
+
+    /// The superuser connection to the warehouse (reads facts for assertions).
+    func facts() throws -> PostgresConnection { try warehouse.connect() }
+
+    /// A checksum of every analytics table, for comparing two warehouses.
+    func analyticsChecksum() throws -> [String: String] {
+        let connection = try facts()
+        var sums: [String: String] = [:]
+        for table in ["dim_title", "dim_device", "dim_region", "dim_audience", "fact_title_daily",
+                      "fact_title_daily_segment", "fact_title_period", "fact_coviewing", "fact_title_streak"] {
+            sums[table] = try connection.query(
+                "select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from analytics.\(table) t"
+            ).scalar(as: String.self)
+        }
+        return sums
+    }
+}
+
+/// Runs `body` with a fresh, migrated operational + warehouse pair and real login roles.
+func withLoadFixture<T: Sendable>(_ body: (LoadFixture) async throws -> T) async throws -> T {
+    try await withTestDatabase { operational in
+        try await withTestDatabase { warehouse in
+            try migrate(operational, .operational)
+            try migrate(warehouse, .warehouse)
+            return try await withLoginRole(in: operational, memberOf: ["tally_etl_reader"]) { etl, etlPassword in
+                try await withLoginRole(in: warehouse, memberOf: ["tally_loader"]) { loader, loaderPassword in
+                    let local = try requireLocal(operational)
+                    let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("tally-key-\(UUID().uuidString)").path
+                    // Printable random bytes, so a test can also search the dumps for the raw key.
+                    let key = (0..<48).map { _ in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement() ?? "k" }
+                    FileManager.default.createFile(atPath: keyFile, contents: Data(String(key).utf8), attributes: [.posixPermissions: 0o600])
+                    defer { try? FileManager.default.removeItem(atPath: keyFile) }
+                    let fixture = LoadFixture(
+                        operational: operational, warehouse: warehouse,
+                        etlConninfo: local.tcpConninfo(database: operational.name, user: etl, password: etlPassword),
+                        loaderConninfo: local.tcpConninfo(database: warehouse.name, user: loader, password: loaderPassword),
+                        keyFile: keyFile)
+                    return try await body(fixture)
+                }
+            }
+        }
+    }
+}
+
+func requireLocal(_ db: TestDatabase) throws -> LocalServer {
+    guard let local = db.server.local else {
+        throw PostgresError(code: .connectionFailed, message: "this test needs the local test cluster (TCP logins with passwords)")
+    }
+    return local
+}
+
+/// Writes source rows as the streaming service would, with readable helpers for test data.
+struct SourceWriter {
+    let connection: PostgresConnection
+
+    /// A deterministic uuid from a small number, readable in failures.
+    static func uuid(_ prefix: String, _ n: Int) -> String {
+        let hex = String(n, radix: 16)
+        return prefix + String(repeating: "0", count: 12 - hex.count) + hex
+    }
+
+    func account(_ n: Int, country: String = "GB", plan: String = "standard", birth: String? = "1990-05-05",
+                 email: String? = nil, name: String? = nil) throws -> String {
+        let id = Self.uuid("00000000-0000-4000-8000-", n)
+        try connection.query(
+            "insert into app.accounts (account_id, email, full_name, date_of_birth, country_code, plan) values ($1, $2, $3, $4::date, $5, $6)",
+            [id, email ?? "user\(n)@example.test", name ?? "User \(n)", birth, country, plan])
+        return id
+    }
+
+    @discardableResult
+    func profile(_ n: Int, account: String, kids: Bool = false) throws -> String {
+        let id = Self.uuid("11111111-0000-4000-8000-", n)
+        try connection.query(
+            "insert into app.profiles (profile_id, account_id, display_name, is_kids) values ($1, $2, $3, $4)",
+            [id, account, "Profile \(n)", kids])
+        return id
+    }
+
+    /// A person: one account with one profile.
+    func person(_ n: Int, country: String = "GB") throws -> String {
+        try profile(n, account: try account(n, country: country))
+    }
+
+    func title(_ id: Int, _ name: String, kind: String = "movie", runtime: Int? = 5400) throws {
+        try connection.query(
+            "insert into app.titles (title_id, name, kind, runtime_seconds, updated_at) values ($1, $2, $3, $4, now() - interval '1 year')",
+            [id, name, kind, runtime])
+    }
+
+    /// A play at noon UTC of `day`.
+    func play(_ profile: String, _ title: Int, on day: PostgresDate, seconds: Int = 1800, completed: Bool = false,
+              device: String = "smart_tv", country: String = "GB", ip: String? = nil) throws {
+        try connection.query("""
+            insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ip_address)
+            values ($1::uuid, $2, $3::date + time '12:00' at time zone 'UTC', $4, $5, $6, $7, $8::inet)
+            """, [profile, title, day, seconds, completed, device, country, ip])
+    }
+
+    func rate(_ profile: String, _ title: Int, _ thumb: Int, on day: PostgresDate) throws {
+        try connection.query(
+            "insert into app.ratings (profile_id, title_id, thumb, rated_at) values ($1::uuid, $2, $3, $4::date + time '13:00' at time zone 'UTC')",
+            [profile, title, thumb, day])
+    }
+
+    /// The UTC day `offset` days from today on the server.
+    func day(_ offset: Int) throws -> PostgresDate {
+        try connection.query("select (now() at time zone 'UTC')::date + $1::integer", [offset]).scalar(as: PostgresDate.self)
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Tally
+
+extension TallyBench {
+    /// bench/load: tally load from an empty warehouse, against a psql COPY pipe of the same non-PII
+    /// columns and a postgres_fdw `insert ... select` computing fact_title_daily, all in one run.
+    struct Load: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "load")
+        @Option(help: "Playback events to generate.") var events = 5_000_000
+        @Option(help: "Profiles (one account each).") var profiles = 50_000
+        @Option(help: "Path of the release tally binary.") var tally = ".build/release/tally"
+
+        func run() async throws {
+            var logger = Logger(label: "bench")
+            logger.logLevel = .warning
+            let cluster = try await LocalCluster(directory: URL(fileURLWithPath: ".tally/bench"))
+            let server = try await cluster.start(logger: logger)
+            let admin = try PostgresConnection.connect(server.conninfo(database: "postgres"), logger: logger)
+            for db in ["bench_operational", "bench_warehouse"] {
+                try admin.execute("drop database if exists \(db) with (force)")
+                try admin.execute("create database \(db)")
+            }
+            let op = server.conninfo(database: "bench_operational")
+            let wh = server.conninfo(database: "bench_warehouse")
+            try Migrator(database: "operational", directory: "migrations/operational", conninfo: op, logger: logger).up()
+            try Migrator(database: "warehouse", directory: "migrations/warehouse", conninfo: wh, logger: logger).up()
+            try admin.execute("""
+                do $$ begin create role bench_etl login password 'bench' in role tally_etl_reader; exception when duplicate_object then null; end $$;
+                do $$ begin create role bench_loader login password 'bench' in role tally_loader; exception when duplicate_object then null; end $$;
+                """)
+            let keyFile = ".tally/bench/tally.key"
+            FileManager.default.createFile(atPath: keyFile, contents: Data((0..<32).map { _ in UInt8.random(in: 0...255) }), attributes: [.posixPermissions: 0o600])
+
+            print("generating \(events) events for \(profiles) profiles ...")
+            let generate = Date()
+            let source = try PostgresConnection.connect(op, logger: logger)
+            try source.execute("""
+                insert into app.titles (title_id, name, kind, runtime_seconds, updated_at)
+                select t, 'Title ' || t, 'movie', 1800 + t % 5000, now() - interval '1 year' from generate_series(1, 2000) t;
+                insert into app.accounts (account_id, email, full_name, date_of_birth, country_code, plan)
+                select md5('a' || n)::uuid, 'u' || n || '@example.test', 'User ' || n, date '1950-01-01' + n % 20000,
+                       (array['GB', 'US', 'DE', 'BR', 'JP', 'FR', 'IN'])[1 + n % 7], (array['basic', 'standard', 'premium'])[1 + n % 3]
+                from generate_series(1, \(profiles)) n;
+                insert into app.profiles (profile_id, account_id, display_name, is_kids)
+                select md5('p' || n)::uuid, md5('a' || n)::uuid, 'P' || n, n % 10 = 0 from generate_series(1, \(profiles)) n;
+                insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ip_address, user_agent)
+                select md5('p' || (1 + (g * 7919) % \(profiles)))::uuid, 1 + ((g * 104729) % 2000) * ((g * 31) % 7 + 1) % 2000,
+                       now() - (g % 30) * interval '1 day' - (g % 86400) * interval '1 second' / 2, g % 5400, g % 3 = 0,
+                       (array['smart_tv', 'iphone', 'android_phone', 'web', 'ps5', 'roku'])[1 + g % 6],
+                       (array['GB', 'US', 'DE', 'BR', 'JP', 'FR', 'IN'])[1 + g % 7], '10.0.0.1', 'Mozilla/5.0'
+                from generate_series(1::bigint, \(events)::bigint) g;
+                analyze;
+                """)
+            print("generated in \(Self.seconds(Date().timeIntervalSince(generate))) s")
+            let local = "host=127.0.0.1 port=\(server.port)"
+            let environment = [
+                "TALLY_OPERATIONAL_URL": "\(local) dbname=bench_operational user=bench_etl password=bench",
+                "TALLY_WAREHOUSE_URL": "\(local) dbname=bench_warehouse user=bench_loader password=bench",
+                "TALLY_PSEUDONYM_KEY_FILE": keyFile,
+            ]
+
+            // (a) tally load from an empty warehouse, under /usr/bin/time -v for peak RSS.
+            let a = try Self.timed("/usr/bin/time", ["-v", tally, "load"], environment: environment)
+            let rss = a.output.split(separator: "\n").first { $0.contains("Maximum resident set size") }?
+                .split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?"
+            guard a.status == 0 else { throw ValidationError("tally load failed: \(a.output)") }
+
+            // An incremental run with nothing new.
+            let noop = try Self.timed(tally, ["load"], environment: environment)
+
+            // (b) psql text pipe of the same non-PII columns into a staging table.
+            let psql = cluster.binaries.url("psql").path
+            try PostgresConnection.connect(wh, logger: logger).execute("""
+                create table public.bench_stage (event_id bigint, profile_id uuid, title_id integer, started_at timestamptz,
+                    watched_seconds integer, completed boolean, device_type text, country_code char(2), ingested_at timestamptz)
+                """)
+            let pipe = "'\(psql)' -X -q -d '\(op)' -c 'copy (select event_id, profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ingested_at from app.playback_events) to stdout' | '\(psql)' -X -q -d '\(wh)' -c 'copy public.bench_stage from stdin'"
+            let b = try Self.timed("/bin/bash", ["-c", pipe], environment: [:])
+
+            // (c) postgres_fdw insert ... select computing fact_title_daily.
+            let warehouse = try PostgresConnection.connect(wh, logger: logger)
+            try warehouse.execute("""
+                create extension if not exists postgres_fdw;
+                create server bench_op foreign data wrapper postgres_fdw options (host '\(server.socketDirectory)', port '\(server.port)', dbname 'bench_operational');
+                create user mapping for current_user server bench_op options (user '\(server.superuser)');
+                create schema remote;
+                import foreign schema app limit to (playback_events) from server bench_op into remote;
+                create table public.bench_fact (day date, title_id integer, viewers bigint, plays bigint, completed bigint, watch_seconds bigint);
+                """)
+            let c = Date()
+            try warehouse.execute("""
+                insert into public.bench_fact
+                select (started_at at time zone 'UTC')::date, title_id, count(distinct profile_id), count(*), count(*) filter (where completed), sum(watched_seconds)
+                from remote.playback_events group by 1, 2
+                """)
+            let cSeconds = Date().timeIntervalSince(c)
+
+            print("")
+            print("events                      \(events)")
+            print("(a) tally load              \(Self.seconds(a.seconds)) s, peak RSS \(rss) KiB")
+            print("(b) psql COPY pipe          \(Self.seconds(b.seconds)) s")
+            print("(c) postgres_fdw fact       \(Self.seconds(cSeconds)) s")
+            print("a/b                         \(String(format: "%.2f", a.seconds / b.seconds))")
+            print("a/c                         \(String(format: "%.2f", a.seconds / cSeconds))")
+            print("incremental, nothing new    \(Self.seconds(noop.seconds)) s")
+        }
+
+        static func seconds(_ s: TimeInterval) -> String { String(format: "%.2f", s) }
+
+        static func timed(_ program: String, _ arguments: [String], environment: [String: String]) throws -> (seconds: TimeInterval, status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = arguments
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            let capture = FileManager.default.temporaryDirectory.appendingPathComponent("tally-bench-\(UUID().uuidString)")
+            FileManager.default.createFile(atPath: capture.path, contents: nil)
+            defer { try? FileManager.default.removeItem(at: capture) }
+            let handle = try FileHandle(forWritingTo: capture)
+            process.standardOutput = handle
+            process.standardError = handle
+            let started = Date()
+            try process.run()
+            process.waitUntilExit()
+            let seconds = Date().timeIntervalSince(started)
+            try handle.close()
+            return (seconds, process.terminationStatus, (try? String(contentsOf: capture, encoding: .utf8)) ?? "")
+        }
+    }
+}

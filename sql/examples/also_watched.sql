@@ -1,0 +1,46 @@
+-- Question: viewers of a title also watched what, in the latest week (or month)?
+-- Run:      psql -v title='A Christmas Prince' -v period=week -v limit=10 -f sql/examples/also_watched.sql
+-- Variables (none required): title   the title's name, any name it has had (default 'A Christmas Prince')
+--                            period  week or month (default week)
+--                            limit   how many partners (default 10)
+-- Reads:    report.coviewing, which lists every pair in both orders, so title_a = the title finds
+--           all its partners. pct_of_viewers is the share of the title's viewers who also watched
+--           the partner; lift above 1 means more overlap than chance (it is a lower bound).
+--           Pairs sharing fewer than k viewers are suppressed and left out.
+
+\if :{?title}
+\else
+    \set title 'A Christmas Prince'
+\endif
+\if :{?period}
+\else
+    \set period week
+\endif
+\if :{?limit}
+\else
+    \set limit 10
+\endif
+
+with the_title as (
+    select distinct title_id from report.title_daily where title = :'title'
+), latest as (
+    select max(c.period_start) as period_start
+    from report.coviewing c
+    join the_title t on t.title_id = c.title_a_id
+    where c.period = :'period'
+)
+select
+    c.period_start,
+    c.title_a as title,
+    c.title_b as also_watched,
+    c.shared_viewers,
+    round(100.0 * c.shared_viewers / c.viewers_a, 1) as pct_of_viewers,
+    c.jaccard,
+    c.lift
+from report.coviewing c
+join the_title t on t.title_id = c.title_a_id
+join latest l on l.period_start = c.period_start
+where c.period = :'period'
+  and not c.suppressed
+order by c.shared_viewers desc, c.title_b
+limit :limit;
