@@ -8,7 +8,7 @@ struct TallyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "Aggregate analytics without surveillance: PII-free facts from an operational database to a warehouse.",
-        subcommands: [Dev.self, Check.self, Migrate.self, Load.self]
+        subcommands: [Dev.self, Check.self, Migrate.self, Load.self, Seed.self, Demo.self]
     )
 }
 

@@ -40,7 +40,7 @@ struct LoadCrashTests {
                 return try await withLoginRole(in: other, memberOf: ["tally_loader"]) { loader, password in
                     var configuration = fixture.configuration
                     configuration.warehouseURL = try requireLocal(other).tcpConninfo(database: other.name, user: loader, password: password)
-                    _ = try NightlyLoad(configuration: configuration, logger: Logger(label: "t")).run()
+                    _ = try NightlyLoad(configuration: configuration, logger: quietLogger()).run()
                     let copy = LoadFixture(operational: fixture.operational, warehouse: other, etlConninfo: fixture.etlConninfo,
                                            loaderConninfo: configuration.warehouseURL ?? "", keyFile: fixture.keyFile)
                     return try copy.analyticsChecksum()

@@ -37,7 +37,7 @@ struct MigratorTests {
         try await withMigrations { db, folder in
             try folder.write("V0001__slow.sql", "select 1;")
             // Hold the migration lock the way a running migrate does: a session lock on its key.
-            let holder = try PostgresConnection.connect(db.conninfo, applicationName: "tally migrate", logger: Logger(label: "t"))
+            let holder = try PostgresConnection.connect(db.conninfo, applicationName: "tally migrate", logger: quietLogger())
             try holder.query("select pg_advisory_lock($1)", [MigrationLock.key])
             let root = folder.url.deletingLastPathComponent().path
             let dbDir = folder.url.lastPathComponent

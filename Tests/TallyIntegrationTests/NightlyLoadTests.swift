@@ -155,7 +155,7 @@ struct NightlyLoadTests {
                 try await withLoginRole(in: fresh, memberOf: ["tally_loader"]) { loader, password in
                     var configuration = fixture.configuration
                     configuration.warehouseURL = local.tcpConninfo(database: fresh.name, user: loader, password: password)
-                    _ = try NightlyLoad(configuration: configuration, logger: Logger(label: "t")).run()
+                    _ = try NightlyLoad(configuration: configuration, logger: quietLogger()).run()
                     let rebuilt = LoadFixture(operational: fixture.operational, warehouse: fresh, etlConninfo: fixture.etlConninfo,
                                               loaderConninfo: configuration.warehouseURL ?? "", keyFile: fixture.keyFile)
                     let incremental = try fixture.analyticsChecksum()
@@ -261,7 +261,7 @@ struct NightlyLoadTests {
             let source = SourceWriter(connection: try fixture.source())
             try source.title(1, "A Christmas Prince")
             try source.play(try source.person(1), 1, on: try source.day(-1))
-            let holder = try PostgresConnection.connect(fixture.loaderConninfo, applicationName: "tally load", logger: Logger(label: "t"))
+            let holder = try PostgresConnection.connect(fixture.loaderConninfo, applicationName: "tally load", logger: quietLogger())
             try holder.execute("begin; lock table etl.watermark in exclusive mode")
             let started = Date()
             let second = try await TallyBinary.run(["load"], environment: fixture.environment)
@@ -281,7 +281,7 @@ struct NightlyLoadTests {
         try await withLoadFixture { fixture in
             var superuser = fixture.configuration
             superuser.operationalURL = fixture.operational.conninfo
-            let asSuperuser = #expect(throws: LoadError.self) { try NightlyLoad(configuration: superuser, logger: Logger(label: "t")).run() }
+            let asSuperuser = #expect(throws: LoadError.self) { try NightlyLoad(configuration: superuser, logger: quietLogger()).run() }
             #expect(asSuperuser?.message.contains("a superuser, which can read PII") == true)
             #expect(asSuperuser?.message.contains("tally_etl_reader") == true)
 

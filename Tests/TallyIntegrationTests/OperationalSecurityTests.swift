@@ -828,7 +828,7 @@ enum SecurityProbe {
     }
 
     /// Connects as `login` with its password: over TCP on the local cluster, where scram applies.
-    static func connect(_ db: TestDatabase, as login: Login, logger: Logger = Logger(label: "login")) throws -> PostgresConnection {
+    static func connect(_ db: TestDatabase, as login: Login, logger: Logger = quietLogger()) throws -> PostgresConnection {
         let conninfo: String
         if let local = db.server.local {
             conninfo = local.tcpConninfo(database: db.name, user: login.role, password: login.password)

@@ -12,7 +12,7 @@ struct PostgresConnectionTests {
             try await withLoginRole(in: db) { role, password in
                 let encoded = try #require(password.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
                 let uri = "postgresql://\(role):\(encoded)@127.0.0.1:\(local.port)/\(db.name)"
-                let connection = try PostgresConnection.connect(uri, logger: Logger(label: "t"))
+                let connection = try PostgresConnection.connect(uri, logger: quietLogger())
                 #expect(try connection.query("select current_user::text").scalar(as: String.self) == role)
                 #expect(connection.database == db.name)
             }
@@ -44,7 +44,7 @@ struct PostgresConnectionTests {
                 chmod(file.path, 0o600)
                 defer { try? FileManager.default.removeItem(at: file) }
                 let conninfo = local.tcpConninfo(database: db.name, user: role) + " passfile=\(Conninfo.quote(file.path))"
-                let connection = try PostgresConnection.connect(conninfo, logger: Logger(label: "t"))
+                let connection = try PostgresConnection.connect(conninfo, logger: quietLogger())
                 #expect(try connection.query("select current_user::text").scalar(as: String.self) == role)
             }
         }
@@ -61,7 +61,7 @@ struct PostgresConnectionTests {
                     "postgresql://\(role):\(wrong)@127.0.0.1:\(local.port)/\(db.name)",
                 ] {
                     let error = #expect(throws: PostgresError.self) {
-                        try PostgresConnection.connect(conninfo, logger: Logger(label: "t"))
+                        try PostgresConnection.connect(conninfo, logger: quietLogger())
                     }
                     let text = "\(String(describing: error)) \(error?.message ?? "")"
                     #expect(error?.code == .connectionFailed)
@@ -78,7 +78,7 @@ struct PostgresConnectionTests {
         let port = try freeLoopbackPort()
         let started = Date()
         let error = #expect(throws: PostgresError.self) {
-            try PostgresConnection.connect("host=127.0.0.1 port=\(port) dbname=x user=x", logger: Logger(label: "t"))
+            try PostgresConnection.connect("host=127.0.0.1 port=\(port) dbname=x user=x", logger: quietLogger())
         }
         #expect(Date().timeIntervalSince(started) < 15)
         #expect(error?.message.contains("127.0.0.1:\(port)") == true)
@@ -92,7 +92,7 @@ struct PostgresConnectionTests {
         let started = Date()
         let error = #expect(throws: PostgresError.self) {
             try PostgresConnection.connect(
-                "host=127.0.0.1 port=\(listener.port) dbname=x user=x", connectTimeout: 2, logger: Logger(label: "t"))
+                "host=127.0.0.1 port=\(listener.port) dbname=x user=x", connectTimeout: 2, logger: quietLogger())
         }
         let elapsed = Date().timeIntervalSince(started)
         #expect(elapsed < 15)

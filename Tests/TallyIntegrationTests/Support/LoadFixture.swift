@@ -25,7 +25,7 @@ struct LoadFixture: Sendable {
     /// Runs one load in-process.
     @discardableResult
     func load(dryRun: Bool = false) throws -> NightlyLoad.Report {
-        var load = try NightlyLoad(configuration: configuration, logger: Logger(label: "test-load"))
+        var load = try NightlyLoad(configuration: configuration, logger: quietLogger())
         load.isDryRun = dryRun
         return try load.run()
     }

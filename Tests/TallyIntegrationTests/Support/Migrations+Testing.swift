@@ -11,7 +11,7 @@ func migrate(_ db: TestDatabase, _ database: TallyConfiguration.Database) throws
     let migrator = Migrator(
         database: database.rawValue,
         directory: repositoryRoot.appendingPathComponent("migrations/\(database.rawValue)").path,
-        conninfo: db.conninfo, logger: Logger(label: "test-migrate"))
+        conninfo: db.conninfo, logger: quietLogger())
     try migrator.up()
 }
 
@@ -32,7 +32,7 @@ struct MigrationFolder {
     func remove() { try? FileManager.default.removeItem(at: url) }
 
     func migrator(for db: TestDatabase, lockTimeout: Double = 60) -> Migrator {
-        var migrator = Migrator(database: "warehouse", directory: url.path, conninfo: db.conninfo, logger: Logger(label: "m"))
+        var migrator = Migrator(database: "warehouse", directory: url.path, conninfo: db.conninfo, logger: quietLogger())
         migrator.lockTimeout = lockTimeout
         return migrator
     }

@@ -10,7 +10,7 @@ struct TestDatabase: Sendable {
     let conninfo: String
 
     /// Connects as the superuser.
-    func connect(logger: Logger = Logger(label: "test")) throws -> PostgresConnection {
+    func connect(logger: Logger = quietLogger()) throws -> PostgresConnection {
         try PostgresConnection.connect(conninfo, logger: logger)
     }
 }
@@ -27,7 +27,7 @@ private func withTestDatabaseOnCurrentExecutor<T>(
 ) async throws -> T {
     let server = try await TestServer.shared.handle()
     let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-    let admin = try PostgresConnection.connect(server.adminConninfo, logger: Logger(label: "test-admin"))
+    let admin = try PostgresConnection.connect(server.adminConninfo, logger: quietLogger())
     defer { admin.close() }
     try admin.execute("create database \(name)")
     let database = TestDatabase(name: name, server: server, conninfo: try server.conninfo(database: name))
@@ -61,4 +61,10 @@ func withLoginRole<T>(
         _ = try? admin.execute("drop owned by \(role) cascade; drop role \(role)")
         throw error
     }
+}
+
+/// A logger that drops everything, so test output stays readable; tests that assert on logs use
+/// RecordingLogHandler instead.
+func quietLogger() -> Logger {
+    Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 }

@@ -49,7 +49,7 @@ actor TestServer {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("tally-tests-\(getpid())-\(UUID().uuidString.prefix(8))")
         let cluster = try await LocalCluster(directory: directory)
-        let server = try await cluster.start(logger: Logger(label: "test-cluster"))
+        let server = try await cluster.start(logger: quietLogger())
         TestClusterCleanup.register(cluster)
         return Handle(adminConninfo: server.conninfo(database: "postgres"), local: server)
     }

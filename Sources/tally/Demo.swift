@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Tally
+
+/// Workload size flags shared by `seed` and `demo`.
+struct WorkloadOptions: ParsableArguments {
+    @Option(help: "Accounts to create (each with 1-4 profiles).") var accounts = 1_500
+    @Option(help: "Days of events.") var days = 30
+    @Option(help: "Playback events per day (weekends get more).") var eventsPerDay = 6_000
+    @Option(help: "Random seed: the same seed gives the same data.") var seed: UInt64 = 1
+    @Option(help: "First day of events (YYYY-MM-DD); default: the last day is yesterday.") var startDate: String?
+
+    func validate() throws {
+        guard accounts > 0, days > 0, eventsPerDay >= 0 else { throw ValidationError("--accounts and --days must be positive.") }
+        if let startDate, PostgresDate(startDate) == nil { throw ValidationError("--start-date takes YYYY-MM-DD.") }
+    }
+
+    func workload() -> Workload.Options {
+        var options = Workload.Options(days: days)
+        options.accounts = accounts
+        options.eventsPerDay = eventsPerDay
+        options.seed = seed
+        if let startDate, let date = PostgresDate(startDate) { options.startDate = date }
+        return options
+    }
+}
+
+extension TallyCommand {
+    struct Seed: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a deterministic synthetic workload (with fake PII) into the operational database.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var size: WorkloadOptions
+
+        func run() async throws {
+            try await mappingErrors {
+                let url = try connection.configuration().url(for: .operational)
+                let target = try PostgresConnection.connect(url, applicationName: "tally seed", logger: global.makeLogger())
+                let started = Date()
+                let written = try Workload(options: size.workload()).write(to: target)
+                let seconds = Date().timeIntervalSince(started)
+                print("tally seed: \(written.accounts) accounts, \(written.profiles) profiles, \(written.titles) titles, \(written.events) events, \(written.ratings) ratings in \(String(format: "%.1f", seconds)) s (\(Int(Double(written.events) / max(seconds, 0.001))) events/s)")
+            }
+        }
+    }
+
+    struct Demo: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the whole product on a throwaway local PostgreSQL and print what the warehouse can tell.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var size: WorkloadOptions
+        @Option(help: "Folder of the demo's local cluster.") var dir = ".tally/demo"
+        @Flag(help: "Drop both demo databases and start again.") var reset = false
+        @Flag(help: "Print the report as JSON.") var json = false
+
+        func run() async throws {
+            try await mappingErrors {
+                var options = Tally.Demo.Options(directory: URL(fileURLWithPath: dir), workload: size.workload())
+                options.reset = reset
+                let isTerminal = isatty(STDOUT_FILENO) == 1
+                let report = try await Tally.Demo(options: options, logger: global.makeLogger()).run { line in
+                    FileHandle.standardError.write(Data("tally demo: \(line)\n".utf8))
+                }
+                if json {
+                    print(try MigrationReport.json(report))
+                } else {
+                    print(report.render(highlight: isTerminal))
+                }
+            }
+        }
+    }
+}
