@@ -6,7 +6,12 @@ extension TallyCommand {
     struct Load: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the nightly load: new source rows into PII-free facts, atomically.",
-            discussion: "Prints one summary line on success. Exit codes: 0 ok, 1 failed (nothing committed), 2 configuration, 75 another load is running.")
+            discussion: """
+                Prints one summary line on success (none with --quiet) and one line on stderr on failure.
+                Exit codes: 0 ok; 1 failed, nothing committed; 2 usage or configuration; 3 committed but rejects \
+                above --max-reject-share; 75 another load holds the lock, or a transient failure persisted after \
+                retries; 130/143 interrupted by SIGINT/SIGTERM, rolled back.
+                """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var connection: ConnectionOptions
         @Option(name: .long, help: "HMAC key file (≥ 32 bytes, mode 600). Default: $TALLY_PSEUDONYM_KEY_FILE.")
@@ -15,28 +20,107 @@ extension TallyCommand {
         var dryRun = false
         @Option(name: .long, parsing: .upToNextOption, help: "Recompute the facts of a date range FROM TO (YYYY-MM-DD) instead of loading.")
         var rebuild: [String] = []
+        @Flag(name: .long, help: "Print nothing on success (cron mails any output).")
+        var quiet = false
+        @Option(name: .long, help: "Write Prometheus text metrics here (atomically) for node_exporter's textfile collector.")
+        var metricsFile: String?
+        @Option(name: .long, help: "Exit 3 when more than this share of source rows is rejected (the run still commits).")
+        var maxRejectShare = 0.05
+        @Option(name: .long, help: "Attempts for transient failures (connection lost, serialization, shutdown).")
+        var attempts = 3
 
         func validate() throws {
             guard rebuild.isEmpty || (rebuild.count == 2 && rebuild.allSatisfy { PostgresDate($0) != nil }) else {
                 throw ValidationError("--rebuild takes two days, FROM and TO, as YYYY-MM-DD.")
             }
+            guard (0...1).contains(maxRejectShare) else { throw ValidationError("--max-reject-share is a share between 0 and 1.") }
+            guard attempts >= 1 else { throw ValidationError("--attempts must be at least 1.") }
         }
 
         func run() async throws {
+            let control = RunControl()
+            let signals = SignalWatch(control: control)
+            defer { signals.stop() }
             try await mappingErrors {
                 var configuration = connection.configuration()
                 if let keyFile { configuration.pseudonymKeyFile = keyFile }
                 var load = try NightlyLoad(configuration: configuration, logger: global.makeLogger())
                 load.isDryRun = dryRun
-                let report: NightlyLoad.Report
+                load.control = control
+                if isatty(STDERR_FILENO) == 1 && !quiet {
+                    load.progress = { phase in FileHandle.standardError.write(Data("\r\u{1B}[2Ktally load: \(phase) ...".utf8)) }
+                }
+                let started = Date()
                 if let first = rebuild.first.flatMap(PostgresDate.init), let last = rebuild.last.flatMap(PostgresDate.init) {
-                    report = try load.rebuild(from: first, to: last)
-                    print("tally load: rebuilt \(report.daysRecomputed) days in \(String(format: "%.1f", report.duration)) s")
-                } else {
-                    report = try load.run()
-                    print(report.summary)
+                    let report = try load.rebuild(from: first, to: last)
+                    if !quiet { print("tally load: rebuilt \(report.daysRecomputed) days in \(String(format: "%.1f", report.duration)) s") }
+                    return
+                }
+                do {
+                    let report = try load.runWithRetries(NightlyLoad.RetryPolicy(attempts: attempts))
+                    clearProgress(load)
+                    if let metricsFile, !dryRun {
+                        try LoadMetrics.write(to: metricsFile, report: report, duration: Date().timeIntervalSince(started), lastSuccess: Date())
+                    }
+                    if !quiet { print(report.summary) }
+                    try report.checkRejectShare(maximum: maxRejectShare)
+                } catch {
+                    clearProgress(load)
+                    if let metricsFile, !dryRun {
+                        let lastSuccess = try? LoadStatus.read(configuration: configuration, limit: 1, logger: load.logger).lastSuccessAt
+                        try? LoadMetrics.write(to: metricsFile, report: nil, duration: Date().timeIntervalSince(started), lastSuccess: lastSuccess)
+                    }
+                    throw error
                 }
             }
         }
+
+        private func clearProgress(_ load: NightlyLoad) {
+            if load.progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recent load runs, source lag and rejects; --check exits 1 when the load is stale or failed.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var connection: ConnectionOptions
+        @Flag(name: .long, help: "For monitoring: exit 1 when the last run failed or the last success is too old.")
+        var check = false
+        @Option(name: .long, help: "With --check: hours after which the last success is stale.")
+        var maxAgeHours = 26.0
+        @Flag(name: .long, help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            try await mappingErrors {
+                let status = try LoadStatus.read(configuration: connection.configuration(), logger: global.makeLogger())
+                print(json ? try MigrationReport.json(status) : status.render())
+                if check, let problem = status.problem(maxAge: maxAgeHours * 3600) {
+                    FileHandle.standardError.write(Data("tally status: \(problem)\n".utf8))
+                    throw ExitCode(1)
+                }
+            }
+        }
+    }
+}
+
+/// Turns SIGINT and SIGTERM into a rollback: the load's statements are cancelled, it rolls back,
+/// its lock goes with its transaction, and the process exits 130 or 143.
+final class SignalWatch {
+    private let sources: [DispatchSourceSignal]
+
+    init(control: RunControl) {
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { control.interrupt(by: number) }
+            source.resume()
+            return source
+        }
+    }
+
+    func stop() {
+        sources.forEach { $0.cancel() }
     }
 }

@@ -8,7 +8,7 @@ struct TallyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "Aggregate analytics without surveillance: PII-free facts from an operational database to a warehouse.",
-        subcommands: [Dev.self, Check.self, Migrate.self, Load.self, Seed.self, Demo.self]
+        subcommands: [Dev.self, Check.self, Migrate.self, Load.self, Status.self, Seed.self, Demo.self]
     )
 }
 
@@ -17,9 +17,22 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .warning
 
-    /// A logger writing to stderr at the chosen level.
+    @Option(name: .long, help: "Log format on stderr: text or json.")
+    var logFormat: LogFormat = .text
+
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    /// A logger writing to stderr at the chosen level and format.
     func makeLogger() -> Logger {
-        var logger = Logger(label: "tally") { StreamLogHandler.standardError(label: $0) }
+        let format = logFormat
+        var logger = Logger(label: "tally") { label in
+            switch format {
+            case .text: StreamLogHandler.standardError(label: label)
+            case .json: JSONLogHandler(label: label)
+            }
+        }
         logger.logLevel = logLevel
         return logger
     }

@@ -34,18 +34,7 @@ struct LoadCrashTests {
     func killNine() async throws {
         try await withLoadFixture { fixture in
             try Self.plantVolume(try fixture.source())
-            // The reference: an uninterrupted load into a second warehouse from the same source.
-            let reference = try await withTestDatabase { other in
-                try migrate(other, .warehouse)
-                return try await withLoginRole(in: other, memberOf: ["tally_loader"]) { loader, password in
-                    var configuration = fixture.configuration
-                    configuration.warehouseURL = try requireLocal(other).tcpConninfo(database: other.name, user: loader, password: password)
-                    _ = try NightlyLoad(configuration: configuration, logger: quietLogger()).run()
-                    let copy = LoadFixture(operational: fixture.operational, warehouse: other, etlConninfo: fixture.etlConninfo,
-                                           loaderConninfo: configuration.warehouseURL ?? "", keyFile: fixture.keyFile)
-                    return try copy.analyticsChecksum()
-                }
-            }
+            let reference = try await fixture.uninterruptedChecksum()
             // Kill with growing delays until a run gets through: the kills land at ever later points
             // (connect, extract, merge, recompute, commit), whatever the machine's speed.
             var killed = 0

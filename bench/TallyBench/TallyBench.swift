@@ -8,7 +8,7 @@ struct TallyBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally-bench",
         abstract: "Benchmarks for Tally; each prints its figures, and bench/RESULTS.md records them.",
-        subcommands: [CopyOut.self, Load.self]
+        subcommands: [CopyOut.self, Load.self, Seed.self]
     )
 }
 

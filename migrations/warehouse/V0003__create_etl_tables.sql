@@ -25,6 +25,7 @@ comment on column etl.settings.max_watch_seconds is 'A play longer than this is 
 
 create table etl.runs (
     run_id bigint generated always as identity primary key,
+    invocation text,
     started_at timestamptz not null,
     finished_at timestamptz,
     status text not null check (status in ('succeeded', 'failed')),
@@ -43,6 +44,7 @@ create table etl.runs (
 alter table etl.runs owner to tally_owner;
 comment on table etl.runs is 'Ledger: one row per load run. A successful run''s row commits with its facts; a failed run''s row is written after the rollback.';
 comment on column etl.runs.run_id is 'Run identifier, also stamped on rejects.';
+comment on column etl.runs.invocation is 'The id tally load put on every log line of this run (also in failed runs, which have no other link to their logs).';
 comment on column etl.runs.started_at is 'When the run started.';
 comment on column etl.runs.finished_at is 'When the run committed or failed.';
 comment on column etl.runs.status is 'succeeded or failed. A dry run commits nothing and leaves no row.';

@@ -54,15 +54,44 @@ extension Workload {
         return written
     }
 
-    /// Writes every day: the catalogue first, then each day's ingested events.
+    /// Writes everything in one go: the catalogue, then every day's events in one COPY, each
+    /// day generated once (late events wait in memory until their ingestion day), then the ratings.
+    /// The rows are the same as `writeDay` gives day by day.
     public func write(to connection: PostgresConnection) throws -> Written {
         var written = try writeCatalogue(to: connection)
-        for day in 0..<options.days {
-            let counts = try writeDay(day, to: connection)
-            written.events += counts.events
-            written.ratings += counts.ratings
+        var ratings: [Rating] = []
+        written.events = try connection.copyIn(Self.eventsCopy) { writer in
+            var line: [UInt8] = []
+            line.reserveCapacity(256)
+            var pending: [Int: [Event]] = [:]
+            let firstDay = Self.epochDay(options.startDate)
+            func send(_ event: Event, ingested index: Int) throws {
+                line.removeAll(keepingCapacity: true)
+                event.appendCopyRow(to: &line, ingestedDay: firstDay + index)
+                try writer.write(line)
+                if let rating = event.rating { ratings.append(rating) }
+            }
+            for index in 0..<options.days {
+                for event in pending.removeValue(forKey: index) ?? [] { try send(event, ingested: index) }
+                try generateDay(index) { event in
+                    let due = min(index + event.lateBy, options.days - 1)
+                    if due == index { try send(event, ingested: index) } else { pending[due, default: []].append(event) }
+                }
+            }
         }
+        written.ratings = try writeRatings(ratings, to: connection)
         return written
+    }
+
+    static let eventsCopy = "copy app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ip_address, user_agent, ingested_at) from stdin"
+
+    func writeRatings(_ ratings: [Rating], to connection: PostgresConnection) throws -> Int {
+        try connection.copyIn("copy app.ratings (profile_id, title_id, thumb, rated_at, ingested_at) from stdin") { writer in
+            for r in ratings {
+                try writer.writeRow([r.profile, String(r.title), String(r.thumb), Self.timestampText(r.day, r.second),
+                                     Self.timestampText(r.ingestedDay, 86_000)])
+            }
+        }
     }
 
     /// Writes the events and ratings *ingested* on day `index` (0-based): most started that day,
@@ -70,9 +99,7 @@ extension Workload {
     /// every late event still due, so nothing generated is ever left out.
     public func writeDay(_ index: Int, to connection: PostgresConnection) throws -> (events: Int, ratings: Int) {
         var ratings: [Rating] = []
-        let events = try connection.copyIn(
-            "copy app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ip_address, user_agent, ingested_at) from stdin"
-        ) { writer in
+        let events = try connection.copyIn(Self.eventsCopy) { writer in
             var line: [UInt8] = []
             line.reserveCapacity(256)
             for origin in max(0, index - Self.maximumLag)...index {
@@ -86,13 +113,7 @@ extension Workload {
                 }
             }
         }
-        let rated = try connection.copyIn("copy app.ratings (profile_id, title_id, thumb, rated_at, ingested_at) from stdin") { writer in
-            for r in ratings {
-                try writer.writeRow([r.profile, String(r.title), String(r.thumb), Self.timestampText(r.day, r.second),
-                                     Self.timestampText(r.ingestedDay, 86_000)])
-            }
-        }
-        return (events, rated)
+        return (events, try writeRatings(ratings, to: connection))
     }
 
     static let maximumLag = 5

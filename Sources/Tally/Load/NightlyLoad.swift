@@ -30,14 +30,28 @@ public struct NightlyLoad {
     public var warehouseURL: String
     public var keyFile: String?
     public var isDryRun = false
-    public let logger: Logger
+    /// Set by a signal handler to stop the run; nil when nobody can interrupt it.
+    public var control: RunControl?
+    /// Receives one line per phase, for a progress display on a terminal.
+    public var progress: (@Sendable (String) -> Void)?
+    /// The id on every log line of this invocation, also stored in its ledger row.
+    public let invocation: String
+    public var logger: Logger
 
     /// A load between the two configured databases.
     public init(configuration: TallyConfiguration, logger: Logger) throws {
         operationalURL = try configuration.url(for: .operational)
         warehouseURL = try configuration.url(for: .warehouse)
         keyFile = configuration.pseudonymKeyFile
+        invocation = String(UUID().uuidString.prefix(8)).lowercased()
         self.logger = logger
+        self.logger[metadataKey: "run"] = "\(invocation)"
+    }
+
+    private func phase(_ name: String) throws {
+        try control?.check()
+        logger.debug("phase", metadata: ["phase": "\(name)"])
+        progress?(name)
     }
 
     /// Runs the load once.
@@ -46,6 +60,7 @@ public struct NightlyLoad {
         let pseudonymiser = try Pseudonymiser(keyFile: keyFile)
         let warehouse = try PostgresConnection.connect(warehouseURL, applicationName: "tally load", logger: logger)
         defer { warehouse.close() }
+        control?.watch(warehouse)
         try warehouse.execute("begin")
         do {
             try WarehouseLock.acquire(on: warehouse)
@@ -58,12 +73,14 @@ public struct NightlyLoad {
             let settings = try LoadSettings.read(from: warehouse)
             let source = try OperationalSource.open(conninfo: operationalURL, logger: logger)
             defer { source.finish() }
+            control?.watch(source.connection)
+            try phase("extracting")
             let previous = try warehouse.query("select snapshot from etl.watermark for update").rows.first.map { try $0.decode(0, as: String.self) }
             let (snapshot, sourceTime) = try source.beginSnapshot()
             report.sourceTime = sourceTime
             let runID = try warehouse.query(
-                "insert into etl.runs (started_at, status, snapshot_from, snapshot_to, source_time) values ($1, 'succeeded', $2, $3, $4) returning run_id",
-                [started, previous, snapshot, sourceTime]
+                "insert into etl.runs (invocation, started_at, status, snapshot_from, snapshot_to, source_time) values ($1, $2, 'succeeded', $3, $4, $5) returning run_id",
+                [invocation, started, previous, snapshot, sourceTime]
             ).scalar(as: Int.self)
             report.runID = runID
 
@@ -78,15 +95,18 @@ public struct NightlyLoad {
             try Staging.loadErasures(erased, pseudonymiser: pseudonymiser, to: warehouse)
             report.erasuresApplied = erased.count
 
-            logger.info("extracted", metadata: ["rows": "\(report.rowsExtracted)", "seconds": "\(Date().timeIntervalSince(started))"])
+            logger.info("extracted", metadata: ["run_id": "\(runID)", "rows": "\(report.rowsExtracted)", "seconds": "\(Date().timeIntervalSince(started))"])
+            try phase("merging \(report.rowsLoaded) rows")
             let changedTitles = try warehouse.query("select coalesce(array_agg(t), '{}')::text from etl.merge_titles() t").scalar(as: String.self)
             try warehouse.execute("select etl.merge_activity()")
-            logger.info("merged", metadata: ["seconds": "\(Date().timeIntervalSince(started))"])
+            logger.info("merged", metadata: ["run_id": "\(runID)", "seconds": "\(Date().timeIntervalSince(started))"])
+            try phase("recomputing facts")
             report.daysRecomputed = try warehouse.query("""
                 select etl.recompute(array(select distinct day from pg_temp.stage_activity
                                            union select unnest(etl.days_of_titles($1::integer[]))))
                 """, [changedTitles]).scalar(as: Int.self)
-            logger.info("recomputed", metadata: ["days": "\(report.daysRecomputed)", "seconds": "\(Date().timeIntervalSince(started))"])
+            logger.info("recomputed", metadata: ["run_id": "\(runID)", "days": "\(report.daysRecomputed)", "seconds": "\(Date().timeIntervalSince(started))"])
+            try phase("committing")
             report.privateRowsPurged = try warehouse.query(
                 "select etl.purge(($1::timestamptz at time zone $2)::date - $3::integer)",
                 [sourceTime, settings.businessTimeZone, settings.retentionDays]
@@ -105,11 +125,11 @@ public struct NightlyLoad {
                 """, [snapshot, runID])
             try warehouse.execute(isDryRun ? "rollback" : "commit")
             if isDryRun { report.runID = nil }
-            logger.info("load committed", metadata: ["run": "\(runID)", "rows": "\(report.rowsLoaded)", "dry_run": "\(isDryRun)"])
+            logger.info("load committed", metadata: ["run_id": "\(runID)", "rows": "\(report.rowsLoaded)", "dry_run": "\(isDryRun)"])
             return report
         } catch {
             if warehouse.isInTransaction { _ = try? warehouse.execute("rollback") }
-            let failure = LoadError(wrapping: error, phase: "loading")
+            let failure = control?.interruptingSignal.map { LoadError.interrupted(by: $0) } ?? LoadError(wrapping: error, phase: "loading")
             recordFailure(failure, started: started, on: warehouse)
             throw failure
         }
@@ -120,7 +140,7 @@ public struct NightlyLoad {
         guard !isDryRun, warehouse.isHealthy else { return }
         let message = ExitStatus.of(error).message.split(separator: "\n").first.map(String.init) ?? "failed"
         _ = try? warehouse.query(
-            "insert into etl.runs (started_at, finished_at, status, error_message) values ($1, clock_timestamp(), 'failed', $2)",
-            [started, message])
+            "insert into etl.runs (invocation, started_at, finished_at, status, error_message) values ($1, $2, clock_timestamp(), 'failed', $3)",
+            [invocation, started, message])
     }
 }

@@ -97,7 +97,13 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// Whether a retry of the same work may succeed: connection failures, serialization failures,
     /// deadlocks, and an administrator shutting the server down or starting it up.
     public var isTransient: Bool {
-        if code == .connectionFailed || code == .connectionLost { return true }
+        if code == .connectionFailed {
+            // A server that is down or restarting may come back; bad credentials or a missing
+            // database will not.
+            let permanent = ["authentication failed", "no pg_hba.conf entry", "does not exist", "permission denied"]
+            return !permanent.contains { message.contains($0) }
+        }
+        if code == .connectionLost { return true }
         guard let sqlState else { return false }
         return sqlState.hasPrefix("08") || ["40001", "40P01", "57P01", "57P03"].contains(sqlState)
     }

@@ -36,6 +36,20 @@ struct LoadFixture: Sendable {
     /// The superuser connection to the warehouse (reads facts for assertions).
     func facts() throws -> PostgresConnection { try warehouse.connect() }
 
+    /// The analytics checksum of an uninterrupted load of the same source into a fresh warehouse.
+    func uninterruptedChecksum() async throws -> [String: String] {
+        try await withTestDatabase { other in
+            try migrate(other, .warehouse)
+            return try await withLoginRole(in: other, memberOf: ["tally_loader"]) { loader, password in
+                var configuration = self.configuration
+                configuration.warehouseURL = try requireLocal(other).tcpConninfo(database: other.name, user: loader, password: password)
+                _ = try NightlyLoad(configuration: configuration, logger: quietLogger()).run()
+                return try LoadFixture(operational: operational, warehouse: other, etlConninfo: etlConninfo,
+                                       loaderConninfo: configuration.warehouseURL ?? "", keyFile: keyFile).analyticsChecksum()
+            }
+        }
+    }
+
     /// A checksum of every analytics table, for comparing two warehouses.
     func analyticsChecksum() throws -> [String: String] {
         let connection = try facts()

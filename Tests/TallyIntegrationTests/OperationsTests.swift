@@ -1,0 +1,179 @@
+import Foundation
+import Logging
+import Testing
+import Tally
+
+@Suite("tally load for cron", .enabled(if: TestServer.isAvailable))
+struct OperationsTests {
+    @Test("two concurrent loads: exactly one proceeds, the other exits 75 naming the holder")
+    func concurrentLoads() async throws {
+        try await withLoadFixture { fixture in
+            try LoadCrashTests.plantVolume(try fixture.source())
+            async let first = TallyBinary.run(["load"], environment: fixture.environment)
+            async let second = TallyBinary.run(["load"], environment: fixture.environment)
+            let outcomes = try await [first, second]
+            #expect(outcomes.map(\.status).sorted() == [0, 75], "\(outcomes.map(\.stderr))")
+            let loser = outcomes.first { $0.status == 75 }
+            #expect(loser?.stderr.contains("another tally load is running on this warehouse (pid ") == true)
+            #expect(loser?.stdout.isEmpty == true)
+        }
+    }
+
+    @Test("SIGTERM mid-load: exit 143, nothing committed; the next run equals an uninterrupted one")
+    func sigterm() async throws {
+        try await withLoadFixture { fixture in
+            try LoadCrashTests.plantVolume(try fixture.source())
+            let reference = try await fixture.uninterruptedChecksum()
+            let status = try await TallyBinary.run(["load"], environment: fixture.environment, signal: .terminate, after: .milliseconds(600))
+            #expect(status == 143)
+            let facts = try fixture.facts()
+            #expect(try facts.query("select count(*)::int from etl.runs where status = 'succeeded'").scalar(as: Int.self) == 0)
+            #expect(try facts.query("select count(*)::int from etl.watermark").scalar(as: Int.self) == 0)
+            #expect(try facts.query("select count(*)::int from analytics.fact_title_daily").scalar(as: Int.self) == 0)
+            let failed = try facts.query("select error_message from etl.runs where status = 'failed'").scalar(as: String.self)
+            #expect(failed.contains("interrupted by signal 15"))
+            let next = try await TallyBinary.run(["load", "--quiet"], environment: fixture.environment)
+            #expect(next.status == 0, "\(next.stderr)")
+            #expect(try fixture.analyticsChecksum() == reference)
+        }
+    }
+
+    @Test("--quiet success prints nothing at all; without it, one summary line")
+    func quiet() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            try source.play(try source.person(1), 1, on: try source.day(-1))
+            let quiet = try await TallyBinary.run(["load", "--quiet"], environment: fixture.environment)
+            #expect(quiet.status == 0)
+            #expect(quiet.stdout.isEmpty)
+            #expect(quiet.stderr.isEmpty)
+            let loud = try await TallyBinary.run(["load"], environment: fixture.environment)
+            #expect(loud.stdout.split(separator: "\n").count == 1)
+            #expect(loud.stdout.hasPrefix("tally load: run "))
+            #expect(loud.stderr.isEmpty)
+        }
+    }
+
+    @Test("the metrics file is valid Prometheus text, line by line")
+    func metrics() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            try source.play(try source.person(1), 1, on: try source.day(-1))
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("tally-\(UUID().uuidString).prom").path
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let run = try await TallyBinary.run(["load", "--quiet", "--metrics-file", file], environment: fixture.environment)
+            #expect(run.status == 0, "\(run.stderr)")
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            let sample = try Regex(#"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? -?[0-9.eE+-]+$"#)
+            let comment = try Regex(#"^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$"#)
+            var samples: [String: Double] = [:]
+            for line in text.split(separator: "\n") {
+                let isSample = (try? sample.wholeMatch(in: String(line))) != nil
+                let isComment = (try? comment.wholeMatch(in: String(line))) != nil
+                #expect(isSample || isComment, "not Prometheus text: \(line)")
+                if isSample, let space = line.lastIndex(of: " ") {
+                    samples[String(line[..<space])] = Double(line[line.index(after: space)...])
+                }
+            }
+            #expect(samples["tally_load_last_run_success"] == 1)
+            #expect(samples["tally_load_rows_loaded"] == 1)
+            #expect(samples["tally_load_rows_extracted"] == 1)
+            #expect(samples["tally_load_rows_rejected"] == 0)
+            #expect(samples["tally_load_days_recomputed"] == 1)
+            #expect(samples["tally_load_source_lag_seconds"] != nil)
+            #expect(samples["tally_load_duration_seconds"] != nil)
+            #expect(abs((samples["tally_load_last_success_timestamp_seconds"] ?? 0) - Date().timeIntervalSince1970) < 600)
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)
+                .filter { $0.hasPrefix(".") && $0.contains(URL(fileURLWithPath: file).lastPathComponent) }
+            #expect(leftovers.isEmpty, "the temporary file was renamed into place")
+        }
+    }
+
+    @Test("status --check exits 1 when stale or failed and 0 when fresh; --json parses")
+    func statusCheck() async throws {
+        try await withLoadFixture { fixture in
+            let never = try await TallyBinary.run(["status", "--check"], environment: fixture.environment)
+            #expect(never.status == 1)
+            #expect(never.stderr.contains("never succeeded"))
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            try source.play(try source.person(1), 1, on: try source.day(-1))
+            _ = try await TallyBinary.run(["load", "--quiet"], environment: fixture.environment)
+            let fresh = try await TallyBinary.run(["status", "--check"], environment: fixture.environment)
+            #expect(fresh.status == 0, "\(fresh.stderr)")
+            #expect(fresh.stdout.contains("RUN  STATUS"))
+            try fixture.facts().execute("update etl.runs set finished_at = finished_at - interval '30 hours'")
+            let stale = try await TallyBinary.run(["status", "--check"], environment: fixture.environment)
+            #expect(stale.status == 1)
+            #expect(stale.stderr.contains("threshold 26 h"))
+            let json = try await TallyBinary.run(["status", "--json"], environment: fixture.environment)
+            let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+            #expect((parsed?["runs"] as? [Any])?.count == 1)
+            #expect(parsed?["lagSeconds"] as? Double == 0)
+        }
+    }
+
+    @Test("JSON log lines parse and every one carries the run id")
+    func jsonLogs() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            try source.play(try source.person(1), 1, on: try source.day(-1))
+            let run = try await TallyBinary.run(["load", "--log-format", "json", "--log-level", "debug"], environment: fixture.environment)
+            #expect(run.status == 0)
+            let lines = run.stderr.split(separator: "\n")
+            #expect(lines.count >= 4)
+            var ids = Set<String>()
+            for line in lines {
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+                #expect(object?["message"] != nil)
+                if let id = object?["run"] { ids.insert(id) }
+                #expect(object?["run"] != nil, "\(line)")
+            }
+            #expect(ids.count == 1, "\(run.stderr)")
+            let ledger = try fixture.facts().query("select invocation from etl.runs").scalar(as: String.self)
+            #expect(ids.first == ledger)
+        }
+    }
+
+    @Test("the operational server restarting mid-extract: the run retries or fails cleanly; nothing lost or doubled")
+    func operationalRestart() async throws {
+        try await withLoadFixture { fixture in
+            // The operational side gets a cluster of its own, so restarting it disturbs no other test.
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tally-restart-\(UUID().uuidString.prefix(6))")
+            let cluster = try await LocalCluster(directory: dir)
+            let server = try await cluster.start(logger: quietLogger())
+            do {
+                try server.ensureDatabases(["source"], logger: quietLogger())
+                let admin = try PostgresConnection.connect(server.conninfo(database: "source"), logger: quietLogger())
+                try Migrator(database: "operational", directory: repositoryRoot.appendingPathComponent("migrations/operational").path,
+                             conninfo: server.conninfo(database: "source"), logger: quietLogger()).up()
+                try admin.execute("create role restart_etl login password 'restart' in role tally_etl_reader")
+                try LoadCrashTests.plantVolume(admin)
+                admin.close()
+                var environment = fixture.environment
+                environment["TALLY_OPERATIONAL_URL"] = server.tcpConninfo(database: "source", user: "restart_etl", password: "restart")
+                async let interrupted = TallyBinary.run(["load", "--attempts", "4"], environment: environment)
+                try await Task.sleep(for: .milliseconds(300))
+                let restart = try await TallyBinary.runProgram(
+                    cluster.binaries.url("pg_ctl").path, ["-D", dir.appendingPathComponent("data").path, "-m", "fast", "-w", "restart"])
+                _ = restart
+                let first = try await interrupted
+                #expect([0, 1, 75].contains(first.status), "\(first.stderr)")
+                if first.status != 0 { #expect(first.stderr.split(separator: "\n").last?.hasPrefix("tally: ") == true) }
+                let next = try await TallyBinary.run(["load"], environment: environment)
+                #expect(next.status == 0, "\(next.stderr)")
+                let source = try PostgresConnection.connect(server.conninfo(database: "source"), logger: quietLogger())
+                let expected = try source.query("select count(*)::int from app.playback_events").scalar(as: Int.self)
+                let loaded = try fixture.facts().query("select sum(plays)::int from analytics.fact_title_daily").scalar(as: Int.self)
+                #expect(loaded == expected)
+                source.close()
+            } catch {
+                Issue.record(error)
+            }
+            try? await cluster.destroy(logger: quietLogger())
+        }
+    }
+}
