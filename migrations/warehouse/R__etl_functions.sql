@@ -146,6 +146,7 @@ begin
     join analytics.dim_device d using (device_type)
     join analytics.dim_region r using (country_code)
     join analytics.dim_audience au using (age_band, plan, is_kids)
+    where s.pseudonym is not null
     group by 1, 2, 3, 4, 5, 6
     on conflict (day, title_id, pseudonym, device_key, region_key, audience_key) do update set
         plays = a.plays + excluded.plays,
@@ -153,6 +154,18 @@ begin
         watch_seconds = a.watch_seconds + excluded.watch_seconds,
         thumbs_up = a.thumbs_up + excluded.thumbs_up,
         thumbs_down = a.thumbs_down + excluded.thumbs_down;
+
+    -- Rows without a pseudonym are play-length counts (for skips), about no one in particular.
+    insert into private.play_durations as p
+    select s.day, s.title_id, d.device_key, r.region_key, au.audience_key, s.watched_seconds, sum(s.plays)
+    from pg_temp.stage_activity s
+    join analytics.dim_device d using (device_type)
+    join analytics.dim_region r using (country_code)
+    join analytics.dim_audience au using (age_band, plan, is_kids)
+    where s.pseudonym is null
+    group by 1, 2, 3, 4, 5, 6
+    on conflict (day, title_id, device_key, region_key, audience_key, watched_seconds) do update set
+        plays = p.plays + excluded.plays;
 end
 $$;
 comment on function etl.merge_activity() is 'Adds new dimension members and folds pg_temp.stage_activity into private.activity.';
@@ -164,6 +177,8 @@ create or replace function etl.recompute(p_days date[]) returns integer
     as $$
 declare
     streak_max integer := (select streak_max_days from etl.settings);
+    skip_seconds integer := (select s.skip_seconds from etl.settings s);
+    skip_share numeric := (select s.skip_runtime_share from etl.settings s);
     last_day date := (select max(day) from private.activity);
     day_keys integer[];
 begin
@@ -179,22 +194,48 @@ begin
     create temporary table day_titles on commit drop as
         select day, title_id, etl.title_key_on(title_id, day) as title_key
         from (select distinct day, title_id from private.activity where day = any (p_days)) x;
+    analyze day_titles;
+
+    -- Skips per day, title and segment, from play lengths and the current thresholds.
+    create temporary table day_skips on commit drop as
+        select p.day, m.title_key, p.device_key, p.region_key, p.audience_key,
+               sum(p.plays) filter (where p.watched_seconds < coalesce(least(skip_seconds, skip_share * t.runtime_seconds), skip_seconds))::integer as skips
+        from private.play_durations p
+        join day_titles m using (day, title_id)
+        left join analytics.dim_title t on t.title_key = m.title_key
+        where p.day = any (p_days)
+        group by p.day, m.title_key, p.device_key, p.region_key, p.audience_key;
+    analyze day_skips;
 
     delete from analytics.fact_title_daily where date_key = any (day_keys);
     insert into analytics.fact_title_daily
-    select etl.date_key(a.day), m.title_key,
-           count(distinct a.pseudonym) filter (where a.plays > 0), sum(a.plays), sum(a.completed_plays),
-           sum(a.watch_seconds), sum(a.thumbs_up), sum(a.thumbs_down)
-    from private.activity a join day_titles m using (day, title_id)
-    group by a.day, m.title_key;
+    with facts as (
+        select a.day, m.title_key,
+               count(distinct a.pseudonym) filter (where a.plays > 0) as viewers, sum(a.plays) as plays,
+               sum(a.completed_plays) as completed_plays, sum(a.watch_seconds) as watch_seconds,
+               sum(a.thumbs_up) as thumbs_up, sum(a.thumbs_down) as thumbs_down
+        from private.activity a join day_titles m using (day, title_id)
+        group by a.day, m.title_key
+    ), skips as (
+        select day, title_key, sum(skips) as skips from day_skips group by day, title_key
+    )
+    select etl.date_key(f.day), f.title_key, f.viewers, f.plays, f.completed_plays, f.watch_seconds, f.thumbs_up,
+           f.thumbs_down, coalesce(s.skips, 0)
+    from facts f left join skips s using (day, title_key);
 
     delete from analytics.fact_title_daily_segment where date_key = any (day_keys);
     insert into analytics.fact_title_daily_segment
-    select etl.date_key(a.day), m.title_key, a.device_key, a.region_key, a.audience_key,
-           count(distinct a.pseudonym) filter (where a.plays > 0), sum(a.plays), sum(a.completed_plays),
-           sum(a.watch_seconds), sum(a.thumbs_up), sum(a.thumbs_down)
-    from private.activity a join day_titles m using (day, title_id)
-    group by a.day, m.title_key, a.device_key, a.region_key, a.audience_key;
+    with facts as (
+        select a.day, m.title_key, a.device_key, a.region_key, a.audience_key,
+               count(distinct a.pseudonym) filter (where a.plays > 0) as viewers, sum(a.plays) as plays,
+               sum(a.completed_plays) as completed_plays, sum(a.watch_seconds) as watch_seconds,
+               sum(a.thumbs_up) as thumbs_up, sum(a.thumbs_down) as thumbs_down
+        from private.activity a join day_titles m using (day, title_id)
+        group by a.day, m.title_key, a.device_key, a.region_key, a.audience_key
+    )
+    select etl.date_key(f.day), f.title_key, f.device_key, f.region_key, f.audience_key, f.viewers, f.plays,
+           f.completed_plays, f.watch_seconds, f.thumbs_up, f.thumbs_down, coalesce(s.skips, 0)
+    from facts f left join day_skips s using (day, title_key, device_key, region_key, audience_key);
 
     -- Weeks and months containing a touched day.
     create temporary table periods on commit drop as
@@ -203,11 +244,13 @@ begin
         union
         select distinct 'month', date_trunc('month', d)::date, (date_trunc('month', d) + interval '1 month - 1 day')::date
         from unnest(p_days) d;
+    analyze periods;
 
     create temporary table period_titles on commit drop as
         select p.kind, p.start, x.title_id, etl.title_key_on(x.title_id, least(p.finish, last_day)) as title_key
         from periods p
         join lateral (select distinct title_id from private.activity a where a.day between p.start and p.finish) x on true;
+    analyze period_titles;
 
     -- Who played what in each touched period, once: the basis of period viewers and co-viewing.
     -- Distinct on the title id first (cheap), then mapped to keys; only the unknown member (-1)
@@ -232,10 +275,11 @@ begin
         select * from keyed where title_key <> -1
         union all
         select distinct * from keyed where title_key = -1;
+    analyze period_viewers;
 
     delete from analytics.fact_title_period f using periods p where f.period_kind = p.kind and f.period_start = p.start;
     insert into analytics.fact_title_period
-    with totals as (
+    with totals as materialized (
         select x.kind, x.start, m.title_key, sum(x.plays) as plays, sum(x.watch_seconds) as watch_seconds
         from (
             select p.kind, p.start, a.title_id, a.plays, a.watch_seconds
@@ -250,11 +294,26 @@ begin
         ) x
         join period_titles m on m.kind = x.kind and m.start = x.start and m.title_id = x.title_id
         group by x.kind, x.start, m.title_key
-    ), viewers as (
+    ), viewers as materialized (
         select kind, start, title_key, count(*) as viewers from period_viewers group by kind, start, title_key
+    ), skips as materialized (
+        select x.kind, x.start, m.title_key,
+               sum(x.plays) filter (where x.watched_seconds < coalesce(least(skip_seconds, skip_share * t.runtime_seconds), skip_seconds)) as skips
+        from (
+            select p.kind, p.start, d.title_id, d.watched_seconds, d.plays
+            from private.play_durations d
+            join periods p on p.kind = 'week' and p.start = date_trunc('week', d.day)::date
+            union all
+            select p.kind, p.start, d.title_id, d.watched_seconds, d.plays
+            from private.play_durations d
+            join periods p on p.kind = 'month' and p.start = date_trunc('month', d.day)::date
+        ) x
+        join period_titles m on m.kind = x.kind and m.start = x.start and m.title_id = x.title_id
+        left join analytics.dim_title t on t.title_key = m.title_key
+        group by x.kind, x.start, m.title_key
     )
-    select t.kind, t.start, t.title_key, coalesce(v.viewers, 0), t.plays, t.watch_seconds
-    from totals t left join viewers v using (kind, start, title_key);
+    select t.kind, t.start, t.title_key, coalesce(v.viewers, 0), t.plays, t.watch_seconds, coalesce(s.skips, 0)
+    from totals t left join viewers v using (kind, start, title_key) left join skips s using (kind, start, title_key);
 
     delete from analytics.fact_coviewing f using periods p where f.period_kind = p.kind and f.period_start = p.start;
     insert into analytics.fact_coviewing
@@ -269,6 +328,7 @@ begin
         select distinct d + g as as_of
         from unnest(p_days) d, generate_series(0, streak_max - 1) g
         where d + g <= last_day;
+    analyze as_of_days;
 
     delete from analytics.fact_title_streak where as_of_date_key in (select etl.date_key(as_of) from as_of_days);
     insert into analytics.fact_title_streak
@@ -292,7 +352,7 @@ begin
     from lengths l join generate_series(2, streak_max) s(streak_days) on s.streak_days <= l.run_length
     group by l.as_of, etl.title_key_on(l.title_id, l.as_of), s.streak_days;
 
-    drop table day_titles, periods, period_titles, period_viewers, as_of_days;
+    drop table day_titles, day_skips, periods, period_titles, period_viewers, as_of_days;
     return cardinality(p_days);
 end
 $$;
@@ -314,6 +374,7 @@ declare
 begin
     delete from private.activity where day < p_before;
     get diagnostics retention_purged = row_count;
+    delete from private.play_durations where day < p_before;
     delete from private.activity a using pg_temp.stage_erasures e where a.pseudonym = e.pseudonym;
     get diagnostics erasure_purged = row_count;
     return retention_purged + erasure_purged;

@@ -41,6 +41,7 @@ select
     case when f.viewers >= s.k then f.viewers end as viewers,
     case when f.viewers >= s.k then f.plays end as plays,
     case when f.viewers >= s.k then f.completed_plays end as completed_plays,
+    case when f.viewers >= s.k then f.skips end as skips,
     case when f.viewers >= s.k then round(f.watch_seconds / 3600.0, 1) end as watch_hours,
     case when f.viewers >= s.k then f.thumbs_up end as thumbs_up,
     case when f.viewers >= s.k then f.thumbs_down end as thumbs_down,
@@ -67,6 +68,7 @@ select
     t.kind,
     case when p.viewers >= s.k then p.viewers end as viewers,
     case when p.viewers >= s.k and x.week_start is null then p.plays end as plays,
+    case when p.viewers >= s.k and x.week_start is null then p.skips end as skips,
     case when p.viewers >= s.k and x.week_start is null then round(p.watch_seconds / 3600.0, 1) end as watch_hours,
     (p.viewers < s.k or x.week_start is not null) as suppressed
 from analytics.fact_title_period p
@@ -92,6 +94,7 @@ select
     t.kind,
     case when p.viewers >= s.k then p.viewers end as viewers,
     case when p.viewers >= s.k and x.month_start is null then p.plays end as plays,
+    case when p.viewers >= s.k and x.month_start is null then p.skips end as skips,
     case when p.viewers >= s.k and x.month_start is null then round(p.watch_seconds / 3600.0, 1) end as watch_hours,
     (p.viewers < s.k or x.month_start is not null) as suppressed
 from analytics.fact_title_period p
@@ -121,6 +124,7 @@ with cells as (
         f.viewers,
         f.plays,
         f.completed_plays,
+        f.skips,
         f.watch_seconds,
         tot.viewers as day_viewers,
         s.k,
@@ -170,6 +174,7 @@ select
     is_kids,
     case when not is_suppressed then plays end as plays,
     case when not is_suppressed then completed_plays end as completed_plays,
+    case when not is_suppressed then skips end as skips,
     case when not is_suppressed then round(watch_seconds / 3600.0, 1) end as watch_hours,
     case when not is_suppressed then viewers end as viewers,
     is_suppressed as suppressed
@@ -258,6 +263,7 @@ comment on column report.title_daily.title is 'Title name as it was that day.';
 comment on column report.title_daily.kind is 'movie, episode, series, track or album (unknown for the unknown title).';
 comment on column report.title_daily.viewers is 'Distinct profiles that played the title that day. Exact. NOT additive: do not sum across days (one person watching on 3 days is 1 viewer each day). NULL when fewer than k (suppressed).';
 comment on column report.title_daily.plays is 'Playback events that day. Additive. NULL when the row is suppressed.';
+comment on column report.title_daily.skips is 'Plays that ended before the skip threshold (min of etl.settings.skip_seconds, default 30 s, and skip_runtime_share, default 10%, of the runtime). Additive; skips / plays is the skip rate. NULL when the row is suppressed, like plays.';
 comment on column report.title_daily.completed_plays is 'Plays watched to the end. Additive; completed_plays / plays is the completion rate. NULL when the row is suppressed.';
 comment on column report.title_daily.watch_hours is 'Hours watched (seconds / 3600, rounded to 0.1). Additive. NULL when the row is suppressed.';
 comment on column report.title_daily.thumbs_up is 'Thumbs-up ratings given that day. Additive. NULL when the row is suppressed.';
@@ -272,6 +278,7 @@ comment on column report.title_weekly.title is 'Title name as of the last loaded
 comment on column report.title_weekly.kind is 'movie, episode, series, track or album.';
 comment on column report.title_weekly.viewers is 'Distinct profiles that played the title at least once in the week. Exact; not the sum of daily viewers, and not additive across weeks or titles. NULL when fewer than k.';
 comment on column report.title_weekly.plays is 'Playback events in the week. Additive (the sum of the days). NULL when viewers are suppressed or when any day of this title in the week is suppressed in title_daily.';
+comment on column report.title_weekly.skips is 'Plays in the week that ended before the skip threshold. Additive. NULL under the same rule as plays.';
 comment on column report.title_weekly.watch_hours is 'Hours watched in the week, rounded to 0.1. Additive. NULL under the same rule as plays.';
 comment on column report.title_weekly.suppressed is 'True when any value of the row is NULL for privacy: fewer than k viewers, or a suppressed day inside the week (then only plays and watch_hours are NULL).';
 
@@ -283,6 +290,7 @@ comment on column report.title_monthly.title is 'Title name as of the last loade
 comment on column report.title_monthly.kind is 'movie, episode, series, track or album.';
 comment on column report.title_monthly.viewers is 'Distinct profiles that played the title at least once in the month. Exact; not the sum of daily or weekly viewers, and not additive. NULL when fewer than k.';
 comment on column report.title_monthly.plays is 'Playback events in the month. Additive. NULL when viewers are suppressed or when any day of this title in the month is suppressed in title_daily.';
+comment on column report.title_monthly.skips is 'Plays in the month that ended before the skip threshold. Additive. NULL under the same rule as plays.';
 comment on column report.title_monthly.watch_hours is 'Hours watched in the month, rounded to 0.1. Additive. NULL under the same rule as plays.';
 comment on column report.title_monthly.suppressed is 'True when any value of the row is NULL for privacy: fewer than k viewers, or a suppressed day inside the month (then only plays and watch_hours are NULL).';
 
@@ -300,6 +308,7 @@ comment on column report.title_segments.age_band is 'Age band of the account hol
 comment on column report.title_segments.plan is 'Subscription plan. Grain column.';
 comment on column report.title_segments.is_kids is 'Whether the activity came from a kids'' profile. Grain column.';
 comment on column report.title_segments.plays is 'Playback events in the segment. Additive; but hidden segments are NULL, so sums over shown rows undercount. NULL when suppressed.';
+comment on column report.title_segments.skips is 'Plays in the segment that ended before the skip threshold. Additive. NULL when suppressed, like plays.';
 comment on column report.title_segments.completed_plays is 'Plays watched to the end. Additive; completed_plays / plays is the completion rate. NULL when suppressed.';
 comment on column report.title_segments.watch_hours is 'Hours watched (seconds / 3600, rounded to 0.1). Additive. NULL when suppressed.';
 comment on column report.title_segments.viewers is 'Distinct profiles in the segment. NON-ADDITIVE: one profile on two devices or in two countries counts in both segments, so segments do not sum to title_daily.viewers, nor across days. NULL when suppressed.';

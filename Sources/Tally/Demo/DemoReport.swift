@@ -11,6 +11,13 @@ public struct DemoReport: Sendable, Codable {
         public var watchHours: Double?
     }
 
+    public struct SkippedTrack: Sendable, Codable {
+        public var title: String
+        public var weekStart: String
+        public var plays: Int
+        public var skips: Int
+    }
+
     public struct Pair: Sendable, Codable {
         public var titleA: String
         public var titleB: String
@@ -24,6 +31,8 @@ public struct DemoReport: Sendable, Codable {
     /// Nil when suppressed (fewer than k people).
     public var streakViewers: Int?
     public var pairs: [Pair]
+    /// The most-skipped track of the latest week, when its week is not suppressed.
+    public var mostSkippedTrack: SkippedTrack?
     public var runs: Int
     public var rowsExtracted: Int
     public var rowsLoaded: Int
@@ -59,6 +68,14 @@ public struct DemoReport: Sendable, Codable {
             order by shared_viewers desc, title_a, title_b limit 5
             """, [asOf]).rows.map { Pair(titleA: try $0.decode(0), titleB: try $0.decode(1), sharedViewers: try $0.decode(2)) }
         let k = try analyst.query("select k from report.settings").scalar(as: Int.self)
+        let skipped = try analyst.query("""
+            select title, week_start::text, plays, skips from report.title_weekly
+            where kind = 'track' and skips is not null
+              and week_start = (select max(week_start) from report.title_weekly where kind = 'track' and skips is not null)
+            order by skips desc, title limit 1
+            """).rows.first.map {
+            SkippedTrack(title: try $0.decode(0), weekStart: try $0.decode(1), plays: try $0.decode(2), skips: try $0.decode(3))
+        }
         let ledger = try warehouse.query("""
             select count(*)::int, coalesce(sum(rows_extracted), 0)::int, coalesce(sum(rows_loaded), 0)::int,
                    coalesce(sum(rows_rejected), 0)::int, coalesce(sum(greatest(days_recomputed - 1, 0)), 0)::int
@@ -78,7 +95,7 @@ public struct DemoReport: Sendable, Codable {
         let server = logins.server
         return DemoReport(
             asOf: asOf.description, topTitles: top, streakTitle: Workload.christmasPrince, streakDays: bingeDays,
-            streakViewers: streak, pairs: pairs, runs: try ledger.decode(0), rowsExtracted: try ledger.decode(1),
+            streakViewers: streak, pairs: pairs, mostSkippedTrack: skipped, runs: try ledger.decode(0), rowsExtracted: try ledger.decode(1),
             rowsLoaded: try ledger.decode(2), rowsRejected: try ledger.decode(3), lateDaysRecomputed: try ledger.decode(4),
             rejectsByReason: reasons, canaryValuesChecked: forms.count, canaryHits: hits,
             analystPsql: "psql \"\(logins.conninfo("tally_warehouse", as: Demo.analystLogin))\"",
@@ -118,6 +135,11 @@ public struct DemoReport: Sendable, Codable {
                 + "  " + Self.right(String(pair.sharedViewers), 6) + " shared viewers")
         }
         out.append("")
+        if let track = mostSkippedTrack {
+            let rate = track.plays == 0 ? 0 : Double(track.skips) * 100 / Double(track.plays)
+            out.append("Most skipped track, week of \(track.weekStart): \(track.title): \(track.skips) of \(track.plays) plays skipped (\(String(format: "%.0f", rate))%)")
+            out.append("")
+        }
         out.append("Nightly loads (etl.runs)")
         out.append("  runs \(runs), source rows \(rowsExtracted), loaded \(rowsLoaded), rejected \(rowsRejected), late days recomputed \(lateDaysRecomputed)")
         if !rejectsByReason.isEmpty {

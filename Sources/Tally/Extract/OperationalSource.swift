@@ -58,6 +58,7 @@ struct OperationalSource {
 
     /// The extract: one COPY that streams three kinds of rows, tagged in the first field.
     /// - `A`: activity aggregated per profile, day, title and segment (valid rows only);
+    /// - `D`: plays counted per day, title, segment and watched second (capped at 600), for skips;
     /// - `R`: a rejected source row: source, id, reason;
     /// - `M`: one row of totals: source rows read and the oldest ingestion time among them.
     static func extractSQL(previous: String?, settings: LoadSettings, sourceTime: Date, quote: (String) throws -> String) throws -> String {
@@ -96,14 +97,19 @@ struct OperationalSource {
                 select 'A', profile_id::text, day::text, title_id::text, device_type, country, age_band, plan, is_kids::text,
                        (count(*) filter (where source = 'playback'))::text, (count(*) filter (where completed))::text,
                        coalesce(sum(watched_seconds), 0)::text, (count(*) filter (where thumb = 1))::text,
-                       (count(*) filter (where thumb = -1))::text
+                       (count(*) filter (where thumb = -1))::text, null
                 from checked where reason is null
                 group by profile_id, day, title_id, device_type, country, age_band, plan, is_kids
                 union all
-                select 'R', source, id::text, reason, null, null, null, null, null, null, null, null, null, null
+                select 'D', null, day::text, title_id::text, device_type, country, age_band, plan, is_kids::text,
+                       count(*)::text, '0', '0', '0', '0', least(watched_seconds, 600)::text
+                from checked where reason is null and source = 'playback'
+                group by day, title_id, device_type, country, age_band, plan, is_kids, least(watched_seconds, 600)
+                union all
+                select 'R', source, id::text, reason, null, null, null, null, null, null, null, null, null, null, null
                 from checked where reason is not null
                 union all
-                select 'M', count(*)::text, min(ingested_at)::text, null, null, null, null, null, null, null, null, null, null, null
+                select 'M', count(*)::text, min(ingested_at)::text, null, null, null, null, null, null, null, null, null, null, null, null
                 from source
             ) to stdout
             """

@@ -5,10 +5,10 @@ enum Staging {
     static func create(on warehouse: PostgresConnection) throws {
         try warehouse.execute("""
             create temporary table stage_activity (
-                pseudonym bytea not null, day date not null, title_id integer not null, device_type text not null,
+                pseudonym bytea, day date not null, title_id integer not null, device_type text not null,
                 country_code text not null, age_band text not null, plan text not null, is_kids boolean not null,
                 plays integer not null, completed_plays integer not null, watch_seconds bigint not null,
-                thumbs_up integer not null, thumbs_down integer not null
+                thumbs_up integer not null, thumbs_down integer not null, watched_seconds integer
             ) on commit drop;
             create temporary table stage_titles (
                 title_id integer not null, name text not null, kind text not null, series_name text, genre text,
@@ -26,7 +26,7 @@ enum Staging {
     }
 
     /// Streams the extract into `stage_activity`, replacing each profile id with its pseudonym on the
-    /// way. Rejects are kept (ids and reason codes only) and returned.
+    /// way (play-length rows have no profile and keep a NULL pseudonym). Rejects are kept (ids and reason codes only) and returned.
     static func loadActivity(
         from source: OperationalSource, to warehouse: PostgresConnection, sql: String,
         pseudonymiser: Pseudonymiser, report: inout NightlyLoad.Report
@@ -54,6 +54,12 @@ enum Staging {
                     line.append(contentsOf: UnsafeRawBufferPointer(rebasing: row[fields.start(of: 2)...]))
                     try writer.write(line)
                     report.rowsLoaded += fields.integer(9) + fields.integer(12) + fields.integer(13)
+                case UInt8(ascii: "D"):
+                    // Play-length counts carry no profile: their pseudonym column stays NULL.
+                    line.removeAll(keepingCapacity: true)
+                    line.append(contentsOf: Array("\\N\t".utf8))
+                    line.append(contentsOf: UnsafeRawBufferPointer(rebasing: row[fields.start(of: 2)...]))
+                    try writer.write(line)
                 case UInt8(ascii: "R"):
                     let reject = Reject(source: fields.string(1), id: fields.string(2), reason: fields.string(3))
                     report.rejectsByReason[reject.reason, default: 0] += 1
