@@ -4,9 +4,9 @@ import Tally
 
 /// Workload size flags shared by `seed` and `demo`.
 struct WorkloadOptions: ParsableArguments {
-    @Option(help: "Accounts to create (each with 1-4 profiles).") var accounts = 1_500
+    @Option(help: "Accounts to create (each with 1-4 profiles).") var accounts = 800
     @Option(help: "Days of events.") var days = 30
-    @Option(help: "Playback events per day (weekends get more).") var eventsPerDay = 6_000
+    @Option(help: "Playback events per day (weekends get more).") var eventsPerDay = 2_000
     @Option(help: "Random seed: the same seed gives the same data.") var seed: UInt64 = 1
     @Option(help: "First day of events (YYYY-MM-DD); default: the last day is yesterday.") var startDate: String?
 

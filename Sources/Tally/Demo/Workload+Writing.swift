@@ -165,7 +165,7 @@ extension Workload {
         let weekday = ((day % 7) + 11) % 7  // 0 = Monday
         let volume = Int(Double(options.eventsPerDay) * (weekday >= 5 ? 1.25 : 0.9))
         let activity = ZipfTable(count: profiles.count, exponent: 0.6)
-        let popularity = ZipfTable(count: titles.count - 1, exponent: 1.0)
+        let ranks = ZipfTable(count: popularity.count, exponent: 1.0)
         let hours: [Double] = [1, 0.6, 0.3, 0.2, 0.2, 0.3, 0.6, 1, 1.2, 1, 1, 1.2, 1.5, 1.4, 1.3, 1.4, 1.8, 2.4, 3.4, 4.6, 5.2, 4.8, 3.4, 2]
         let hourTable = hours.reduce(into: [Double]()) { $0.append(($0.last ?? 0) + $1) }.map { $0 / hours.reduce(0, +) }
         func pickSecond() -> Int {
@@ -177,7 +177,7 @@ extension Workload {
         while produced < volume {
             let p = activity.draw(&r)
             let profile = profiles[p]
-            var title = titles[1 + popularity.draw(&r)]
+            var title = titles[popularity[ranks.draw(&r)]]
             if title.kind == "series" || title.kind == "album" { title = titles[min(title.id, titles.count - 1)] }
             // A binge: several episodes of one series in a row.
             let run = title.kind == "episode" && r.unit() < 0.25 ? 2 + Int(r.next() % 4) : 1

@@ -6,9 +6,9 @@ import Foundation
 public struct Workload: Sendable {
     /// What to generate.
     public struct Options: Sendable {
-        public var accounts = 1_500
+        public var accounts = 800
         public var days = 30
-        public var eventsPerDay = 6_000
+        public var eventsPerDay = 2_000
         public var seed: UInt64 = 1
         /// First day of events; the default makes the last day yesterday.
         public var startDate: PostgresDate
@@ -58,6 +58,8 @@ public struct Workload: Sendable {
     let titles: [Title]
     let profiles: [Profile]
     let accountIDs: [String]
+    /// Catalogue indexes from most to least popular (A Christmas Prince, index 0, is planted apart).
+    let popularity: [Int]
     let bingerProfiles: Set<Int>
     let nearBingerProfiles: Set<Int>
     /// The id of "A Christmas Prince".
@@ -95,6 +97,8 @@ public struct Workload: Sendable {
         self.accountIDs = accountIDs
         self.profiles = profiles
         // Bingers and near-bingers are spread over the profiles, never kids.
+        var shuffle = random.derived(0x5401)
+        popularity = Array(1..<titles.count).shuffled(using: &shuffle)
         var chosen = random.derived(0xB1B1)
         var bingers = Set<Int>()
         var near = Set<Int>()
