@@ -11,13 +11,7 @@ extension NightlyLoad {
         let started = Date()
         let warehouse = try PostgresConnection.connect(warehouseURL, applicationName: "tally load (rebuild)", logger: logger)
         defer { warehouse.close() }
-        try warehouse.execute("begin")
-        do {
-            try WarehouseLock.acquire(on: warehouse)
-        } catch {
-            if warehouse.isInTransaction { _ = try? warehouse.execute("rollback") }
-            throw error
-        }
+        try WarehouseLock.begin(on: warehouse)
         let settings = try LoadSettings.read(from: warehouse)
         let cutoff = try warehouse.query(
             "select ((now() at time zone $1)::date - $2::integer)", [settings.businessTimeZone, settings.retentionDays]

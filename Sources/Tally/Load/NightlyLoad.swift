@@ -61,13 +61,7 @@ public struct NightlyLoad {
         let warehouse = try PostgresConnection.connect(warehouseURL, applicationName: "tally load", logger: logger)
         defer { warehouse.close() }
         control?.watch(warehouse)
-        try warehouse.execute("begin")
-        do {
-            try WarehouseLock.acquire(on: warehouse)
-        } catch {
-            if warehouse.isInTransaction { _ = try? warehouse.execute("rollback") }
-            throw error
-        }
+        try WarehouseLock.begin(on: warehouse)
         var report = Report(isDryRun: isDryRun)
         do {
             let settings = try LoadSettings.read(from: warehouse)

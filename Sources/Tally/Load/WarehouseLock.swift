@@ -2,7 +2,18 @@
 /// inside the load's transaction. Only the loader may lock that table (an advisory lock could be
 /// taken by any analyst and would stall every night); a killed run's transaction ends and with it the lock.
 enum WarehouseLock {
-    static func acquire(on connection: PostgresConnection) throws {
+    /// Opens the load's transaction and takes the lock in it; on failure nothing stays open.
+    static func begin(on connection: PostgresConnection) throws {
+        try connection.execute("begin")
+        do {
+            try acquire(on: connection)
+        } catch {
+            if connection.isInTransaction { _ = try? connection.execute("rollback") }
+            throw error
+        }
+    }
+
+    private static func acquire(on connection: PostgresConnection) throws {
         do throws(PostgresError) {
             try connection.execute("lock table etl.watermark in exclusive mode nowait")
         } catch {

@@ -65,22 +65,28 @@ public struct Migrator {
     @discardableResult
     public func up(to target: String? = nil) throws -> [Applied] {
         let set = try MigrationSet(directory: directory)
+        return try underLock(set) { connection, state in
+            try state.validate(allowOutOfOrder: allowOutOfOrder)
+            var applied: [Applied] = []
+            for file in steps(state, to: target) {
+                let started = Date()
+                try apply(file, outOfOrder: isOutOfOrder(file, state), state: state, on: connection)
+                applied.append(Applied(script: file.name, duration: Date().timeIntervalSince(started)))
+                logger.info("applied migration", metadata: ["database": "\(database)", "script": "\(file.name)"])
+            }
+            return applied
+        }
+    }
+
+    /// Runs `body` holding the migration lock, with the history read only under it, so a run that
+    /// waited sees what the other one applied.
+    private func underLock<T>(_ set: MigrationSet, _ body: (PostgresConnection, MigrationState) throws -> T) throws -> T {
         let lock = try MigrationLock.acquire(conninfo: conninfo, database: database, timeout: lockTimeout, logger: logger)
         defer { lock.release() }
         let connection = try connect()
         defer { connection.close() }
         try MigrationHistory.ensure(on: connection)
-        // Read the history only under the lock, so a run that waited sees what the other applied.
-        let state = MigrationState(files: set, attempts: try MigrationHistory.attempts(on: connection))
-        try state.validate(allowOutOfOrder: allowOutOfOrder)
-        var applied: [Applied] = []
-        for file in steps(state, to: target) {
-            let started = Date()
-            try apply(file, outOfOrder: isOutOfOrder(file, state), state: state, on: connection)
-            applied.append(Applied(script: file.name, duration: Date().timeIntervalSince(started)))
-            logger.info("applied migration", metadata: ["database": "\(database)", "script": "\(file.name)"])
-        }
-        return applied
+        return try body(connection, MigrationState(files: set, attempts: try MigrationHistory.attempts(on: connection)))
     }
 
     /// Records that the database already holds everything up to `version`, without running it.
@@ -89,16 +95,12 @@ public struct Migrator {
         guard let file = set.versioned.first(where: { $0.versionParts == MigrationState.parts(version) }) else {
             throw MigrationError(code: .usage, message: "\(database): there is no migration with version \(version) in \(directory).")
         }
-        let lock = try MigrationLock.acquire(conninfo: conninfo, database: database, timeout: lockTimeout, logger: logger)
-        defer { lock.release() }
-        let connection = try connect()
-        defer { connection.close() }
-        try MigrationHistory.ensure(on: connection)
-        let attempts = try MigrationHistory.attempts(on: connection)
-        guard !attempts.contains(where: { $0.success && ($0.action == "apply" || $0.action == "baseline") && $0.kind == .versioned }) else {
-            throw MigrationError(code: .usage, message: "\(database) already has applied migrations; baseline is only for adopting a database Tally has never migrated. See tally migrate status --db \(database).")
+        try underLock(set) { connection, state in
+            guard !state.attempts.contains(where: { $0.success && ($0.action == "apply" || $0.action == "baseline") && $0.kind == .versioned }) else {
+                throw MigrationError(code: .usage, message: "\(database) already has applied migrations; baseline is only for adopting a database Tally has never migrated. See tally migrate status --db \(database).")
+            }
+            try MigrationHistory.insert(.init(action: "baseline", file: file, startedAt: Date(), success: true, reason: "baseline at \(version)"), on: connection)
         }
-        try MigrationHistory.insert(.init(action: "baseline", file: file, startedAt: Date(), success: true, reason: "baseline at \(version)"), on: connection)
     }
 
     /// Accepts the current content of an applied file whose checksum changed, with an audited reason.
@@ -111,16 +113,12 @@ public struct Migrator {
         guard let file = (set.versioned + set.repeatables).first(where: { $0.name == name }) else {
             throw MigrationError(code: .usage, message: "\(path) is not a migration in \(directory).")
         }
-        let lock = try MigrationLock.acquire(conninfo: conninfo, database: database, timeout: lockTimeout, logger: logger)
-        defer { lock.release() }
-        let connection = try connect()
-        defer { connection.close() }
-        try MigrationHistory.ensure(on: connection)
-        let state = MigrationState(files: set, attempts: try MigrationHistory.attempts(on: connection))
-        guard file.kind == .versioned, state.applied(version: file.versionParts) != nil else {
-            throw MigrationError(code: .usage, message: "\(path) has not been applied, so there is no checksum to accept.")
+        try underLock(set) { connection, state in
+            guard file.kind == .versioned, state.applied(version: file.versionParts) != nil else {
+                throw MigrationError(code: .usage, message: "\(path) has not been applied, so there is no checksum to accept.")
+            }
+            try MigrationHistory.insert(.init(action: "accept-checksum", file: file, startedAt: Date(), success: true, reason: reason), on: connection)
         }
-        try MigrationHistory.insert(.init(action: "accept-checksum", file: file, startedAt: Date(), success: true, reason: reason), on: connection)
     }
 
     // MARK: - Applying
