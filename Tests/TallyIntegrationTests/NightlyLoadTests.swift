@@ -74,6 +74,13 @@ struct NightlyLoadTests {
                 where t.name = 'Holiday Rush' and f.period_kind = 'month' and f.period_start = date_trunc('month', $1::date)::date
                 """, [d]).scalar(as: Int.self)
             #expect(month == 3)
+            let audience = try facts.query(
+                "select viewers from analytics.fact_period_audience where period_kind = 'month' and period_start = date_trunc('month', $1::date)::date",
+                [d]).scalar(as: Int.self)
+            let direct = try fixture.source().query(
+                "select count(distinct profile_id)::int from app.playback_events where date_trunc('month', started_at at time zone 'UTC') = date_trunc('month', $1::date)",
+                [d]).scalar(as: Int.self)
+            #expect(audience == direct, "the month's whole audience, for an exact lift")
             let segments = try facts.query("""
                 select count(*)::int, sum(plays)::int from analytics.fact_title_daily_segment f join analytics.dim_device d using (device_key)
                 where f.date_key = $1 and d.device_class = 'mobile'

@@ -277,6 +277,10 @@ begin
         select distinct * from keyed where title_key = -1;
     analyze period_viewers;
 
+    delete from analytics.fact_period_audience f using periods p where f.period_kind = p.kind and f.period_start = p.start;
+    insert into analytics.fact_period_audience
+    select kind, start, count(distinct pseudonym) from period_viewers group by kind, start;
+
     delete from analytics.fact_title_period f using periods p where f.period_kind = p.kind and f.period_start = p.start;
     insert into analytics.fact_title_period
     with totals as materialized (

