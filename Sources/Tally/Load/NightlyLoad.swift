@@ -81,7 +81,7 @@ public struct NightlyLoad {
             try Staging.create(on: warehouse)
             let rejects = try Staging.loadActivity(
                 from: source, to: warehouse, sql: try OperationalSource.extractSQL(previous: previous, settings: settings, sourceTime: sourceTime, quote: source.connection.escapeLiteral),
-                pseudonymiser: pseudonymiser, report: &report)
+                pseudonymiser: pseudonymiser, report: &report, progress: progress.map { callback in { callback($0) } })
             try Staging.writeRejects(rejects, runID: runID, to: warehouse)
             try Staging.loadTitles(from: source, to: warehouse)
             let erasureWindow = sourceTime.addingTimeInterval(-Double(settings.retentionDays + 7) * 86_400)

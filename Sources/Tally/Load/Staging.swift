@@ -29,14 +29,21 @@ enum Staging {
     /// way (play-length rows have no profile and keep a NULL pseudonym). Rejects are kept (ids and reason codes only) and returned.
     static func loadActivity(
         from source: OperationalSource, to warehouse: PostgresConnection, sql: String,
-        pseudonymiser: Pseudonymiser, report: inout NightlyLoad.Report
+        pseudonymiser: Pseudonymiser, report: inout NightlyLoad.Report, progress: ((String) -> Void)? = nil
     ) throws -> [Reject] {
         var rejects: [Reject] = []
+        let started = Date()
+        var streamed = 0
         var pseudonyms: [[UInt8]: [UInt8]] = [:]
         var line: [UInt8] = []
         line.reserveCapacity(256)
         try warehouse.copyIn("copy pg_temp.stage_activity from stdin") { writer in
             try source.connection.copyOut(sql) { row in
+                streamed += 1
+                if let progress, streamed % 50_000 == 0 {
+                    let rate = Double(streamed) / max(Date().timeIntervalSince(started), 0.001)
+                    progress("extracting: \(streamed) aggregated rows (\(Int(rate)) rows/s)")
+                }
                 let fields = FieldSplitter(row)
                 switch row.first {
                 case UInt8(ascii: "A"):
