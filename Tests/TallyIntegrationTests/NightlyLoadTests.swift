@@ -164,6 +164,46 @@ struct NightlyLoadTests {
         }
     }
 
+    @Test("an unknown title sits on key -1 until it arrives, then its facts are re-pointed; a changed title gets a new version")
+    func titleVersions() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            let viewer = try source.person(1)
+            let day = try source.day(-3)
+            try source.play(viewer, 7, on: day)
+            try fixture.load()
+            let facts = try fixture.facts()
+            func keyOfDay() throws -> Int {
+                try facts.query("select title_key from analytics.fact_title_daily where date_key = etl.date_key($1::date)", [day]).scalar(as: Int.self)
+            }
+            #expect(try keyOfDay() == -1)
+
+            try source.connection.execute("insert into app.titles (title_id, name, kind, updated_at) values (7, 'Late Arrival', 'movie', now() - interval '30 days')")
+            let arrived = try fixture.load()
+            #expect(arrived.daysRecomputed == 1, "the unknown title's day is recomputed when the title arrives")
+            let firstKey = try keyOfDay()
+            #expect(firstKey > 0)
+            #expect(try facts.query("select name from analytics.dim_title where title_key = $1", [firstKey]).scalar(as: String.self) == "Late Arrival")
+
+            // Renamed now: a second version; the past day keeps the version valid then, new days get the new one.
+            try source.connection.execute("update app.titles set name = 'Late Arrival (Director''s Cut)', updated_at = now() where title_id = 7")
+            try source.connection.query("""
+                insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code)
+                values ($1::uuid, 7, now(), 60, false, 'smart_tv', 'GB')
+                """, [viewer])
+            try fixture.load()
+            let versions = try facts.query("select count(*)::int, count(*) filter (where is_current)::int from analytics.dim_title where title_id = 7")[0]
+            #expect(try versions.decode(0, as: Int.self) == 2)
+            #expect(try versions.decode(1, as: Int.self) == 1)
+            #expect(try keyOfDay() == firstKey)
+            let today = try facts.query("""
+                select t.name from analytics.fact_title_daily f join analytics.dim_title t using (title_key)
+                where f.date_key = etl.date_key($1::date) and t.title_id = 7
+                """, [try source.day(0)]).scalar(as: String.self)
+            #expect(today == "Late Arrival (Director's Cut)")
+        }
+    }
+
     @Test("invalid rows go to etl.rejects with a reason and are counted, and the night goes on")
     func rejects() async throws {
         try await withLoadFixture { fixture in

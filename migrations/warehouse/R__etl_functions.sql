@@ -3,6 +3,8 @@
 -- pg_temp.stage_titles, pg_temp.stage_erasures); every function works on whole sets, never rows.
 -- Grain: one function per step; all owned by tally_owner and executable by tally_loader only.
 
+drop function if exists etl.recompute(date[]);
+
 create or replace function etl.date_key(d date) returns integer
     language sql immutable parallel safe
     as $$ select (extract(year from d) * 10000 + extract(month from d) * 100 + extract(day from d))::integer $$;
@@ -45,7 +47,8 @@ create or replace function etl.title_key_on(p_title_id integer, p_day date) retu
           where t.title_id = p_title_id
           order by (t.valid_from < (p_day + 1)::timestamp at time zone 'UTC') desc,
                    case when t.valid_from < (p_day + 1)::timestamp at time zone 'UTC'
-                        then -extract(epoch from t.valid_from) else extract(epoch from t.valid_from) end
+                        then -extract(epoch from t.valid_from) else extract(epoch from t.valid_from) end,
+                   t.title_key desc
           limit 1),
         -1)
     $$;
@@ -102,13 +105,16 @@ begin
            or (t.name, t.kind, t.series_name, t.genre, t.release_year, t.runtime_seconds)
               is distinct from (s.name, s.kind, s.series_name, s.genre, s.release_year, s.runtime_seconds);
 
-    update analytics.dim_title t set valid_to = c.updated_at, is_current = false
+    update analytics.dim_title t set valid_to = greatest(c.updated_at, t.valid_from + interval '1 microsecond'), is_current = false
     from changed_titles c where t.title_id = c.title_id and t.is_current;
 
     insert into analytics.dim_title (title_key, title_id, name, kind, series_name, genre, release_year, runtime_seconds, valid_from, valid_to, is_current)
-    select (select greatest(coalesce(max(title_key), 0), 0) from analytics.dim_title) + row_number() over (order by title_id),
-           title_id, name, kind, series_name, genre, release_year, runtime_seconds, updated_at, null, true
-    from changed_titles;
+    select (select greatest(coalesce(max(title_key), 0), 0) from analytics.dim_title) + row_number() over (order by c.title_id),
+           c.title_id, c.name, c.kind, c.series_name, c.genre, c.release_year, c.runtime_seconds,
+           -- A new version never starts at or before the one it replaces, even if updated_at did not move.
+           greatest(c.updated_at, (select max(t.valid_from) + interval '1 microsecond' from analytics.dim_title t where t.title_id = c.title_id)),
+           null, true
+    from changed_titles c;
 
     return query select title_id from new_titles union select title_id from changed_titles;
     drop table new_titles, changed_titles;
@@ -170,7 +176,7 @@ end
 $$;
 comment on function etl.merge_activity() is 'Adds new dimension members and folds pg_temp.stage_activity into private.activity.';
 
-create or replace function etl.recompute(p_days date[]) returns integer
+create or replace function etl.recompute(p_days date[], p_cutoff date) returns integer
     language plpgsql
     set search_path = pg_catalog, analytics, etl, private
     set work_mem = '256MB'
@@ -244,6 +250,9 @@ begin
         union
         select distinct 'month', date_trunc('month', d)::date, (date_trunc('month', d) + interval '1 month - 1 day')::date
         from unnest(p_days) d;
+    -- A period that starts before the retention cutoff has lost part of its private state; rebuilding
+    -- it would undercount, so it keeps the exact values it was last computed with.
+    delete from periods where start < p_cutoff;
     analyze periods;
 
     create temporary table period_titles on commit drop as
@@ -331,7 +340,7 @@ begin
     create temporary table as_of_days on commit drop as
         select distinct d + g as as_of
         from unnest(p_days) d, generate_series(0, streak_max - 1) g
-        where d + g <= last_day;
+        where d + g <= last_day and d + g - (streak_max - 1) >= p_cutoff;
     analyze as_of_days;
 
     delete from analytics.fact_title_streak where as_of_date_key in (select etl.date_key(as_of) from as_of_days);
@@ -339,7 +348,9 @@ begin
     with bounds as (
         select min(as_of) - (streak_max - 1) as lo, max(as_of) as hi from as_of_days
     ), watched as (
-        select distinct a.title_id, a.pseudonym, a.day
+        -- Titles not yet in the catalogue all count as the one unknown title (-1), as in daily facts.
+        select distinct case when exists (select 1 from analytics.dim_title t where t.title_id = a.title_id)
+                             then a.title_id else -1 end as title_id, a.pseudonym, a.day
         from private.activity a, bounds b
         where a.day between b.lo and b.hi and a.plays > 0
     ), islands as (
@@ -360,7 +371,7 @@ begin
     return cardinality(p_days);
 end
 $$;
-comment on function etl.recompute(date[]) is 'Recomputes exactly, from private.activity, the daily and segment facts of the given days, the week/month and co-viewing facts of their periods, and the streak facts of every as-of day that depends on them. Returns the number of days.';
+comment on function etl.recompute(date[], date) is 'Recomputes exactly, from private.activity, the daily and segment facts of the given days, the week/month and co-viewing facts of their periods, and the streak facts of every as-of day that depends on them. Returns the number of days.';
 
 create or replace function etl.days_of_titles(p_title_ids integer[]) returns date[]
     language sql stable

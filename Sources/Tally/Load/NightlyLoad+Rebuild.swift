@@ -11,24 +11,26 @@ extension NightlyLoad {
         let started = Date()
         let warehouse = try PostgresConnection.connect(warehouseURL, applicationName: "tally load (rebuild)", logger: logger)
         defer { warehouse.close() }
+        control?.watch(warehouse)
         try WarehouseLock.begin(on: warehouse)
-        let settings = try LoadSettings.read(from: warehouse)
-        let cutoff = try warehouse.query(
-            "select ((now() at time zone $1)::date - $2::integer)", [settings.businessTimeZone, settings.retentionDays]
-        ).scalar(as: PostgresDate.self)
-        guard cutoff <= first else {
-            throw LoadError(code: .usage, message: "--rebuild from \(first): private state is kept for \(settings.retentionDays) days, so only days from \(cutoff) on can be rebuilt exactly. Start the range at \(cutoff) or later.")
-        }
         var report = Report(isDryRun: isDryRun)
         do {
+            let settings = try LoadSettings.read(from: warehouse)
+            let cutoff = try warehouse.query(
+                "select ((now() at time zone $1)::date - $2::integer)", [settings.businessTimeZone, settings.retentionDays]
+            ).scalar(as: PostgresDate.self)
+            guard cutoff <= first else {
+                throw LoadError(code: .usage, message: "--rebuild from \(first): private state is kept for \(settings.retentionDays) days, so only days from \(cutoff) on can be rebuilt exactly. Start the range at \(cutoff) or later.")
+            }
             report.daysRecomputed = try warehouse.query(
-                "select etl.recompute(array(select d::date from generate_series($1::date, $2::date, interval '1 day') d))",
-                [first, last]
+                "select etl.recompute(array(select d::date from generate_series($1::date, $2::date, interval '1 day') d), $3::date)",
+                [first, last, cutoff]
             ).scalar(as: Int.self)
+            try control?.check()
             try warehouse.execute(isDryRun ? "rollback" : "commit")
         } catch {
-            _ = try? warehouse.execute("rollback")
-            throw error
+            if warehouse.isInTransaction { _ = try? warehouse.execute("rollback") }
+            throw control?.interruptingSignal.map { LoadError.interrupted(by: $0) } ?? LoadError(wrapping: error, phase: "rebuilding")
         }
         report.duration = Date().timeIntervalSince(started)
         return report

@@ -71,6 +71,16 @@ public struct NightlyLoad {
             try phase("extracting")
             let previous = try warehouse.query("select snapshot from etl.watermark for update").rows.first.map { try $0.decode(0, as: String.self) }
             let (snapshot, sourceTime) = try source.beginSnapshot()
+            if let previous {
+                // Transaction ids only move forward; if they went back (a restore, a failover to a
+                // lagging replica), new rows would look already loaded and be skipped for good.
+                let backwards = try source.connection.query(
+                    "select pg_snapshot_xmax($1::pg_snapshot) > pg_snapshot_xmax($2::pg_snapshot)", [previous, snapshot]
+                ).scalar(as: Bool.self)
+                if backwards {
+                    throw LoadError(code: .schema, message: "the operational database's transaction ids are behind the last loaded snapshot (\(previous) > \(snapshot)): it was restored or failed over. Loading now would skip rows; reset the watermark (delete from etl.watermark) and rebuild deliberately.")
+                }
+            }
             report.sourceTime = sourceTime
             let runID = try warehouse.query(
                 "insert into etl.runs (invocation, started_at, status, snapshot_from, snapshot_to, source_time) values ($1, $2, 'succeeded', $3, $4, $5) returning run_id",
@@ -95,10 +105,11 @@ public struct NightlyLoad {
             try warehouse.execute("select etl.merge_activity()")
             logger.info("merged", metadata: ["run_id": "\(runID)", "seconds": "\(Date().timeIntervalSince(started))"])
             try phase("recomputing facts")
+            let cutoff = "($2::timestamptz at time zone $3)::date - $4::integer"
             report.daysRecomputed = try warehouse.query("""
                 select etl.recompute(array(select distinct day from pg_temp.stage_activity
-                                           union select unnest(etl.days_of_titles($1::integer[]))))
-                """, [changedTitles]).scalar(as: Int.self)
+                                           union select unnest(etl.days_of_titles($1::integer[]))), \(cutoff))
+                """, [changedTitles, sourceTime, settings.businessTimeZone, settings.retentionDays]).scalar(as: Int.self)
             logger.info("recomputed", metadata: ["run_id": "\(runID)", "days": "\(report.daysRecomputed)", "seconds": "\(Date().timeIntervalSince(started))"])
             try phase("committing")
             report.privateRowsPurged = try warehouse.query(
