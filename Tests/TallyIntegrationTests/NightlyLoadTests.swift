@@ -204,6 +204,24 @@ struct NightlyLoadTests {
         }
     }
 
+    @Test("days follow the warehouse's business time zone")
+    func businessTimeZone() async throws {
+        try await withLoadFixture { fixture in
+            try fixture.facts().execute("update etl.settings set business_time_zone = 'Pacific/Kiritimati'")
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            let day = try source.day(-3)
+            try source.play(try source.person(1), 1, on: day)
+            try fixture.load()
+            // Noon UTC is 02:00 the next day at UTC+14.
+            let loaded = try fixture.facts().query("""
+                select d.full_date from analytics.fact_title_daily f join analytics.dim_date d using (date_key)
+                """).scalar(as: PostgresDate.self)
+            let next = try source.connection.query("select $1::date + 1", [day]).scalar(as: PostgresDate.self)
+            #expect(loaded == next)
+        }
+    }
+
     @Test("invalid rows go to etl.rejects with a reason and are counted, and the night goes on")
     func rejects() async throws {
         try await withLoadFixture { fixture in

@@ -89,7 +89,7 @@ struct OperationalSource {
                                when s.source = 'playback' and s.watched_seconds > \(settings.maxWatchSeconds) then 'absurd_duration'
                                when s.source = 'rating' and s.thumb not in (-1, 1) then 'invalid_thumb'
                                when s.at > \(now)::timestamptz + interval '\(settings.lateToleranceSeconds) seconds' then 'future_timestamp'
-                               when s.at < \(try quote(settings.serviceStart.description))::date then 'before_service_start'
+                               when (s.at at time zone \(zone))::date < \(try quote(settings.serviceStart.description))::date then 'before_service_start'
                                when (s.at at time zone \(zone))::date < (\(now)::timestamptz at time zone \(zone))::date - \(settings.retentionDays) then 'beyond_retention'
                            end as reason
                     from source s left join etl.profile_attributes p on p.profile_id = s.profile_id
