@@ -63,7 +63,7 @@ extension TallyCommand {
                     FileHandle.standardError.write(Data("tally demo: \(line)\n".utf8))
                 }
                 if json {
-                    print(try MigrationReport.json(report))
+                    print(try TerminalText.json(report))
                 } else {
                     print(report.render(highlight: isTerminal))
                 }

@@ -95,7 +95,7 @@ extension TallyCommand {
         func run() async throws {
             try await mappingErrors {
                 let status = try LoadStatus.read(configuration: connection.configuration(), logger: global.makeLogger())
-                print(json ? try MigrationReport.json(status) : status.render())
+                print(json ? try TerminalText.json(status) : status.render())
                 if check, let problem = status.problem(maxAge: maxAgeHours * 3600) {
                     FileHandle.standardError.write(Data("tally status: \(problem)\n".utf8))
                     throw ExitCode(1)

@@ -56,7 +56,7 @@ extension TallyCommand.Migrate {
                     plans[migrator.database] = steps
                     if !json { print(MigrationReport.planTable(database: migrator.database, steps, includeSQL: sql)) }
                 }
-                if json { print(try MigrationReport.json(plans)) }
+                if json { print(try TerminalText.json(plans)) }
             }
         }
     }
@@ -91,7 +91,7 @@ extension TallyCommand.Migrate {
                     all[migrator.database] = statuses
                     if !json { print(MigrationReport.statusTable(database: migrator.database, statuses)) }
                 }
-                if json { print(try MigrationReport.json(all)) }
+                if json { print(try TerminalText.json(all)) }
             }
         }
     }

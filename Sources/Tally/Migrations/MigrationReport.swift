@@ -16,7 +16,7 @@ public enum MigrationReport {
         let problems = statuses.filter { [.changed, .missing].contains($0.state) }.count
         var summary = "\(database): \(statuses.count) migrations, \(pending) pending"
         if problems > 0 { summary += ", \(problems) need attention (changed or missing files refuse 'up')" }
-        return summary + "\n" + align(rows)
+        return summary + "\n" + TerminalText.align(rows)
     }
 
     /// `plan` as an aligned table, or a line saying nothing is pending.
@@ -29,29 +29,12 @@ public enum MigrationReport {
                 step.inTransaction ? "one transaction" : "none (statement by statement)",
             ])
         }
-        var text = "\(database): \(steps.count) to apply\n" + align(rows)
+        var text = "\(database): \(steps.count) to apply\n" + TerminalText.align(rows)
         if includeSQL {
             for step in steps {
                 text += "\n\n-- \(step.script)\n\(step.sql)"
             }
         }
         return text
-    }
-
-    /// Any report value as pretty JSON with ISO-8601 dates.
-    public static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func align(_ rows: [[String]]) -> String {
-        let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { i, cell in
-                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
     }
 }

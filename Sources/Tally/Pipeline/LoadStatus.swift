@@ -82,7 +82,7 @@ public struct LoadStatus: Sendable, Codable {
             rows.append([String(run.runID), run.status, String(TimestampText.format(run.startedAt).prefix(19)), String(run.rowsLoaded),
                          String(run.rowsRejected), String(run.daysRecomputed), run.error ?? ""])
         }
-        lines.append(MigrationReport.align(rows))
+        lines.append(TerminalText.align(rows))
         if !rejectsByReason.isEmpty {
             lines.append("rejects by reason: " + rejectsByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
