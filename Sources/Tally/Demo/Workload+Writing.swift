@@ -17,6 +17,8 @@ extension Workload {
         let last = ["Smith", "Garcia", "Muller", "Dubois", "Silva", "Tanaka", "Patel", "Jones", "Rossi", "Kim", "Novak", "Okafor", "Larsen", "Costa", "Nguyen", "Cohen", "Murphy", "Sato", "Khan", "Berg"]
         let plans = ["basic", "standard", "standard", "premium"]
         let start = Self.epochDay(options.startDate)
+        var firstProfile = [Int?](repeating: nil, count: accountIDs.count)
+        for (p, profile) in profiles.enumerated().reversed() { firstProfile[profile.account] = p }
         written.accounts = try connection.copyIn(
             "copy app.accounts (account_id, email, full_name, date_of_birth, country_code, plan, created_at) from stdin"
         ) { writer in
@@ -25,7 +27,7 @@ extension Workload {
                 let f = first[Int(r.next() % UInt64(first.count))]
                 let l = last[Int(r.next() % UInt64(last.count))]
                 let birthDay = Self.epochDay(PostgresDate(year: 1945, month: 1, day: 1)) + Int(r.next() % 22_000)
-                let country = profiles.first { $0.account == a }?.country ?? "US"
+                let country = firstProfile[a].map { profiles[$0].country } ?? "US"
                 try writer.writeRow([
                     id, "\(f.lowercased()).\(l.lowercased()).\(a)@example.com", "\(f) \(l)", Self.dateText(birthDay), country,
                     plans[Int(r.next() % UInt64(plans.count))], Self.timestampText(start - 400 + Int(r.next() % 390), 43_200),
@@ -60,7 +62,17 @@ extension Workload {
     public func write(to connection: PostgresConnection) throws -> Written {
         var written = try writeCatalogue(to: connection)
         var ratings: [Rating] = []
-        written.events = try connection.copyIn(Self.eventsCopy) { writer in
+        // Into an empty events table (a fresh seed) the indexes are built once, after the COPY.
+        written.events = try connection.withIndexesDeferred(on: "app.playback_events") {
+            try writeAllEvents(to: connection, ratings: &ratings)
+        }.value
+        written.ratings = try writeRatings(ratings, to: connection)
+        return written
+    }
+
+    /// Every day's events in one binary COPY, in ingestion order; collects their ratings.
+    func writeAllEvents(to connection: PostgresConnection, ratings: inout [Rating]) throws -> Int {
+        try connection.copyIn(Self.eventsCopy) { writer in
             var line: [UInt8] = []
             line.reserveCapacity(256)
             var pending: [Int: [Event]] = [:]
@@ -71,6 +83,7 @@ extension Workload {
                 try writer.write(line)
                 if let rating = event.rating { ratings.append(rating) }
             }
+            try writer.write(CopyBinary.header)
             for index in 0..<options.days {
                 for event in pending.removeValue(forKey: index) ?? [] { try send(event, ingested: index) }
                 try generateDay(index) { event in
@@ -78,12 +91,11 @@ extension Workload {
                     if due == index { try send(event, ingested: index) } else { pending[due, default: []].append(event) }
                 }
             }
+            try writer.write(CopyBinary.trailer)
         }
-        written.ratings = try writeRatings(ratings, to: connection)
-        return written
     }
 
-    static let eventsCopy = "copy app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ip_address, user_agent, ingested_at) from stdin"
+    static let eventsCopy = "copy app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ip_address, user_agent, ingested_at) from stdin with (format binary)"
 
     func writeRatings(_ ratings: [Rating], to connection: PostgresConnection) throws -> Int {
         try connection.copyIn("copy app.ratings (profile_id, title_id, thumb, rated_at, ingested_at) from stdin") { writer in
@@ -102,6 +114,7 @@ extension Workload {
         let events = try connection.copyIn(Self.eventsCopy) { writer in
             var line: [UInt8] = []
             line.reserveCapacity(256)
+            try writer.write(CopyBinary.header)
             for origin in max(0, index - Self.maximumLag)...index {
                 try generateDay(origin) { event in
                     let due = min(origin + event.lateBy, options.days - 1)
@@ -112,6 +125,7 @@ extension Workload {
                     if let rating = event.rating { ratings.append(rating) }
                 }
             }
+            try writer.write(CopyBinary.trailer)
         }
         return (events, try writeRatings(ratings, to: connection))
     }
@@ -131,7 +145,7 @@ extension Workload {
 
     /// One generated play.
     struct Event {
-        var profile: String
+        var profile: UUID
         var title: Int
         var day: Int
         var second: Int
@@ -139,23 +153,26 @@ extension Workload {
         var completed: Bool
         var device: String
         var country: String
-        var ip: String
+        var ip: UInt32
         var lateBy: Int
         var rating: Rating?
 
+        /// Appends the row for `eventsCopy` in COPY binary format.
         func appendCopyRow(to out: inout [UInt8], ingestedDay: Int) {
-            out.append(contentsOf: profile.utf8); out.append(9)
-            out.append(contentsOf: String(title).utf8); out.append(9)
-            out.append(contentsOf: Workload.timestampText(day, second).utf8); out.append(9)
-            out.append(contentsOf: String(watched).utf8); out.append(9)
-            out.append(completed ? UInt8(ascii: "t") : UInt8(ascii: "f")); out.append(9)
-            out.append(contentsOf: device.utf8); out.append(9)
-            out.append(contentsOf: country.utf8); out.append(9)
-            out.append(contentsOf: ip.utf8); out.append(9)
-            out.append(contentsOf: "Mozilla/5.0 (Tally demo; \(device))".utf8); out.append(9)
-            out.append(contentsOf: Workload.timestampText(ingestedDay, min(86_399, second + 600 + lateBy * 3_600)).utf8)
-            out.append(10)
+            CopyBinary.appendRowStart(fields: 10, to: &out)
+            CopyBinary.appendUUID(profile.uuid, to: &out)
+            CopyBinary.appendInt32(Int32(title), to: &out)
+            CopyBinary.appendTimestamp(unixSeconds: Workload.unixSeconds(day, second), to: &out)
+            CopyBinary.appendInt32(Int32(clamping: watched), to: &out)
+            CopyBinary.appendBool(completed, to: &out)
+            CopyBinary.appendText(device.utf8, to: &out)
+            CopyBinary.appendText(country.utf8, to: &out)
+            CopyBinary.appendIPv4(ip, to: &out)
+            CopyBinary.appendText(Self.userAgentPrefix + Array(device.utf8) + [UInt8(ascii: ")")], to: &out)
+            CopyBinary.appendTimestamp(unixSeconds: Workload.unixSeconds(ingestedDay, second + 600 + lateBy * 3_600), to: &out)
         }
+
+        static let userAgentPrefix = Array("Mozilla/5.0 (Tally demo; ".utf8)
     }
 
     /// Generates day `index`'s plays in a fixed order from the day's own random stream.
@@ -212,7 +229,7 @@ extension Workload {
         }
         // The canary watches something every day, so its (absent) PII is really put to the test.
         var canaryPlay = play(of: titles[2], by: Profile(id: Self.canaryProfileID, account: -1, isKids: false, country: "GB",
-                                                        device: "web_chrome", ip: canary.ipAddress), day: day, second: 72_000, &r)
+                                                        device: "web_chrome", ip: Self.ipv4(canary.ipAddress)), day: day, second: 72_000, &r)
         canaryPlay.lateBy = 0
         try emit(canaryPlay)
     }
@@ -229,9 +246,8 @@ extension Workload {
             watched = u < 0.04 ? 5 + Int(r.next() % 25) : (u < 0.6 ? runtime - Int(r.next() % 60) : Int(Double(runtime) * r.unit()))
         }
         watched = max(1, watched)
-        let devices = ["smart_tv", "iphone", "web_chrome", "ps5", "android_phone"]
-        let device = r.unit() < 0.8 ? profile.device : devices[Int(r.next() % UInt64(devices.count))]
-        let country = r.unit() < 0.97 ? profile.country : ["US", "FR", "JP", "BR"][Int(r.next() % 4)]
+        let device = r.unit() < 0.8 ? profile.device : Self.roamingDevices[Int(r.next() % UInt64(Self.roamingDevices.count))]
+        let country = r.unit() < 0.97 ? profile.country : Self.roamingCountries[Int(r.next() % 4)]
         let lateBy = r.unit() < 0.02 ? 1 + Int(r.next() % UInt64(Self.maximumLag)) : 0
         let completed = watched >= runtime * 9 / 10
         var rating: Rating?
@@ -240,7 +256,7 @@ extension Workload {
             rating = Rating(profile: profile.id, title: title.id, thumb: liked ? 1 : -1, day: day, second: min(86_399, second + watched),
                             ingestedDay: day + lateBy)
         }
-        return Event(profile: profile.id, title: title.id, day: day, second: second, watched: watched, completed: completed,
+        return Event(profile: profile.uuid, title: title.id, day: day, second: second, watched: watched, completed: completed,
                      device: device, country: country, ip: profile.ip, lateBy: lateBy, rating: rating)
     }
 
@@ -250,7 +266,7 @@ extension Workload {
         switch r.next() % 4 {
         case 0: event.watched = -Int(1 + r.next() % 100)
         case 1: event.watched = 5_000_000
-        case 2: event.profile = "deadbeef-0000-4000-8000-\(String(format: "%012x", r.next() % 1_000_000))"
+        case 2: event.profile = UUID(uuidString: "deadbeef-0000-4000-8000-\(String(format: "%012x", r.next() % 1_000_000))")!
         default: event.day += 3_650
         }
         event.rating = nil
@@ -265,6 +281,19 @@ extension Workload {
     static func dateText(_ day: Int) -> String {
         let (y, m, d) = TimestampText.civilFromDays(day)
         return PostgresDate(year: y, month: m, day: d).description
+    }
+
+    static let roamingDevices = ["smart_tv", "iphone", "web_chrome", "ps5", "android_phone"]
+    static let roamingCountries = ["US", "FR", "JP", "BR"]
+
+    /// Seconds since 1970 of a second of a day, clamped into the day as `timestampText` does.
+    static func unixSeconds(_ day: Int, _ second: Int) -> Int64 {
+        Int64(day) * 86_400 + Int64(max(0, min(86_399, second)))
+    }
+
+    /// A dotted-quad IPv4 address as a number.
+    static func ipv4(_ text: String) -> UInt32 {
+        text.split(separator: ".").reduce(0) { $0 << 8 | (UInt32($1) ?? 0) }
     }
 
     static func timestampText(_ day: Int, _ second: Int) -> String {

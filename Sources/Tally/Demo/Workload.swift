@@ -51,7 +51,20 @@ public struct Workload: Sendable {
         var isKids: Bool
         var country: String
         var device: String
-        var ip: String
+        /// IPv4 address as a 32-bit number.
+        var ip: UInt32
+        /// `id` as bytes, parsed once for binary COPY.
+        var uuid: UUID
+
+        init(id: String, account: Int, isKids: Bool, country: String, device: String, ip: UInt32) {
+            self.id = id
+            self.account = account
+            self.isKids = isKids
+            self.country = country
+            self.device = device
+            self.ip = ip
+            uuid = UUID(uuidString: id)!
+        }
     }
 
     public let options: Options
@@ -88,10 +101,11 @@ public struct Workload: Sendable {
             let country = countries[Int(r.next() % UInt64(countries.count))]
             let count = 1 + Int(r.next() % 4)
             for p in 0..<count {
-                profiles.append(Profile(
-                    id: Self.uuid(&r), account: a, isKids: p > 0 && r.unit() < 0.3, country: country,
-                    device: devices[Int(r.next() % UInt64(devices.count))],
-                    ip: "10.\(r.next() % 250).\(r.next() % 250).\(1 + r.next() % 250)"))
+                let id = Self.uuid(&r)
+                let isKids = p > 0 && r.unit() < 0.3
+                let device = devices[Int(r.next() % UInt64(devices.count))]
+                let ip = [10, UInt32(r.next() % 250), UInt32(r.next() % 250), UInt32(1 + r.next() % 250)].reduce(0) { $0 << 8 | $1 }
+                profiles.append(Profile(id: id, account: a, isKids: isKids, country: country, device: device, ip: ip))
             }
         }
         self.accountIDs = accountIDs

@@ -84,10 +84,13 @@ extension PostgresConnection {
     }
 }
 
-/// Buffers COPY data and sends it in large chunks; one send per row is many times slower.
+/// Buffers COPY data and sends it in chunks; one send per row is many times slower.
 public final class CopyInWriter {
-    /// Bytes gathered before a send.
-    public static let chunkSize = 256 * 1024
+    /// Bytes gathered before a send. A blocking send returns once the socket buffer has taken the
+    /// chunk, so a chunk well under the buffer (about 200 KiB on Linux) lets the writer produce the
+    /// next one while the server parses the last. At 256 KiB the two took turns and a seed ran at
+    /// half the speed (bench/RESULTS.md, seed throughput).
+    public static let chunkSize = 32 * 1024
     private let connection: PostgresConnection
     private var buffer: [UInt8] = []
 
