@@ -56,12 +56,15 @@ struct OperationalSource {
         return (try row.decode(0), try row.decode(1))
     }
 
-    /// The extract: one COPY that streams three kinds of rows, tagged in the first field.
-    /// - `A`: activity aggregated per profile, day, title and segment (valid rows only);
-    /// - `D`: plays counted per day, title, segment and watched second (capped at 600), for skips;
-    /// - `R`: a rejected source row: source, id, reason;
-    /// - `M`: one row of totals: source rows read and the oldest ingestion time among them.
-    static func extractSQL(previous: String?, settings: LoadSettings, sourceTime: Date, quote: (String) throws -> String) throws -> String {
+    /// The extract's two statements, run in the run's snapshot.
+    /// - `profiles`: the attributes of every profile with a new row, and whether it was erased;
+    /// - `rows`: every new playback and rating row, one line each: kind (`p` or `r`), id, profile,
+    ///   day (days since 1970 in the business time zone), title, device type, country, watched
+    ///   seconds, completed, thumb, the first row-level reject reason, and ingestion time (µs since 1970).
+    /// Profile-level reasons (unknown or erased profile) are decided against `profiles`, in Swift,
+    /// where the rows are aggregated: PostgreSQL's own GROUP BY over text keys was the slowest part
+    /// of a load (bench/RESULTS.md).
+    static func extractSQL(previous: String?, settings: LoadSettings, sourceTime: Date, quote: (String) throws -> String) throws -> (profiles: String, rows: String) {
         let zone = try quote(settings.businessTimeZone)
         let snapshot = try previous.map { "\(try quote($0))::pg_snapshot" }
         func newSince(_ alias: String) -> String {
@@ -69,51 +72,119 @@ struct OperationalSource {
             return "\(alias).load_xid >= pg_snapshot_xmin(\(snapshot)) and not pg_visible_in_snapshot(\(alias).load_xid, \(snapshot))"
         }
         let now = try quote(TimestampText.format(sourceTime))
-        return """
+        func timeChecks(_ at: String) throws -> String {
+            """
+            when \(at) > \(now)::timestamptz + interval '\(settings.lateToleranceSeconds) seconds' then 'future_timestamp'
+                           when (\(at) at time zone \(zone))::date < \(try quote(settings.serviceStart.description))::date then 'before_service_start'
+                           when (\(at) at time zone \(zone))::date < (\(now)::timestamptz at time zone \(zone))::date - \(settings.retentionDays) then 'beyond_retention'
+            """
+        }
+        let profiles = """
             copy (
-                with source as materialized (
-                    select 'playback'::text as source, e.event_id as id, e.profile_id, e.title_id, e.started_at as at,
-                           e.watched_seconds, e.completed, lower(e.device_type) as device_type, upper(e.country_code::text) as country_code,
-                           null::smallint as thumb, e.ingested_at
-                    from app.playback_events e where \(newSince("e"))
-                    union all
-                    select 'rating', r.rating_id, r.profile_id, r.title_id, r.rated_at, null, null, 'unknown', null, r.thumb, r.ingested_at
-                    from app.ratings r where \(newSince("r"))
-                ), checked as materialized (
-                    select s.*, p.is_kids, p.plan, coalesce(s.country_code, upper(p.country_code::text)) as country,
-                           p.age_band, (s.at at time zone \(zone))::date as day,
-                           case
-                               when p.profile_id is null then 'unknown_profile'
-                               when exists (select 1 from etl.erasures x where x.profile_id = s.profile_id) then 'erased_profile'
-                               when s.source = 'playback' and s.watched_seconds < 0 then 'negative_duration'
-                               when s.source = 'playback' and s.watched_seconds > \(settings.maxWatchSeconds) then 'absurd_duration'
-                               when s.source = 'rating' and s.thumb not in (-1, 1) then 'invalid_thumb'
-                               when s.at > \(now)::timestamptz + interval '\(settings.lateToleranceSeconds) seconds' then 'future_timestamp'
-                               when (s.at at time zone \(zone))::date < \(try quote(settings.serviceStart.description))::date then 'before_service_start'
-                               when (s.at at time zone \(zone))::date < (\(now)::timestamptz at time zone \(zone))::date - \(settings.retentionDays) then 'beyond_retention'
-                           end as reason
-                    from source s left join etl.profile_attributes p on p.profile_id = s.profile_id
-                )
-                select 'A', profile_id::text, day::text, title_id::text, device_type, country, age_band, plan, is_kids::text,
-                       (count(*) filter (where source = 'playback'))::text, (count(*) filter (where completed))::text,
-                       coalesce(sum(watched_seconds), 0)::text, (count(*) filter (where thumb = 1))::text,
-                       (count(*) filter (where thumb = -1))::text, null
-                from checked where reason is null
-                group by profile_id, day, title_id, device_type, country, age_band, plan, is_kids
-                union all
-                select 'D', null, day::text, title_id::text, device_type, country, age_band, plan, is_kids::text,
-                       count(*)::text, '0', '0', '0', '0', least(watched_seconds, 600)::text
-                from checked where reason is null and source = 'playback'
-                group by day, title_id, device_type, country, age_band, plan, is_kids, least(watched_seconds, 600)
-                union all
-                select 'R', source, id::text, reason, null, null, null, null, null, null, null, null, null, null, null
-                from checked where reason is not null
-                union all
-                select 'M', count(*)::text, min(ingested_at)::text, null, null, null, null, null, null, null, null, null, null, null, null
-                from source
+                select p.profile_id, p.is_kids, p.plan, upper(p.country_code::text), p.age_band, x.profile_id is not null
+                from etl.profile_attributes p
+                left join (select distinct profile_id from etl.erasures where profile_id is not null) x on x.profile_id = p.profile_id
+                where p.profile_id in (select e.profile_id from app.playback_events e where \(newSince("e"))
+                                       union select r.profile_id from app.ratings r where \(newSince("r")))
             ) to stdout
             """
+        let rows = """
+            copy (
+                select 'p', e.event_id, e.profile_id, (e.started_at at time zone \(zone))::date - date '1970-01-01', e.title_id,
+                       lower(e.device_type), upper(e.country_code::text), e.watched_seconds, e.completed::int, null::smallint,
+                       case
+                           when e.watched_seconds < 0 then 'negative_duration'
+                           when e.watched_seconds > \(settings.maxWatchSeconds) then 'absurd_duration'
+                           \(try timeChecks("e.started_at"))
+                       end,
+                       (extract(epoch from e.ingested_at) * 1000000)::bigint
+                from app.playback_events e where \(newSince("e"))
+                union all
+                select 'r', r.rating_id, r.profile_id, (r.rated_at at time zone \(zone))::date - date '1970-01-01', r.title_id,
+                       'unknown', null, null, null, r.thumb,
+                       case
+                           when r.thumb not in (-1, 1) then 'invalid_thumb'
+                           \(try timeChecks("r.rated_at"))
+                       end,
+                       (extract(epoch from r.ingested_at) * 1000000)::bigint
+                from app.ratings r where \(newSince("r"))
+            ) to stdout
+            """
+        return (profiles, rows)
     }
+
+    /// Streams the new rows of the snapshot into an `ActivityBatch`, replacing each profile id by
+    /// its pseudonym. Rejects keep the source, id and reason only.
+    func extract(
+        previous: String?, settings: LoadSettings, sourceTime: Date, pseudonymiser: Pseudonymiser,
+        progress: ((String) -> Void)? = nil
+    ) throws -> ActivityBatch {
+        let sql = try Self.extractSQL(previous: previous, settings: settings, sourceTime: sourceTime, quote: connection.escapeLiteral)
+        var batch = ActivityBatch()
+        try connection.copyOut(sql.profiles) { row in
+            var fields = FieldCursor(row)
+            let idText = fields.next()
+            guard let id = UUIDText(idText) else { throw Self.unexpected }
+            let isKids = fields.nextString() == "t"
+            batch.addProfile(id: id, ActivityBatch.Profile(
+                pseudonym: pseudonymiser.pseudonym(of: Array(idText)), isKids: isKids, plan: fields.nextString() ?? "unknown",
+                country: fields.nextString() ?? "", ageBand: fields.nextString() ?? "unknown", isErased: fields.nextString() == "t"))
+        }
+        let started = Date()
+        var devices: [[UInt8]: String] = [:]
+        try connection.copyOut(sql.rows) { row in
+            batch.rowsRead += 1
+            if let progress, batch.rowsRead % 100_000 == 0 {
+                progress("extracting: \(batch.rowsRead) rows (\(Int(Double(batch.rowsRead) / max(Date().timeIntervalSince(started), 0.001))) rows/s)")
+            }
+            var fields = FieldCursor(row)
+            let isPlay = fields.next().first == UInt8(ascii: "p")
+            let id = fields.next()
+            let profile = UUIDText(fields.next()).flatMap { batch.profileSlots[$0] }
+            guard let day = fields.nextInteger(), let title = fields.nextInteger() else { throw Self.unexpected }
+            let deviceField = fields.next()
+            let country = fields.nextString()
+            let watched = fields.nextInteger()
+            let completed = fields.nextInteger()
+            let thumb = fields.nextInteger()
+            let rowReason = fields.nextString()
+            if let ingested = fields.nextInteger(), ingested < batch.oldestIngested ?? .max { batch.oldestIngested = ingested }
+
+            let reason = profile == nil ? "unknown_profile" : batch.profiles[Int(profile!)].isErased ? "erased_profile" : rowReason
+            if let reason {
+                batch.rejects.append(Staging.Reject(source: isPlay ? "playback" : "rating", id: String(decoding: id, as: UTF8.self), reason: reason))
+                return
+            }
+            let person = batch.profiles[Int(profile!)]
+            let device: String
+            if let known = devices[Array(deviceField)] { device = known } else {
+                device = String(decoding: deviceField, as: UTF8.self)
+                devices[Array(deviceField)] = device
+            }
+            let segment = batch.segmentSlot(ActivityBatch.Segment(
+                deviceType: device, country: country ?? person.country, ageBand: person.ageBand, plan: person.plan, isKids: person.isKids))
+            let key = ActivityBatch.ActivityKey(profile: profile!, day: Int32(day), title: Int32(title), segment: segment)
+            if isPlay, let watched {
+                batch.rowsAggregated += 1
+                let seconds = Int32(clamping: watched)
+                batch.activity[key, default: ActivityBatch.Measures()].plays += 1
+                if completed == 1 { batch.activity[key]!.completedPlays += 1 }
+                batch.activity[key]!.watchSeconds += Int64(seconds)
+                batch.durations[ActivityBatch.DurationKey(day: key.day, title: key.title, segment: segment,
+                                                          watchedSeconds: min(seconds, ActivityBatch.durationCap)), default: 0] += 1
+            } else if let thumb {
+                batch.rowsAggregated += 1
+                if thumb == 1 {
+                    batch.activity[key, default: ActivityBatch.Measures()].thumbsUp += 1
+                } else {
+                    batch.activity[key, default: ActivityBatch.Measures()].thumbsDown += 1
+                }
+            }
+        }
+        return batch
+    }
+
+    static let unexpected = LoadError(code: .schema, message: "the extract returned a row tally cannot read; the operational views may not match this version of tally")
 
     static let titlesSQL = """
         copy (select title_id, name, kind, series_name, genre, release_year, runtime_seconds, updated_at from app.titles) to stdout

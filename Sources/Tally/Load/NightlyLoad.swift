@@ -89,10 +89,15 @@ public struct NightlyLoad {
             report.runID = runID
 
             try Staging.create(on: warehouse)
-            let rejects = try Staging.loadActivity(
-                from: source, to: warehouse, sql: try OperationalSource.extractSQL(previous: previous, settings: settings, sourceTime: sourceTime, quote: source.connection.escapeLiteral),
-                pseudonymiser: pseudonymiser, report: &report, progress: progress.map { callback in { callback($0) } })
-            try Staging.writeRejects(rejects, runID: runID, to: warehouse)
+            let batch = try source.extract(previous: previous, settings: settings, sourceTime: sourceTime, pseudonymiser: pseudonymiser,
+                                           progress: progress.map { callback in { callback($0) } })
+            report.rowsExtracted = batch.rowsRead
+            report.rowsLoaded = batch.rowsAggregated
+            report.rowsRejected = batch.rejects.count
+            report.oldestUnloadedAt = batch.oldestIngestedAt
+            for reject in batch.rejects { report.rejectsByReason[reject.reason, default: 0] += 1 }
+            try Staging.writeActivity(batch, to: warehouse)
+            try Staging.writeRejects(batch.rejects, runID: runID, to: warehouse)
             try Staging.loadTitles(from: source, to: warehouse)
             let erasureWindow = sourceTime.addingTimeInterval(-Double(settings.retentionDays + 7) * 86_400)
             let erased = try source.erasedProfiles(since: erasureWindow)

@@ -25,65 +25,55 @@ enum Staging {
         var reason: String
     }
 
-    /// Streams the extract into `stage_activity`, replacing each profile id with its pseudonym on the
-    /// way (play-length rows have no profile and keep a NULL pseudonym). Rejects are kept (ids and reason codes only) and returned.
-    static func loadActivity(
-        from source: OperationalSource, to warehouse: PostgresConnection, sql: String,
-        pseudonymiser: Pseudonymiser, report: inout NightlyLoad.Report, progress: ((String) -> Void)? = nil
-    ) throws -> [Reject] {
-        var rejects: [Reject] = []
-        let started = Date()
-        var streamed = 0
-        var pseudonyms: [[UInt8]: [UInt8]] = [:]
+    /// Writes a batch into `stage_activity`: one row per pseudonym, day, title and segment, then
+    /// the play-length counts with a NULL pseudonym.
+    static func writeActivity(_ batch: ActivityBatch, to warehouse: PostgresConnection) throws {
+        var dates: [Int32: [UInt8]] = [:]
+        func date(_ day: Int32) -> [UInt8] {
+            if let known = dates[day] { return known }
+            let (y, m, d) = TimestampText.civilFromDays(Int(day))
+            let text = Array(PostgresDate(year: y, month: m, day: d).description.utf8)
+            dates[day] = text
+            return text
+        }
+        let segments = batch.segments.map { s in
+            Array([s.deviceType, s.country, s.ageBand, s.plan, s.isKids ? "t" : "f"].joined(separator: "\t").utf8)
+        }
+        let pseudonyms = batch.profiles.map { Hex.byteaLiteral($0.pseudonym) }
+        let tab = UInt8(ascii: "\t")
         var line: [UInt8] = []
         line.reserveCapacity(256)
-        try warehouse.copyIn("copy pg_temp.stage_activity from stdin") { writer in
-            try source.connection.copyOut(sql) { row in
-                streamed += 1
-                if let progress, streamed % 50_000 == 0 {
-                    let rate = Double(streamed) / max(Date().timeIntervalSince(started), 0.001)
-                    progress("extracting: \(streamed) aggregated rows (\(Int(rate)) rows/s)")
-                }
-                let fields = FieldSplitter(row)
-                switch row.first {
-                case UInt8(ascii: "A"):
-                    let profile = Array(fields.bytes(1))
-                    let encoded: [UInt8]
-                    if let known = pseudonyms[profile] {
-                        encoded = known
-                    } else {
-                        encoded = Hex.byteaLiteral(pseudonymiser.pseudonym(of: profile))
-                        pseudonyms[profile] = encoded
-                    }
-                    line.removeAll(keepingCapacity: true)
-                    line.append(contentsOf: encoded)
-                    line.append(UInt8(ascii: "\t"))
-                    line.append(contentsOf: UnsafeRawBufferPointer(rebasing: row[fields.start(of: 2)...]))
-                    try writer.write(line)
-                    report.rowsLoaded += fields.integer(9) + fields.integer(12) + fields.integer(13)
-                case UInt8(ascii: "D"):
-                    // Play-length counts carry no profile: their pseudonym column stays NULL.
-                    line.removeAll(keepingCapacity: true)
-                    line.append(contentsOf: Array("\\N\t".utf8))
-                    line.append(contentsOf: UnsafeRawBufferPointer(rebasing: row[fields.start(of: 2)...]))
-                    try writer.write(line)
-                case UInt8(ascii: "R"):
-                    let reject = Reject(source: fields.string(1), id: fields.string(2), reason: fields.string(3))
-                    report.rejectsByReason[reject.reason, default: 0] += 1
-                    rejects.append(reject)
-                case UInt8(ascii: "M"):
-                    report.rowsExtracted = fields.integer(1)
-                    let oldest = Array(fields.bytes(2))
-                    if oldest != Array("\\N".utf8) {
-                        report.oldestUnloadedAt = oldest.withUnsafeBufferPointer { TimestampText.parse($0) }
-                    }
-                default:
-                    throw LoadError(code: .schema, message: "the extract returned an unexpected row kind; the operational views may not match this version of tally")
-                }
+        func append(_ values: Int64...) {
+            for value in values {
+                line.append(tab)
+                line.append(contentsOf: String(value).utf8)
             }
         }
-        report.rowsRejected = rejects.count
-        return rejects
+        try warehouse.copyIn("copy pg_temp.stage_activity from stdin") { writer in
+            for (key, m) in batch.activity {
+                line.removeAll(keepingCapacity: true)
+                line.append(contentsOf: pseudonyms[Int(key.profile)])
+                line.append(tab)
+                line.append(contentsOf: date(key.day))
+                append(Int64(key.title))
+                line.append(tab)
+                line.append(contentsOf: segments[Int(key.segment)])
+                append(Int64(m.plays), Int64(m.completedPlays), m.watchSeconds, Int64(m.thumbsUp), Int64(m.thumbsDown))
+                line.append(contentsOf: Array("\t\\N\n".utf8))
+                try writer.write(line)
+            }
+            for (key, plays) in batch.durations {
+                line.removeAll(keepingCapacity: true)
+                line.append(contentsOf: Array("\\N\t".utf8))
+                line.append(contentsOf: date(key.day))
+                append(Int64(key.title))
+                line.append(tab)
+                line.append(contentsOf: segments[Int(key.segment)])
+                append(Int64(plays), 0, 0, 0, 0, Int64(key.watchedSeconds))
+                line.append(UInt8(ascii: "\n"))
+                try writer.write(line)
+            }
+        }
     }
 
     static func writeRejects(_ rejects: [Reject], runID: Int, to warehouse: PostgresConnection) throws {
@@ -106,32 +96,6 @@ enum Staging {
                 try writer.write(Hex.byteaLiteral(pseudonymiser.pseudonym(of: Array(profile.utf8))) + [UInt8(ascii: "\n")])
             }
         }
-    }
-}
-
-/// Finds the tab-separated fields of one COPY text row without copying it.
-struct FieldSplitter {
-    let row: UnsafeRawBufferPointer
-    private var starts: [Int] = [0]
-
-    init(_ row: UnsafeRawBufferPointer) {
-        self.row = row
-        for (i, byte) in row.enumerated() where byte == UInt8(ascii: "\t") { starts.append(i + 1) }
-    }
-
-    func start(of field: Int) -> Int { starts[field] }
-
-    func bytes(_ field: Int) -> UnsafeRawBufferPointer.SubSequence {
-        let end = field + 1 < starts.count ? starts[field + 1] - 1 : (row.last == UInt8(ascii: "\n") ? row.count - 1 : row.count)
-        return row[starts[field]..<end]
-    }
-
-    func string(_ field: Int) -> String { String(decoding: bytes(field), as: UTF8.self) }
-
-    func integer(_ field: Int) -> Int {
-        var n = 0
-        for byte in bytes(field) where byte >= 48 && byte <= 57 { n = n * 10 + Int(byte - 48) }
-        return n
     }
 }
 
