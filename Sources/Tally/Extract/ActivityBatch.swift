@@ -6,23 +6,34 @@ import Foundation
 /// never with the rows or with history. Profile ids live here only as keys; what leaves is the
 /// pseudonym.
 struct ActivityBatch {
-    /// The non-PII attributes of a profile the segments need, and its pseudonym.
+    init(rules: Rules) {
+        self.rules = rules
+    }
+
+    /// A profile as the batch needs it: its pseudonym, the code of its (age band, plan, kids)
+    /// attributes, its account's country (the default for rows without one), and whether it was erased.
     struct Profile {
         var pseudonym: [UInt8]
-        var isKids: Bool
-        var plan: String
-        var country: String
-        var ageBand: String
+        var attributes: Int32
+        var country: Int32
         var isErased: Bool
     }
 
-    /// A segment: device type, country, age band, plan and kids flag.
-    struct Segment: Hashable {
+    /// A segment: device type, country, age band, plan and kids flag. The texts are as the extract's
+    /// COPY text gave them (escaped), and go back to the warehouse the same way.
+    struct Segment {
         var deviceType: String
         var country: String
         var ageBand: String
         var plan: String
         var isKids: Bool
+    }
+
+    /// A segment as small codes, for cheap hashing per row.
+    struct SegmentCode: Hashable {
+        var device: Int32
+        var country: Int32
+        var attributes: Int32
     }
 
     struct ActivityKey: Hashable {
@@ -47,13 +58,37 @@ struct ActivityBatch {
         var watchedSeconds: Int32
     }
 
-    /// Play lengths are kept up to this many seconds; longer plays count as this long (never a skip).
+    /// What makes a row invalid, besides its profile.
+    struct Rules {
+        var maxWatchSeconds: Int64
+        var serviceStartDay: Int64
+        /// Rows of earlier days are beyond the retention window.
+        var firstRetainedDay: Int64
+    }
+
+    /// The reject reason of a row of a known, live profile, or nil. The order is the reasons' precedence.
+    func reason(isPlay: Bool, day: Int64, watched: Int64?, thumb: Int64?, isFuture: Bool) -> String? {
+        if isPlay, let watched, watched < 0 { return "negative_duration" }
+        if isPlay, let watched, watched > rules.maxWatchSeconds { return "absurd_duration" }
+        if !isPlay, let thumb, thumb != 1 && thumb != -1 { return "invalid_thumb" }
+        if isFuture { return "future_timestamp" }
+        if day < rules.serviceStartDay { return "before_service_start" }
+        if day < rules.firstRetainedDay { return "beyond_retention" }
+        return nil
+    }
+
+    /// Play lengths are kept below this many seconds; longer plays are never skips (skip_seconds is
+    /// at most 600), so they need no row.
     static let durationCap: Int32 = 600
 
+    let rules: Rules
     var profiles: [Profile] = []
     var profileSlots: [UUIDText: Int32] = [:]
     var segments: [Segment] = []
-    var segmentSlots: [Segment: Int32] = [:]
+    private var segmentSlots: [SegmentCode: Int32] = [:]
+    private var devices = ByteInterner()
+    private var countries = ByteInterner()
+    private var attributes: [(ageBand: String, plan: String, isKids: Bool)] = []
     var activity: [ActivityKey: Measures] = [:]
     var durations: [DurationKey: Int32] = [:]
     var rejects: [Staging.Reject] = []
@@ -66,18 +101,111 @@ struct ActivityBatch {
 
     var oldestIngestedAt: Date? { oldestIngested.map { Date(timeIntervalSince1970: Double($0) / 1_000_000) } }
 
-    mutating func addProfile(id: UUIDText, _ profile: Profile) {
+    mutating func addProfile(id: UUIDText, pseudonym: [UInt8], isKids: Bool, plan: String, country: [UInt8], ageBand: String, isErased: Bool) {
+        let code: Int32
+        if let known = attributes.firstIndex(where: { $0 == (ageBand, plan, isKids) }) { code = Int32(known) } else {
+            code = Int32(attributes.count)
+            attributes.append((ageBand, plan, isKids))
+        }
         profileSlots[id] = Int32(profiles.count)
-        profiles.append(profile)
+        profiles.append(Profile(pseudonym: pseudonym, attributes: code, country: countries.code(country[...]), isErased: isErased))
     }
 
-    mutating func segmentSlot(_ segment: Segment) -> Int32 {
-        if let slot = segmentSlots[segment] { return slot }
-        let slot = Int32(segments.count)
-        segments.append(segment)
-        segmentSlots[segment] = slot
-        return slot
+    /// Adds one row of the extract's `rows` statement: aggregated when valid, else kept as a reject.
+    /// Returns false for a row that does not have the expected shape.
+    mutating func add(_ row: UnsafeRawBufferPointer) -> Bool {
+        rowsRead += 1
+        var fields = FieldCursor(row)
+        let isPlay = fields.next().first == UInt8(ascii: "p")
+        let id = fields.next()
+        let slot = UUIDText(fields.next()).flatMap { profileSlots[$0] }
+        guard let day = fields.nextInteger(), let title = fields.nextInteger() else { return false }
+        let device = fields.next()
+        let country = fields.next()
+        let watched = fields.nextInteger()
+        let completed = fields.nextInteger()
+        let thumb = fields.nextInteger()
+        let isFuture = fields.nextInteger() == 1
+        if let ingested = fields.nextInteger(), ingested < oldestIngested ?? .max { oldestIngested = ingested }
+
+        let reason: String?
+        if let slot {
+            reason = profiles[Int(slot)].isErased ? "erased_profile" : self.reason(isPlay: isPlay, day: day, watched: watched, thumb: thumb, isFuture: isFuture)
+        } else {
+            reason = "unknown_profile"
+        }
+        if let reason {
+            rejects.append(Staging.Reject(source: isPlay ? "playback" : "rating", id: String(decoding: id, as: UTF8.self), reason: reason))
+            return true
+        }
+        let code = SegmentCode(device: devices.code(device), country: FieldCursor.isNull(country) ? profiles[Int(slot!)].country : countries.code(country),
+                               attributes: profiles[Int(slot!)].attributes)
+        let segment: Int32
+        if let known = segmentSlots[code] { segment = known } else {
+            segment = Int32(segments.count)
+            let a = attributes[Int(code.attributes)]
+            segments.append(Segment(deviceType: devices.text(code.device), country: countries.text(code.country), ageBand: a.ageBand,
+                                    plan: a.plan, isKids: a.isKids))
+            segmentSlots[code] = segment
+        }
+        let key = ActivityKey(profile: slot!, day: Int32(day), title: Int32(title), segment: segment)
+        if isPlay, let watched {
+            rowsAggregated += 1
+            let seconds = Int32(clamping: watched)
+            Self.addPlay(&activity[key, default: Measures()], seconds: seconds, completed: completed == 1)
+            if seconds < Self.durationCap {
+                durations[DurationKey(day: key.day, title: key.title, segment: segment, watchedSeconds: seconds), default: 0] += 1
+            }
+        } else if let thumb {
+            rowsAggregated += 1
+            Self.addThumb(&activity[key, default: Measures()], up: thumb == 1)
+        }
+        return true
     }
+
+    private static func addPlay(_ m: inout Measures, seconds: Int32, completed: Bool) {
+        m.plays += 1
+        if completed { m.completedPlays += 1 }
+        m.watchSeconds += Int64(seconds)
+    }
+
+    private static func addThumb(_ m: inout Measures, up: Bool) {
+        if up { m.thumbsUp += 1 } else { m.thumbsDown += 1 }
+    }
+}
+
+/// Small integer codes for byte strings that repeat (device types, countries).
+struct ByteInterner {
+    private var values: [[UInt8]] = []
+    private var codes: [[UInt8]: Int32] = [:]
+
+    mutating func code(_ bytes: UnsafeRawBufferPointer.SubSequence) -> Int32 {
+        let raw = UnsafeRawBufferPointer(rebasing: bytes)
+        func matches(_ value: [UInt8]) -> Bool {
+            value.count == raw.count && value.withUnsafeBytes { memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }
+        }
+        // Few distinct values in practice: a linear scan beats hashing until there are many.
+        if values.count <= 16 {
+            for (i, v) in values.enumerated() where matches(v) { return Int32(i) }
+        } else if let known = codes[Array(raw)] {
+            return known
+        }
+        return insert(Array(raw))
+    }
+
+    mutating func code(_ bytes: ArraySlice<UInt8>) -> Int32 {
+        if let i = values.firstIndex(where: { $0.elementsEqual(bytes) }) { return Int32(i) }
+        return insert(Array(bytes))
+    }
+
+    private mutating func insert(_ bytes: [UInt8]) -> Int32 {
+        let code = Int32(values.count)
+        values.append(bytes)
+        codes[bytes] = code
+        return code
+    }
+
+    func text(_ code: Int32) -> String { String(decoding: values[Int(code)], as: UTF8.self) }
 }
 
 /// A UUID in PostgreSQL's text form (36 bytes), held as two integers so it hashes cheaply.
@@ -121,10 +249,14 @@ struct FieldCursor {
 
     /// The next field's bytes (without the tab or the final newline).
     mutating func next() -> UnsafeRawBufferPointer.SubSequence {
-        var end = position
-        while end < row.count, row[end] != UInt8(ascii: "\t"), row[end] != UInt8(ascii: "\n") { end += 1 }
+        var end = row.count
+        if position < row.count, let tab = memchr(row.baseAddress! + position, 9, row.count - position) {
+            end = row.baseAddress!.distance(to: UnsafeRawPointer(tab))
+        } else if row.last == UInt8(ascii: "\n") {
+            end = row.count - 1
+        }
         defer { position = end + 1 }
-        return row[position..<end]
+        return row[min(position, end)..<end]
     }
 
     /// The next field as an integer; nil for NULL (`\N`).
@@ -137,6 +269,10 @@ struct FieldCursor {
             if byte == UInt8(ascii: "-") { negative = true } else { value = value * 10 + Int64(byte &- 48) }
         }
         return negative ? -value : value
+    }
+
+    static func isNull(_ field: UnsafeRawBufferPointer.SubSequence) -> Bool {
+        field.count == 2 && field.first == UInt8(ascii: "\\") && field.last == UInt8(ascii: "N")
     }
 
     /// The next field as text; nil for NULL.

@@ -60,10 +60,10 @@ struct OperationalSource {
     /// - `profiles`: the attributes of every profile with a new row, and whether it was erased;
     /// - `rows`: every new playback and rating row, one line each: kind (`p` or `r`), id, profile,
     ///   day (days since 1970 in the business time zone), title, device type, country, watched
-    ///   seconds, completed, thumb, the first row-level reject reason, and ingestion time (µs since 1970).
-    /// Profile-level reasons (unknown or erased profile) are decided against `profiles`, in Swift,
-    /// where the rows are aggregated: PostgreSQL's own GROUP BY over text keys was the slowest part
-    /// of a load (bench/RESULTS.md).
+    ///   seconds, completed, thumb, whether it lies in the future (beyond the tolerance), and
+    ///   ingestion time (µs since 1970).
+    /// Validation and aggregation happen in Swift, as the rows stream (`ActivityBatch.add`):
+    /// PostgreSQL's GROUP BY over text keys was the slowest part of a load (bench/RESULTS.md).
     static func extractSQL(previous: String?, settings: LoadSettings, sourceTime: Date, quote: (String) throws -> String) throws -> (profiles: String, rows: String) {
         let zone = try quote(settings.businessTimeZone)
         let snapshot = try previous.map { "\(try quote($0))::pg_snapshot" }
@@ -71,42 +71,25 @@ struct OperationalSource {
             guard let snapshot else { return "true" }
             return "\(alias).load_xid >= pg_snapshot_xmin(\(snapshot)) and not pg_visible_in_snapshot(\(alias).load_xid, \(snapshot))"
         }
-        let now = try quote(TimestampText.format(sourceTime))
-        func timeChecks(_ at: String) throws -> String {
-            """
-            when \(at) > \(now)::timestamptz + interval '\(settings.lateToleranceSeconds) seconds' then 'future_timestamp'
-                           when (\(at) at time zone \(zone))::date < \(try quote(settings.serviceStart.description))::date then 'before_service_start'
-                           when (\(at) at time zone \(zone))::date < (\(now)::timestamptz at time zone \(zone))::date - \(settings.retentionDays) then 'beyond_retention'
-            """
-        }
+        let latest = "timestamptz \(try quote(TimestampText.format(sourceTime.addingTimeInterval(Double(settings.lateToleranceSeconds)))))"
         let profiles = """
             copy (
-                select p.profile_id, p.is_kids, p.plan, upper(p.country_code::text), p.age_band, x.profile_id is not null
+                select p.profile_id, p.is_kids, p.plan, upper(p.country_code::text), p.age_band,
+                       exists (select 1 from etl.erasures x where x.profile_id = p.profile_id)
                 from etl.profile_attributes p
-                left join (select distinct profile_id from etl.erasures where profile_id is not null) x on x.profile_id = p.profile_id
-                where p.profile_id in (select e.profile_id from app.playback_events e where \(newSince("e"))
-                                       union select r.profile_id from app.ratings r where \(newSince("r")))
+                where exists (select 1 from app.playback_events e where e.profile_id = p.profile_id and \(newSince("e")))
+                   or exists (select 1 from app.ratings r where r.profile_id = p.profile_id and \(newSince("r")))
             ) to stdout
             """
         let rows = """
             copy (
                 select 'p', e.event_id, e.profile_id, (e.started_at at time zone \(zone))::date - date '1970-01-01', e.title_id,
                        lower(e.device_type), upper(e.country_code::text), e.watched_seconds, e.completed::int, null::smallint,
-                       case
-                           when e.watched_seconds < 0 then 'negative_duration'
-                           when e.watched_seconds > \(settings.maxWatchSeconds) then 'absurd_duration'
-                           \(try timeChecks("e.started_at"))
-                       end,
-                       (extract(epoch from e.ingested_at) * 1000000)::bigint
+                       (e.started_at > \(latest))::int, (date_part('epoch', e.ingested_at) * 1000000)::int8
                 from app.playback_events e where \(newSince("e"))
                 union all
                 select 'r', r.rating_id, r.profile_id, (r.rated_at at time zone \(zone))::date - date '1970-01-01', r.title_id,
-                       'unknown', null, null, null, r.thumb,
-                       case
-                           when r.thumb not in (-1, 1) then 'invalid_thumb'
-                           \(try timeChecks("r.rated_at"))
-                       end,
-                       (extract(epoch from r.ingested_at) * 1000000)::bigint
+                       'unknown', null, null, null, r.thumb, (r.rated_at > \(latest))::int, (date_part('epoch', r.ingested_at) * 1000000)::int8
                 from app.ratings r where \(newSince("r"))
             ) to stdout
             """
@@ -120,65 +103,26 @@ struct OperationalSource {
         progress: ((String) -> Void)? = nil
     ) throws -> ActivityBatch {
         let sql = try Self.extractSQL(previous: previous, settings: settings, sourceTime: sourceTime, quote: connection.escapeLiteral)
-        var batch = ActivityBatch()
+        let today = try connection.query("select (($1::timestamptz at time zone $2)::date - date '1970-01-01')::int", [sourceTime, settings.businessTimeZone]).scalar(as: Int.self)
+        let serviceStart = TimestampText.daysFromCivil(year: settings.serviceStart.year, month: settings.serviceStart.month, day: settings.serviceStart.day)
+        var batch = ActivityBatch(rules: ActivityBatch.Rules(
+            maxWatchSeconds: Int64(settings.maxWatchSeconds), serviceStartDay: Int64(serviceStart), firstRetainedDay: Int64(today - settings.retentionDays)))
         try connection.copyOut(sql.profiles) { row in
             var fields = FieldCursor(row)
             let idText = fields.next()
             guard let id = UUIDText(idText) else { throw Self.unexpected }
             let isKids = fields.nextString() == "t"
-            batch.addProfile(id: id, ActivityBatch.Profile(
-                pseudonym: pseudonymiser.pseudonym(of: Array(idText)), isKids: isKids, plan: fields.nextString() ?? "unknown",
-                country: fields.nextString() ?? "", ageBand: fields.nextString() ?? "unknown", isErased: fields.nextString() == "t"))
+            let plan = fields.nextString() ?? "unknown"
+            let country = Array(fields.next())
+            let ageBand = fields.nextString() ?? "unknown"
+            batch.addProfile(id: id, pseudonym: pseudonymiser.pseudonym(of: Array(idText)), isKids: isKids, plan: plan, country: country,
+                             ageBand: ageBand, isErased: fields.nextString() == "t")
         }
         let started = Date()
-        var devices: [[UInt8]: String] = [:]
         try connection.copyOut(sql.rows) { row in
-            batch.rowsRead += 1
+            guard try batch.add(row) else { throw Self.unexpected }
             if let progress, batch.rowsRead % 100_000 == 0 {
                 progress("extracting: \(batch.rowsRead) rows (\(Int(Double(batch.rowsRead) / max(Date().timeIntervalSince(started), 0.001))) rows/s)")
-            }
-            var fields = FieldCursor(row)
-            let isPlay = fields.next().first == UInt8(ascii: "p")
-            let id = fields.next()
-            let profile = UUIDText(fields.next()).flatMap { batch.profileSlots[$0] }
-            guard let day = fields.nextInteger(), let title = fields.nextInteger() else { throw Self.unexpected }
-            let deviceField = fields.next()
-            let country = fields.nextString()
-            let watched = fields.nextInteger()
-            let completed = fields.nextInteger()
-            let thumb = fields.nextInteger()
-            let rowReason = fields.nextString()
-            if let ingested = fields.nextInteger(), ingested < batch.oldestIngested ?? .max { batch.oldestIngested = ingested }
-
-            let reason = profile == nil ? "unknown_profile" : batch.profiles[Int(profile!)].isErased ? "erased_profile" : rowReason
-            if let reason {
-                batch.rejects.append(Staging.Reject(source: isPlay ? "playback" : "rating", id: String(decoding: id, as: UTF8.self), reason: reason))
-                return
-            }
-            let person = batch.profiles[Int(profile!)]
-            let device: String
-            if let known = devices[Array(deviceField)] { device = known } else {
-                device = String(decoding: deviceField, as: UTF8.self)
-                devices[Array(deviceField)] = device
-            }
-            let segment = batch.segmentSlot(ActivityBatch.Segment(
-                deviceType: device, country: country ?? person.country, ageBand: person.ageBand, plan: person.plan, isKids: person.isKids))
-            let key = ActivityBatch.ActivityKey(profile: profile!, day: Int32(day), title: Int32(title), segment: segment)
-            if isPlay, let watched {
-                batch.rowsAggregated += 1
-                let seconds = Int32(clamping: watched)
-                batch.activity[key, default: ActivityBatch.Measures()].plays += 1
-                if completed == 1 { batch.activity[key]!.completedPlays += 1 }
-                batch.activity[key]!.watchSeconds += Int64(seconds)
-                batch.durations[ActivityBatch.DurationKey(day: key.day, title: key.title, segment: segment,
-                                                          watchedSeconds: min(seconds, ActivityBatch.durationCap)), default: 0] += 1
-            } else if let thumb {
-                batch.rowsAggregated += 1
-                if thumb == 1 {
-                    batch.activity[key, default: ActivityBatch.Measures()].thumbsUp += 1
-                } else {
-                    batch.activity[key, default: ActivityBatch.Measures()].thumbsDown += 1
-                }
             }
         }
         return batch

@@ -22,10 +22,10 @@ extension NightlyLoad {
             guard cutoff <= first else {
                 throw LoadError(code: .usage, message: "--rebuild from \(first): private state is kept for \(settings.retentionDays) days, so only days from \(cutoff) on can be rebuilt exactly. Start the range at \(cutoff) or later.")
             }
-            report.daysRecomputed = try warehouse.query(
-                "select etl.recompute(array(select d::date from generate_series($1::date, $2::date, interval '1 day') d), $3::date)",
-                [first, last, cutoff]
-            ).scalar(as: Int.self)
+            func day(_ date: PostgresDate) -> Int32 { Int32(TimestampText.daysFromCivil(year: date.year, month: date.month, day: date.day)) }
+            var none: ActivityBatch?
+            report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings).run(
+                batch: &none, days: Array(day(first)...day(last)), cutoff: day(cutoff))
             try control?.check()
             try warehouse.execute(isDryRun ? "rollback" : "commit")
         } catch {

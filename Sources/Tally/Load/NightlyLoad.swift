@@ -89,15 +89,15 @@ public struct NightlyLoad {
             report.runID = runID
 
             try Staging.create(on: warehouse)
-            let batch = try source.extract(previous: previous, settings: settings, sourceTime: sourceTime, pseudonymiser: pseudonymiser,
+            let extracted = try source.extract(previous: previous, settings: settings, sourceTime: sourceTime, pseudonymiser: pseudonymiser,
                                            progress: progress.map { callback in { callback($0) } })
-            report.rowsExtracted = batch.rowsRead
-            report.rowsLoaded = batch.rowsAggregated
-            report.rowsRejected = batch.rejects.count
-            report.oldestUnloadedAt = batch.oldestIngestedAt
-            for reject in batch.rejects { report.rejectsByReason[reject.reason, default: 0] += 1 }
-            try Staging.writeActivity(batch, to: warehouse)
-            try Staging.writeRejects(batch.rejects, runID: runID, to: warehouse)
+            report.rowsExtracted = extracted.rowsRead
+            report.rowsLoaded = extracted.rowsAggregated
+            report.rowsRejected = extracted.rejects.count
+            report.oldestUnloadedAt = extracted.oldestIngestedAt
+            for reject in extracted.rejects { report.rejectsByReason[reject.reason, default: 0] += 1 }
+            try Staging.writeRejects(extracted.rejects, runID: runID, to: warehouse)
+            var batch: ActivityBatch? = consume extracted
             try Staging.loadTitles(from: source, to: warehouse)
             let erasureWindow = sourceTime.addingTimeInterval(-Double(settings.retentionDays + 7) * 86_400)
             let erased = try source.erasedProfiles(since: erasureWindow)
@@ -105,16 +105,16 @@ public struct NightlyLoad {
             report.erasuresApplied = erased.count
 
             logger.info("extracted", metadata: ["run_id": "\(runID)", "rows": "\(report.rowsExtracted)", "seconds": "\(Date().timeIntervalSince(started))"])
-            try phase("merging \(report.rowsLoaded) rows")
-            let changedTitles = try warehouse.query("select coalesce(array_agg(t), '{}')::text from etl.merge_titles() t").scalar(as: String.self)
-            try warehouse.execute("select etl.merge_activity()")
-            logger.info("merged", metadata: ["run_id": "\(runID)", "seconds": "\(Date().timeIntervalSince(started))"])
-            try phase("recomputing facts")
-            let cutoff = "($2::timestamptz at time zone $3)::date - $4::integer"
-            report.daysRecomputed = try warehouse.query("""
-                select etl.recompute(array(select distinct day from pg_temp.stage_activity
-                                           union select unnest(etl.days_of_titles($1::integer[]))), \(cutoff))
-                """, [changedTitles, sourceTime, settings.businessTimeZone, settings.retentionDays]).scalar(as: Int.self)
+            try phase("recomputing facts from \(report.rowsLoaded) rows")
+            let changedDays = try warehouse.query(
+                "select coalesce(array_agg(d - date '1970-01-01'), '{}')::text from unnest(etl.days_of_titles(array(select etl.merge_titles()))) d"
+            ).scalar(as: String.self)
+            let cutoff = try warehouse.query(
+                "select (($1::timestamptz at time zone $2)::date - $3::integer - date '1970-01-01')::int",
+                [sourceTime, settings.businessTimeZone, settings.retentionDays]
+            ).scalar(as: Int.self)
+            report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings).run(
+                batch: &batch, days: changedDays.dropFirst().dropLast().split(separator: ",").compactMap { Int32($0) }, cutoff: Int32(cutoff))
             logger.info("recomputed", metadata: ["run_id": "\(runID)", "days": "\(report.daysRecomputed)", "seconds": "\(Date().timeIntervalSince(started))"])
             try phase("committing")
             report.privateRowsPurged = try warehouse.query(

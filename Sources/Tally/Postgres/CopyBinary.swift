@@ -27,6 +27,30 @@ public enum CopyBinary {
         appendBigEndian(value, to: &out)
     }
 
+    /// A `smallint` (int2).
+    public static func appendInt16(_ value: Int16, to out: inout [UInt8]) {
+        appendBigEndian(Int32(2), to: &out)
+        appendBigEndian(value, to: &out)
+    }
+
+    /// A `bigint` (int8).
+    public static func appendInt64(_ value: Int64, to out: inout [UInt8]) {
+        appendBigEndian(Int32(8), to: &out)
+        appendBigEndian(value, to: &out)
+    }
+
+    /// A `date` from days since 1970-01-01.
+    public static func appendDate(daysSince1970 days: Int32, to out: inout [UInt8]) {
+        appendBigEndian(Int32(4), to: &out)
+        appendBigEndian(days - 10_957, to: &out)  // PostgreSQL counts from 2000-01-01
+    }
+
+    /// A `bytea`.
+    public static func appendBytes(_ bytes: [UInt8], to out: inout [UInt8]) {
+        appendBigEndian(Int32(bytes.count), to: &out)
+        out.append(contentsOf: bytes)
+    }
+
     public static func appendBool(_ value: Bool, to out: inout [UInt8]) {
         appendBigEndian(Int32(1), to: &out)
         out.append(value ? 1 : 0)

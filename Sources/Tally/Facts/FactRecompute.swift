@@ -1,0 +1,326 @@
+import Foundation
+
+/// The warehouse side of a recompute, inside the load's transaction: new segment dimension members,
+/// private state appended and read back, and the facts of the scope replaced.
+struct FactRecompute {
+    let warehouse: PostgresConnection
+    let settings: LoadSettings
+
+    /// Appends `batch` (if any) to private state, then recomputes the facts of its days and of
+    /// `days`, with everything that depends on them. `cutoff` is the first day private state still
+    /// covers in full. Returns the number of days recomputed. The batch is consumed (set to nil)
+    /// as soon as its rows are in the engine's form, to keep memory to one copy of them.
+    func run(batch: inout ActivityBatch?, days: [Int32], cutoff: Int32) throws -> Int {
+        let segmentKeys = try batch.map { try mergeSegments($0) } ?? []
+        var touched = Set(days)
+        if let batch { for key in batch.activity.keys { touched.insert(key.day) } }
+        guard !touched.isEmpty else { return 0 }
+
+        let stored = try warehouse.query("select (max(day) - date '1970-01-01')::int from private.activity").scalar(as: Int?.self)
+        let lastDay = Int32(max(stored ?? Int.min, Int(touched.max()!)))
+        let scope = FactEngine.Scope(days: Array(touched), cutoff: cutoff, lastDay: lastDay, streakMax: settings.streakMaxDays)
+        try warehouse.query("select etl.ensure_days($1::date, $2::date)", [
+            Calendar.text(Calendar.month(of: scope.days[0]).0),
+            Calendar.text(max(scope.days.last! + Int32(settings.streakMaxDays), lastDay)),
+        ])
+
+        // What is stored already, then this run's rows, which are appended after being read.
+        var persons: [[UInt8]: Int32] = [:]
+        var state = try readState(scope.stateDays, persons: &persons)
+        let stateRows = state.rows.count
+        let stateDurations = state.durations.count
+        var pseudonyms: [[UInt8]] = []
+        if let new = batch {
+            batch = nil
+            var slots: [Int32] = []
+            for profile in new.profiles {
+                if let slot = persons[profile.pseudonym] { slots.append(slot) } else {
+                    slots.append(Int32(persons.count))
+                    persons[profile.pseudonym] = Int32(persons.count)
+                }
+            }
+            pseudonyms = [[UInt8]](repeating: [], count: persons.count)
+            for (pseudonym, slot) in persons { pseudonyms[Int(slot)] = pseudonym }
+            state.rows.reserveCapacity(state.rows.count + new.activity.count)
+            for (key, m) in new.activity {
+                let s = segmentKeys[Int(key.segment)]
+                state.rows.append(FactEngine.Row(
+                    person: slots[Int(key.profile)], day: key.day, titleID: key.title, device: s.device, region: s.region, audience: s.audience,
+                    plays: m.plays, completedPlays: m.completedPlays, watchSeconds: m.watchSeconds, thumbsUp: m.thumbsUp, thumbsDown: m.thumbsDown))
+            }
+            for (key, plays) in new.durations {
+                let s = segmentKeys[Int(key.segment)]
+                state.durations.append(FactEngine.Duration(
+                    day: key.day, titleID: key.title, device: s.device, region: s.region, audience: s.audience, watched: key.watchedSeconds, plays: plays))
+            }
+        }
+
+        let lastNeeded = max(scope.stateDays?.upperBound ?? lastDay, lastDay)
+        let engine = FactEngine(
+            rows: state.rows, durations: state.durations, versions: try titleVersions(),
+            endOfDay: try endsOfDays((scope.stateDays?.lowerBound ?? scope.days[0])...lastNeeded),
+            skipRule: settings.skipRule, streakMax: settings.streakMaxDays, lastDay: lastDay)
+        // The server stores the new rows while the facts are computed here.
+        let appending = BackgroundWork { [state] in
+            try append(rows: state.rows[stateRows...], durations: state.durations[stateDurations...], pseudonyms: pseudonyms)
+        }
+        let facts = engine.compute(scope)
+        try appending.wait()
+        try write(facts, scope: scope)
+        return scope.days.count
+    }
+
+    struct SegmentKeys {
+        var device: Int16
+        var region: Int16
+        var audience: Int16
+    }
+
+    /// Adds new device, region and audience members for the batch's segments and returns the keys of
+    /// each segment, in the batch's segment order.
+    private func mergeSegments(_ batch: ActivityBatch) throws -> [SegmentKeys] {
+        guard !batch.segments.isEmpty else { return [] }
+        try warehouse.execute("""
+            create temporary table stage_segments (
+                ordinal integer not null, device_type text not null, country_code text not null,
+                age_band text not null, plan text not null, is_kids boolean not null
+            ) on commit drop
+            """)
+        try warehouse.copyIn("copy pg_temp.stage_segments from stdin") { writer in
+            for (i, s) in batch.segments.enumerated() {
+                // The fields come from the extract's COPY text, still escaped, so they go back as they came.
+                try writer.write(Array("\(i)\t\(s.deviceType)\t\(s.country)\t\(s.ageBand)\t\(s.plan)\t\(s.isKids ? "t" : "f")\n".utf8))
+            }
+        }
+        try warehouse.execute("select etl.merge_segments()")
+        let rows = try warehouse.query("""
+            select d.device_key, r.region_key, a.audience_key
+            from pg_temp.stage_segments s
+            join analytics.dim_device d using (device_type)
+            join analytics.dim_region r using (country_code)
+            join analytics.dim_audience a using (age_band, plan, is_kids)
+            order by s.ordinal
+            """).rows
+        guard rows.count == batch.segments.count else {
+            throw LoadError(code: .schema, message: "new dimension members could not be matched to \(batch.segments.count - rows.count) segments; check analytics.dim_device, dim_region and dim_audience")
+        }
+        try warehouse.execute("drop table pg_temp.stage_segments")
+        return try rows.map { row in
+            SegmentKeys(device: Int16(try row.decode(0, as: Int.self)), region: Int16(try row.decode(1, as: Int.self)),
+                        audience: Int16(try row.decode(2, as: Int.self)))
+        }
+    }
+
+    /// Private state of a range of days, as stored (before this run's rows are added).
+    private func readState(_ days: ClosedRange<Int32>?, persons: inout [[UInt8]: Int32]) throws -> (rows: [FactEngine.Row], durations: [FactEngine.Duration]) {
+        guard let days else { return ([], []) }
+        let range = "day between '\(Calendar.text(days.lowerBound))' and '\(Calendar.text(days.upperBound))'"
+        var rows: [FactEngine.Row] = []
+        try warehouse.copyOut("""
+            copy (select day - date '1970-01-01', title_id, device_key, region_key, audience_key, plays, completed_plays,
+                         watch_seconds, thumbs_up, thumbs_down, encode(pseudonym, 'hex')
+                  from private.activity where \(range)) to stdout
+            """) { line in
+            var f = FieldCursor(line)
+            let v = (0..<10).map { _ in f.nextInteger() ?? 0 }
+            let pseudonym = Hex.decode(f.next())
+            let person: Int32
+            if let known = persons[pseudonym] { person = known } else {
+                person = Int32(persons.count)
+                persons[pseudonym] = person
+            }
+            rows.append(FactEngine.Row(
+                person: person, day: Int32(v[0]), titleID: Int32(v[1]), device: Int16(v[2]), region: Int16(v[3]), audience: Int16(v[4]),
+                plays: Int32(v[5]), completedPlays: Int32(v[6]), watchSeconds: v[7], thumbsUp: Int32(v[8]), thumbsDown: Int32(v[9])))
+        }
+        var durations: [FactEngine.Duration] = []
+        try warehouse.copyOut("""
+            copy (select day - date '1970-01-01', title_id, device_key, region_key, audience_key, watched_seconds, plays
+                  from private.play_durations where \(range)) to stdout
+            """) { line in
+            var f = FieldCursor(line)
+            let v = (0..<7).map { _ in f.nextInteger() ?? 0 }
+            durations.append(FactEngine.Duration(
+                day: Int32(v[0]), titleID: Int32(v[1]), device: Int16(v[2]), region: Int16(v[3]), audience: Int16(v[4]),
+                watched: Int32(v[5]), plays: Int32(v[6])))
+        }
+        return (rows, durations)
+    }
+
+    /// Appends new rows to private.activity and private.play_durations (binary COPY).
+    private func append(rows: ArraySlice<FactEngine.Row>, durations: ArraySlice<FactEngine.Duration>, pseudonyms: [[UInt8]]) throws {
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        try warehouse.copyIn("""
+            copy private.activity (day, title_id, pseudonym, device_key, region_key, audience_key, plays, completed_plays,
+                                   watch_seconds, thumbs_up, thumbs_down) from stdin with (format binary)
+            """) { writer in
+            try writer.write(CopyBinary.header)
+            for r in rows {
+                line.removeAll(keepingCapacity: true)
+                CopyBinary.appendRowStart(fields: 11, to: &line)
+                CopyBinary.appendDate(daysSince1970: r.day, to: &line)
+                CopyBinary.appendInt32(r.titleID, to: &line)
+                CopyBinary.appendBytes(pseudonyms[Int(r.person)], to: &line)
+                CopyBinary.appendInt16(r.device, to: &line)
+                CopyBinary.appendInt16(r.region, to: &line)
+                CopyBinary.appendInt16(r.audience, to: &line)
+                CopyBinary.appendInt32(r.plays, to: &line)
+                CopyBinary.appendInt32(r.completedPlays, to: &line)
+                CopyBinary.appendInt64(r.watchSeconds, to: &line)
+                CopyBinary.appendInt32(r.thumbsUp, to: &line)
+                CopyBinary.appendInt32(r.thumbsDown, to: &line)
+                try writer.write(line)
+            }
+            try writer.write(CopyBinary.trailer)
+        }
+        try warehouse.copyIn("""
+            copy private.play_durations (day, title_id, device_key, region_key, audience_key, watched_seconds, plays)
+            from stdin with (format binary)
+            """) { writer in
+            try writer.write(CopyBinary.header)
+            for d in durations {
+                line.removeAll(keepingCapacity: true)
+                CopyBinary.appendRowStart(fields: 7, to: &line)
+                CopyBinary.appendDate(daysSince1970: d.day, to: &line)
+                CopyBinary.appendInt32(d.titleID, to: &line)
+                CopyBinary.appendInt16(d.device, to: &line)
+                CopyBinary.appendInt16(d.region, to: &line)
+                CopyBinary.appendInt16(d.audience, to: &line)
+                CopyBinary.appendInt32(d.watched, to: &line)
+                CopyBinary.appendInt32(d.plays, to: &line)
+                try writer.write(line)
+            }
+            try writer.write(CopyBinary.trailer)
+        }
+    }
+
+    private func titleVersions() throws -> [Int32: [FactEngine.TitleVersion]] {
+        var versions: [Int32: [FactEngine.TitleVersion]] = [:]
+        for row in try warehouse.query("""
+            select title_id, title_key, (extract(epoch from valid_from) * 1000000)::int8, runtime_seconds
+            from analytics.dim_title where title_key <> -1
+            """).rows {
+            versions[Int32(try row.decode(0, as: Int.self)), default: []].append(FactEngine.TitleVersion(
+                key: Int32(try row.decode(1, as: Int.self)), validFrom: Int64(try row.decode(2, as: Int.self)),
+                runtime: try row.decode(3, as: Int?.self).map(Int32.init)))
+        }
+        return versions
+    }
+
+    /// When each day ends (midnight after it) in the business time zone, by PostgreSQL's zone rules.
+    private func endsOfDays(_ days: ClosedRange<Int32>) throws -> [Int32: Int64] {
+        var ends: [Int32: Int64] = [:]
+        for row in try warehouse.query("""
+            select d, (extract(epoch from ((date '1970-01-01' + d + 1)::timestamp at time zone $3)) * 1000000)::int8
+            from generate_series($1::int, $2::int) d
+            """, [Int(days.lowerBound), Int(days.upperBound), settings.businessTimeZone]).rows {
+            ends[Int32(try row.decode(0, as: Int.self))] = Int64(try row.decode(1, as: Int.self))
+        }
+        return ends
+    }
+
+    /// How a fact column is written.
+    enum Column {
+        case integer
+        /// Days since 1970, written as the yyyymmdd dim_date key.
+        case dateKey
+        /// Days since 1970, written as a date.
+        case date
+        /// An index into `Period.kinds`.
+        case periodKind
+    }
+
+    /// Replaces the facts of the scope.
+    private func write(_ facts: FactEngine.Facts, scope: FactEngine.Scope) throws {
+        let dayKeys = "{" + scope.days.map { String(Calendar.dateKey($0)) }.joined(separator: ",") + "}"
+        let asOfKeys = "{" + scope.asOf.map { String(Calendar.dateKey($0)) }.joined(separator: ",") + "}"
+        let kinds = "{" + scope.periods.map(\.kind).joined(separator: ",") + "}"
+        let starts = "{" + scope.periods.map { Calendar.text($0.start) }.joined(separator: ",") + "}"
+        try warehouse.query("delete from analytics.fact_title_daily where date_key = any ($1::int[])", [dayKeys])
+        try warehouse.query("delete from analytics.fact_title_daily_segment where date_key = any ($1::int[])", [dayKeys])
+        for table in ["fact_title_period", "fact_period_audience", "fact_coviewing"] {
+            try warehouse.query("""
+                delete from analytics.\(table) f using unnest($1::text[], $2::date[]) p (kind, start)
+                where f.period_kind = p.kind and f.period_start = p.start
+                """, [kinds, starts])
+        }
+        try warehouse.query("delete from analytics.fact_title_streak where as_of_date_key = any ($1::int[])", [asOfKeys])
+
+        let measures = "viewers, plays, completed_plays, watch_seconds, thumbs_up, thumbs_down, skips"
+        let period: [Column] = [.periodKind, .date]
+        try copy("fact_title_daily (date_key, title_key, \(measures))", facts.daily, [.dateKey])
+        try copy("fact_title_daily_segment (date_key, title_key, device_key, region_key, audience_key, \(measures))", facts.segments, [.dateKey])
+        try copy("fact_title_period (period_kind, period_start, title_key, viewers, plays, watch_seconds, skips)", facts.periods, period)
+        try copy("fact_period_audience (period_kind, period_start, viewers)", facts.audiences, period)
+        try copy("fact_coviewing (period_kind, period_start, title_a_key, title_b_key, shared_viewers)", facts.coviewing, period)
+        try copy("fact_title_streak (as_of_date_key, title_key, streak_days, viewers)", facts.streaks, [.dateKey])
+    }
+
+    /// COPYs fact rows in text format; the leading columns are formatted as `leading` says, the rest are integers.
+    private func copy(_ table: String, _ rows: FactEngine.FactRows, _ leading: [Column]) throws {
+        guard rows.count > 0 else { return }
+        var dates: [Int64: [UInt8]] = [:]
+        var dateKeys: [Int64: [UInt8]] = [:]
+        try warehouse.copyIn("copy analytics.\(table) from stdin") { writer in
+            var line: [UInt8] = []
+            line.reserveCapacity(256)
+            for r in 0..<rows.count {
+                line.removeAll(keepingCapacity: true)
+                for c in 0..<rows.width {
+                    if c > 0 { line.append(UInt8(ascii: "\t")) }
+                    let value = rows.values[r * rows.width + c]
+                    switch c < leading.count ? leading[c] : .integer {
+                    case .integer: Self.appendDecimal(value, to: &line)
+                    case .periodKind: line.append(contentsOf: FactEngine.Period.kinds[Int(value)].utf8)
+                    case .date:
+                        if dates[value] == nil { dates[value] = Array(Calendar.text(Int32(value)).utf8) }
+                        line.append(contentsOf: dates[value]!)
+                    case .dateKey:
+                        if dateKeys[value] == nil { dateKeys[value] = Array(String(Calendar.dateKey(Int32(value))).utf8) }
+                        line.append(contentsOf: dateKeys[value]!)
+                    }
+                }
+                line.append(UInt8(ascii: "\n"))
+                try writer.write(line)
+            }
+        }
+    }
+
+    static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var v = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[n] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+                n += 1
+            } while v > 0
+            for i in stride(from: n - 1, through: 0, by: -1) { out.append(buffer[i]) }
+        }
+    }
+}
+
+/// Runs work on a thread of its own while the caller goes on; `wait()` returns when it is done and
+/// rethrows its error. The work must not share mutable state with the caller.
+final class BackgroundWork: @unchecked Sendable {
+    private let work: () throws -> Void
+    private let done = DispatchSemaphore(value: 0)
+    private var failure: Error?
+
+    init(_ work: @escaping () throws -> Void) {
+        self.work = work
+        Thread { [self] in
+            do { try self.work() } catch { failure = error }
+            done.signal()
+        }.start()
+    }
+
+    func wait() throws {
+        done.wait()
+        if let failure { throw failure }
+    }
+}
