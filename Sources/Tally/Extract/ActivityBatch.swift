@@ -213,27 +213,41 @@ struct UUIDText: Hashable {
     var high: UInt64
     var low: UInt64
 
-    /// Parses lower- or upper-case hex with dashes; nil for anything else.
+    /// Hex digit values, 0xFF for anything else.
+    private static let hexValues: [UInt8] = (0...255).map { c in
+        switch UInt8(c) {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt8(c) - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt8(c) - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt8(c) - UInt8(ascii: "A") + 10
+        default: 0xFF
+        }
+    }
+
+    /// Parses the canonical form (8-4-4-4-12 hex digits, either case); nil for anything else.
     init?<C: Collection>(_ text: C) where C.Element == UInt8 {
         guard text.count == 36 else { return nil }
         var high: UInt64 = 0
         var low: UInt64 = 0
-        var nibbles = 0
+        var invalid: UInt8 = 0
+        var position = 0
         for byte in text {
-            let value: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = byte - UInt8(ascii: "A") + 10
-            case UInt8(ascii: "-"): continue
-            default: return nil
+            defer { position += 1 }
+            if position == 8 || position == 13 || position == 18 || position == 23 {
+                if byte != UInt8(ascii: "-") { return nil }
+                continue
             }
-            if nibbles < 16 { high = high << 4 | UInt64(value) } else { low = low << 4 | UInt64(value) }
-            nibbles += 1
+            let value = Self.hexValues[Int(byte)]
+            invalid |= value & 0xF0
+            if position < 19 { high = high << 4 | UInt64(value & 0xF) } else { low = low << 4 | UInt64(value & 0xF) }
         }
-        guard nibbles == 32 else { return nil }
+        guard invalid == 0 else { return nil }
         self.high = high
         self.low = low
+    }
+
+    /// UUIDs are random already: half of one is a good hash, and one word hashes faster than two.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(low)
     }
 }
 

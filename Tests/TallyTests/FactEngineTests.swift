@@ -1,0 +1,88 @@
+import Testing
+@testable import Tally
+
+@Suite("fact engine")
+struct FactEngineTests {
+    static func day(_ y: Int, _ m: Int, _ d: Int) -> Int32 { Int32(TimestampText.daysFromCivil(year: y, month: m, day: d)) }
+
+    static func row(_ person: Int32, _ day: Int32, _ title: Int32, plays: Int32 = 1, device: Int16 = 1, watch: Int64 = 100) -> FactEngine.Row {
+        FactEngine.Row(person: person, day: day, titleID: title, device: device, region: 1, audience: 1, plays: plays,
+                       completedPlays: 0, watchSeconds: watch, thumbsUp: plays == 0 ? 1 : 0, thumbsDown: 0)
+    }
+
+    /// Titles 10 and 20 are in the catalogue (keys 1 and 2); title 30 is not.
+    static func engine(_ rows: [FactEngine.Row], durations: [FactEngine.Duration] = [], lastDay: Int32) -> FactEngine {
+        var ends: [Int32: Int64] = [:]
+        for d in (lastDay - 60)...(lastDay + 1) { ends[d] = (Int64(d) + 1) * 86_400 * 1_000_000 }
+        return FactEngine(
+            rows: rows, durations: durations,
+            versions: [10: [.init(key: 1, validFrom: 0, runtime: 150)], 20: [.init(key: 2, validFrom: 0, runtime: nil)]],
+            endOfDay: ends, skipRule: FactEngine.SkipRule(seconds: 30, shareNumerator: 10, shareDenominator: 100),
+            streakMax: 5, lastDay: lastDay)
+    }
+
+    /// The rows of a fact table as arrays, for comparison.
+    static func table(_ rows: FactEngine.FactRows) -> Set<[Int64]> {
+        Set((0..<rows.count).map { Array(rows.values[$0 * rows.width..<($0 + 1) * rows.width]) })
+    }
+
+    @Test("rows appended by two runs add up; each person counts once; ratings alone make no viewer")
+    func dailyFacts() {
+        let d = Self.day(2026, 11, 20)
+        let rows = [
+            Self.row(0, d, 10), Self.row(0, d, 10),           // person 0, twice (two runs)
+            Self.row(1, d, 10, device: 2),                     // person 1, another device
+            Self.row(2, d, 10, plays: 0, watch: 0),            // person 2 only rated it
+            Self.row(0, d, 30), Self.row(1, d, 31),            // two unknown titles: one -1 fact
+        ]
+        let facts = Self.engine(rows, lastDay: d).compute(FactEngine.Scope(days: [d], cutoff: d - 70, lastDay: d, streakMax: 5))
+        let daily = Self.table(facts.daily)
+        #expect(daily.contains([Int64(d), 1, 2, 3, 0, 300, 1, 0, 0]))
+        #expect(daily.contains([Int64(d), -1, 2, 2, 0, 200, 0, 0, 0]))
+        #expect(daily.count == 2)
+        #expect(Self.table(facts.segments).contains([Int64(d), 1, 1, 1, 1, 1, 2, 0, 200, 1, 0, 0]))
+    }
+
+    @Test("skips use min(skip seconds, share x runtime) exactly, and skip seconds alone without a runtime")
+    func skips() {
+        let d = Self.day(2026, 11, 20)
+        let durations = [14, 15, 29, 30].map {
+            FactEngine.Duration(day: d, titleID: 10, device: 1, region: 1, audience: 1, watched: Int32($0), plays: 1)
+        } + [29, 30].map { FactEngine.Duration(day: d, titleID: 20, device: 1, region: 1, audience: 1, watched: Int32($0), plays: 1) }
+        let facts = Self.engine([Self.row(0, d, 10), Self.row(0, d, 20)], durations: durations, lastDay: d)
+            .compute(FactEngine.Scope(days: [d], cutoff: d - 70, lastDay: d, streakMax: 5))
+        let daily = Self.table(facts.daily)
+        // Title 10 runs 150 s: 10% is 15 s, so only 14 is a skip. Title 20 has no runtime: below 30 s is.
+        #expect(daily.contains([Int64(d), 1, 1, 1, 0, 100, 0, 0, 1]))
+        #expect(daily.contains([Int64(d), 2, 1, 1, 0, 100, 0, 0, 1]))
+    }
+
+    @Test("co-viewing counts people per pair; streaks count runs ending on each as-of day")
+    func periodsAndStreaks() {
+        let last = Self.day(2026, 11, 27)  // a Friday
+        var rows: [FactEngine.Row] = []
+        for p: Int32 in 0..<3 { rows += [Self.row(p, last, 10), Self.row(p, last - 1, 20)] }
+        rows.append(Self.row(3, last, 10))
+        // Person 0 watched title 10 on the last four days, person 1 on the last two.
+        rows += (1...3).map { Self.row(0, last - $0, 10) } + [Self.row(1, last - 1, 10)]
+        let scope = FactEngine.Scope(days: [last], cutoff: last - 70, lastDay: last, streakMax: 5)
+        let facts = Self.engine(rows, lastDay: last).compute(scope)
+        let week = Int64(Calendar.weekStart(last))
+        #expect(week == Int64(Self.day(2026, 11, 23)))
+        #expect(Self.table(facts.coviewing).contains([0, week, 1, 2, 3]))
+        #expect(Self.table(facts.audiences).contains([0, week, 4]))
+        let streaks = Self.table(facts.streaks).filter { $0[0] == Int64(last) && $0[1] == 1 }
+        #expect(streaks == [[Int64(last), 1, 2, 2], [Int64(last), 1, 3, 1], [Int64(last), 1, 4, 1]])
+    }
+
+    @Test("UUID text parses in either case and refuses anything else")
+    func uuidText() {
+        let lower = UUIDText(Array("c0ffee00-0000-4000-8000-00000000ca12".utf8))
+        #expect(lower != nil)
+        #expect(lower == UUIDText(Array("C0FFEE00-0000-4000-8000-00000000CA12".utf8)))
+        #expect(lower != UUIDText(Array("c0ffee00-0000-4000-8000-00000000ca13".utf8)))
+        #expect(UUIDText(Array("c0ffee00-0000-4000-8000-00000000ca1g".utf8)) == nil)
+        #expect(UUIDText(Array("c0ffee000-000-4000-8000-00000000ca12".utf8)) == nil)
+        #expect(UUIDText(Array("c0ffee00-0000-4000-8000-00000000ca1".utf8)) == nil)
+    }
+}
