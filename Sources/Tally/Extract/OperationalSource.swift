@@ -57,7 +57,9 @@ struct OperationalSource {
     }
 
     /// The extract's two statements, run in the run's snapshot.
-    /// - `profiles`: the attributes of every profile with a new row, and whether it was erased;
+    /// - `profiles`: the attributes of every profile with a new row (on the first load, of every
+    ///   profile: nearly all have rows, and finding them would cost a pass over all events), and
+    ///   whether it was erased;
     /// - `rows`: every new playback and rating row, one line each: kind (`p` or `r`), id, profile,
     ///   day (days since 1970 in the business time zone), title, device type, country, watched
     ///   seconds, completed, thumb, whether it lies in the future (beyond the tolerance), and
@@ -77,8 +79,10 @@ struct OperationalSource {
                 select p.profile_id, p.is_kids, p.plan, upper(p.country_code::text), p.age_band,
                        exists (select 1 from etl.erasures x where x.profile_id = p.profile_id)
                 from etl.profile_attributes p
-                where exists (select 1 from app.playback_events e where e.profile_id = p.profile_id and \(newSince("e")))
-                   or exists (select 1 from app.ratings r where r.profile_id = p.profile_id and \(newSince("r")))
+                \(previous == nil ? "" : """
+                where p.profile_id in (select e.profile_id from app.playback_events e where \(newSince("e"))
+                                       union all select r.profile_id from app.ratings r where \(newSince("r")))
+                """)
             ) to stdout
             """
         let rows = """
