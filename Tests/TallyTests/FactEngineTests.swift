@@ -67,7 +67,7 @@ struct FactEngineTests {
         rows += (1...3).map { Self.row(0, last - $0, 10) } + [Self.row(1, last - 1, 10)]
         let scope = FactEngine.Scope(days: [last], cutoff: last - 70, lastDay: last, streakMax: 5)
         let facts = Self.engine(rows, lastDay: last).compute(scope)
-        let week = Int64(Calendar.weekStart(last))
+        let week = Int64(Days.weekStart(last))
         #expect(week == Int64(Self.day(2026, 11, 23)))
         #expect(Self.table(facts.coviewing).contains([0, week, 1, 2, 3]))
         #expect(Self.table(facts.audiences).contains([0, week, 4]))

@@ -80,9 +80,9 @@ struct FactEngine {
             var periods = Set<Period>()
             var asOf = Set<Int32>()
             for d in days {
-                let week = Calendar.weekStart(d)
+                let week = Days.weekStart(d)
                 periods.insert(Period(kind: "week", start: week, finish: week + 6))
-                let (start, finish) = Calendar.month(of: d)
+                let (start, finish) = Days.month(of: d)
                 periods.insert(Period(kind: "month", start: start, finish: finish))
                 for g in 0..<Int32(streakMax) where d + g <= lastDay && d + g - Int32(streakMax - 1) >= cutoff {
                     asOf.insert(d + g)
@@ -407,7 +407,7 @@ struct FactEngine {
 }
 
 /// Day arithmetic on days since 1970-01-01 (a Thursday), proleptic Gregorian.
-enum Calendar {
+enum Days {
     /// The Monday starting the ISO week of a day.
     static func weekStart(_ day: Int32) -> Int32 {
         day - Int32(((Int(day) % 7) + 7 + 3) % 7)

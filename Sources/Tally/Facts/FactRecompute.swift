@@ -20,8 +20,8 @@ struct FactRecompute {
         let lastDay = Int32(max(stored ?? Int.min, Int(touched.max()!)))
         let scope = FactEngine.Scope(days: Array(touched), cutoff: cutoff, lastDay: lastDay, streakMax: settings.streakMaxDays)
         try warehouse.query("select etl.ensure_days($1::date, $2::date)", [
-            Calendar.text(Calendar.month(of: scope.days[0]).0),
-            Calendar.text(max(scope.days.last! + Int32(settings.streakMaxDays), lastDay)),
+            Days.text(Days.month(of: scope.days[0]).0),
+            Days.text(max(scope.days.last! + Int32(settings.streakMaxDays), lastDay)),
         ])
 
         // What is stored already, then this run's rows, which are appended after being read.
@@ -114,7 +114,7 @@ struct FactRecompute {
     /// Private state of a range of days, as stored (before this run's rows are added).
     private func readState(_ days: ClosedRange<Int32>?, persons: inout [[UInt8]: Int32]) throws -> (rows: [FactEngine.Row], durations: [FactEngine.Duration]) {
         guard let days else { return ([], []) }
-        let range = "day between '\(Calendar.text(days.lowerBound))' and '\(Calendar.text(days.upperBound))'"
+        let range = "day between '\(Days.text(days.lowerBound))' and '\(Days.text(days.upperBound))'"
         var rows: [FactEngine.Row] = []
         try warehouse.copyOut("""
             copy (select day - date '1970-01-01', title_id, device_key, region_key, audience_key, plays, completed_plays,
@@ -233,10 +233,10 @@ struct FactRecompute {
 
     /// Replaces the facts of the scope.
     private func write(_ facts: FactEngine.Facts, scope: FactEngine.Scope) throws {
-        let dayKeys = "{" + scope.days.map { String(Calendar.dateKey($0)) }.joined(separator: ",") + "}"
-        let asOfKeys = "{" + scope.asOf.map { String(Calendar.dateKey($0)) }.joined(separator: ",") + "}"
+        let dayKeys = "{" + scope.days.map { String(Days.dateKey($0)) }.joined(separator: ",") + "}"
+        let asOfKeys = "{" + scope.asOf.map { String(Days.dateKey($0)) }.joined(separator: ",") + "}"
         let kinds = "{" + scope.periods.map(\.kind).joined(separator: ",") + "}"
-        let starts = "{" + scope.periods.map { Calendar.text($0.start) }.joined(separator: ",") + "}"
+        let starts = "{" + scope.periods.map { Days.text($0.start) }.joined(separator: ",") + "}"
         try warehouse.query("delete from analytics.fact_title_daily where date_key = any ($1::int[])", [dayKeys])
         try warehouse.query("delete from analytics.fact_title_daily_segment where date_key = any ($1::int[])", [dayKeys])
         for table in ["fact_title_period", "fact_period_audience", "fact_coviewing"] {
@@ -274,10 +274,10 @@ struct FactRecompute {
                     case .integer: Self.appendDecimal(value, to: &line)
                     case .periodKind: line.append(contentsOf: FactEngine.Period.kinds[Int(value)].utf8)
                     case .date:
-                        if dates[value] == nil { dates[value] = Array(Calendar.text(Int32(value)).utf8) }
+                        if dates[value] == nil { dates[value] = Array(Days.text(Int32(value)).utf8) }
                         line.append(contentsOf: dates[value]!)
                     case .dateKey:
-                        if dateKeys[value] == nil { dateKeys[value] = Array(String(Calendar.dateKey(Int32(value))).utf8) }
+                        if dateKeys[value] == nil { dateKeys[value] = Array(String(Days.dateKey(Int32(value))).utf8) }
                         line.append(contentsOf: dateKeys[value]!)
                     }
                 }

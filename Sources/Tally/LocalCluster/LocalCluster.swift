@@ -71,11 +71,27 @@ public struct LocalCluster: Sendable {
     /// Stops the server (fast shutdown: sessions are disconnected, work in flight is rolled back).
     public func stop(logger: Logger) async throws {
         guard try await runningServer() != nil else { return }
+        let pidFile = dataDirectory.appendingPathComponent("postmaster.pid").path
+        let pid = (try? String(contentsOfFile: pidFile, encoding: .utf8))?.split(separator: "\n").first.flatMap { pid_t($0) }
         let outcome = try await command("pg_ctl", ["-D", dataDirectory.path, "-m", "fast", "-w", "-t", "60", "stop"]).run()
         guard outcome.succeeded else {
             throw LocalClusterError(code: .stopFailed, message: "the local PostgreSQL in \(directory.path) did not stop: \(outcome.tail)")
         }
+        // pg_ctl returns once the pid file is gone, which the postmaster removes just before it exits;
+        // wait for the process itself, so that "stopped" means no process is left.
+        if let pid {
+            for _ in 0..<500 where Self.isAlive(pid) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
         logger.info("local cluster stopped", metadata: ["directory": "\(directory.path)"])
+    }
+
+    /// Whether a process exists and is not a zombie waiting for a parent that is not us.
+    private static func isAlive(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(close, offsetBy: 2)] != "Z"
     }
 
     /// The running server, or nil when the cluster is stopped or not initialised.
