@@ -16,8 +16,10 @@ struct FactEngineTests {
         for d in (lastDay - 60)...(lastDay + 1) { ends[d] = (Int64(d) + 1) * 86_400 * 1_000_000 }
         return FactEngine(
             rows: rows, durations: durations,
-            versions: [10: [.init(key: 1, validFrom: 0, runtime: 150)], 20: [.init(key: 2, validFrom: 0, runtime: nil)]],
-            endOfDay: ends, skipRule: FactEngine.SkipRule(seconds: 30, shareNumerator: 10, shareDenominator: 100),
+            // Title 10 runs 150 s: with the default share (10%) PostgreSQL gives ceil(min(30, 15)) = 15.
+            // Title 20 has no runtime: skip_seconds, 30.
+            versions: [10: [.init(key: 1, validFrom: 0, skipBelow: 15)], 20: [.init(key: 2, validFrom: 0, skipBelow: 30)]],
+            endOfDay: ends, skipSeconds: 30,
             streakMax: 5, lastDay: lastDay)
     }
 
@@ -43,18 +45,23 @@ struct FactEngineTests {
         #expect(Self.table(facts.segments).contains([Int64(d), 1, 1, 1, 1, 1, 2, 0, 200, 1, 0, 0]))
     }
 
-    @Test("skips use min(skip seconds, share x runtime) exactly, and skip seconds alone without a runtime")
+    @Test("skips are plays under each version's threshold; daily skips count segments without activity too")
     func skips() {
         let d = Self.day(2026, 11, 20)
         let durations = [14, 15, 29, 30].map {
             FactEngine.Duration(day: d, titleID: 10, device: 1, region: 1, audience: 1, watched: Int32($0), plays: 1)
         } + [29, 30].map { FactEngine.Duration(day: d, titleID: 20, device: 1, region: 1, audience: 1, watched: Int32($0), plays: 1) }
+            // A skip on a device whose viewer's rows were erased: still a skip of the day, in no segment.
+            + [FactEngine.Duration(day: d, titleID: 20, device: 9, region: 1, audience: 1, watched: 3, plays: 1)]
+            // Durations of a title with no activity that day count nowhere.
+            + [FactEngine.Duration(day: d, titleID: 30, device: 1, region: 1, audience: 1, watched: 3, plays: 1)]
         let facts = Self.engine([Self.row(0, d, 10), Self.row(0, d, 20)], durations: durations, lastDay: d)
             .compute(FactEngine.Scope(days: [d], cutoff: d - 70, lastDay: d, streakMax: 5))
         let daily = Self.table(facts.daily)
-        // Title 10 runs 150 s: 10% is 15 s, so only 14 is a skip. Title 20 has no runtime: below 30 s is.
         #expect(daily.contains([Int64(d), 1, 1, 1, 0, 100, 0, 0, 1]))
-        #expect(daily.contains([Int64(d), 2, 1, 1, 0, 100, 0, 0, 1]))
+        #expect(daily.contains([Int64(d), 2, 1, 1, 0, 100, 0, 0, 2]))
+        #expect(daily.count == 2)
+        #expect(Self.table(facts.segments).contains([Int64(d), 2, 1, 1, 1, 1, 1, 0, 100, 0, 0, 1]))
     }
 
     @Test("co-viewing counts people per pair; streaks count runs ending on each as-of day")
@@ -73,6 +80,19 @@ struct FactEngineTests {
         #expect(Self.table(facts.audiences).contains([0, week, 4]))
         let streaks = Self.table(facts.streaks).filter { $0[0] == Int64(last) && $0[1] == 1 }
         #expect(streaks == [[Int64(last), 1, 2, 2], [Int64(last), 1, 3, 1], [Int64(last), 1, 4, 1]])
+    }
+
+    @Test("only days from the cutoff are recomputed; state is read for the ranges the facts need")
+    func scope() {
+        let d = Self.day(2026, 11, 27)
+        let scope = FactEngine.Scope(days: [d, d - 60, d - 100], cutoff: d - 70, lastDay: d, streakMax: 5)
+        #expect(scope.days == [d - 60, d])
+        // d - 60 is Monday 2026-09-28: its week up to 4 October and streak windows from 24 September
+        // (September itself starts before the cutoff, 18 September, so it is not rewritten); d needs
+        // November. The days in between are not read.
+        #expect(scope.periods.count == 3)
+        #expect(scope.stateDays == [Self.day(2026, 9, 24)...Self.day(2026, 10, 4), Self.day(2026, 11, 1)...Self.day(2026, 11, 30)])
+        #expect(scope.asOf.contains(d - 56) && !scope.asOf.contains(d - 55))
     }
 
     @Test("UUID text parses in either case and refuses anything else")

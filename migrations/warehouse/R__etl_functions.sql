@@ -151,16 +151,14 @@ end
 $$;
 comment on function etl.merge_segments() is 'Adds the device, region and audience members of pg_temp.stage_segments that are new.';
 
-create or replace function etl.days_of_titles(p_title_ids integer[]) returns date[]
+drop function if exists etl.days_of_titles(integer[]);
+create or replace function etl.days_of_titles(p_title_ids integer[], p_from date) returns date[]
     language sql stable
-    set search_path = pg_catalog, analytics
+    set search_path = pg_catalog, private
     as $$
-    select coalesce(array_agg(distinct d.full_date), '{}')
-    from analytics.fact_title_daily f join analytics.dim_date d using (date_key)
-    where cardinality(p_title_ids) > 0
-      and (f.title_key = -1 or f.title_key in (select title_key from analytics.dim_title where title_id = any (p_title_ids)))
+    select coalesce(array_agg(distinct day), '{}') from private.activity where title_id = any (p_title_ids) and day >= p_from
     $$;
-comment on function etl.days_of_titles(integer[]) is 'Days whose daily facts involve any of the titles, or the unknown title (-1) that a newly arrived title may have been counted under: the days to recompute after a catalogue change.';
+comment on function etl.days_of_titles(integer[], date) is 'Days from p_from on (the retention cutoff) with activity on any of the titles, for re-pointing facts after a catalogue change.';
 
 create or replace function etl.purge(p_before date) returns bigint
     language plpgsql

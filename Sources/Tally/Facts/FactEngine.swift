@@ -37,7 +37,10 @@ struct FactEngine {
         var key: Int32
         /// valid_from, microseconds since 1970.
         var validFrom: Int64
-        var runtime: Int32?
+        /// A play of this version shorter than this many seconds is a skip: ceil(min(skip_seconds,
+        /// skip_runtime_share × runtime)), computed by PostgreSQL in numeric, so exact (for whole
+        /// seconds, w < x exactly when w < ceil(x)); skip_seconds when the runtime is unknown.
+        var skipBelow: Int32
     }
 
     struct Period: Hashable {
@@ -49,34 +52,19 @@ struct FactEngine {
         var kindIndex: Int64 { Int64(Self.kinds.firstIndex(of: kind)!) }
     }
 
-    /// The skip rule: a play is a skip when watched < min(seconds, share × runtime), or < seconds
-    /// when the runtime is unknown. The share is exact (a decimal fraction), as in SQL numeric.
-    struct SkipRule {
-        var seconds: Int64
-        var shareNumerator: Int64
-        var shareDenominator: Int64
-
-        func isSkip(watched: Int32, runtime: Int32?) -> Bool {
-            let w = Int64(watched)
-            guard w < seconds else { return false }
-            guard let runtime else { return true }
-            return w * shareDenominator < shareNumerator * Int64(runtime)
-        }
-    }
-
     /// What to recompute.
     struct Scope {
         var days: [Int32]
         var periods: [Period]
         var asOf: [Int32]
-        /// The range of days whose private state the facts need.
-        var stateDays: ClosedRange<Int32>?
+        /// The days whose private state the facts need, as disjoint ranges in order.
+        var stateDays: [ClosedRange<Int32>]
 
-        /// The days touched, their weeks and months (unless they start before `cutoff`, whose state
-        /// is partly purged), and every as-of day up to `streakMax - 1` later, up to `lastDay`, whose
-        /// window does not start before `cutoff`.
+        /// The days touched from `cutoff` on (private state before it is partly purged), their weeks
+        /// and months unless they start before `cutoff`, and every as-of day up to `streakMax - 1`
+        /// later, up to `lastDay`, whose window does not start before `cutoff`.
         init(days touched: [Int32], cutoff: Int32, lastDay: Int32, streakMax: Int) {
-            days = Array(Set(touched)).sorted()
+            days = Array(Set(touched.filter { $0 >= cutoff })).sorted()
             var periods = Set<Period>()
             var asOf = Set<Int32>()
             for d in days {
@@ -90,9 +78,17 @@ struct FactEngine {
             }
             self.periods = periods.filter { $0.start >= cutoff }.sorted { ($0.kind, $0.start) < ($1.kind, $1.start) }
             self.asOf = asOf.sorted()
-            let lows = [days.first, self.periods.map(\.start).min(), self.asOf.first.map { $0 - Int32(streakMax - 1) }].compactMap { $0 }
-            let highs = [days.last, self.periods.map(\.finish).max(), self.asOf.last].compactMap { $0 }
-            if let lo = lows.min(), let hi = highs.max() { stateDays = lo...hi }
+            let needed = days.map { $0...$0 } + self.periods.map { $0.start...$0.finish }
+                + self.asOf.map { ($0 - Int32(streakMax - 1))...$0 }
+            var merged: [ClosedRange<Int32>] = []
+            for range in needed.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+                if let last = merged.last, range.lowerBound <= last.upperBound + 1 {
+                    merged[merged.count - 1] = last.lowerBound...max(last.upperBound, range.upperBound)
+                } else {
+                    merged.append(range)
+                }
+            }
+            stateDays = merged
         }
     }
 
@@ -135,7 +131,8 @@ struct FactEngine {
     var versions: [Int32: [TitleVersion]]
     /// The instant (µs since 1970) a day ends in the business time zone, for every day in scope.
     var endOfDay: [Int32: Int64]
-    var skipRule: SkipRule
+    /// The skip threshold of plays of titles not in the catalogue (skip_seconds).
+    var skipSeconds: Int32
     var streakMax: Int
     /// The last day with any private state (after this run's rows).
     var lastDay: Int32
@@ -159,8 +156,9 @@ struct FactEngine {
         return best?.key ?? -1
     }
 
-    func runtime(ofKey key: Int32, titleID: Int32) -> Int32? {
-        versions[titleID]?.first { $0.key == key }?.runtime
+    /// Whether a play of `watched` seconds of a title version is a skip.
+    func isSkip(_ watched: Int32, key: Int32, titleID: Int32) -> Bool {
+        watched < (versions[titleID]?.first { $0.key == key }?.skipBelow ?? skipSeconds)
     }
 
     func compute(_ scope: Scope) -> Facts {
@@ -227,15 +225,20 @@ struct FactEngine {
 
     private var people: Int { Int(rows.lazy.map(\.person).max() ?? -1) + 1 }
 
-    /// Skipped plays per day, title key and segment.
-    private func daySkips(_ days: Set<Int32>, key: (Int32, Int32) -> Int32) -> [DayKey: Int64] {
-        var skips: [DayKey: Int64] = [:]
-        for p in durations where days.contains(p.day) {
+    /// Skipped plays per day, title key and segment, and per day and title key, of the titles that
+    /// have activity that day (durations carry no person, so they outlive erased people's rows).
+    private func daySkips(_ days: Set<Int32>, key: (Int32, Int32) -> Int32) -> (segments: [DayKey: Int64], days: [DayKey: Int64]) {
+        var active = Set<Int64>()
+        for r in rows where days.contains(r.day) { active.insert(Int64(r.day) << 32 | Int64(UInt32(bitPattern: r.titleID))) }
+        var segments: [DayKey: Int64] = [:]
+        var totals: [DayKey: Int64] = [:]
+        for p in durations where days.contains(p.day) && active.contains(Int64(p.day) << 32 | Int64(UInt32(bitPattern: p.titleID))) {
             let title = key(p.titleID, p.day)
-            guard skipRule.isSkip(watched: p.watched, runtime: runtime(ofKey: title, titleID: p.titleID)) else { continue }
-            skips[DayKey(day: p.day, title: title, device: p.device, region: p.region, audience: p.audience), default: 0] += Int64(p.plays)
+            guard isSkip(p.watched, key: title, titleID: p.titleID) else { continue }
+            segments[DayKey(day: p.day, title: title, device: p.device, region: p.region, audience: p.audience), default: 0] += Int64(p.plays)
+            totals[DayKey(day: p.day, title: title), default: 0] += Int64(p.plays)
         }
-        return skips
+        return (segments, totals)
     }
 
     /// Daily and segment facts of the touched days.
@@ -264,14 +267,14 @@ struct FactEngine {
             let dayEnds = next.map { ($0.day, $0.title) != (o.day, o.title) } ?? true
             if dayEnds || (next!.device, next!.region, next!.audience) != (o.device, o.region, o.audience) {
                 let k = DayKey(day: o.day, title: o.title, device: o.device, region: o.region, audience: o.audience)
-                segment.skips = skips[k] ?? 0
-                daily.skips += segment.skips
+                segment.skips = skips.segments[k] ?? 0
                 facts.segments.add(Int64(o.day), Int64(o.title), Int64(o.device), Int64(o.region), Int64(o.audience),
                                    segment.viewers, segment.plays, segment.completed, segment.watch, segment.up, segment.down, segment.skips)
                 segment = Sums()
                 segmentPeople.nextGroup()
             }
             if dayEnds {
+                daily.skips = skips.days[DayKey(day: o.day, title: o.title)] ?? 0
                 facts.daily.add(Int64(o.day), Int64(o.title), daily.viewers, daily.plays, daily.completed, daily.watch,
                                 daily.up, daily.down, daily.skips)
                 daily = Sums()
@@ -293,10 +296,11 @@ struct FactEngine {
             }
             guard !order.isEmpty else { continue }
             order.sort { $0.title < $1.title }
+            let active = Set(order.map { rows[Int($0.row)].titleID })
             var skips: [Int32: Int64] = [:]
-            for d in durations where d.day >= p.start && d.day <= p.finish {
+            for d in durations where d.day >= p.start && d.day <= p.finish && active.contains(d.titleID) {
                 let title = key(d.titleID, titleDay)
-                if skipRule.isSkip(watched: d.watched, runtime: runtime(ofKey: title, titleID: d.titleID)) { skips[title, default: 0] += Int64(d.plays) }
+                if isSkip(d.watched, key: title, titleID: d.titleID) { skips[title, default: 0] += Int64(d.plays) }
             }
             var watched: [Int32: [Int32]] = [:]
             var audience: Int64 = 0
@@ -324,24 +328,28 @@ struct FactEngine {
     }
 
     /// Co-viewing: every pair of titles a person played in the period (lists are in title order),
-    /// counted in a dense triangle over the period's titles when that fits, else in a dictionary.
+    /// counted in a dense triangle over the period's titles when that is small (up to 4,096 titles,
+    /// 32 MiB), else in a dictionary.
     private func countPairs(_ lists: [[Int32]], period p: Period, into facts: inout Facts) {
         guard !lists.isEmpty else { return }
         let titles = Array(Set(lists.joined())).sorted()
         let index = Dictionary(uniqueKeysWithValues: titles.enumerated().map { ($1, $0) })
         let n = titles.count
-        if n <= 8_192 {
-            var counts = [Int32](repeating: 0, count: n * n)
+        if n <= 4_096 {
+            // Pair (a, b), a < b, lives at row(a) + b, where row(a) = a(2n - a - 1)/2 - a - 1.
+            func row(_ a: Int) -> Int { a * (2 * n - a - 1) / 2 - a - 1 }
+            var counts = [Int32](repeating: 0, count: n * (n - 1) / 2)
             for list in lists {
                 let dense = list.map { index[$0]! }
                 for a in 0..<(dense.count - 1) {
-                    let row = dense[a] * n
-                    for b in (a + 1)..<dense.count { counts[row + dense[b]] += 1 }
+                    let base = row(dense[a])
+                    for b in (a + 1)..<dense.count { counts[base + dense[b]] += 1 }
                 }
             }
             for a in 0..<n {
-                for b in (a + 1)..<n where counts[a * n + b] > 0 {
-                    facts.coviewing.add(p.kindIndex, Int64(p.start), Int64(titles[a]), Int64(titles[b]), Int64(counts[a * n + b]))
+                let base = row(a)
+                for b in (a + 1)..<n where counts[base + b] > 0 {
+                    facts.coviewing.add(p.kindIndex, Int64(p.start), Int64(titles[a]), Int64(titles[b]), Int64(counts[base + b]))
                 }
             }
         } else {

@@ -16,9 +16,14 @@ struct FactRecompute {
         if let batch { for key in batch.activity.keys { touched.insert(key.day) } }
         guard !touched.isEmpty else { return 0 }
 
-        let stored = try warehouse.query("select (max(day) - date '1970-01-01')::int from private.activity").scalar(as: Int?.self)
-        let lastDay = Int32(max(stored ?? Int.min, Int(touched.max()!)))
+        // The last day with any private state: a later one than this run's, if stored.
+        let newest = touched.max()!
+        let stored = try warehouse.query(
+            "select (max(day) - date '1970-01-01')::int from private.activity where day > date '1970-01-01' + $1::int", [Int(newest)]
+        ).scalar(as: Int?.self)
+        let lastDay = max(Int32(stored ?? Int(newest)), newest)
         let scope = FactEngine.Scope(days: Array(touched), cutoff: cutoff, lastDay: lastDay, streakMax: settings.streakMaxDays)
+        guard !scope.days.isEmpty else { return 0 }
         try warehouse.query("select etl.ensure_days($1::date, $2::date)", [
             Days.text(Days.month(of: scope.days[0]).0),
             Days.text(max(scope.days.last! + Int32(settings.streakMaxDays), lastDay)),
@@ -55,11 +60,11 @@ struct FactRecompute {
             }
         }
 
-        let lastNeeded = max(scope.stateDays?.upperBound ?? lastDay, lastDay)
+        let lastNeeded = max(scope.stateDays.last?.upperBound ?? lastDay, lastDay)
         let engine = FactEngine(
             rows: state.rows, durations: state.durations, versions: try titleVersions(),
-            endOfDay: try endsOfDays((scope.stateDays?.lowerBound ?? scope.days[0])...lastNeeded),
-            skipRule: settings.skipRule, streakMax: settings.streakMaxDays, lastDay: lastDay)
+            endOfDay: try endsOfDays(min(scope.stateDays.first?.lowerBound ?? scope.days[0], scope.days[0])...lastNeeded),
+            skipSeconds: Int32(settings.skipSeconds), streakMax: settings.streakMaxDays, lastDay: lastDay)
         // The server stores the new rows while the facts are computed here.
         let appending = BackgroundWork { [state] in
             try append(rows: state.rows[stateRows...], durations: state.durations[stateDurations...], pseudonyms: pseudonyms)
@@ -112,9 +117,9 @@ struct FactRecompute {
     }
 
     /// Private state of a range of days, as stored (before this run's rows are added).
-    private func readState(_ days: ClosedRange<Int32>?, persons: inout [[UInt8]: Int32]) throws -> (rows: [FactEngine.Row], durations: [FactEngine.Duration]) {
-        guard let days else { return ([], []) }
-        let range = "day between '\(Days.text(days.lowerBound))' and '\(Days.text(days.upperBound))'"
+    private func readState(_ days: [ClosedRange<Int32>], persons: inout [[UInt8]: Int32]) throws -> (rows: [FactEngine.Row], durations: [FactEngine.Duration]) {
+        guard !days.isEmpty else { return ([], []) }
+        let range = "(" + days.map { "day between '\(Days.text($0.lowerBound))' and '\(Days.text($0.upperBound))'" }.joined(separator: " or ") + ")"
         var rows: [FactEngine.Row] = []
         try warehouse.copyOut("""
             copy (select day - date '1970-01-01', title_id, device_key, region_key, audience_key, plays, completed_plays,
@@ -198,12 +203,13 @@ struct FactRecompute {
     private func titleVersions() throws -> [Int32: [FactEngine.TitleVersion]] {
         var versions: [Int32: [FactEngine.TitleVersion]] = [:]
         for row in try warehouse.query("""
-            select title_id, title_key, (extract(epoch from valid_from) * 1000000)::int8, runtime_seconds
-            from analytics.dim_title where title_key <> -1
+            select t.title_id, t.title_key, (extract(epoch from t.valid_from) * 1000000)::int8,
+                   ceil(least(s.skip_seconds, s.skip_runtime_share * t.runtime_seconds))::int
+            from analytics.dim_title t, etl.settings s where t.title_key <> -1
             """).rows {
             versions[Int32(try row.decode(0, as: Int.self)), default: []].append(FactEngine.TitleVersion(
                 key: Int32(try row.decode(1, as: Int.self)), validFrom: Int64(try row.decode(2, as: Int.self)),
-                runtime: try row.decode(3, as: Int?.self).map(Int32.init)))
+                skipBelow: Int32(try row.decode(3, as: Int.self))))
         }
         return versions
     }

@@ -9,24 +9,13 @@ struct LoadSettings {
     var serviceStart: PostgresDate
     var maxWatchSeconds: Int
     var skipSeconds: Int
-    /// skip_runtime_share as PostgreSQL prints the numeric, so the rule stays exact.
-    var skipRuntimeShare: String
-
-    /// The skip rule, with the share as an exact fraction (0.10 is 10/100).
-    var skipRule: FactEngine.SkipRule {
-        let parts = skipRuntimeShare.split(separator: ".", maxSplits: 1)
-        let decimals = parts.count == 2 ? parts[1].count : 0
-        let denominator = (0..<decimals).reduce(Int64(1)) { value, _ in value * 10 }
-        return FactEngine.SkipRule(seconds: Int64(skipSeconds), shareNumerator: Int64(skipRuntimeShare.replacingOccurrences(of: ".", with: "")) ?? denominator,
-                                   shareDenominator: denominator)
-    }
 
     static func read(from connection: PostgresConnection) throws -> LoadSettings {
         let result: PostgresResult
         do throws(PostgresError) {
             result = try connection.query("""
                 select business_time_zone, streak_max_days, retention_days, extract(epoch from late_tolerance)::int8,
-                       service_start, max_watch_seconds, skip_seconds, skip_runtime_share::text
+                       service_start, max_watch_seconds, skip_seconds
                 from etl.settings
                 """)
         } catch {
@@ -46,6 +35,6 @@ struct LoadSettings {
         return LoadSettings(
             businessTimeZone: try row.decode(0), streakMaxDays: try row.decode(1), retentionDays: try row.decode(2),
             lateToleranceSeconds: try row.decode(3), serviceStart: try row.decode(4), maxWatchSeconds: try row.decode(5),
-            skipSeconds: try row.decode(6), skipRuntimeShare: try row.decode(7))
+            skipSeconds: try row.decode(6))
     }
 }

@@ -106,13 +106,14 @@ public struct NightlyLoad {
 
             logger.info("extracted", metadata: ["run_id": "\(runID)", "rows": "\(report.rowsExtracted)", "seconds": "\(Date().timeIntervalSince(started))"])
             try phase("recomputing facts from \(report.rowsLoaded) rows")
-            let changedDays = try warehouse.query(
-                "select coalesce(array_agg(d - date '1970-01-01'), '{}')::text from unnest(etl.days_of_titles(array(select etl.merge_titles()))) d"
-            ).scalar(as: String.self)
             let cutoff = try warehouse.query(
                 "select (($1::timestamptz at time zone $2)::date - $3::integer - date '1970-01-01')::int",
                 [sourceTime, settings.businessTimeZone, settings.retentionDays]
             ).scalar(as: Int.self)
+            let changedDays = try warehouse.query("""
+                select coalesce(array_agg(d - date '1970-01-01'), '{}')::text
+                from unnest(etl.days_of_titles(array(select etl.merge_titles()), date '1970-01-01' + $1::int)) d
+                """, [cutoff]).scalar(as: String.self)
             report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings).run(
                 batch: &batch, days: changedDays.dropFirst().dropLast().split(separator: ",").compactMap { Int32($0) }, cutoff: Int32(cutoff))
             logger.info("recomputed", metadata: ["run_id": "\(runID)", "days": "\(report.daysRecomputed)", "seconds": "\(Date().timeIntervalSince(started))"])
