@@ -222,6 +222,25 @@ struct NightlyLoadTests {
         }
     }
 
+    @Test("device types with tabs, backslashes and non-ASCII text reach dim_device lower-cased and intact")
+    func awkwardDeviceTypes() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            let person = try source.person(1)
+            let awkward = ["Smart\tTV", "Back\\slash \\N", "TÉLÉ ✓", "line\nbreak"]
+            for device in awkward { try source.play(person, 1, on: try source.day(-1), device: device) }
+            try fixture.load()
+            let stored = try fixture.facts().query("select device_type from analytics.dim_device order by device_type")
+                .rows.map { try $0.decode(0, as: String.self) }
+            let expected = try awkward.map { try source.connection.query("select lower($1)", [$0]).scalar(as: String.self) }.sorted()
+            #expect(stored == expected)
+            // One person on four devices: one viewer that day, four segment rows.
+            #expect(try fixture.facts().query("select viewers from analytics.fact_title_daily").scalar(as: Int.self) == 1)
+            #expect(try fixture.facts().query("select count(*)::int from analytics.fact_title_daily_segment").scalar(as: Int.self) == 4)
+        }
+    }
+
     @Test("invalid rows go to etl.rejects with a reason and are counted, and the night goes on")
     func rejects() async throws {
         try await withLoadFixture { fixture in

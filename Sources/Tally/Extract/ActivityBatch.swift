@@ -19,8 +19,7 @@ struct ActivityBatch {
         var isErased: Bool
     }
 
-    /// A segment: device type, country, age band, plan and kids flag. The texts are as the extract's
-    /// COPY text gave them (escaped), and go back to the warehouse the same way.
+    /// A segment: device type, country, age band, plan and kids flag.
     struct Segment {
         var deviceType: String
         var country: String
@@ -114,19 +113,20 @@ struct ActivityBatch {
     /// Adds one row of the extract's `rows` statement: aggregated when valid, else kept as a reject.
     /// Returns false for a row that does not have the expected shape.
     mutating func add(_ row: UnsafeRawBufferPointer) -> Bool {
+        guard var fields = BinaryRowCursor(row) else { return true }  // the trailer
         rowsRead += 1
-        var fields = FieldCursor(row)
-        let isPlay = fields.next().first == UInt8(ascii: "p")
-        let id = fields.next()
-        let slot = UUIDText(fields.next()).flatMap { profileSlots[$0] }
-        guard let day = fields.nextInteger(), let title = fields.nextInteger() else { return false }
-        let device = fields.next()
+        guard let kind = fields.next(), let id = fields.nextInteger(), let profileID = fields.next(),
+              let day = fields.nextInteger(), let title = fields.nextInteger(), let device = fields.next()
+        else { return false }
+        let isPlay = kind.first == UInt8(ascii: "p")
+        let slot = UUIDText(bytes: profileID).flatMap { profileSlots[$0] }
         let country = fields.next()
         let watched = fields.nextInteger()
         let completed = fields.nextInteger()
         let thumb = fields.nextInteger()
         let isFuture = fields.nextInteger() == 1
         if let ingested = fields.nextInteger(), ingested < oldestIngested ?? .max { oldestIngested = ingested }
+        guard fields.isValid else { return false }
 
         let reason: String?
         if let slot {
@@ -135,10 +135,10 @@ struct ActivityBatch {
             reason = "unknown_profile"
         }
         if let reason {
-            rejects.append(Staging.Reject(source: isPlay ? "playback" : "rating", id: String(decoding: id, as: UTF8.self), reason: reason))
+            rejects.append(Staging.Reject(source: isPlay ? "playback" : "rating", id: String(id), reason: reason))
             return true
         }
-        let code = SegmentCode(device: devices.code(device), country: FieldCursor.isNull(country) ? profiles[Int(slot!)].country : countries.code(country),
+        let code = SegmentCode(device: devices.code(device), country: country.map { countries.code($0) } ?? profiles[Int(slot!)].country,
                                attributes: profiles[Int(slot!)].attributes)
         let segment: Int32
         if let known = segmentSlots[code] { segment = known } else {
@@ -223,6 +223,14 @@ struct UUIDText: Hashable {
         }
     }
 
+    /// From the 16 bytes of PostgreSQL's binary form; nil for another length.
+    init?(bytes: UnsafeRawBufferPointer.SubSequence) {
+        guard bytes.count == 16 else { return nil }
+        let raw = UnsafeRawBufferPointer(rebasing: bytes)
+        high = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        low = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+    }
+
     /// Parses the canonical form (8-4-4-4-12 hex digits, either case); nil for anything else.
     init?<C: Collection>(_ text: C) where C.Element == UInt8 {
         guard text.count == 36 else { return nil }
@@ -251,8 +259,58 @@ struct UUIDText: Hashable {
     }
 }
 
-/// Walks the tab-separated fields of one COPY text row in order, without copying it. Fields the
-/// extract sends are plain (no escapes): numbers, codes, UUIDs, lower-case device types.
+/// Walks the fields of one row of COPY binary output (`with (format binary)`), in order. The first
+/// row arrives after the file header, which is skipped; the trailer gives no cursor. A row shorter
+/// than its lengths claim clears `isValid` instead of reading out of bounds.
+struct BinaryRowCursor {
+    private let row: UnsafeRawBufferPointer
+    private var position: Int
+    private(set) var isValid = true
+
+    init?(_ row: UnsafeRawBufferPointer) {
+        self.row = row
+        position = 0
+        if row.count >= 19, row.starts(with: CopyBinary.header.prefix(11)) {
+            position = 19 + Int(Int32(bigEndian: row.loadUnaligned(fromByteOffset: 15, as: Int32.self)))
+        }
+        guard position + 2 <= row.count, Int16(bigEndian: row.loadUnaligned(fromByteOffset: position, as: Int16.self)) >= 0 else { return nil }
+        position += 2
+    }
+
+    /// The next field's bytes; nil for NULL.
+    mutating func next() -> UnsafeRawBufferPointer.SubSequence? {
+        guard isValid, position + 4 <= row.count else {
+            isValid = false
+            return nil
+        }
+        let length = Int(Int32(bigEndian: row.loadUnaligned(fromByteOffset: position, as: Int32.self)))
+        position += 4
+        guard length >= 0 else { return nil }
+        guard position + length <= row.count else {
+            isValid = false
+            return nil
+        }
+        defer { position += length }
+        return row[position..<(position + length)]
+    }
+
+    /// The next field as a smallint, integer or bigint; nil for NULL.
+    mutating func nextInteger() -> Int64? {
+        guard let field = next() else { return nil }
+        let raw = UnsafeRawBufferPointer(rebasing: field)
+        switch raw.count {
+        case 2: return Int64(Int16(bigEndian: raw.loadUnaligned(as: Int16.self)))
+        case 4: return Int64(Int32(bigEndian: raw.loadUnaligned(as: Int32.self)))
+        case 8: return Int64(bigEndian: raw.loadUnaligned(as: Int64.self))
+        default:
+            isValid = false
+            return nil
+        }
+    }
+}
+
+/// Walks the tab-separated fields of one COPY text row in order, without copying it. For the
+/// warehouse's own plain columns (numbers, hex): no escapes to undo.
 struct FieldCursor {
     private let row: UnsafeRawBufferPointer
     private var position = 0
@@ -283,16 +341,5 @@ struct FieldCursor {
             if byte == UInt8(ascii: "-") { negative = true } else { value = value * 10 + Int64(byte &- 48) }
         }
         return negative ? -value : value
-    }
-
-    static func isNull(_ field: UnsafeRawBufferPointer.SubSequence) -> Bool {
-        field.count == 2 && field.first == UInt8(ascii: "\\") && field.last == UInt8(ascii: "N")
-    }
-
-    /// The next field as text; nil for NULL.
-    mutating func nextString() -> String? {
-        let field = next()
-        if field.count == 2, field.first == UInt8(ascii: "\\"), field.last == UInt8(ascii: "N") { return nil }
-        return String(decoding: field, as: UTF8.self)
     }
 }

@@ -95,7 +95,7 @@ struct OperationalSource {
                 select 'r', r.rating_id, r.profile_id, (r.rated_at at time zone \(zone))::date - date '1970-01-01', r.title_id,
                        'unknown', null, null, null, r.thumb, (r.rated_at > \(latest))::int, (date_part('epoch', r.ingested_at) * 1000000)::int8
                 from app.ratings r where \(newSince("r"))
-            ) to stdout
+            ) to stdout with (format binary)
             """
         return (profiles, rows)
     }
@@ -112,15 +112,11 @@ struct OperationalSource {
         var batch = ActivityBatch(rules: ActivityBatch.Rules(
             maxWatchSeconds: Int64(settings.maxWatchSeconds), serviceStartDay: Int64(serviceStart), firstRetainedDay: Int64(today - settings.retentionDays)))
         try connection.copyOut(sql.profiles) { row in
-            var fields = FieldCursor(row)
-            let idText = fields.next()
-            guard let id = UUIDText(idText) else { throw Self.unexpected }
-            let isKids = fields.nextString() == "t"
-            let plan = fields.nextString() ?? "unknown"
-            let country = Array(fields.next())
-            let ageBand = fields.nextString() ?? "unknown"
-            batch.addProfile(id: id, pseudonym: pseudonymiser.pseudonym(of: Array(idText)), isKids: isKids, plan: plan, country: country,
-                             ageBand: ageBand, isErased: fields.nextString() == "t")
+            let fields = CopyText.parseRow(row)
+            guard fields.count == 6, let idText = fields[0], let id = UUIDText(idText) else { throw Self.unexpected }
+            func text(_ i: Int) -> String? { fields[i].map { String(decoding: $0, as: UTF8.self) } }
+            batch.addProfile(id: id, pseudonym: pseudonymiser.pseudonym(of: idText), isKids: text(1) == "t", plan: text(2) ?? "unknown",
+                             country: fields[3] ?? [], ageBand: text(4) ?? "unknown", isErased: text(5) == "t")
         }
         let started = Date()
         try connection.copyOut(sql.rows) { row in

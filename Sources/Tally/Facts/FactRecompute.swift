@@ -93,8 +93,7 @@ struct FactRecompute {
             """)
         try warehouse.copyIn("copy pg_temp.stage_segments from stdin") { writer in
             for (i, s) in batch.segments.enumerated() {
-                // The fields come from the extract's COPY text, still escaped, so they go back as they came.
-                try writer.write(Array("\(i)\t\(s.deviceType)\t\(s.country)\t\(s.ageBand)\t\(s.plan)\t\(s.isKids ? "t" : "f")\n".utf8))
+                try writer.writeRow([String(i), s.deviceType, s.country, s.ageBand, s.plan, s.isKids ? "t" : "f"])
             }
         }
         try warehouse.execute("select etl.merge_segments()")
