@@ -79,7 +79,7 @@ extension Workload {
             let firstDay = Self.epochDay(options.startDate)
             func send(_ event: Event, ingested index: Int) throws {
                 line.removeAll(keepingCapacity: true)
-                event.appendCopyRow(to: &line, ingestedDay: firstDay + index)
+                event.appendBinaryRow(to: &line, ingestedDay: firstDay + index)
                 try writer.write(line)
                 if let rating = event.rating { ratings.append(rating) }
             }
@@ -120,7 +120,7 @@ extension Workload {
                     let due = min(origin + event.lateBy, options.days - 1)
                     guard due == index else { return }
                     line.removeAll(keepingCapacity: true)
-                    event.appendCopyRow(to: &line, ingestedDay: Self.epochDay(options.startDate) + due)
+                    event.appendBinaryRow(to: &line, ingestedDay: Self.epochDay(options.startDate) + due)
                     try writer.write(line)
                     if let rating = event.rating { ratings.append(rating) }
                 }
@@ -158,7 +158,7 @@ extension Workload {
         var rating: Rating?
 
         /// Appends the row for `eventsCopy` in COPY binary format.
-        func appendCopyRow(to out: inout [UInt8], ingestedDay: Int) {
+        func appendBinaryRow(to out: inout [UInt8], ingestedDay: Int) {
             CopyBinary.appendRowStart(fields: 10, to: &out)
             CopyBinary.appendUUID(profile.uuid, to: &out)
             CopyBinary.appendInt32(Int32(title), to: &out)

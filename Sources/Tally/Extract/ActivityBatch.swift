@@ -107,7 +107,7 @@ struct ActivityBatch {
             attributes.append((ageBand, plan, isKids))
         }
         profileSlots[id] = Int32(profiles.count)
-        profiles.append(Profile(pseudonym: pseudonym, attributes: code, country: countries.code(country[...]), isErased: isErased))
+        profiles.append(Profile(pseudonym: pseudonym, attributes: code, country: country.withUnsafeBytes { countries.code($0) }, isErased: isErased))
     }
 
     /// Adds one row of the extract's `rows` statement: aggregated when valid, else kept as a reject.
@@ -179,8 +179,7 @@ struct ByteInterner {
     private var values: [[UInt8]] = []
     private var codes: [[UInt8]: Int32] = [:]
 
-    mutating func code(_ bytes: UnsafeRawBufferPointer.SubSequence) -> Int32 {
-        let raw = UnsafeRawBufferPointer(rebasing: bytes)
+    mutating func code(_ raw: UnsafeRawBufferPointer) -> Int32 {
         func matches(_ value: [UInt8]) -> Bool {
             value.count == raw.count && value.withUnsafeBytes { memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }
         }
@@ -193,9 +192,8 @@ struct ByteInterner {
         return insert(Array(raw))
     }
 
-    mutating func code(_ bytes: ArraySlice<UInt8>) -> Int32 {
-        if let i = values.firstIndex(where: { $0.elementsEqual(bytes) }) { return Int32(i) }
-        return insert(Array(bytes))
+    mutating func code(_ bytes: UnsafeRawBufferPointer.SubSequence) -> Int32 {
+        code(UnsafeRawBufferPointer(rebasing: bytes))
     }
 
     private mutating func insert(_ bytes: [UInt8]) -> Int32 {
@@ -208,7 +206,8 @@ struct ByteInterner {
     func text(_ code: Int32) -> String { String(decoding: values[Int(code)], as: UTF8.self) }
 }
 
-/// A UUID in PostgreSQL's text form (36 bytes), held as two integers so it hashes cheaply.
+/// A UUID, from PostgreSQL's text (36 bytes) or binary (16 bytes) form, held as two integers so it
+/// hashes cheaply.
 struct UUIDText: Hashable {
     var high: UInt64
     var low: UInt64
@@ -306,40 +305,5 @@ struct BinaryRowCursor {
             isValid = false
             return nil
         }
-    }
-}
-
-/// Walks the tab-separated fields of one COPY text row in order, without copying it. For the
-/// warehouse's own plain columns (numbers, hex): no escapes to undo.
-struct FieldCursor {
-    private let row: UnsafeRawBufferPointer
-    private var position = 0
-
-    init(_ row: UnsafeRawBufferPointer) {
-        self.row = row
-    }
-
-    /// The next field's bytes (without the tab or the final newline).
-    mutating func next() -> UnsafeRawBufferPointer.SubSequence {
-        var end = row.count
-        if position < row.count, let tab = memchr(row.baseAddress! + position, 9, row.count - position) {
-            end = row.baseAddress!.distance(to: UnsafeRawPointer(tab))
-        } else if row.last == UInt8(ascii: "\n") {
-            end = row.count - 1
-        }
-        defer { position = end + 1 }
-        return row[min(position, end)..<end]
-    }
-
-    /// The next field as an integer; nil for NULL (`\N`).
-    mutating func nextInteger() -> Int64? {
-        let field = next()
-        guard let first = field.first, first != UInt8(ascii: "\\") else { return nil }
-        var value: Int64 = 0
-        var negative = false
-        for byte in field {
-            if byte == UInt8(ascii: "-") { negative = true } else { value = value * 10 + Int64(byte &- 48) }
-        }
-        return negative ? -value : value
     }
 }

@@ -101,16 +101,16 @@ struct OperationalSource {
     }
 
     /// Streams the new rows of the snapshot into an `ActivityBatch`, replacing each profile id by
-    /// its pseudonym. Rejects keep the source, id and reason only.
+    /// its pseudonym. Rejects keep the source, id and reason only. Rows of days before `cutoff`
+    /// (days since 1970: the retention cutoff) are rejected as beyond retention.
     func extract(
-        previous: String?, settings: LoadSettings, sourceTime: Date, pseudonymiser: Pseudonymiser,
+        previous: String?, settings: LoadSettings, sourceTime: Date, cutoff: Int32, pseudonymiser: Pseudonymiser,
         progress: ((String) -> Void)? = nil
     ) throws -> ActivityBatch {
         let sql = try Self.extractSQL(previous: previous, settings: settings, sourceTime: sourceTime, quote: connection.escapeLiteral)
-        let today = try connection.query("select (($1::timestamptz at time zone $2)::date - date '1970-01-01')::int", [sourceTime, settings.businessTimeZone]).scalar(as: Int.self)
         let serviceStart = TimestampText.daysFromCivil(year: settings.serviceStart.year, month: settings.serviceStart.month, day: settings.serviceStart.day)
         var batch = ActivityBatch(rules: ActivityBatch.Rules(
-            maxWatchSeconds: Int64(settings.maxWatchSeconds), serviceStartDay: Int64(serviceStart), firstRetainedDay: Int64(today - settings.retentionDays)))
+            maxWatchSeconds: Int64(settings.maxWatchSeconds), serviceStartDay: Int64(serviceStart), firstRetainedDay: Int64(cutoff)))
         try connection.copyOut(sql.profiles) { row in
             let fields = CopyText.parseRow(row)
             guard fields.count == 6, let idText = fields[0], let id = UUIDText(idText) else { throw Self.unexpected }

@@ -44,12 +44,14 @@ struct FactEngine {
     }
 
     struct Period: Hashable {
-        static let kinds = ["week", "month"]
-        var kind: String
+        /// The period_kind column's values; the raw value is what fact rows carry.
+        enum Kind: Int64 {
+            case week, month
+        }
+
+        var kind: Kind
         var start: Int32
         var finish: Int32
-
-        var kindIndex: Int64 { Int64(Self.kinds.firstIndex(of: kind)!) }
     }
 
     /// What to recompute.
@@ -69,14 +71,14 @@ struct FactEngine {
             var asOf = Set<Int32>()
             for d in days {
                 let week = Days.weekStart(d)
-                periods.insert(Period(kind: "week", start: week, finish: week + 6))
+                periods.insert(Period(kind: .week, start: week, finish: week + 6))
                 let (start, finish) = Days.month(of: d)
-                periods.insert(Period(kind: "month", start: start, finish: finish))
+                periods.insert(Period(kind: .month, start: start, finish: finish))
                 for g in 0..<Int32(streakMax) where d + g <= lastDay && d + g - Int32(streakMax - 1) >= cutoff {
                     asOf.insert(d + g)
                 }
             }
-            self.periods = periods.filter { $0.start >= cutoff }.sorted { ($0.kind, $0.start) < ($1.kind, $1.start) }
+            self.periods = periods.filter { $0.start >= cutoff }.sorted { ($0.kind.rawValue, $0.start) < ($1.kind.rawValue, $1.start) }
             self.asOf = asOf.sorted()
             let needed = days.map { $0...$0 } + self.periods.map { $0.start...$0.finish }
                 + self.asOf.map { ($0 - Int32(streakMax - 1))...$0 }
@@ -93,7 +95,7 @@ struct FactEngine {
     }
 
     /// Rows of one fact table, flat: `width` values a row. Dates are days since 1970 and period
-    /// kinds are indexes into `Period.kinds`; the writer formats them.
+    /// kinds are `Period.Kind` raw values; the writer formats them.
     struct FactRows {
         let width: Int
         private(set) var values: [Int64] = []
@@ -171,8 +173,9 @@ struct FactEngine {
             keyCache[packed] = k
             return k
         }
-        computeDays(scope, key: key, into: &facts)
-        computePeriods(scope, key: key, into: &facts)
+        let people = Int(rows.lazy.map(\.person).max() ?? -1) + 1
+        computeDays(scope, people: people, key: key, into: &facts)
+        computePeriods(scope, people: people, key: key, into: &facts)
         computeStreaks(scope, key: key, into: &facts)
         return facts
     }
@@ -223,8 +226,6 @@ struct FactEngine {
         }
     }
 
-    private var people: Int { Int(rows.lazy.map(\.person).max() ?? -1) + 1 }
-
     /// Skipped plays per day, title key and segment, and per day and title key, of the titles that
     /// have activity that day (durations carry no person, so they outlive erased people's rows).
     private func daySkips(_ days: Set<Int32>, key: (Int32, Int32) -> Int32) -> (segments: [DayKey: Int64], days: [DayKey: Int64]) {
@@ -242,7 +243,7 @@ struct FactEngine {
     }
 
     /// Daily and segment facts of the touched days.
-    private func computeDays(_ scope: Scope, key: (Int32, Int32) -> Int32, into facts: inout Facts) {
+    private func computeDays(_ scope: Scope, people: Int, key: (Int32, Int32) -> Int32, into facts: inout Facts) {
         let days = Set(scope.days)
         // Rows of the touched days in (day, title key, segment) order: each daily and segment group is contiguous.
         var order: [(day: Int32, title: Int32, device: Int16, region: Int16, audience: Int16, row: Int32)] = []
@@ -284,7 +285,7 @@ struct FactEngine {
     }
 
     /// Week and month facts, audiences and co-viewing pairs of the periods in scope.
-    private func computePeriods(_ scope: Scope, key: (Int32, Int32) -> Int32, into facts: inout Facts) {
+    private func computePeriods(_ scope: Scope, people: Int, key: (Int32, Int32) -> Int32, into facts: inout Facts) {
         var titlePeople = Stamps(people: people)
         var periodPeople = Stamps(people: people)
         for p in scope.periods {
@@ -317,12 +318,12 @@ struct FactEngine {
                     if periodPeople.first(r.person) { audience += 1 }
                 }
                 if n + 1 == order.count || order[n + 1].title != o.title {
-                    facts.periods.add(p.kindIndex, Int64(p.start), Int64(o.title), sums.viewers, sums.plays, sums.watch, skips[o.title] ?? 0)
+                    facts.periods.add(p.kind.rawValue, Int64(p.start), Int64(o.title), sums.viewers, sums.plays, sums.watch, skips[o.title] ?? 0)
                     sums = Sums()
                     titlePeople.nextGroup()
                 }
             }
-            if audience > 0 { facts.audiences.add(p.kindIndex, Int64(p.start), audience) }
+            if audience > 0 { facts.audiences.add(p.kind.rawValue, Int64(p.start), audience) }
             countPairs(watched.values.filter { $0.count > 1 }, period: p, into: &facts)
         }
     }
@@ -349,7 +350,7 @@ struct FactEngine {
             for a in 0..<n {
                 let base = row(a)
                 for b in (a + 1)..<n where counts[base + b] > 0 {
-                    facts.coviewing.add(p.kindIndex, Int64(p.start), Int64(titles[a]), Int64(titles[b]), Int64(counts[base + b]))
+                    facts.coviewing.add(p.kind.rawValue, Int64(p.start), Int64(titles[a]), Int64(titles[b]), Int64(counts[base + b]))
                 }
             }
         } else {
@@ -360,7 +361,7 @@ struct FactEngine {
                 }
             }
             for (pair, shared) in counts {
-                facts.coviewing.add(p.kindIndex, Int64(p.start), pair >> 32, pair & 0xFFFF_FFFF, shared)
+                facts.coviewing.add(p.kind.rawValue, Int64(p.start), pair >> 32, pair & 0xFFFF_FFFF, shared)
             }
         }
     }

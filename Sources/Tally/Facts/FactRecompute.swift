@@ -30,22 +30,13 @@ struct FactRecompute {
         ])
 
         // What is stored already, then this run's rows, which are appended after being read.
-        var persons: [[UInt8]: Int32] = [:]
+        var persons = Persons()
         var state = try readState(scope.stateDays, persons: &persons)
         let stateRows = state.rows.count
         let stateDurations = state.durations.count
-        var pseudonyms: [[UInt8]] = []
         if let new = batch {
             batch = nil
-            var slots: [Int32] = []
-            for profile in new.profiles {
-                if let slot = persons[profile.pseudonym] { slots.append(slot) } else {
-                    slots.append(Int32(persons.count))
-                    persons[profile.pseudonym] = Int32(persons.count)
-                }
-            }
-            pseudonyms = [[UInt8]](repeating: [], count: persons.count)
-            for (pseudonym, slot) in persons { pseudonyms[Int(slot)] = pseudonym }
+            let slots = new.profiles.map { persons.slot(of: $0.pseudonym) }
             state.rows.reserveCapacity(state.rows.count + new.activity.count)
             for (key, m) in new.activity {
                 let s = segmentKeys[Int(key.segment)]
@@ -66,13 +57,27 @@ struct FactRecompute {
             endOfDay: try endsOfDays(min(scope.stateDays.first?.lowerBound ?? scope.days[0], scope.days[0])...lastNeeded),
             skipSeconds: Int32(settings.skipSeconds), streakMax: settings.streakMaxDays, lastDay: lastDay)
         // The server stores the new rows while the facts are computed here.
-        let appending = BackgroundWork { [state] in
-            try append(rows: state.rows[stateRows...], durations: state.durations[stateDurations...], pseudonyms: pseudonyms)
+        let appending = BackgroundWork { [state, persons] in
+            try append(rows: state.rows[stateRows...], durations: state.durations[stateDurations...], pseudonyms: persons.pseudonyms)
         }
         let facts = engine.compute(scope)
         try appending.wait()
         try write(facts, scope: scope)
         return scope.days.count
+    }
+
+    /// Small numbers for pseudonyms, in order of first appearance.
+    struct Persons {
+        private(set) var pseudonyms: [[UInt8]] = []
+        private var slots: [[UInt8]: Int32] = [:]
+
+        mutating func slot(of pseudonym: [UInt8]) -> Int32 {
+            if let known = slots[pseudonym] { return known }
+            let slot = Int32(pseudonyms.count)
+            pseudonyms.append(pseudonym)
+            slots[pseudonym] = slot
+            return slot
+        }
     }
 
     struct SegmentKeys {
@@ -115,35 +120,32 @@ struct FactRecompute {
         }
     }
 
-    /// Private state of a range of days, as stored (before this run's rows are added).
-    private func readState(_ days: [ClosedRange<Int32>], persons: inout [[UInt8]: Int32]) throws -> (rows: [FactEngine.Row], durations: [FactEngine.Duration]) {
+    /// Private state of ranges of days, as stored (before this run's rows are added), read by binary COPY.
+    private func readState(_ days: [ClosedRange<Int32>], persons: inout Persons) throws -> (rows: [FactEngine.Row], durations: [FactEngine.Duration]) {
         guard !days.isEmpty else { return ([], []) }
         let range = "(" + days.map { "day between '\(Days.text($0.lowerBound))' and '\(Days.text($0.upperBound))'" }.joined(separator: " or ") + ")"
+        let unreadable = LoadError(code: .schema, message: "private state could not be read back; the warehouse may not match this version of tally (run tally migrate status --db warehouse)")
         var rows: [FactEngine.Row] = []
         try warehouse.copyOut("""
             copy (select day - date '1970-01-01', title_id, device_key, region_key, audience_key, plays, completed_plays,
-                         watch_seconds, thumbs_up, thumbs_down, encode(pseudonym, 'hex')
-                  from private.activity where \(range)) to stdout
+                         watch_seconds, thumbs_up, thumbs_down, pseudonym
+                  from private.activity where \(range)) to stdout with (format binary)
             """) { line in
-            var f = FieldCursor(line)
+            guard var f = BinaryRowCursor(line) else { return }
             let v = (0..<10).map { _ in f.nextInteger() ?? 0 }
-            let pseudonym = Hex.decode(f.next())
-            let person: Int32
-            if let known = persons[pseudonym] { person = known } else {
-                person = Int32(persons.count)
-                persons[pseudonym] = person
-            }
+            guard let pseudonym = f.next(), f.isValid else { throw unreadable }
             rows.append(FactEngine.Row(
-                person: person, day: Int32(v[0]), titleID: Int32(v[1]), device: Int16(v[2]), region: Int16(v[3]), audience: Int16(v[4]),
-                plays: Int32(v[5]), completedPlays: Int32(v[6]), watchSeconds: v[7], thumbsUp: Int32(v[8]), thumbsDown: Int32(v[9])))
+                person: persons.slot(of: Array(pseudonym)), day: Int32(v[0]), titleID: Int32(v[1]), device: Int16(v[2]), region: Int16(v[3]),
+                audience: Int16(v[4]), plays: Int32(v[5]), completedPlays: Int32(v[6]), watchSeconds: v[7], thumbsUp: Int32(v[8]), thumbsDown: Int32(v[9])))
         }
         var durations: [FactEngine.Duration] = []
         try warehouse.copyOut("""
             copy (select day - date '1970-01-01', title_id, device_key, region_key, audience_key, watched_seconds, plays
-                  from private.play_durations where \(range)) to stdout
+                  from private.play_durations where \(range)) to stdout with (format binary)
             """) { line in
-            var f = FieldCursor(line)
+            guard var f = BinaryRowCursor(line) else { return }
             let v = (0..<7).map { _ in f.nextInteger() ?? 0 }
+            guard f.isValid else { throw unreadable }
             durations.append(FactEngine.Duration(
                 day: Int32(v[0]), titleID: Int32(v[1]), device: Int16(v[2]), region: Int16(v[3]), audience: Int16(v[4]),
                 watched: Int32(v[5]), plays: Int32(v[6])))
@@ -232,7 +234,7 @@ struct FactRecompute {
         case dateKey
         /// Days since 1970, written as a date.
         case date
-        /// An index into `Period.kinds`.
+        /// A `Period.Kind` raw value, written as its name.
         case periodKind
     }
 
@@ -240,7 +242,7 @@ struct FactRecompute {
     private func write(_ facts: FactEngine.Facts, scope: FactEngine.Scope) throws {
         let dayKeys = "{" + scope.days.map { String(Days.dateKey($0)) }.joined(separator: ",") + "}"
         let asOfKeys = "{" + scope.asOf.map { String(Days.dateKey($0)) }.joined(separator: ",") + "}"
-        let kinds = "{" + scope.periods.map(\.kind).joined(separator: ",") + "}"
+        let kinds = "{" + scope.periods.map { "\($0.kind)" }.joined(separator: ",") + "}"
         let starts = "{" + scope.periods.map { Days.text($0.start) }.joined(separator: ",") + "}"
         try warehouse.query("delete from analytics.fact_title_daily where date_key = any ($1::int[])", [dayKeys])
         try warehouse.query("delete from analytics.fact_title_daily_segment where date_key = any ($1::int[])", [dayKeys])
@@ -277,7 +279,7 @@ struct FactRecompute {
                     let value = rows.values[r * rows.width + c]
                     switch c < leading.count ? leading[c] : .integer {
                     case .integer: Self.appendDecimal(value, to: &line)
-                    case .periodKind: line.append(contentsOf: FactEngine.Period.kinds[Int(value)].utf8)
+                    case .periodKind: line.append(contentsOf: "\(FactEngine.Period.Kind(rawValue: value)!)".utf8)
                     case .date:
                         if dates[value] == nil { dates[value] = Array(Days.text(Int32(value)).utf8) }
                         line.append(contentsOf: dates[value]!)

@@ -89,7 +89,12 @@ public struct NightlyLoad {
             report.runID = runID
 
             try Staging.create(on: warehouse)
-            let extracted = try source.extract(previous: previous, settings: settings, sourceTime: sourceTime, pseudonymiser: pseudonymiser,
+            // The first day whose private state is kept: older rows are rejected, older days never recomputed.
+            let cutoff = Int32(try warehouse.query(
+                "select (($1::timestamptz at time zone $2)::date - $3::integer - date '1970-01-01')::int",
+                [sourceTime, settings.businessTimeZone, settings.retentionDays]
+            ).scalar(as: Int.self))
+            let extracted = try source.extract(previous: previous, settings: settings, sourceTime: sourceTime, cutoff: cutoff, pseudonymiser: pseudonymiser,
                                            progress: progress.map { callback in { callback($0) } })
             report.rowsExtracted = extracted.rowsRead
             report.rowsLoaded = extracted.rowsAggregated
@@ -106,21 +111,16 @@ public struct NightlyLoad {
 
             logger.info("extracted", metadata: ["run_id": "\(runID)", "rows": "\(report.rowsExtracted)", "seconds": "\(Date().timeIntervalSince(started))"])
             try phase("recomputing facts from \(report.rowsLoaded) rows")
-            let cutoff = try warehouse.query(
-                "select (($1::timestamptz at time zone $2)::date - $3::integer - date '1970-01-01')::int",
-                [sourceTime, settings.businessTimeZone, settings.retentionDays]
-            ).scalar(as: Int.self)
+            // Days whose facts a changed or newly arrived title re-points.
             let changedDays = try warehouse.query("""
-                select coalesce(array_agg(d - date '1970-01-01'), '{}')::text
+                select (d - date '1970-01-01')::int
                 from unnest(etl.days_of_titles(array(select etl.merge_titles()), date '1970-01-01' + $1::int)) d
-                """, [cutoff]).scalar(as: String.self)
-            report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings).run(
-                batch: &batch, days: changedDays.dropFirst().dropLast().split(separator: ",").compactMap { Int32($0) }, cutoff: Int32(cutoff))
+                """, [Int(cutoff)]).rows.map { Int32(try $0.decode(0, as: Int.self)) }
+            report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings).run(batch: &batch, days: changedDays, cutoff: cutoff)
             logger.info("recomputed", metadata: ["run_id": "\(runID)", "days": "\(report.daysRecomputed)", "seconds": "\(Date().timeIntervalSince(started))"])
             try phase("committing")
             report.privateRowsPurged = try warehouse.query(
-                "select etl.purge(($1::timestamptz at time zone $2)::date - $3::integer)",
-                [sourceTime, settings.businessTimeZone, settings.retentionDays]
+                "select etl.purge(date '1970-01-01' + $1::int)", [Int(cutoff)]
             ).scalar(as: Int.self)
 
             report.duration = Date().timeIntervalSince(started)

@@ -55,21 +55,4 @@ enum Hex {
         }
         return out
     }
-
-    /// Bytes from hex digits (as `encode(..., 'hex')` prints them).
-    static func decode<C: Collection>(_ hex: C) -> [UInt8] where C.Element == UInt8 {
-        func value(_ c: UInt8) -> UInt8 { c <= UInt8(ascii: "9") ? c &- UInt8(ascii: "0") : (c | 0x20) &- UInt8(ascii: "a") &+ 10 }
-        var out: [UInt8] = []
-        out.reserveCapacity(hex.count / 2)
-        var high: UInt8?
-        for c in hex {
-            if let h = high {
-                out.append(h << 4 | value(c))
-                high = nil
-            } else {
-                high = value(c)
-            }
-        }
-        return out
-    }
 }
