@@ -301,6 +301,34 @@ struct NightlyLoadTests {
         }
     }
 
+    @Test("private state past the retention window is purged, the person's key with it, and the ledger counts it")
+    func retentionPurge() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            let old = try source.person(1)
+            let recent = try source.person(2)
+            try source.play(old, 1, on: try source.day(-50))
+            try source.play(recent, 1, on: try source.day(-2))
+            try fixture.load()
+            let facts = try fixture.facts()
+            func count(_ table: String) throws -> Int {
+                try facts.query("select count(*)::int from private.\(table)").scalar(as: Int.self)
+            }
+            #expect(try count("activity") == 2)
+            #expect(try count("people") == 2)
+            // A shorter window (the shortest allowed with 2-day streaks): day -50 falls out of it.
+            try facts.query("update etl.settings set streak_max_days = 2, retention_days = 33")
+            let report = try fixture.load()
+            #expect(report.privateRowsPurged == 1)
+            let pseudonym = try Pseudonymiser(keyFile: fixture.keyFile).pseudonym(of: Array(recent.utf8))
+            #expect(try facts.query("select count(*)::int from private.people where pseudonym = $1", [pseudonym]).scalar(as: Int.self) == 1)
+            #expect(try count("activity") == 1)
+            #expect(try count("people") == 1)
+            #expect(try facts.query("select private_rows_purged from etl.runs order by run_id desc limit 1").scalar(as: Int.self) == 1)
+        }
+    }
+
     @Test("after an account is erased and a load runs, no private state of its profiles remains")
     func erasure() async throws {
         try await withLoadFixture { fixture in
@@ -314,15 +342,20 @@ struct NightlyLoadTests {
             try fixture.load()
             let pseudonym = try Pseudonymiser(keyFile: fixture.keyFile).pseudonym(of: Array(erased.utf8))
             let facts = try fixture.facts()
+            let person = try facts.query("select person_key from private.people where pseudonym = $1", [pseudonym]).rows
+            #expect(person.count == 1, "the pseudonym is what the load stores")
+            let key = try #require(person.first).decode(0, as: Int.self)
             func rows() throws -> Int {
-                try facts.query("select count(*)::int from private.activity where pseudonym = $1", [pseudonym]).scalar(as: Int.self)
+                try facts.query("select count(*)::int from private.activity where person_key = $1", [key]).scalar(as: Int.self)
             }
-            #expect(try rows() == 1, "the pseudonym is what the load stores")
+            #expect(try rows() == 1)
             try source.connection.query("update app.accounts set deleted_at = now() where account_id = $1", [account])
             let report = try fixture.load()
             #expect(report.erasuresApplied == 1)
             #expect(try rows() == 0)
+            #expect(try facts.query("select count(*)::int from private.people where pseudonym = $1", [pseudonym]).scalar(as: Int.self) == 0)
             #expect(try facts.query("select count(*)::int from private.activity").scalar(as: Int.self) == 1)
+            #expect(try facts.query("select count(*)::int from private.people").scalar(as: Int.self) == 1)
             let ledger = try facts.query("select erasures_applied from etl.runs order by run_id desc limit 1").scalar(as: Int.self)
             #expect(ledger == 1)
         }

@@ -130,6 +130,9 @@ create or replace function etl.merge_segments() returns void
     set search_path = pg_catalog, analytics, etl
     as $$
 begin
+    -- The extract sends device types and countries as the source stores them; they are
+    -- normalised here, once per distinct value, as the dimensions hold them.
+    update pg_temp.stage_segments set device_type = lower(device_type), country_code = upper(rtrim(country_code));
     -- Keys are max + 1 in a fixed order, not from sequences, so a re-run after an interrupted load
     -- assigns exactly the keys an uninterrupted load would have (the load lock makes this safe).
     insert into analytics.dim_device (device_key, device_type, device_class)
@@ -149,7 +152,7 @@ begin
     where not exists (select 1 from analytics.dim_audience a where (a.age_band, a.plan, a.is_kids) = (s.age_band, s.plan, s.is_kids));
 end
 $$;
-comment on function etl.merge_segments() is 'Adds the device, region and audience members of pg_temp.stage_segments that are new.';
+comment on function etl.merge_segments() is 'Normalises the device types (lower case) and countries (upper case) of pg_temp.stage_segments, then adds the device, region and audience members that are new.';
 
 drop function if exists etl.days_of_titles(integer[]);
 create or replace function etl.days_of_titles(p_title_ids integer[], p_from date) returns date[]
@@ -160,23 +163,46 @@ create or replace function etl.days_of_titles(p_title_ids integer[], p_from date
     $$;
 comment on function etl.days_of_titles(integer[], date) is 'Days from p_from on (the retention cutoff) with activity on any of the titles, for re-pointing facts after a catalogue change.';
 
+create or replace function etl.merge_people() returns void
+    language plpgsql
+    set search_path = pg_catalog, private
+    as $$
+begin
+    update private.people p set last_day = s.last_day
+    from pg_temp.stage_people s where s.pseudonym = p.pseudonym and s.last_day > p.last_day;
+    -- Keys are max + 1 in pseudonym order, so a re-run after an interrupted load assigns the keys an
+    -- uninterrupted load would have (the load lock makes this safe).
+    insert into private.people (person_key, pseudonym, last_day)
+    select (select coalesce(max(person_key), 0) from private.people) + row_number() over (order by s.pseudonym), s.pseudonym, s.last_day
+    from pg_temp.stage_people s
+    where not exists (select 1 from private.people p where p.pseudonym = s.pseudonym);
+end
+$$;
+comment on function etl.merge_people() is 'Adds the pseudonyms of pg_temp.stage_people that are new to private.people and moves last_day on for the others.';
+
 create or replace function etl.purge(p_before date) returns bigint
     language plpgsql
     set search_path = pg_catalog, private
     as $$
 declare
     retention_purged bigint;
-    erasure_purged bigint;
+    erasure_purged bigint := 0;
 begin
     delete from private.activity where day < p_before;
     get diagnostics retention_purged = row_count;
     delete from private.play_durations where day < p_before;
-    delete from private.activity a using pg_temp.stage_erasures e where a.pseudonym = e.pseudonym;
-    get diagnostics erasure_purged = row_count;
+    delete from private.people where last_day < p_before;
+    -- Without erasures in the window, no scan of private.activity.
+    if exists (select 1 from pg_temp.stage_erasures) then
+        delete from private.activity a using private.people p, pg_temp.stage_erasures e
+        where e.pseudonym = p.pseudonym and a.person_key = p.person_key;
+        get diagnostics erasure_purged = row_count;
+        delete from private.people p using pg_temp.stage_erasures e where p.pseudonym = e.pseudonym;
+    end if;
     return retention_purged + erasure_purged;
 end
 $$;
-comment on function etl.purge(date) is 'Deletes private state older than the retention cutoff and every row of the erased pseudonyms in pg_temp.stage_erasures. Returns rows deleted.';
+comment on function etl.purge(date) is 'Deletes private state older than the retention cutoff (people included once their last day is older) and every row of the erased pseudonyms in pg_temp.stage_erasures. Returns activity rows deleted.';
 
 revoke all on all functions in schema etl from public;
 grant execute on all functions in schema etl to tally_loader;

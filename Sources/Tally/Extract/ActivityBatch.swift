@@ -19,7 +19,8 @@ struct ActivityBatch {
         var isErased: Bool
     }
 
-    /// A segment: device type, country, age band, plan and kids flag.
+    /// A segment: device type and country as the source stores them (`etl.merge_segments`
+    /// normalises them), age band, plan and kids flag.
     struct Segment {
         var deviceType: String
         var country: String
@@ -35,11 +36,16 @@ struct ActivityBatch {
         var attributes: Int32
     }
 
-    struct ActivityKey: Hashable {
+    struct ActivityKey: FlatMapKey {
         var profile: Int32
         var day: Int32
         var title: Int32
         var segment: Int32
+
+        var hashBits: UInt64 {
+            Self.mix(UInt64(UInt32(bitPattern: profile)) << 32 | UInt64(UInt32(bitPattern: day)),
+                     UInt64(UInt32(bitPattern: title)) << 32 | UInt64(UInt32(bitPattern: segment)))
+        }
     }
 
     struct Measures {
@@ -50,11 +56,16 @@ struct ActivityBatch {
         var thumbsDown: Int32 = 0
     }
 
-    struct DurationKey: Hashable {
+    struct DurationKey: FlatMapKey {
         var day: Int32
         var title: Int32
         var segment: Int32
         var watchedSeconds: Int32
+
+        var hashBits: UInt64 {
+            Self.mix(UInt64(UInt32(bitPattern: day)) << 32 | UInt64(UInt32(bitPattern: title)),
+                     UInt64(UInt32(bitPattern: segment)) << 32 | UInt64(UInt32(bitPattern: watchedSeconds)))
+        }
     }
 
     /// What makes a row invalid, besides its profile.
@@ -82,14 +93,14 @@ struct ActivityBatch {
 
     let rules: Rules
     var profiles: [Profile] = []
-    var profileSlots: [UUIDText: Int32] = [:]
+    var profileSlots = FlatMap<UUIDText, Int32>()
     var segments: [Segment] = []
     private var segmentSlots: [SegmentCode: Int32] = [:]
     private var devices = ByteInterner()
     private var countries = ByteInterner()
     private var attributes: [(ageBand: String, plan: String, isKids: Bool)] = []
-    var activity: [ActivityKey: Measures] = [:]
-    var durations: [DurationKey: Int32] = [:]
+    var activity = FlatMap<ActivityKey, Measures>()
+    var durations = FlatMap<DurationKey, Int32>()
     var rejects: [Staging.Reject] = []
     /// Source rows read, valid or not.
     var rowsRead = 0
@@ -106,27 +117,34 @@ struct ActivityBatch {
             code = Int32(attributes.count)
             attributes.append((ageBand, plan, isKids))
         }
-        profileSlots[id] = Int32(profiles.count)
+        _ = profileSlots.index(of: id, inserting: Int32(profiles.count))
         profiles.append(Profile(pseudonym: pseudonym, attributes: code, country: country.withUnsafeBytes { countries.code($0) }, isErased: isErased))
     }
 
-    /// Adds one row of the extract's `rows` statement: aggregated when valid, else kept as a reject.
-    /// Returns false for a row that does not have the expected shape.
-    mutating func add(_ row: UnsafeRawBufferPointer) -> Bool {
+    /// The device type of every rating, which has none.
+    static let ratingDevice = Array("unknown".utf8)
+
+    /// Adds one row of the extract's `plays` or `ratings` statement: aggregated when valid, else
+    /// kept as a reject. Returns false for a row that does not have the expected shape.
+    mutating func add(_ row: UnsafeRawBufferPointer, isPlay: Bool) -> Bool {
         guard var fields = BinaryRowCursor(row) else { return true }  // the trailer
         rowsRead += 1
-        guard let kind = fields.next(), let id = fields.nextInteger(), let profileID = fields.next(),
-              let day = fields.nextInteger(), let title = fields.nextInteger(), let device = fields.next()
+        guard let id = fields.nextInteger(), let profileID = fields.next(), let day = fields.nextInteger(), let title = fields.nextInteger()
         else { return false }
-        let isPlay = kind.first == UInt8(ascii: "p")
         let slot = UUIDText(bytes: profileID).flatMap { profileSlots[$0] }
-        let country = fields.next()
-        let watched = fields.nextInteger()
-        let completed = fields.nextInteger()
-        let thumb = fields.nextInteger()
-        let isFuture = fields.nextInteger() == 1
-        if let ingested = fields.nextInteger(), ingested < oldestIngested ?? .max { oldestIngested = ingested }
-        guard fields.isValid else { return false }
+        var device: UnsafeRawBufferPointer.SubSequence?, country: UnsafeRawBufferPointer.SubSequence?
+        var watched: Int64?, completed = false, thumb: Int64?
+        if isPlay {
+            device = fields.next()
+            country = fields.next()
+            watched = fields.nextInteger()
+            completed = fields.nextBool() == true
+        } else {
+            thumb = fields.nextInteger()
+        }
+        let isFuture = fields.nextBool() == true
+        if let ingested = fields.nextTimestamp(), ingested < oldestIngested ?? .max { oldestIngested = ingested }
+        guard fields.isValid, !isPlay || device != nil else { return false }
 
         let reason: String?
         if let slot {
@@ -138,7 +156,8 @@ struct ActivityBatch {
             rejects.append(Staging.Reject(source: isPlay ? "playback" : "rating", id: String(id), reason: reason))
             return true
         }
-        let code = SegmentCode(device: devices.code(device), country: country.map { countries.code($0) } ?? profiles[Int(slot!)].country,
+        let deviceCode = device.map { devices.code($0) } ?? Self.ratingDevice.withUnsafeBytes { devices.code($0) }
+        let code = SegmentCode(device: deviceCode, country: country.map { countries.code($0) } ?? profiles[Int(slot!)].country,
                                attributes: profiles[Int(slot!)].attributes)
         let segment: Int32
         if let known = segmentSlots[code] { segment = known } else {
@@ -152,13 +171,13 @@ struct ActivityBatch {
         if isPlay, let watched {
             rowsAggregated += 1
             let seconds = Int32(clamping: watched)
-            Self.addPlay(&activity[key, default: Measures()], seconds: seconds, completed: completed == 1)
+            Self.addPlay(&activity.values[activity.index(of: key, inserting: Measures())], seconds: seconds, completed: completed)
             if seconds < Self.durationCap {
-                durations[DurationKey(day: key.day, title: key.title, segment: segment, watchedSeconds: seconds), default: 0] += 1
+                durations.values[durations.index(of: DurationKey(day: key.day, title: key.title, segment: segment, watchedSeconds: seconds), inserting: 0)] += 1
             }
         } else if let thumb {
             rowsAggregated += 1
-            Self.addThumb(&activity[key, default: Measures()], up: thumb == 1)
+            Self.addThumb(&activity.values[activity.index(of: key, inserting: Measures())], up: thumb == 1)
         }
         return true
     }
@@ -208,7 +227,7 @@ struct ByteInterner {
 
 /// A UUID, from PostgreSQL's text (36 bytes) or binary (16 bytes) form, held as two integers so it
 /// hashes cheaply.
-struct UUIDText: Hashable {
+struct UUIDText: Hashable, FlatMapKey {
     var high: UInt64
     var low: UInt64
 
@@ -256,6 +275,9 @@ struct UUIDText: Hashable {
     func hash(into hasher: inout Hasher) {
         hasher.combine(low)
     }
+
+    /// Mixed anyway: not every UUID is random (version 7 ones start with a clock).
+    var hashBits: UInt64 { Self.mix(high, low) }
 }
 
 /// Walks the fields of one row of COPY binary output (`with (format binary)`), in order. The first
@@ -291,6 +313,27 @@ struct BinaryRowCursor {
         }
         defer { position += length }
         return row[position..<(position + length)]
+    }
+
+    /// The next field as a boolean; nil for NULL.
+    mutating func nextBool() -> Bool? {
+        guard let field = next() else { return nil }
+        guard field.count == 1 else {
+            isValid = false
+            return nil
+        }
+        return field.first != 0
+    }
+
+    /// The next field as a timestamptz, in microseconds since 1970; nil for NULL.
+    mutating func nextTimestamp() -> Int64? {
+        guard let field = next() else { return nil }
+        guard field.count == 8 else {
+            isValid = false
+            return nil
+        }
+        // PostgreSQL counts from 2000-01-01.
+        return Int64(bigEndian: UnsafeRawBufferPointer(rebasing: field).loadUnaligned(as: Int64.self)) + 946_684_800_000_000
     }
 
     /// The next field as a smallint, integer or bigint; nil for NULL.

@@ -56,17 +56,19 @@ struct OperationalSource {
         return (try row.decode(0), try row.decode(1))
     }
 
-    /// The extract's two statements, run in the run's snapshot.
+    /// The extract's statements, run in the run's snapshot.
     /// - `profiles`: the attributes of every profile with a new row (on the first load, of every
     ///   profile: nearly all have rows, and finding them would cost a pass over all events), and
     ///   whether it was erased;
-    /// - `rows`: every new playback and rating row, one line each: kind (`p` or `r`), id, profile,
-    ///   day (days since 1970 in the business time zone), title, device type, country, watched
-    ///   seconds, completed, thumb, whether it lies in the future (beyond the tolerance), and
-    ///   ingestion time (µs since 1970).
-    /// Validation and aggregation happen in Swift, as the rows stream (`ActivityBatch.add`):
-    /// PostgreSQL's GROUP BY over text keys was the slowest part of a load (bench/RESULTS.md).
-    static func extractSQL(previous: String?, settings: LoadSettings, sourceTime: Date, quote: (String) throws -> String) throws -> (profiles: String, rows: String) {
+    /// - `plays`: every new playback row: id, profile, day (days since 1970 in the business time
+    ///   zone), title, device type and country as stored, watched seconds, completed, whether it lies
+    ///   in the future (beyond the tolerance), and ingestion time;
+    /// - `ratings`: every new rating: id, profile, day, title, thumb, future, ingestion time.
+    /// Rows come in COPY binary with their columns as stored: validation, aggregation
+    /// (`ActivityBatch`) and the normalising of device types and countries (`etl.merge_segments`,
+    /// once per distinct value) happen after the source has sent them. The source's share of a
+    /// load is one scan, and each expression per row costs it time (bench/RESULTS.md).
+    static func extractSQL(previous: String?, settings: LoadSettings, sourceTime: Date, quote: (String) throws -> String) throws -> (profiles: String, plays: String, ratings: String) {
         let zone = try quote(settings.businessTimeZone)
         let snapshot = try previous.map { "\(try quote($0))::pg_snapshot" }
         func newSince(_ alias: String) -> String {
@@ -85,19 +87,21 @@ struct OperationalSource {
                 """)
             ) to stdout
             """
-        let rows = """
+        let plays = """
             copy (
-                select 'p', e.event_id, e.profile_id, (e.started_at at time zone \(zone))::date - date '1970-01-01', e.title_id,
-                       lower(e.device_type), upper(e.country_code::text), e.watched_seconds, e.completed::int, null::smallint,
-                       (e.started_at > \(latest))::int, (date_part('epoch', e.ingested_at) * 1000000)::int8
+                select e.event_id, e.profile_id, (e.started_at at time zone \(zone))::date - date '1970-01-01', e.title_id,
+                       e.device_type, e.country_code, e.watched_seconds, e.completed, e.started_at > \(latest), e.ingested_at
                 from app.playback_events e where \(newSince("e"))
-                union all
-                select 'r', r.rating_id, r.profile_id, (r.rated_at at time zone \(zone))::date - date '1970-01-01', r.title_id,
-                       'unknown', null, null, null, r.thumb, (r.rated_at > \(latest))::int, (date_part('epoch', r.ingested_at) * 1000000)::int8
+            ) to stdout with (format binary)
+            """
+        let ratings = """
+            copy (
+                select r.rating_id, r.profile_id, (r.rated_at at time zone \(zone))::date - date '1970-01-01', r.title_id,
+                       r.thumb, r.rated_at > \(latest), r.ingested_at
                 from app.ratings r where \(newSince("r"))
             ) to stdout with (format binary)
             """
-        return (profiles, rows)
+        return (profiles, plays, ratings)
     }
 
     /// Streams the new rows of the snapshot into an `ActivityBatch`, replacing each profile id by
@@ -119,10 +123,12 @@ struct OperationalSource {
                              country: fields[3] ?? [], ageBand: text(4) ?? "unknown", isErased: text(5) == "t")
         }
         let started = Date()
-        try connection.copyOut(sql.rows) { row in
-            guard try batch.add(row) else { throw Self.unexpected }
-            if let progress, batch.rowsRead % 100_000 == 0 {
-                progress("extracting: \(batch.rowsRead) rows (\(Int(Double(batch.rowsRead) / max(Date().timeIntervalSince(started), 0.001))) rows/s)")
+        for (statement, isPlay) in [(sql.plays, true), (sql.ratings, false)] {
+            try connection.copyOut(statement) { row in
+                guard batch.add(row, isPlay: isPlay) else { throw Self.unexpected }
+                if let progress, batch.rowsRead % 100_000 == 0 {
+                    progress("extracting: \(batch.rowsRead) rows (\(Int(Double(batch.rowsRead) / max(Date().timeIntervalSince(started), 0.001))) rows/s)")
+                }
             }
         }
         return batch

@@ -110,6 +110,10 @@ struct FactEngine {
             assert(row.count == width)
             values.append(contentsOf: row)
         }
+
+        mutating func append(_ other: FactRows) {
+            values.append(contentsOf: other.values)
+        }
     }
 
     /// The fact rows of a recompute, in their tables' column order.
@@ -126,6 +130,15 @@ struct FactEngine {
         var coviewing = FactRows(width: 5)
         /// as-of day, title key, streak days, viewers.
         var streaks = FactRows(width: 4)
+
+        mutating func append(_ other: Facts) {
+            daily.append(other.daily)
+            segments.append(other.segments)
+            periods.append(other.periods)
+            audiences.append(other.audiences)
+            coviewing.append(other.coviewing)
+            streaks.append(other.streaks)
+        }
     }
 
     var rows: [Row]
@@ -164,7 +177,15 @@ struct FactEngine {
     }
 
     func compute(_ scope: Scope) -> Facts {
-        var facts = Facts()
+        var all = Facts()
+        compute(scope) { all.append($0) }
+        return all
+    }
+
+    /// Computes the facts in three stages, the daily and segment facts; the period, audience and
+    /// co-viewing facts; and the streak facts, handing each stage's rows to `stage` when it is done,
+    /// so they can be written while the next stage is computed.
+    func compute(_ scope: Scope, stage: (Facts) throws -> Void) rethrows {
         var keyCache: [Int64: Int32] = [:]
         func key(_ titleID: Int32, _ day: Int32) -> Int32 {
             let packed = Int64(titleID) << 32 | Int64(UInt32(bitPattern: day))
@@ -174,10 +195,16 @@ struct FactEngine {
             return k
         }
         let people = Int(rows.lazy.map(\.person).max() ?? -1) + 1
-        computeDays(scope, people: people, key: key, into: &facts)
-        computePeriods(scope, people: people, key: key, into: &facts)
+        var facts = Facts()
+        let layout = Layout(rows: rows, durations: durations)
+        computeDays(scope, layout, people: people, into: &facts)
+        try stage(facts)
+        facts = Facts()
+        computePeriods(scope, layout, people: people, into: &facts)
+        try stage(facts)
+        facts = Facts()
         computeStreaks(scope, key: key, into: &facts)
-        return facts
+        try stage(facts)
     }
 
     private struct Sums {
@@ -226,142 +253,293 @@ struct FactEngine {
         }
     }
 
-    /// Skipped plays per day, title key and segment, and per day and title key, of the titles that
-    /// have activity that day (durations carry no person, so they outlive erased people's rows).
-    private func daySkips(_ days: Set<Int32>, key: (Int32, Int32) -> Int32) -> (segments: [DayKey: Int64], days: [DayKey: Int64]) {
-        var active = Set<Int64>()
-        for r in rows where days.contains(r.day) { active.insert(Int64(r.day) << 32 | Int64(UInt32(bitPattern: r.titleID))) }
-        var segments: [DayKey: Int64] = [:]
-        var totals: [DayKey: Int64] = [:]
-        for p in durations where days.contains(p.day) && active.contains(Int64(p.day) << 32 | Int64(UInt32(bitPattern: p.titleID))) {
-            let title = key(p.titleID, p.day)
-            guard isSkip(p.watched, key: title, titleID: p.titleID) else { continue }
-            segments[DayKey(day: p.day, title: title, device: p.device, region: p.region, audience: p.audience), default: 0] += Int64(p.plays)
-            totals[DayKey(day: p.day, title: title), default: 0] += Int64(p.plays)
+    /// Rows and durations grouped by day, and titles numbered densely, built once per compute so
+    /// each day and period finds its rows without a scan and its title keys without hashing.
+    private struct Layout {
+        /// The first day with rows or durations; days are indexed from it.
+        var firstDay: Int32 = 0
+        /// Row indexes in day order; the rows of day index i are rowOrder[rowStart[i]..<rowStart[i + 1]].
+        var rowOrder: [Int32] = []
+        var rowStart: [Int] = [0]
+        var durationOrder: [Int32] = []
+        var durationStart: [Int] = [0]
+        /// Title ids by dense index, and the dense index of each row's and duration's title.
+        var titleIDs: [Int32] = []
+        var rowTitle: [Int32] = []
+        var durationTitle: [Int32] = []
+
+        init(rows: [Row], durations: [Duration]) {
+            let rowDays = rows.lazy.map(\.day), durationDays = durations.lazy.map(\.day)
+            guard let first = [rowDays.min(), durationDays.min()].compactMap({ $0 }).min(),
+                  let last = [rowDays.max(), durationDays.max()].compactMap({ $0 }).max() else { return }
+            firstDay = first
+            (rowOrder, rowStart) = Self.byDay(rowDays, first: first, last: last)
+            (durationOrder, durationStart) = Self.byDay(durationDays, first: first, last: last)
+            var dense: [Int32: Int32] = [:]
+            func index(_ titleID: Int32) -> Int32 {
+                if let known = dense[titleID] { return known }
+                let i = Int32(titleIDs.count)
+                titleIDs.append(titleID)
+                dense[titleID] = i
+                return i
+            }
+            rowTitle = rows.map { index($0.titleID) }
+            durationTitle = durations.map { index($0.titleID) }
         }
-        return (segments, totals)
+
+        /// A counting sort of indexes by day (stable).
+        private static func byDay<C: Collection>(_ days: C, first: Int32, last: Int32) -> ([Int32], [Int]) where C.Element == Int32 {
+            var start = [Int](repeating: 0, count: Int(last - first) + 2)
+            for d in days { start[Int(d - first) + 1] += 1 }
+            for i in 1..<start.count { start[i] += start[i - 1] }
+            var next = start
+            var order = [Int32](repeating: 0, count: days.count)
+            for (i, d) in days.enumerated() {
+                order[next[Int(d - first)]] = Int32(i)
+                next[Int(d - first)] += 1
+            }
+            return (order, start)
+        }
+
+        /// The day indexes of a range of days, clamped to the days present.
+        private func indexes(_ days: ClosedRange<Int32>) -> Range<Int> {
+            let lo = max(Int(days.lowerBound) - Int(firstDay), 0), hi = min(Int(days.upperBound) - Int(firstDay) + 1, rowStart.count - 1)
+            return lo < hi ? lo..<hi : 0..<0
+        }
+
+        func rows(_ days: ClosedRange<Int32>) -> ArraySlice<Int32> {
+            let i = indexes(days)
+            return i.isEmpty ? [] : rowOrder[rowStart[i.lowerBound]..<rowStart[i.upperBound]]
+        }
+
+        func durations(_ days: ClosedRange<Int32>) -> ArraySlice<Int32> {
+            let i = indexes(days)
+            return i.isEmpty ? [] : durationOrder[durationStart[i.lowerBound]..<durationStart[i.upperBound]]
+        }
     }
 
-    /// Daily and segment facts of the touched days.
-    private func computeDays(_ scope: Scope, people: Int, key: (Int32, Int32) -> Int32, into facts: inout Facts) {
-        let days = Set(scope.days)
-        // Rows of the touched days in (day, title key, segment) order: each daily and segment group is contiguous.
-        var order: [(day: Int32, title: Int32, device: Int16, region: Int16, audience: Int16, row: Int32)] = []
-        for (i, r) in rows.enumerated() where days.contains(r.day) {
-            order.append((r.day, key(r.titleID, r.day), r.device, r.region, r.audience, Int32(i)))
+    /// Title keys by dense title index at the end of one day, computed when first asked for.
+    private struct KeysOnDay {
+        private var keys: [Int32]
+        private var day: Int32
+
+        init(titles: Int) {
+            keys = [Int32](repeating: .min, count: titles)
+            day = .min
         }
-        order.sort { ($0.day, $0.title, $0.device, $0.region, $0.audience) < ($1.day, $1.title, $1.device, $1.region, $1.audience) }
-        let skips = daySkips(days, key: key)
+
+        mutating func reset(day: Int32) {
+            if day != self.day { keys.withUnsafeMutableBufferPointer { $0.update(repeating: .min) } }
+            self.day = day
+        }
+
+        mutating func key(_ title: Int32, _ engine: FactEngine, _ layout: Layout) -> Int32 {
+            let k = keys[Int(title)]
+            if k != .min { return k }
+            let computed = engine.titleKey(layout.titleIDs[Int(title)], on: day)
+            keys[Int(title)] = computed
+            return computed
+        }
+    }
+
+    /// Daily and segment facts of the touched days. Each day's rows are sorted by title key and
+    /// segment, so each daily and segment group is contiguous; skips come from the durations of the
+    /// titles with activity that day (durations carry no person, so they outlive erased people's
+    /// rows: daily skips count segments that have no row left).
+    private func computeDays(_ scope: Scope, _ layout: Layout, people: Int, into facts: inout Facts) {
         var dayPeople = Stamps(people: people)
         var segmentPeople = Stamps(people: people)
-        var daily = Sums()
-        var segment = Sums()
-        for (n, o) in order.enumerated() {
-            let r = rows[Int(o.row)]
-            daily.add(r)
-            segment.add(r)
-            if r.plays > 0 {
-                if dayPeople.first(r.person) { daily.viewers += 1 }
-                if segmentPeople.first(r.person) { segment.viewers += 1 }
+        var keys = KeysOnDay(titles: layout.titleIDs.count)
+        var active = [Bool](repeating: false, count: layout.titleIDs.count)
+        var activeTitles: [Int32] = []
+        // The day's rows, gathered once (rows of a day are scattered), and their order:
+        // (title key, device, region) then (audience, index in dayRows), with signs flipped so
+        // unsigned order is signed order.
+        var dayRows: [Row] = []
+        var order: [(a: UInt64, b: UInt64)] = []
+        for d in scope.days {
+            keys.reset(day: d)
+            dayRows.removeAll(keepingCapacity: true)
+            order.removeAll(keepingCapacity: true)
+            for i in layout.rows(d...d) {
+                let r = rows[Int(i)]
+                let t = layout.rowTitle[Int(i)]
+                if !active[Int(t)] {
+                    active[Int(t)] = true
+                    activeTitles.append(t)
+                }
+                let k = keys.key(t, self, layout)
+                order.append((UInt64(UInt32(bitPattern: k) ^ 0x8000_0000) << 32 | UInt64(UInt16(bitPattern: r.device) ^ 0x8000) << 16
+                                  | UInt64(UInt16(bitPattern: r.region) ^ 0x8000),
+                              UInt64(UInt16(bitPattern: r.audience) ^ 0x8000) << 32 | UInt64(dayRows.count)))
+                dayRows.append(r)
             }
-            let next = n + 1 < order.count ? order[n + 1] : nil
-            let dayEnds = next.map { ($0.day, $0.title) != (o.day, o.title) } ?? true
-            if dayEnds || (next!.device, next!.region, next!.audience) != (o.device, o.region, o.audience) {
-                let k = DayKey(day: o.day, title: o.title, device: o.device, region: o.region, audience: o.audience)
-                segment.skips = skips.segments[k] ?? 0
-                facts.segments.add(Int64(o.day), Int64(o.title), Int64(o.device), Int64(o.region), Int64(o.audience),
-                                   segment.viewers, segment.plays, segment.completed, segment.watch, segment.up, segment.down, segment.skips)
-                segment = Sums()
-                segmentPeople.nextGroup()
+            guard !order.isEmpty else { continue }
+            order.sort { $0.a != $1.a ? $0.a < $1.a : $0.b < $1.b }
+
+            var segmentSkips: [DayKey: Int64] = [:]
+            var daySkips: [Int32: Int64] = [:]
+            for j in layout.durations(d...d) {
+                let t = layout.durationTitle[Int(j)]
+                guard active[Int(t)] else { continue }
+                let p = durations[Int(j)]
+                let k = keys.key(t, self, layout)
+                guard isSkip(p.watched, key: k, titleID: p.titleID) else { continue }
+                segmentSkips[DayKey(day: d, title: k, device: p.device, region: p.region, audience: p.audience), default: 0] += Int64(p.plays)
+                daySkips[k, default: 0] += Int64(p.plays)
             }
-            if dayEnds {
-                daily.skips = skips.days[DayKey(day: o.day, title: o.title)] ?? 0
-                facts.daily.add(Int64(o.day), Int64(o.title), daily.viewers, daily.plays, daily.completed, daily.watch,
-                                daily.up, daily.down, daily.skips)
-                daily = Sums()
-                dayPeople.nextGroup()
+
+            var daily = Sums()
+            var segment = Sums()
+            for t in activeTitles { active[Int(t)] = false }
+            activeTitles.removeAll(keepingCapacity: true)
+            for (n, o) in order.enumerated() {
+                let r = dayRows[Int(o.b & 0xFFFF_FFFF)]
+                daily.add(r)
+                segment.add(r)
+                if r.plays > 0 {
+                    if dayPeople.first(r.person) { daily.viewers += 1 }
+                    if segmentPeople.first(r.person) { segment.viewers += 1 }
+                }
+                let next = n + 1 < order.count ? order[n + 1] : nil
+                let key = Int32(bitPattern: UInt32(o.a >> 32) ^ 0x8000_0000)
+                let keyEnds = next.map { $0.a >> 32 != o.a >> 32 } ?? true
+                if keyEnds || next!.a != o.a || next!.b >> 32 != o.b >> 32 {
+                    segment.skips = segmentSkips[DayKey(day: d, title: key, device: r.device, region: r.region, audience: r.audience)] ?? 0
+                    facts.segments.add(Int64(d), Int64(key), Int64(r.device), Int64(r.region), Int64(r.audience),
+                                       segment.viewers, segment.plays, segment.completed, segment.watch, segment.up, segment.down, segment.skips)
+                    segment = Sums()
+                    segmentPeople.nextGroup()
+                }
+                if keyEnds {
+                    daily.skips = daySkips[key] ?? 0
+                    facts.daily.add(Int64(d), Int64(key), daily.viewers, daily.plays, daily.completed, daily.watch,
+                                    daily.up, daily.down, daily.skips)
+                    daily = Sums()
+                    dayPeople.nextGroup()
+                }
             }
         }
     }
 
-    /// Week and month facts, audiences and co-viewing pairs of the periods in scope.
-    private func computePeriods(_ scope: Scope, people: Int, key: (Int32, Int32) -> Int32, into facts: inout Facts) {
+    /// Week and month facts, audiences and co-viewing pairs of the periods in scope. A period's rows
+    /// are grouped by title with a counting sort, and its titles visited in key order (titles not
+    /// in the catalogue together, as the one unknown title).
+    private func computePeriods(_ scope: Scope, _ layout: Layout, people: Int, into facts: inout Facts) {
+        let titles = layout.titleIDs.count
         var titlePeople = Stamps(people: people)
         var periodPeople = Stamps(people: people)
+        var keys = KeysOnDay(titles: titles)
+        var start = [Int](repeating: 0, count: titles + 1)
+        var order: [Int32] = []
+        var perPerson = [Int32](repeating: 0, count: people + 1)
         for p in scope.periods {
             let titleDay = min(p.finish, lastDay)
-            // Rows of the period in title key order; each person's distinct known titles for co-viewing.
-            var order: [(title: Int32, row: Int32)] = []
-            for (i, r) in rows.enumerated() where r.day >= p.start && r.day <= p.finish {
-                order.append((key(r.titleID, titleDay), Int32(i)))
+            keys.reset(day: titleDay)
+            let periodRows = layout.rows(p.start...p.finish)
+            guard !periodRows.isEmpty else { continue }
+            // Counting sort of the period's rows by title.
+            start.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            for i in periodRows { start[Int(layout.rowTitle[Int(i)]) + 1] += 1 }
+            let present = (0..<titles).filter { start[$0 + 1] > 0 }
+            for t in 0..<titles { start[t + 1] += start[t] }
+            var next = start
+            order = [Int32](repeating: 0, count: periodRows.count)
+            for i in periodRows {
+                let t = Int(layout.rowTitle[Int(i)])
+                order[next[t]] = i
+                next[t] += 1
             }
-            guard !order.isEmpty else { continue }
-            order.sort { $0.title < $1.title }
-            let active = Set(order.map { rows[Int($0.row)].titleID })
+            // Titles in key order; the rank of each known title, for co-viewing.
+            let byKey = present.map { (key: keys.key(Int32($0), self, layout), title: $0) }.sorted { ($0.key, $0.title) < ($1.key, $1.title) }
+            var rank = [Int32](repeating: -1, count: titles)
+            var known: [Int32] = []
+            for (k, t) in byKey where k != -1 {
+                rank[t] = Int32(known.count)
+                known.append(k)
+            }
             var skips: [Int32: Int64] = [:]
-            for d in durations where d.day >= p.start && d.day <= p.finish && active.contains(d.titleID) {
-                let title = key(d.titleID, titleDay)
-                if isSkip(d.watched, key: title, titleID: d.titleID) { skips[title, default: 0] += Int64(d.plays) }
+            for j in layout.durations(p.start...p.finish) {
+                let t = layout.durationTitle[Int(j)]
+                guard start[Int(t) + 1] > start[Int(t)] else { continue }
+                let d = durations[Int(j)]
+                let k = keys.key(t, self, layout)
+                if isSkip(d.watched, key: k, titleID: d.titleID) { skips[k, default: 0] += Int64(d.plays) }
             }
-            var watched: [Int32: [Int32]] = [:]
+
+            // Each person's first play of each known title, in key order: (person, rank).
+            var watched: [(person: Int32, rank: Int32)] = []
             var audience: Int64 = 0
             periodPeople.nextGroup()
             var sums = Sums()
-            for (n, o) in order.enumerated() {
-                let r = rows[Int(o.row)]
-                sums.add(r)
-                if r.plays > 0 {
+            for (n, g) in byKey.enumerated() {
+                for i in order[start[g.title]..<start[g.title + 1]] {
+                    let r = rows[Int(i)]
+                    sums.add(r)
+                    guard r.plays > 0 else { continue }
                     if titlePeople.first(r.person) {
                         sums.viewers += 1
-                        if o.title != -1 { watched[r.person, default: []].append(o.title) }
+                        if g.key != -1 { watched.append((r.person, rank[g.title])) }
                     }
                     if periodPeople.first(r.person) { audience += 1 }
                 }
-                if n + 1 == order.count || order[n + 1].title != o.title {
-                    facts.periods.add(p.kind.rawValue, Int64(p.start), Int64(o.title), sums.viewers, sums.plays, sums.watch, skips[o.title] ?? 0)
+                if n + 1 == byKey.count || byKey[n + 1].key != g.key {
+                    facts.periods.add(p.kind.rawValue, Int64(p.start), Int64(g.key), sums.viewers, sums.plays, sums.watch, skips[g.key] ?? 0)
                     sums = Sums()
                     titlePeople.nextGroup()
                 }
             }
             if audience > 0 { facts.audiences.add(p.kind.rawValue, Int64(p.start), audience) }
-            countPairs(watched.values.filter { $0.count > 1 }, period: p, into: &facts)
+
+            // Each person's titles together, still in key order (a stable counting sort by person).
+            perPerson.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            for w in watched { perPerson[Int(w.person) + 1] += 1 }
+            for i in 0..<people { perPerson[i + 1] += perPerson[i] }
+            var lists = [Int32](repeating: 0, count: watched.count)
+            var fill = perPerson
+            for w in watched {
+                lists[Int(fill[Int(w.person)])] = w.rank
+                fill[Int(w.person)] += 1
+            }
+            countPairs(lists, starts: perPerson, keys: known, period: p, into: &facts)
         }
     }
 
-    /// Co-viewing: every pair of titles a person played in the period (lists are in title order),
-    /// counted in a dense triangle over the period's titles when that is small (up to 4,096 titles,
-    /// 32 MiB), else in a dictionary.
-    private func countPairs(_ lists: [[Int32]], period p: Period, into facts: inout Facts) {
-        guard !lists.isEmpty else { return }
-        let titles = Array(Set(lists.joined())).sorted()
-        let index = Dictionary(uniqueKeysWithValues: titles.enumerated().map { ($1, $0) })
-        let n = titles.count
+    /// Co-viewing: every pair of titles a person played in the period. `lists` holds each person's
+    /// titles as ranks into `keys` (ascending), person i's at starts[i]..<starts[i + 1]. Pairs are
+    /// counted in a dense triangle over the ranks when that is small (up to 4,096 titles, 32 MiB),
+    /// else in a dictionary.
+    private func countPairs(_ lists: [Int32], starts: [Int32], keys: [Int32], period p: Period, into facts: inout Facts) {
+        let n = keys.count
         if n <= 4_096 {
             // Pair (a, b), a < b, lives at row(a) + b, where row(a) = a(2n - a - 1)/2 - a - 1.
             func row(_ a: Int) -> Int { a * (2 * n - a - 1) / 2 - a - 1 }
             var counts = [Int32](repeating: 0, count: n * (n - 1) / 2)
-            for list in lists {
-                let dense = list.map { index[$0]! }
-                for a in 0..<(dense.count - 1) {
-                    let base = row(dense[a])
-                    for b in (a + 1)..<dense.count { counts[base + dense[b]] += 1 }
+            for person in 0..<(starts.count - 1) {
+                let lo = Int(starts[person]), hi = Int(starts[person + 1])
+                guard hi - lo > 1 else { continue }
+                for a in lo..<(hi - 1) {
+                    let base = row(Int(lists[a]))
+                    for b in (a + 1)..<hi { counts[base + Int(lists[b])] += 1 }
                 }
             }
             for a in 0..<n {
                 let base = row(a)
                 for b in (a + 1)..<n where counts[base + b] > 0 {
-                    facts.coviewing.add(p.kind.rawValue, Int64(p.start), Int64(titles[a]), Int64(titles[b]), Int64(counts[base + b]))
+                    facts.coviewing.add(p.kind.rawValue, Int64(p.start), Int64(keys[a]), Int64(keys[b]), Int64(counts[base + b]))
                 }
             }
         } else {
             var counts: [Int64: Int64] = [:]
-            for list in lists {
-                for a in 0..<(list.count - 1) {
-                    for b in (a + 1)..<list.count { counts[Int64(list[a]) << 32 | Int64(list[b]), default: 0] += 1 }
+            for person in 0..<(starts.count - 1) {
+                let lo = Int(starts[person]), hi = Int(starts[person + 1])
+                guard hi - lo > 1 else { continue }
+                for a in lo..<(hi - 1) {
+                    for b in (a + 1)..<hi { counts[Int64(lists[a]) << 32 | Int64(lists[b]), default: 0] += 1 }
                 }
             }
             for (pair, shared) in counts {
-                facts.coviewing.add(p.kind.rawValue, Int64(p.start), pair >> 32, pair & 0xFFFF_FFFF, shared)
+                facts.coviewing.add(p.kind.rawValue, Int64(p.start), Int64(keys[Int(pair >> 32)]), Int64(keys[Int(pair & 0xFFFF_FFFF)]), shared)
             }
         }
     }

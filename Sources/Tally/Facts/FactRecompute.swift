@@ -1,16 +1,21 @@
 import Foundation
+import Logging
 
 /// The warehouse side of a recompute, inside the load's transaction: new segment dimension members,
 /// private state appended and read back, and the facts of the scope replaced.
 struct FactRecompute {
     let warehouse: PostgresConnection
     let settings: LoadSettings
+    /// Receives each step's time at debug level.
+    let logger: Logger
 
     /// Appends `batch` (if any) to private state, then recomputes the facts of its days and of
     /// `days`, with everything that depends on them. `cutoff` is the first day private state still
     /// covers in full. Returns the number of days recomputed. The batch is consumed (set to nil)
     /// as soon as its rows are in the engine's form, to keep memory to one copy of them.
     func run(batch: inout ActivityBatch?, days: [Int32], cutoff: Int32) throws -> Int {
+        let started = Date()
+        func done(_ step: String) { logger.debug("recompute step", metadata: ["step": "\(step)", "seconds": "\(Date().timeIntervalSince(started))"]) }
         let segmentKeys = try batch.map { try mergeSegments($0) } ?? []
         var touched = Set(days)
         if let batch { for key in batch.activity.keys { touched.insert(key.day) } }
@@ -36,48 +41,85 @@ struct FactRecompute {
         let stateDurations = state.durations.count
         if let new = batch {
             batch = nil
-            let slots = new.profiles.map { persons.slot(of: $0.pseudonym) }
+            let slots = try mergePeople(new).map { $0 < 0 ? -1 : persons.slot(of: $0) }
             state.rows.reserveCapacity(state.rows.count + new.activity.count)
-            for (key, m) in new.activity {
+            for (key, m) in zip(new.activity.keys, new.activity.values) {
                 let s = segmentKeys[Int(key.segment)]
                 state.rows.append(FactEngine.Row(
                     person: slots[Int(key.profile)], day: key.day, titleID: key.title, device: s.device, region: s.region, audience: s.audience,
                     plays: m.plays, completedPlays: m.completedPlays, watchSeconds: m.watchSeconds, thumbsUp: m.thumbsUp, thumbsDown: m.thumbsDown))
             }
-            for (key, plays) in new.durations {
+            for (key, plays) in zip(new.durations.keys, new.durations.values) {
                 let s = segmentKeys[Int(key.segment)]
                 state.durations.append(FactEngine.Duration(
                     day: key.day, titleID: key.title, device: s.device, region: s.region, audience: s.audience, watched: key.watchedSeconds, plays: plays))
             }
         }
 
+        done("state read")
         let lastNeeded = max(scope.stateDays.last?.upperBound ?? lastDay, lastDay)
         let engine = FactEngine(
             rows: state.rows, durations: state.durations, versions: try titleVersions(),
             endOfDay: try endsOfDays(min(scope.stateDays.first?.lowerBound ?? scope.days[0], scope.days[0])...lastNeeded),
             skipSeconds: Int32(settings.skipSeconds), streakMax: settings.streakMaxDays, lastDay: lastDay)
-        // The server stores the new rows while the facts are computed here.
-        let appending = BackgroundWork { [state, persons] in
-            try append(rows: state.rows[stateRows...], durations: state.durations[stateDurations...], pseudonyms: persons.pseudonyms)
+        // The server stores the new rows, then replaces the facts stage by stage, while the facts are
+        // computed here: one connection, so one transaction, busy all along.
+        let writer = SerialWork()
+        writer.submit { [state, persons] in
+            try append(rows: state.rows[stateRows...], durations: state.durations[stateDurations...], people: persons.keys)
+            done("private state appended")
+            try deleteFacts(scope)
         }
-        let facts = engine.compute(scope)
-        try appending.wait()
-        try write(facts, scope: scope)
+        engine.compute(scope) { facts in writer.submit { try write(facts) } }
+        done("facts computed")
+        try writer.finish()
+        done("facts written")
         return scope.days.count
     }
 
-    /// Small numbers for pseudonyms, in order of first appearance.
+    /// Small numbers for the persons of a recompute (the engine's slots), in order of first
+    /// appearance, for their private.people keys.
     struct Persons {
-        private(set) var pseudonyms: [[UInt8]] = []
-        private var slots: [[UInt8]: Int32] = [:]
+        private var map = FlatMap<Int32, Void>()
 
-        mutating func slot(of pseudonym: [UInt8]) -> Int32 {
-            if let known = slots[pseudonym] { return known }
-            let slot = Int32(pseudonyms.count)
-            pseudonyms.append(pseudonym)
-            slots[pseudonym] = slot
-            return slot
+        /// The person key of each slot.
+        var keys: [Int32] { map.keys }
+
+        mutating func slot(of key: Int32) -> Int32 {
+            Int32(map.index(of: key, inserting: ()))
         }
+    }
+
+    /// Gives each profile of the batch with activity its private.people key (new pseudonyms get
+    /// new keys, and last_day moves on) and returns the key of every batch profile, -1 for
+    /// profiles without activity.
+    private func mergePeople(_ batch: ActivityBatch) throws -> [Int32] {
+        var lastDay = [Int32](repeating: .min, count: batch.profiles.count)
+        for k in batch.activity.keys { lastDay[Int(k.profile)] = max(lastDay[Int(k.profile)], k.day) }
+        var keys = [Int32](repeating: -1, count: batch.profiles.count)
+        guard lastDay.contains(where: { $0 != .min }) else { return keys }
+        try warehouse.execute("""
+            create temporary table stage_people (ordinal integer not null, pseudonym bytea not null, last_day date not null) on commit drop
+            """)
+        try warehouse.copyIn("copy pg_temp.stage_people from stdin with (format binary)") { writer in
+            try writer.write(CopyBinary.header)
+            var line: [UInt8] = []
+            for (i, profile) in batch.profiles.enumerated() where lastDay[i] != .min {
+                line.removeAll(keepingCapacity: true)
+                CopyBinary.appendRowStart(fields: 3, to: &line)
+                CopyBinary.appendInt32(Int32(i), to: &line)
+                CopyBinary.appendBytes(profile.pseudonym, to: &line)
+                CopyBinary.appendDate(daysSince1970: lastDay[i], to: &line)
+                try writer.write(line)
+            }
+            try writer.write(CopyBinary.trailer)
+        }
+        try warehouse.execute("select etl.merge_people()")
+        for row in try warehouse.query("select s.ordinal, p.person_key from pg_temp.stage_people s join private.people p using (pseudonym)").rows {
+            keys[try row.decode(0, as: Int.self)] = Int32(try row.decode(1, as: Int.self))
+        }
+        try warehouse.execute("drop table pg_temp.stage_people")
+        return keys
     }
 
     struct SegmentKeys {
@@ -128,14 +170,14 @@ struct FactRecompute {
         var rows: [FactEngine.Row] = []
         try warehouse.copyOut("""
             copy (select day - date '1970-01-01', title_id, device_key, region_key, audience_key, plays, completed_plays,
-                         watch_seconds, thumbs_up, thumbs_down, pseudonym
+                         watch_seconds, thumbs_up, thumbs_down, person_key
                   from private.activity where \(range)) to stdout with (format binary)
             """) { line in
             guard var f = BinaryRowCursor(line) else { return }
-            let v = (0..<10).map { _ in f.nextInteger() ?? 0 }
-            guard let pseudonym = f.next(), f.isValid else { throw unreadable }
+            let v = (0..<11).map { _ in f.nextInteger() ?? 0 }
+            guard f.isValid else { throw unreadable }
             rows.append(FactEngine.Row(
-                person: persons.slot(of: Array(pseudonym)), day: Int32(v[0]), titleID: Int32(v[1]), device: Int16(v[2]), region: Int16(v[3]),
+                person: persons.slot(of: Int32(v[10])), day: Int32(v[0]), titleID: Int32(v[1]), device: Int16(v[2]), region: Int16(v[3]),
                 audience: Int16(v[4]), plays: Int32(v[5]), completedPlays: Int32(v[6]), watchSeconds: v[7], thumbsUp: Int32(v[8]), thumbsDown: Int32(v[9])))
         }
         var durations: [FactEngine.Duration] = []
@@ -154,11 +196,11 @@ struct FactRecompute {
     }
 
     /// Appends new rows to private.activity and private.play_durations (binary COPY).
-    private func append(rows: ArraySlice<FactEngine.Row>, durations: ArraySlice<FactEngine.Duration>, pseudonyms: [[UInt8]]) throws {
+    private func append(rows: ArraySlice<FactEngine.Row>, durations: ArraySlice<FactEngine.Duration>, people: [Int32]) throws {
         var line: [UInt8] = []
         line.reserveCapacity(256)
         try warehouse.copyIn("""
-            copy private.activity (day, title_id, pseudonym, device_key, region_key, audience_key, plays, completed_plays,
+            copy private.activity (day, title_id, person_key, device_key, region_key, audience_key, plays, completed_plays,
                                    watch_seconds, thumbs_up, thumbs_down) from stdin with (format binary)
             """) { writer in
             try writer.write(CopyBinary.header)
@@ -167,7 +209,7 @@ struct FactRecompute {
                 CopyBinary.appendRowStart(fields: 11, to: &line)
                 CopyBinary.appendDate(daysSince1970: r.day, to: &line)
                 CopyBinary.appendInt32(r.titleID, to: &line)
-                CopyBinary.appendBytes(pseudonyms[Int(r.person)], to: &line)
+                CopyBinary.appendInt32(people[Int(r.person)], to: &line)
                 CopyBinary.appendInt16(r.device, to: &line)
                 CopyBinary.appendInt16(r.region, to: &line)
                 CopyBinary.appendInt16(r.audience, to: &line)
@@ -238,8 +280,8 @@ struct FactRecompute {
         case periodKind
     }
 
-    /// Replaces the facts of the scope.
-    private func write(_ facts: FactEngine.Facts, scope: FactEngine.Scope) throws {
+    /// Deletes the facts of the scope, before `write` adds them again.
+    private func deleteFacts(_ scope: FactEngine.Scope) throws {
         let dayKeys = "{" + scope.days.map { String(Days.dateKey($0)) }.joined(separator: ",") + "}"
         let asOfKeys = "{" + scope.asOf.map { String(Days.dateKey($0)) }.joined(separator: ",") + "}"
         let kinds = "{" + scope.periods.map { "\($0.kind)" }.joined(separator: ",") + "}"
@@ -253,7 +295,10 @@ struct FactRecompute {
                 """, [kinds, starts])
         }
         try warehouse.query("delete from analytics.fact_title_streak where as_of_date_key = any ($1::int[])", [asOfKeys])
+    }
 
+    /// Adds fact rows of the scope (after `deleteFacts`).
+    private func write(_ facts: FactEngine.Facts) throws {
         let measures = "viewers, plays, completed_plays, watch_seconds, thumbs_up, thumbs_down, skips"
         let period: [Column] = [.periodKind, .date]
         try copy("fact_title_daily (date_key, title_key, \(measures))", facts.daily, [.dateKey])
@@ -311,23 +356,55 @@ struct FactRecompute {
     }
 }
 
-/// Runs work on a thread of its own while the caller goes on; `wait()` returns when it is done and
-/// rethrows its error. The work must not share mutable state with the caller.
-final class BackgroundWork: @unchecked Sendable {
-    private let work: () throws -> Void
-    private let done = DispatchSemaphore(value: 0)
+/// Runs jobs one after another, in the order submitted, on a thread of its own while the caller
+/// goes on. After a job fails the rest are skipped; `finish()` waits for them all and rethrows the
+/// first failure. Jobs must not share mutable state with the caller.
+final class SerialWork: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [() throws -> Void] = []
+    private var isClosed = false
     private var failure: Error?
+    private let done = DispatchSemaphore(value: 0)
 
-    init(_ work: @escaping () throws -> Void) {
-        self.work = work
-        Thread { [self] in
-            do { try self.work() } catch { failure = error }
-            done.signal()
-        }.start()
+    init() {
+        Thread { [self] in run() }.start()
     }
 
-    func wait() throws {
+    func submit(_ job: @escaping () throws -> Void) {
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Waits for every job submitted and rethrows the first failure. Call it exactly once.
+    func finish() throws {
+        condition.lock()
+        isClosed = true
+        condition.signal()
+        condition.unlock()
         done.wait()
         if let failure { throw failure }
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !isClosed { condition.wait() }
+            guard !jobs.isEmpty else {
+                condition.unlock()
+                break
+            }
+            let job = jobs.removeFirst()
+            let skip = failure != nil
+            condition.unlock()
+            guard !skip else { continue }
+            do { try job() } catch {
+                condition.lock()
+                failure = error
+                condition.unlock()
+            }
+        }
+        done.signal()
     }
 }

@@ -24,7 +24,7 @@ extension NightlyLoad {
             }
             func day(_ date: PostgresDate) -> Int32 { Int32(TimestampText.daysFromCivil(year: date.year, month: date.month, day: date.day)) }
             var none: ActivityBatch?
-            report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings).run(
+            report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings, logger: logger).run(
                 batch: &none, days: Array(day(first)...day(last)), cutoff: day(cutoff))
             try control?.check()
             try warehouse.execute(isDryRun ? "rollback" : "commit")

@@ -116,7 +116,7 @@ public struct NightlyLoad {
                 select (d - date '1970-01-01')::int
                 from unnest(etl.days_of_titles(array(select etl.merge_titles()), date '1970-01-01' + $1::int)) d
                 """, [Int(cutoff)]).rows.map { Int32(try $0.decode(0, as: Int.self)) }
-            report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings).run(batch: &batch, days: changedDays, cutoff: cutoff)
+            report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings, logger: logger).run(batch: &batch, days: changedDays, cutoff: cutoff)
             logger.info("recomputed", metadata: ["run_id": "\(runID)", "days": "\(report.daysRecomputed)", "seconds": "\(Date().timeIntervalSince(started))"])
             try phase("committing")
             report.privateRowsPurged = try warehouse.query(
