@@ -129,20 +129,23 @@ struct ActivityBatch {
     mutating func add(_ row: UnsafeRawBufferPointer, isPlay: Bool) -> Bool {
         guard var fields = BinaryRowCursor(row) else { return true }  // the trailer
         rowsRead += 1
-        guard let id = fields.nextInteger(), let profileID = fields.next(), let day = fields.nextInteger(), let title = fields.nextInteger()
-        else { return false }
+        guard let id = fields.nextInteger(), let profileID = fields.next(), let titleDay = fields.nextInteger() else { return false }
+        let title = Int32(truncatingIfNeeded: titleDay >> 32), day = Int64(Int32(truncatingIfNeeded: titleDay))
         let slot = UUIDText(bytes: profileID).flatMap { profileSlots[$0] }
         var device: UnsafeRawBufferPointer.SubSequence?, country: UnsafeRawBufferPointer.SubSequence?
-        var watched: Int64?, completed = false, thumb: Int64?
+        var watched: Int64?, completed = false, thumb: Int64?, isFuture = false
         if isPlay {
             device = fields.next()
             country = fields.next()
-            watched = fields.nextInteger()
-            completed = fields.nextBool() == true
-        } else {
-            thumb = fields.nextInteger()
+            if let packed = fields.nextInteger() {
+                watched = packed >> 2
+                completed = packed & 2 != 0
+                isFuture = packed & 1 != 0
+            }
+        } else if let packed = fields.nextInteger() {
+            thumb = packed >> 1
+            isFuture = packed & 1 != 0
         }
-        let isFuture = fields.nextBool() == true
         if let ingested = fields.nextTimestamp(), ingested < oldestIngested ?? .max { oldestIngested = ingested }
         guard fields.isValid, !isPlay || device != nil else { return false }
 
@@ -167,7 +170,7 @@ struct ActivityBatch {
                                     plan: a.plan, isKids: a.isKids))
             segmentSlots[code] = segment
         }
-        let key = ActivityKey(profile: slot!, day: Int32(day), title: Int32(title), segment: segment)
+        let key = ActivityKey(profile: slot!, day: Int32(day), title: title, segment: segment)
         if isPlay, let watched {
             rowsAggregated += 1
             let seconds = Int32(clamping: watched)
@@ -313,16 +316,6 @@ struct BinaryRowCursor {
         }
         defer { position += length }
         return row[position..<(position + length)]
-    }
-
-    /// The next field as a boolean; nil for NULL.
-    mutating func nextBool() -> Bool? {
-        guard let field = next() else { return nil }
-        guard field.count == 1 else {
-            isValid = false
-            return nil
-        }
-        return field.first != 0
     }
 
     /// The next field as a timestamptz, in microseconds since 1970; nil for NULL.

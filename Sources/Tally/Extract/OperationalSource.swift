@@ -60,20 +60,26 @@ struct OperationalSource {
     /// - `profiles`: the attributes of every profile with a new row (on the first load, of every
     ///   profile: nearly all have rows, and finding them would cost a pass over all events), and
     ///   whether it was erased;
-    /// - `plays`: every new playback row: id, profile, day (days since 1970 in the business time
-    ///   zone), title, device type and country as stored, watched seconds, completed, whether it lies
-    ///   in the future (beyond the tolerance), and ingestion time;
-    /// - `ratings`: every new rating: id, profile, day, title, thumb, future, ingestion time.
+    /// - `plays`: every new playback row: id, profile, title and day (days since 1970 in the
+    ///   business time zone) packed as `title << 32 | day`, device type and country as stored,
+    ///   watched seconds, completed and whether it lies in the future (beyond the tolerance) packed
+    ///   as `watched * 4 + completed * 2 + future`, and ingestion time;
+    /// - `ratings`: every new rating: id, profile, title and day, `thumb * 2 + future`, ingestion time.
     /// Rows come in COPY binary with their columns as stored: validation, aggregation
     /// (`ActivityBatch`) and the normalising of device types and countries (`etl.merge_segments`,
     /// once per distinct value) happen after the source has sent them. The source's share of a
-    /// load is one scan, and each expression per row costs it time (bench/RESULTS.md).
+    /// load is one scan and the sending of each field, which costs it more than integer arithmetic:
+    /// hence the packing (bench/RESULTS.md).
     static func extractSQL(previous: String?, settings: LoadSettings, sourceTime: Date, quote: (String) throws -> String) throws -> (profiles: String, plays: String, ratings: String) {
         let zone = try quote(settings.businessTimeZone)
         let snapshot = try previous.map { "\(try quote($0))::pg_snapshot" }
         func newSince(_ alias: String) -> String {
             guard let snapshot else { return "true" }
             return "\(alias).load_xid >= pg_snapshot_xmin(\(snapshot)) and not pg_visible_in_snapshot(\(alias).load_xid, \(snapshot))"
+        }
+        func titleDay(_ title: String, _ at: String) -> String {
+            // <<, | and & share one precedence in PostgreSQL, left to right: hence every parenthesis.
+            "(\(title)::int8 << 32) | (((\(at) at time zone \(zone))::date - date '1970-01-01') & 4294967295)"
         }
         let latest = "timestamptz \(try quote(TimestampText.format(sourceTime.addingTimeInterval(Double(settings.lateToleranceSeconds)))))"
         let profiles = """
@@ -89,15 +95,15 @@ struct OperationalSource {
             """
         let plays = """
             copy (
-                select e.event_id, e.profile_id, (e.started_at at time zone \(zone))::date - date '1970-01-01', e.title_id,
-                       e.device_type, e.country_code, e.watched_seconds, e.completed, e.started_at > \(latest), e.ingested_at
+                select e.event_id, e.profile_id, \(titleDay("e.title_id", "e.started_at")), e.device_type, e.country_code,
+                       e.watched_seconds::int8 * 4 + e.completed::int * 2 + (e.started_at > \(latest))::int, e.ingested_at
                 from app.playback_events e where \(newSince("e"))
             ) to stdout with (format binary)
             """
         let ratings = """
             copy (
-                select r.rating_id, r.profile_id, (r.rated_at at time zone \(zone))::date - date '1970-01-01', r.title_id,
-                       r.thumb, r.rated_at > \(latest), r.ingested_at
+                select r.rating_id, r.profile_id, \(titleDay("r.title_id", "r.rated_at")),
+                       r.thumb::int8 * 2 + (r.rated_at > \(latest))::int, r.ingested_at
                 from app.ratings r where \(newSince("r"))
             ) to stdout with (format binary)
             """
