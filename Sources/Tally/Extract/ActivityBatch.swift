@@ -91,15 +91,36 @@ struct ActivityBatch {
     /// at most 600), so they need no row.
     static let durationCap: Int32 = 600
 
+    /// Rows are aggregated in partitions by profile: a row waits in its partition's buffer, and a
+    /// full buffer is aggregated at once against the partition's profiles and activity, which are
+    /// small enough to stay in cache. One map of two million keys missed the cache twice a row.
+    static let partitions = 256
+    static let bufferedRows = 256
+
+    /// A row read but not yet aggregated.
+    private struct Pending {
+        var id: Int64
+        var profile: UUIDText
+        /// title << 32 | day, as the extract sends it.
+        var titleDay: Int64
+        var device: Int32
+        /// -1: the profile's country.
+        var country: Int32
+        /// watched * 4 + completed * 2 + future for a play, thumb * 2 + future for a rating.
+        var packed: Int64
+        var isPlay: Bool
+    }
+
     let rules: Rules
     var profiles: [Profile] = []
-    var profileSlots = FlatMap<UUIDText, Int32>()
+    private var profileSlots = [FlatMap<UUIDText, Int32>](repeating: FlatMap(), count: partitions)
+    private var pending = [[Pending]](repeating: [], count: partitions)
+    private var activity = [FlatMap<ActivityKey, Measures>](repeating: FlatMap(), count: partitions)
     var segments: [Segment] = []
     private var segmentSlots: [SegmentCode: Int32] = [:]
     private var devices = ByteInterner()
     private var countries = ByteInterner()
     private var attributes: [(ageBand: String, plan: String, isKids: Bool)] = []
-    var activity = FlatMap<ActivityKey, Measures>()
     var durations = FlatMap<DurationKey, Int32>()
     var rejects: [Staging.Reject] = []
     /// Source rows read, valid or not.
@@ -117,72 +138,112 @@ struct ActivityBatch {
             code = Int32(attributes.count)
             attributes.append((ageBand, plan, isKids))
         }
-        _ = profileSlots.index(of: id, inserting: Int32(profiles.count))
+        _ = profileSlots[Self.partition(id)].index(of: id, inserting: Int32(profiles.count))
         profiles.append(Profile(pseudonym: pseudonym, attributes: code, country: country.withUnsafeBytes { countries.code($0) }, isErased: isErased))
     }
 
     /// The device type of every rating, which has none.
     static let ratingDevice = Array("unknown".utf8)
 
-    /// Adds one row of the extract's `plays` or `ratings` statement: aggregated when valid, else
-    /// kept as a reject. Returns false for a row that does not have the expected shape.
+    /// The partition of a profile: the low bits of its hash (a FlatMap places keys by the high ones).
+    private static func partition(_ profile: UUIDText) -> Int {
+        Int(truncatingIfNeeded: profile.hashBits & UInt64(partitions - 1))
+    }
+
+    /// Reads one row of the extract's `plays` or `ratings` statement; it is aggregated (or kept as
+    /// a reject) with its partition's next rows, at the latest by `finish()`. Returns false for a
+    /// row that does not have the expected shape.
     mutating func add(_ row: UnsafeRawBufferPointer, isPlay: Bool) -> Bool {
         guard var fields = BinaryRowCursor(row) else { return true }  // the trailer
         rowsRead += 1
-        guard let id = fields.nextInteger(), let profileID = fields.next(), let titleDay = fields.nextInteger() else { return false }
-        let title = Int32(truncatingIfNeeded: titleDay >> 32), day = Int64(Int32(truncatingIfNeeded: titleDay))
-        let slot = UUIDText(bytes: profileID).flatMap { profileSlots[$0] }
-        var device: UnsafeRawBufferPointer.SubSequence?, country: UnsafeRawBufferPointer.SubSequence?
-        var watched: Int64?, completed = false, thumb: Int64?, isFuture = false
+        guard let id = fields.nextInteger(), let profileID = fields.next(), let titleDay = fields.nextInteger(),
+              let profile = UUIDText(bytes: profileID)
+        else { return false }
+        var device: Int32 = -1, country: Int32 = -1
         if isPlay {
-            device = fields.next()
-            country = fields.next()
-            if let packed = fields.nextInteger() {
-                watched = packed >> 2
-                completed = packed & 2 != 0
-                isFuture = packed & 1 != 0
-            }
-        } else if let packed = fields.nextInteger() {
-            thumb = packed >> 1
-            isFuture = packed & 1 != 0
-        }
-        if let ingested = fields.nextTimestamp(), ingested < oldestIngested ?? .max { oldestIngested = ingested }
-        guard fields.isValid, !isPlay || device != nil else { return false }
-
-        let reason: String?
-        if let slot {
-            reason = profiles[Int(slot)].isErased ? "erased_profile" : self.reason(isPlay: isPlay, day: day, watched: watched, thumb: thumb, isFuture: isFuture)
+            guard let d = fields.next() else { return false }
+            device = devices.code(d)
+            if let c = fields.next() { country = countries.code(c) }
         } else {
-            reason = "unknown_profile"
+            device = Self.ratingDevice.withUnsafeBytes { devices.code($0) }
         }
-        if let reason {
-            rejects.append(Staging.Reject(source: isPlay ? "playback" : "rating", id: String(id), reason: reason))
-            return true
-        }
-        let deviceCode = device.map { devices.code($0) } ?? Self.ratingDevice.withUnsafeBytes { devices.code($0) }
-        let code = SegmentCode(device: deviceCode, country: country.map { countries.code($0) } ?? profiles[Int(slot!)].country,
-                               attributes: profiles[Int(slot!)].attributes)
-        let segment: Int32
-        if let known = segmentSlots[code] { segment = known } else {
-            segment = Int32(segments.count)
-            let a = attributes[Int(code.attributes)]
-            segments.append(Segment(deviceType: devices.text(code.device), country: countries.text(code.country), ageBand: a.ageBand,
-                                    plan: a.plan, isKids: a.isKids))
-            segmentSlots[code] = segment
-        }
-        let key = ActivityKey(profile: slot!, day: Int32(day), title: title, segment: segment)
-        if isPlay, let watched {
-            rowsAggregated += 1
-            let seconds = Int32(clamping: watched)
-            Self.addPlay(&activity.values[activity.index(of: key, inserting: Measures())], seconds: seconds, completed: completed)
-            if seconds < Self.durationCap {
-                durations.values[durations.index(of: DurationKey(day: key.day, title: key.title, segment: segment, watchedSeconds: seconds), inserting: 0)] += 1
-            }
-        } else if let thumb {
-            rowsAggregated += 1
-            Self.addThumb(&activity.values[activity.index(of: key, inserting: Measures())], up: thumb == 1)
-        }
+        // NULL (never sent) reads as watched 0, or as thumb 0: an invalid thumb.
+        let packed = fields.nextInteger() ?? 0
+        if let ingested = fields.nextTimestamp(), ingested < oldestIngested ?? .max { oldestIngested = ingested }
+        guard fields.isValid else { return false }
+        let p = Self.partition(profile)
+        pending[p].append(Pending(id: id, profile: profile, titleDay: titleDay, device: device, country: country, packed: packed, isPlay: isPlay))
+        if pending[p].count == Self.bufferedRows { aggregate(p) }
         return true
+    }
+
+    /// Aggregates the rows still buffered. Call it once the extract has read every row.
+    mutating func finish() {
+        for p in 0..<Self.partitions where !pending[p].isEmpty { aggregate(p) }
+    }
+
+    /// Every aggregated (profile, day, title, segment) with its measures; after `finish()`.
+    func forEachActivity(_ body: (ActivityKey, Measures) throws -> Void) rethrows {
+        assert(pending.allSatisfy(\.isEmpty), "finish() first")
+        for part in activity {
+            for (key, measures) in zip(part.keys, part.values) { try body(key, measures) }
+        }
+    }
+
+    /// `forEachActivity` that frees each partition once visited, so the batch's memory goes as
+    /// its rows are copied elsewhere; the batch holds no activity afterwards.
+    mutating func drainActivity(_ body: (ActivityKey, Measures) throws -> Void) rethrows {
+        assert(pending.allSatisfy(\.isEmpty), "finish() first")
+        for p in activity.indices {
+            let part = activity[p]
+            activity[p] = FlatMap()
+            for (key, measures) in zip(part.keys, part.values) { try body(key, measures) }
+        }
+    }
+
+    /// The number of (profile, day, title, segment) keys aggregated.
+    var activityCount: Int { activity.reduce(0) { $0 + $1.count } }
+
+    private mutating func aggregate(_ p: Int) {
+        for row in pending[p] {
+            let title = Int32(truncatingIfNeeded: row.titleDay >> 32), day = Int64(Int32(truncatingIfNeeded: row.titleDay))
+            let watched: Int64? = row.isPlay ? row.packed >> 2 : nil
+            let thumb: Int64? = row.isPlay ? nil : row.packed >> 1
+            let reason: String?
+            let slot = profileSlots[p][row.profile]
+            if let slot {
+                reason = profiles[Int(slot)].isErased
+                    ? "erased_profile" : self.reason(isPlay: row.isPlay, day: day, watched: watched, thumb: thumb, isFuture: row.packed & 1 != 0)
+            } else {
+                reason = "unknown_profile"
+            }
+            if let reason {
+                rejects.append(Staging.Reject(source: row.isPlay ? "playback" : "rating", id: String(row.id), reason: reason))
+                continue
+            }
+            let profile = profiles[Int(slot!)]
+            let code = SegmentCode(device: row.device, country: row.country >= 0 ? row.country : profile.country, attributes: profile.attributes)
+            let segment: Int32
+            if let known = segmentSlots[code] { segment = known } else {
+                segment = Int32(segments.count)
+                let a = attributes[Int(code.attributes)]
+                segments.append(Segment(deviceType: devices.text(code.device), country: countries.text(code.country), ageBand: a.ageBand,
+                                        plan: a.plan, isKids: a.isKids))
+                segmentSlots[code] = segment
+            }
+            let key = ActivityKey(profile: slot!, day: Int32(day), title: title, segment: segment)
+            rowsAggregated += 1
+            if let watched {
+                let seconds = Int32(clamping: watched)
+                Self.addPlay(&activity[p].values[activity[p].index(of: key, inserting: Measures())], seconds: seconds, completed: row.packed & 2 != 0)
+                if seconds < Self.durationCap {
+                    durations.values[durations.index(of: DurationKey(day: key.day, title: key.title, segment: segment, watchedSeconds: seconds), inserting: 0)] += 1
+                }
+            } else {
+                Self.addThumb(&activity[p].values[activity[p].index(of: key, inserting: Measures())], up: thumb == 1)
+            }
+        }
+        pending[p].removeAll(keepingCapacity: true)
     }
 
     private static func addPlay(_ m: inout Measures, seconds: Int32, completed: Bool) {

@@ -137,6 +137,7 @@ struct OperationalSource {
                 }
             }
         }
+        batch.finish()
         return batch
     }
 

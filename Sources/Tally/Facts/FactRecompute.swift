@@ -1,3 +1,4 @@
+import CMalloc
 import Foundation
 import Logging
 
@@ -18,7 +19,7 @@ struct FactRecompute {
         func done(_ step: String) { logger.debug("recompute step", metadata: ["step": "\(step)", "seconds": "\(Date().timeIntervalSince(started))"]) }
         let segmentKeys = try batch.map { try mergeSegments($0) } ?? []
         var touched = Set(days)
-        if let batch { for key in batch.activity.keys { touched.insert(key.day) } }
+        if let batch { batch.forEachActivity { key, _ in touched.insert(key.day) } }
         guard !touched.isEmpty else { return 0 }
 
         // The last day with any private state: a later one than this run's, if stored.
@@ -39,11 +40,11 @@ struct FactRecompute {
         var state = try readState(scope.stateDays, persons: &persons)
         let stateRows = state.rows.count
         let stateDurations = state.durations.count
-        if let new = batch {
+        if var new = batch {
             batch = nil
             let slots = try mergePeople(new).map { $0 < 0 ? -1 : persons.slot(of: $0) }
-            state.rows.reserveCapacity(state.rows.count + new.activity.count)
-            for (key, m) in zip(new.activity.keys, new.activity.values) {
+            state.rows.reserveCapacity(state.rows.count + new.activityCount)
+            new.drainActivity { key, m in
                 let s = segmentKeys[Int(key.segment)]
                 state.rows.append(FactEngine.Row(
                     person: slots[Int(key.profile)], day: key.day, titleID: key.title, device: s.device, region: s.region, audience: s.audience,
@@ -55,6 +56,11 @@ struct FactRecompute {
                     day: key.day, titleID: key.title, device: s.device, region: s.region, audience: s.audience, watched: key.watchedSeconds, plays: plays))
             }
         }
+        #if canImport(Glibc)
+        // The batch's many small arrays were freed into malloc's heap, which keeps them; give them
+        // back before the engine's large allocations, or the peak counts them twice.
+        malloc_trim(0)
+        #endif
 
         done("state read")
         let lastNeeded = max(scope.stateDays.last?.upperBound ?? lastDay, lastDay)
@@ -95,7 +101,7 @@ struct FactRecompute {
     /// profiles without activity.
     private func mergePeople(_ batch: ActivityBatch) throws -> [Int32] {
         var lastDay = [Int32](repeating: .min, count: batch.profiles.count)
-        for k in batch.activity.keys { lastDay[Int(k.profile)] = max(lastDay[Int(k.profile)], k.day) }
+        batch.forEachActivity { k, _ in lastDay[Int(k.profile)] = max(lastDay[Int(k.profile)], k.day) }
         var keys = [Int32](repeating: -1, count: batch.profiles.count)
         guard lastDay.contains(where: { $0 != .min }) else { return keys }
         try warehouse.execute("""
