@@ -159,7 +159,9 @@ create or replace function etl.days_of_titles(p_title_ids integer[], p_from date
     language sql stable
     set search_path = pg_catalog, private
     as $$
-    select coalesce(array_agg(distinct day), '{}') from private.activity where title_id = any (p_title_ids) and day >= p_from
+    -- With no titles (most nights) the first condition is checked once and nothing is scanned.
+    select coalesce(array_agg(distinct day), '{}') from private.activity
+    where cardinality(p_title_ids) > 0 and title_id = any (p_title_ids) and day >= p_from
     $$;
 comment on function etl.days_of_titles(integer[], date) is 'Days from p_from on (the retention cutoff) with activity on any of the titles, for re-pointing facts after a catalogue change.';
 
