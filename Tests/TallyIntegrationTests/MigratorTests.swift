@@ -21,6 +21,36 @@ struct MigratorTests {
         }
     }
 
+    @Test("V0014 moves existing private state to person keys: one key per pseudonym with its last day, every row kept")
+    func personKeysMigration() async throws {
+        try await withTestDatabase { db in
+            let warehouse = Migrator(database: "warehouse", directory: repositoryRoot.appendingPathComponent("migrations/warehouse").path,
+                                     conninfo: db.conninfo, logger: quietLogger())
+            try warehouse.up(to: "13")
+            let connection = try db.connect()
+            try connection.execute("""
+                insert into private.activity (day, title_id, pseudonym, device_key, region_key, audience_key,
+                                              plays, completed_plays, watch_seconds, thumbs_up, thumbs_down)
+                values ('2026-11-01', 1, decode(repeat('bb', 32), 'hex'), 1, 1, 1, 1, 0, 100, 0, 0),
+                       ('2026-11-03', 2, decode(repeat('bb', 32), 'hex'), 1, 1, 1, 2, 1, 300, 0, 0),
+                       ('2026-11-02', 1, decode(repeat('aa', 32), 'hex'), 2, 1, 1, 0, 0, 0, 1, 0)
+                """)
+            try warehouse.up()
+            let people = try connection.query(
+                "select left(encode(pseudonym, 'hex'), 4) || ' ' || person_key || ' ' || last_day from private.people order by person_key"
+            ).rows.map { try $0.decode(0, as: String.self) }
+            #expect(people == ["aaaa 1 2026-11-02", "bbbb 2 2026-11-03"])
+            let activity = try connection.query(
+                "select person_key || ' ' || day || ' ' || title_id || ' ' || plays || ' ' || watch_seconds from private.activity order by day"
+            ).rows.map { try $0.decode(0, as: String.self) }
+            #expect(activity == ["2 2026-11-01 1 1 100", "1 2026-11-02 1 0 0", "2 2026-11-03 2 2 300"])
+            let pseudonymColumn = try connection.query(
+                "select count(*)::int from information_schema.columns where table_schema = 'private' and table_name = 'activity' and column_name = 'pseudonym'"
+            ).scalar(as: Int.self)
+            #expect(pseudonymColumn == 0, "activity rows no longer hold pseudonyms")
+        }
+    }
+
     @Test("two concurrent runs: one applies, the other waits and then finds nothing pending")
     func concurrentUp() async throws {
         try await withMigrations { db, folder in
