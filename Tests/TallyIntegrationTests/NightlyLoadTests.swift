@@ -267,6 +267,37 @@ struct NightlyLoadTests {
         }
     }
 
+    @Test("a row with several faults is rejected for the first in the order of precedence")
+    func rejectPrecedence() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            let viewer = try source.person(1)
+            let account = try source.account(2)
+            let erased = try source.profile(2, account: account)
+            try source.connection.query("update app.accounts set deleted_at = now() where account_id = $1", [account])
+            let future = try source.day(30)
+            let before1970 = PostgresDate(year: 1969, month: 12, day: 31)
+            try source.play(viewer, 1, on: future, seconds: -5)                    // negative_duration, not future
+            try source.play(viewer, 1, on: before1970, seconds: 10_000_000)      // absurd_duration, not before start
+            try source.play(viewer, 1, on: before1970)                           // before_service_start (a day before 1970)
+            try source.rate(viewer, 1, 5, on: future)                            // invalid_thumb, not future
+            try source.rate(viewer, 1, -1, on: future)                           // future_timestamp
+            try source.play(erased, 1, on: try source.day(-1), seconds: -5)      // erased_profile first
+            try source.play(SourceWriter.uuid("99999999-0000-4000-8000-", 1), 1, on: future, seconds: -5)  // unknown_profile first
+            try source.play(viewer, 1, on: try source.day(-1), seconds: 0, completed: true)  // valid: a completed 0-second play
+            let report = try fixture.load()
+            #expect(report.rowsRejected == 7)
+            #expect(report.rowsLoaded == 1)
+            let reasons = try fixture.facts().query("select reason from etl.rejects order by reason").rows.map { try $0.decode(0, as: String.self) }
+            #expect(reasons == ["absurd_duration", "before_service_start", "erased_profile", "future_timestamp", "invalid_thumb",
+                                "negative_duration", "unknown_profile"])
+            let daily = try fixture.facts().query("select plays || ' ' || completed_plays || ' ' || watch_seconds from analytics.fact_title_daily")
+                .rows.map { try $0.decode(0, as: String.self) }
+            #expect(daily == ["1 1 0"])
+        }
+    }
+
     @Test("PII canaries and their hashes appear nowhere in a full dump of the warehouse; the key in neither dump")
     func canaries() async throws {
         try await withLoadFixture { fixture in
@@ -307,25 +338,37 @@ struct NightlyLoadTests {
             let source = SourceWriter(connection: try fixture.source())
             try source.title(1, "A Christmas Prince")
             let old = try source.person(1)
-            let recent = try source.person(2)
+            let both = try source.person(2)
+            let recent = try source.person(3)
             try source.play(old, 1, on: try source.day(-50))
+            try source.play(both, 1, on: try source.day(-50))
+            try source.play(both, 1, on: try source.day(-2))
             try source.play(recent, 1, on: try source.day(-2))
             try fixture.load()
             let facts = try fixture.facts()
             func count(_ table: String) throws -> Int {
                 try facts.query("select count(*)::int from private.\(table)").scalar(as: Int.self)
             }
-            #expect(try count("activity") == 2)
-            #expect(try count("people") == 2)
+            #expect(try count("activity") == 4)
+            #expect(try count("people") == 3)
             // A shorter window (the shortest allowed with 2-day streaks): day -50 falls out of it.
             try facts.query("update etl.settings set streak_max_days = 2, retention_days = 33")
             let report = try fixture.load()
-            #expect(report.privateRowsPurged == 1)
-            let pseudonym = try Pseudonymiser(keyFile: fixture.keyFile).pseudonym(of: Array(recent.utf8))
-            #expect(try facts.query("select count(*)::int from private.people where pseudonym = $1", [pseudonym]).scalar(as: Int.self) == 1)
-            #expect(try count("activity") == 1)
-            #expect(try count("people") == 1)
-            #expect(try facts.query("select private_rows_purged from etl.runs order by run_id desc limit 1").scalar(as: Int.self) == 1)
+            #expect(report.privateRowsPurged == 2)
+            let pseudonymiser = try Pseudonymiser(keyFile: fixture.keyFile)
+            func lastDay(_ profile: String) throws -> [PostgresDate] {
+                try facts.query("select last_day from private.people where pseudonym = $1", [pseudonymiser.pseudonym(of: Array(profile.utf8))])
+                    .rows.map { try $0.decode(0, as: PostgresDate.self) }
+            }
+            #expect(try lastDay(old).isEmpty, "no activity left: the person's key goes too")
+            #expect(try lastDay(both) == [try source.day(-2)], "a person with recent activity keeps their key")
+            #expect(try lastDay(recent) == [try source.day(-2)])
+            let kept = try facts.query(
+                "select count(*)::int from private.activity a join private.people p using (person_key) where a.day = $1", [try source.day(-2)]
+            ).scalar(as: Int.self)
+            #expect(try count("activity") == 2)
+            #expect(kept == 2, "every remaining row belongs to a remaining person")
+            #expect(try facts.query("select private_rows_purged from etl.runs order by run_id desc limit 1").scalar(as: Int.self) == 2)
         }
     }
 

@@ -130,9 +130,6 @@ create or replace function etl.merge_segments() returns void
     set search_path = pg_catalog, analytics, etl
     as $$
 begin
-    -- The extract sends device types and countries as the source stores them; they are
-    -- normalised here, once per distinct value, as the dimensions hold them.
-    update pg_temp.stage_segments set device_type = lower(device_type), country_code = upper(rtrim(country_code));
     -- Keys are max + 1 in a fixed order, not from sequences, so a re-run after an interrupted load
     -- assigns exactly the keys an uninterrupted load would have (the load lock makes this safe).
     insert into analytics.dim_device (device_key, device_type, device_class)
@@ -152,7 +149,7 @@ begin
     where not exists (select 1 from analytics.dim_audience a where (a.age_band, a.plan, a.is_kids) = (s.age_band, s.plan, s.is_kids));
 end
 $$;
-comment on function etl.merge_segments() is 'Normalises the device types (lower case) and countries (upper case) of pg_temp.stage_segments, then adds the device, region and audience members that are new.';
+comment on function etl.merge_segments() is 'Adds the device, region and audience members of pg_temp.stage_segments that are new.';
 
 drop function if exists etl.days_of_titles(integer[]);
 create or replace function etl.days_of_titles(p_title_ids integer[], p_from date) returns date[]

@@ -19,8 +19,8 @@ struct ActivityBatch {
         var isErased: Bool
     }
 
-    /// A segment: device type and country as the source stores them (`etl.merge_segments`
-    /// normalises them), age band, plan and kids flag.
+    /// A segment as the dimensions hold it: device type and country normalised by the source
+    /// (`normalise`), age band, plan and kids flag.
     struct Segment {
         var deviceType: String
         var country: String
@@ -116,7 +116,11 @@ struct ActivityBatch {
     private var profileSlots = [FlatMap<UUIDText, Int32>](repeating: FlatMap(), count: partitions)
     private var pending = [[Pending]](repeating: [], count: partitions)
     private var activity = [FlatMap<ActivityKey, Measures>](repeating: FlatMap(), count: partitions)
-    var segments: [Segment] = []
+    /// The segments' codes, in segment order.
+    private var segmentCodes: [SegmentCode] = []
+    /// Each device and country code's normalised text, once `normalise` has run.
+    private var normalisedDevices: [String]?
+    private var normalisedCountries: [String]?
     private var segmentSlots: [SegmentCode: Int32] = [:]
     private var devices = ByteInterner()
     private var countries = ByteInterner()
@@ -128,9 +132,33 @@ struct ActivityBatch {
     /// Valid source rows (plays and ratings) in the aggregates.
     var rowsAggregated = 0
     /// The oldest ingestion time among the rows read, in microseconds since 1970.
+    /// The oldest (finite) ingestion time among the rows read, in microseconds since 2000-01-01, as
+    /// PostgreSQL counts.
     var oldestIngested: Int64?
 
-    var oldestIngestedAt: Date? { oldestIngested.map { Date(timeIntervalSince1970: Double($0) / 1_000_000) } }
+    var oldestIngestedAt: Date? { oldestIngested.map { Date(timeIntervalSince1970: Double($0) / 1_000_000 + 946_684_800) } }
+
+    /// Device types and countries as the rows carried them, by code, for `normalise`.
+    var rawDeviceTypes: [String] { devices.texts }
+    var rawCountries: [String] { countries.texts }
+
+    /// Sets the normalised text of every device type and country code: the source lower-cases
+    /// device types and upper-cases countries under its own locale, once per distinct value.
+    mutating func normalise(deviceTypes: [String], countries: [String]) {
+        precondition(deviceTypes.count == devices.texts.count && countries.count == self.countries.texts.count)
+        normalisedDevices = deviceTypes
+        normalisedCountries = countries
+    }
+
+    /// The batch's segments, in segment order (the order of `ActivityKey.segment`); after `normalise`.
+    var segments: [Segment] {
+        guard let normalisedDevices, let normalisedCountries else { preconditionFailure("normalise() first") }
+        return segmentCodes.map { code in
+            let a = attributes[Int(code.attributes)]
+            return Segment(deviceType: normalisedDevices[Int(code.device)], country: normalisedCountries[Int(code.country)],
+                           ageBand: a.ageBand, plan: a.plan, isKids: a.isKids)
+        }
+    }
 
     mutating func addProfile(id: UUIDText, pseudonym: [UInt8], isKids: Bool, plan: String, country: [UInt8], ageBand: String, isErased: Bool) {
         let code: Int32
@@ -225,10 +253,8 @@ struct ActivityBatch {
             let code = SegmentCode(device: row.device, country: row.country >= 0 ? row.country : profile.country, attributes: profile.attributes)
             let segment: Int32
             if let known = segmentSlots[code] { segment = known } else {
-                segment = Int32(segments.count)
-                let a = attributes[Int(code.attributes)]
-                segments.append(Segment(deviceType: devices.text(code.device), country: countries.text(code.country), ageBand: a.ageBand,
-                                        plan: a.plan, isKids: a.isKids))
+                segment = Int32(segmentCodes.count)
+                segmentCodes.append(code)
                 segmentSlots[code] = segment
             }
             let key = ActivityKey(profile: slot!, day: Int32(day), title: title, segment: segment)
@@ -286,7 +312,8 @@ struct ByteInterner {
         return code
     }
 
-    func text(_ code: Int32) -> String { String(decoding: values[Int(code)], as: UTF8.self) }
+    /// Every value, by code.
+    var texts: [String] { values.map { String(decoding: $0, as: UTF8.self) } }
 }
 
 /// A UUID, from PostgreSQL's text (36 bytes) or binary (16 bytes) form, held as two integers so it
@@ -379,15 +406,16 @@ struct BinaryRowCursor {
         return row[position..<(position + length)]
     }
 
-    /// The next field as a timestamptz, in microseconds since 1970; nil for NULL.
+    /// The next field as a timestamptz, in microseconds since 2000-01-01 (PostgreSQL's epoch); nil
+    /// for NULL and for ±infinity.
     mutating func nextTimestamp() -> Int64? {
         guard let field = next() else { return nil }
         guard field.count == 8 else {
             isValid = false
             return nil
         }
-        // PostgreSQL counts from 2000-01-01.
-        return Int64(bigEndian: UnsafeRawBufferPointer(rebasing: field).loadUnaligned(as: Int64.self)) + 946_684_800_000_000
+        let value = Int64(bigEndian: UnsafeRawBufferPointer(rebasing: field).loadUnaligned(as: Int64.self))
+        return value == .max || value == .min ? nil : value
     }
 
     /// The next field as a smallint, integer or bigint; nil for NULL.

@@ -65,9 +65,9 @@ struct OperationalSource {
     ///   watched seconds, completed and whether it lies in the future (beyond the tolerance) packed
     ///   as `watched * 4 + completed * 2 + future`, and ingestion time;
     /// - `ratings`: every new rating: id, profile, title and day, `thumb * 2 + future`, ingestion time.
-    /// Rows come in COPY binary with their columns as stored: validation, aggregation
-    /// (`ActivityBatch`) and the normalising of device types and countries (`etl.merge_segments`,
-    /// once per distinct value) happen after the source has sent them. The source's share of a
+    /// Rows come in COPY binary with their columns as stored: validation and aggregation
+    /// (`ActivityBatch`) happen after the source has sent them, and device types and countries are
+    /// normalised by the source once per distinct value (`normalised`). The source's share of a
     /// load is one scan and the sending of each field, which costs it more than integer arithmetic:
     /// hence the packing (bench/RESULTS.md).
     static func extractSQL(previous: String?, settings: LoadSettings, sourceTime: Date, quote: (String) throws -> String) throws -> (profiles: String, plays: String, ratings: String) {
@@ -138,7 +138,18 @@ struct OperationalSource {
             }
         }
         batch.finish()
+        batch.normalise(deviceTypes: try normalised(batch.rawDeviceTypes, "lower(v)"), countries: try normalised(batch.rawCountries, "upper(rtrim(v))"))
         return batch
+    }
+
+    /// Distinct values normalised by the source, under its own locale, in order. (The extract once
+    /// applied these expressions to every row; once per distinct value gives the same texts.)
+    private func normalised(_ values: [String], _ expression: String) throws -> [String] {
+        guard !values.isEmpty else { return [] }
+        let json = String(decoding: try JSONEncoder().encode(values), as: UTF8.self)
+        return try connection.query(
+            "select \(expression) from json_array_elements_text($1::json) with ordinality t (v, i) order by i", [json]
+        ).rows.map { try $0.decode(0, as: String.self) }
     }
 
     static let unexpected = LoadError(code: .schema, message: "the extract returned a row tally cannot read; the operational views may not match this version of tally")

@@ -510,6 +510,7 @@ struct FactEngine {
     /// counted in a dense triangle over the ranks when that is small (up to 4,096 titles, 32 MiB),
     /// else in a dictionary.
     private func countPairs(_ lists: [Int32], starts: [Int32], keys: [Int32], period p: Period, into facts: inout Facts) {
+        guard (0..<(starts.count - 1)).contains(where: { starts[$0 + 1] - starts[$0] > 1 }) else { return }
         let n = keys.count
         if n <= 4_096 {
             // Pair (a, b), a < b, lives at row(a) + b, where row(a) = a(2n - a - 1)/2 - a - 1.

@@ -71,14 +71,16 @@ struct FactRecompute {
         // The server stores the new rows, then replaces the facts stage by stage, while the facts are
         // computed here: one connection, so one transaction, busy all along.
         let writer = SerialWork()
-        writer.submit { [state, persons] in
+        try writer.submit { [state, persons] in
             try append(rows: state.rows[stateRows...], durations: state.durations[stateDurations...], people: persons.keys)
             done("private state appended")
             try deleteFacts(scope)
         }
-        engine.compute(scope) { facts in writer.submit { try write(facts) } }
+        // A failed write (or an interrupt) stops the computing at the next stage.
+        let computed = Result { try engine.compute(scope) { facts in try writer.submit { try write(facts) } } }
         done("facts computed")
         try writer.finish()
+        try computed.get()
         done("facts written")
         return scope.days.count
     }
@@ -363,8 +365,9 @@ struct FactRecompute {
 }
 
 /// Runs jobs one after another, in the order submitted, on a thread of its own while the caller
-/// goes on. After a job fails the rest are skipped; `finish()` waits for them all and rethrows the
-/// first failure. Jobs must not share mutable state with the caller.
+/// goes on. After a job fails the rest are skipped and `submit` throws the failure, so the caller
+/// can stop early; `finish()` waits for the jobs and rethrows the first failure. Jobs must not
+/// share mutable state with the caller.
 final class SerialWork: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [() throws -> Void] = []
@@ -376,8 +379,12 @@ final class SerialWork: @unchecked Sendable {
         Thread { [self] in run() }.start()
     }
 
-    func submit(_ job: @escaping () throws -> Void) {
+    func submit(_ job: @escaping () throws -> Void) throws {
         condition.lock()
+        if let failure {
+            condition.unlock()
+            throw failure
+        }
         jobs.append(job)
         condition.signal()
         condition.unlock()

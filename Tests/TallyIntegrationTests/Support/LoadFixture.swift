@@ -37,17 +37,43 @@ struct LoadFixture: Sendable {
     func facts() throws -> PostgresConnection { try warehouse.connect() }
 
     /// The analytics checksum of an uninterrupted load of the same source into a fresh warehouse.
-    func uninterruptedChecksum() async throws -> [String: String] {
+    /// `withPrivateState` adds `privateChecksum()`: equal only if a single load made both.
+    func uninterruptedChecksum(withPrivateState: Bool = false) async throws -> [String: String] {
         try await withTestDatabase { other in
             try migrate(other, .warehouse)
             return try await withLoginRole(in: other, memberOf: ["tally_loader"]) { loader, password in
                 var configuration = self.configuration
                 configuration.warehouseURL = try requireLocal(other).tcpConninfo(database: other.name, user: loader, password: password)
                 _ = try NightlyLoad(configuration: configuration, logger: quietLogger()).run()
-                return try LoadFixture(operational: operational, warehouse: other, etlConninfo: etlConninfo,
-                                       loaderConninfo: configuration.warehouseURL ?? "", keyFile: keyFile).analyticsChecksum()
+                let fixture = LoadFixture(operational: operational, warehouse: other, etlConninfo: etlConninfo,
+                                          loaderConninfo: configuration.warehouseURL ?? "", keyFile: keyFile)
+                return try fixture.analyticsChecksum().merging(withPrivateState ? fixture.privateChecksum() : [:]) { $1 }
             }
         }
+    }
+
+    /// A checksum of private state: people with their keys, and activity and play lengths summed per
+    /// key (rows of different runs with one key add up, so only the sums must match).
+    func privateChecksum() throws -> [String: String] {
+        let connection = try facts()
+        var sums: [String: String] = [:]
+        for (name, query) in [
+            ("private.people", "select person_key, pseudonym, last_day from private.people"),
+            ("private.activity", """
+                select person_key, day, title_id, device_key, region_key, audience_key, sum(plays), sum(completed_plays),
+                       sum(watch_seconds), sum(thumbs_up), sum(thumbs_down)
+                from private.activity group by 1, 2, 3, 4, 5, 6
+                """),
+            ("private.play_durations", """
+                select day, title_id, device_key, region_key, audience_key, watched_seconds, sum(plays)
+                from private.play_durations group by 1, 2, 3, 4, 5, 6
+                """),
+        ] {
+            sums[name] = try connection.query(
+                "select count(*) || ' ' || md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from (\(query)) t"
+            ).scalar(as: String.self)
+        }
+        return sums
     }
 
     /// A checksum of every analytics table, for comparing two warehouses.
