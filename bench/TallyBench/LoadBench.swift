@@ -11,6 +11,8 @@ extension TallyBench {
         @Option(help: "Playback events to generate.") var events = 5_000_000
         @Option(help: "Profiles (one account each).") var profiles = 50_000
         @Option(help: "Path of the release tally binary.") var tally = ".build/release/tally"
+        @Option(help: "Rounds of (a), (b) and (c), one after another on the same data; the summary gives the medians.")
+        var rounds = 3
 
         func run() async throws {
             var logger = Logger(label: "bench")
@@ -18,13 +20,15 @@ extension TallyBench {
             let cluster = try await LocalCluster(directory: URL(fileURLWithPath: ".tally/bench"))
             let server = try await cluster.start(logger: logger)
             let admin = try PostgresConnection.connect(server.conninfo(database: "postgres"), logger: logger)
-            for db in ["bench_operational", "bench_warehouse"] {
-                try admin.execute("drop database if exists \(db) with (force)")
-                try admin.execute("create database \(db)")
-            }
+            guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+            try admin.execute("drop database if exists bench_operational with (force)")
+            try admin.execute("create database bench_operational")
             let op = server.conninfo(database: "bench_operational")
             let wh = server.conninfo(database: "bench_warehouse")
             try Migrator(database: "operational", directory: "migrations/operational", conninfo: op, logger: logger).up()
+            // The warehouse's roles must exist before the loader login; each round recreates the database.
+            try admin.execute("drop database if exists bench_warehouse with (force)")
+            try admin.execute("create database bench_warehouse")
             try Migrator(database: "warehouse", directory: "migrations/warehouse", conninfo: wh, logger: logger).up()
             try admin.execute("""
                 do $$ begin create role bench_etl login password 'bench' in role tally_etl_reader; exception when duplicate_object then null; end $$;
@@ -66,18 +70,57 @@ extension TallyBench {
                 "TALLY_PSEUDONYM_KEY_FILE": keyFile,
             ]
 
+            print("")
+            var measured: [Round] = []
+            for round in 1...rounds {
+                let r = try measure(server: server, admin: admin, operational: op, warehouse: wh, environment: environment,
+                                    psql: cluster.binaries.url("psql").path, logger: logger)
+                measured.append(r)
+                print("round \(round): (a) \(Self.seconds(r.a)) s, (b) \(Self.seconds(r.b)) s, (c) \(Self.seconds(r.c)) s, "
+                      + "a/b \(String(format: "%.2f", r.a / r.b)), a/c \(String(format: "%.2f", r.a / r.c)), peak RSS \(r.rss) KiB, no-op \(Self.seconds(r.noop)) s")
+            }
+            func median(_ values: [Double]) -> Double {
+                let sorted = values.sorted()
+                return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+            }
+            print("")
+            print("events                      \(events)")
+            print("rounds                      \(rounds) (medians below; each ratio is the median of the rounds' ratios)")
+            print("(a) tally load              \(Self.seconds(median(measured.map(\.a)))) s, peak RSS \(measured.map(\.rss).max()!) KiB (highest)")
+            print("(b) psql COPY pipe          \(Self.seconds(median(measured.map(\.b)))) s")
+            print("(c) postgres_fdw fact       \(Self.seconds(median(measured.map(\.c)))) s")
+            print("a/b                         \(String(format: "%.2f", median(measured.map { $0.a / $0.b })))")
+            print("a/c                         \(String(format: "%.2f", median(measured.map { $0.a / $0.c })))")
+            print("incremental, nothing new    \(Self.seconds(median(measured.map(\.noop)))) s")
+        }
+
+        /// One round's times in seconds, and tally's peak RSS in KiB.
+        struct Round {
+            var a: Double, b: Double, c: Double, noop: Double
+            var rss: Int
+        }
+
+        /// One round on the generated data: a fresh, migrated warehouse, then (a) tally load from it
+        /// empty and a no-op load, (b) the psql pipe, (c) the fdw statement.
+        func measure(server: LocalServer, admin: PostgresConnection, operational op: String, warehouse wh: String,
+                     environment: [String: String], psql: String, logger: Logger) throws -> Round {
+            try admin.execute("drop database if exists bench_warehouse with (force)")
+            try admin.execute("create database bench_warehouse")
+            try Migrator(database: "warehouse", directory: "migrations/warehouse", conninfo: wh, logger: logger).up()
+
             // (a) tally load from an empty warehouse, under /usr/bin/time -v for peak RSS.
             let a = try Self.timed("/usr/bin/time", ["-v", tally, "load"], environment: environment)
             let rss = a.output.split(separator: "\n").first { $0.contains("Maximum resident set size") }?
-                .split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?"
-            guard a.status == 0 else { throw ValidationError("tally load failed: \(a.output)") }
+                .split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { Int($0) }
+            guard a.status == 0, let rss else { throw ValidationError("tally load failed: \(a.output)") }
 
             // An incremental run with nothing new.
             let noop = try Self.timed(tally, ["load"], environment: environment)
 
             // (b) psql text pipe of the same non-PII columns into a staging table.
-            let psql = cluster.binaries.url("psql").path
-            try PostgresConnection.connect(wh, logger: logger).execute("""
+            let warehouse = try PostgresConnection.connect(wh, logger: logger)
+            defer { warehouse.close() }
+            try warehouse.execute("""
                 create table public.bench_stage (event_id bigint, profile_id uuid, title_id integer, started_at timestamptz,
                     watched_seconds integer, completed boolean, device_type text, country_code char(2), ingested_at timestamptz)
                 """)
@@ -85,7 +128,6 @@ extension TallyBench {
             let b = try Self.timed("/bin/bash", ["-c", pipe], environment: [:])
 
             // (c) postgres_fdw insert ... select computing fact_title_daily.
-            let warehouse = try PostgresConnection.connect(wh, logger: logger)
             try warehouse.execute("""
                 create extension if not exists postgres_fdw;
                 create server bench_op foreign data wrapper postgres_fdw options (host '\(server.socketDirectory)', port '\(server.port)', dbname 'bench_operational');
@@ -100,16 +142,7 @@ extension TallyBench {
                 select (started_at at time zone 'UTC')::date, title_id, count(distinct profile_id), count(*), count(*) filter (where completed), sum(watched_seconds)
                 from remote.playback_events group by 1, 2
                 """)
-            let cSeconds = Date().timeIntervalSince(c)
-
-            print("")
-            print("events                      \(events)")
-            print("(a) tally load              \(Self.seconds(a.seconds)) s, peak RSS \(rss) KiB")
-            print("(b) psql COPY pipe          \(Self.seconds(b.seconds)) s")
-            print("(c) postgres_fdw fact       \(Self.seconds(cSeconds)) s")
-            print("a/b                         \(String(format: "%.2f", a.seconds / b.seconds))")
-            print("a/c                         \(String(format: "%.2f", a.seconds / cSeconds))")
-            print("incremental, nothing new    \(Self.seconds(noop.seconds)) s")
+            return Round(a: a.seconds, b: b.seconds, c: Date().timeIntervalSince(c), noop: noop.seconds, rss: rss)
         }
 
         static func seconds(_ s: TimeInterval) -> String { String(format: "%.2f", s) }
