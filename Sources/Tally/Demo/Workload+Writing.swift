@@ -72,18 +72,13 @@ extension Workload {
 
     /// Every day's events in one binary COPY, in ingestion order; collects their ratings.
     func writeAllEvents(to connection: PostgresConnection, ratings: inout [Rating]) throws -> Int {
-        try connection.copyIn(Self.eventsCopy) { writer in
-            var line: [UInt8] = []
-            line.reserveCapacity(256)
+        try connection.copyInBinary(Self.eventsCopy) { writer in
             var pending: [Int: [Event]] = [:]
             let firstDay = Self.epochDay(options.startDate)
             func send(_ event: Event, ingested index: Int) throws {
-                line.removeAll(keepingCapacity: true)
-                event.appendBinaryRow(to: &line, ingestedDay: firstDay + index)
-                try writer.write(line)
+                try writer.writeBinary { event.appendBinaryRow(to: &$0, ingestedDay: firstDay + index) }
                 if let rating = event.rating { ratings.append(rating) }
             }
-            try writer.write(CopyBinary.header)
             for index in 0..<options.days {
                 for event in pending.removeValue(forKey: index) ?? [] { try send(event, ingested: index) }
                 try generateDay(index) { event in
@@ -91,7 +86,6 @@ extension Workload {
                     if due == index { try send(event, ingested: index) } else { pending[due, default: []].append(event) }
                 }
             }
-            try writer.write(CopyBinary.trailer)
         }
     }
 
@@ -111,21 +105,15 @@ extension Workload {
     /// every late event still due, so nothing generated is ever left out.
     public func writeDay(_ index: Int, to connection: PostgresConnection) throws -> (events: Int, ratings: Int) {
         var ratings: [Rating] = []
-        let events = try connection.copyIn(Self.eventsCopy) { writer in
-            var line: [UInt8] = []
-            line.reserveCapacity(256)
-            try writer.write(CopyBinary.header)
+        let events = try connection.copyInBinary(Self.eventsCopy) { writer in
             for origin in max(0, index - Self.maximumLag)...index {
                 try generateDay(origin) { event in
                     let due = min(origin + event.lateBy, options.days - 1)
                     guard due == index else { return }
-                    line.removeAll(keepingCapacity: true)
-                    event.appendBinaryRow(to: &line, ingestedDay: Self.epochDay(options.startDate) + due)
-                    try writer.write(line)
+                    try writer.writeBinary { event.appendBinaryRow(to: &$0, ingestedDay: Self.epochDay(options.startDate) + due) }
                     if let rating = event.rating { ratings.append(rating) }
                 }
             }
-            try writer.write(CopyBinary.trailer)
         }
         return (events, try writeRatings(ratings, to: connection))
     }

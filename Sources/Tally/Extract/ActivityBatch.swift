@@ -42,10 +42,7 @@ struct ActivityBatch {
         var title: Int32
         var segment: Int32
 
-        var hashBits: UInt64 {
-            Self.mix(UInt64(UInt32(bitPattern: profile)) << 32 | UInt64(UInt32(bitPattern: day)),
-                     UInt64(UInt32(bitPattern: title)) << 32 | UInt64(UInt32(bitPattern: segment)))
-        }
+        var hashBits: UInt64 { Self.mix(profile, day, title, segment) }
     }
 
     struct Measures {
@@ -62,10 +59,7 @@ struct ActivityBatch {
         var segment: Int32
         var watchedSeconds: Int32
 
-        var hashBits: UInt64 {
-            Self.mix(UInt64(UInt32(bitPattern: day)) << 32 | UInt64(UInt32(bitPattern: title)),
-                     UInt64(UInt32(bitPattern: segment)) << 32 | UInt64(UInt32(bitPattern: watchedSeconds)))
-        }
+        var hashBits: UInt64 { Self.mix(day, title, segment, watchedSeconds) }
     }
 
     /// What makes a row invalid, besides its profile.
@@ -318,7 +312,7 @@ struct ByteInterner {
 
 /// A UUID, from PostgreSQL's text (36 bytes) or binary (16 bytes) form, held as two integers so it
 /// hashes cheaply.
-struct UUIDText: Hashable, FlatMapKey {
+struct UUIDText: FlatMapKey {
     var high: UInt64
     var low: UInt64
 
@@ -362,12 +356,7 @@ struct UUIDText: Hashable, FlatMapKey {
         self.low = low
     }
 
-    /// UUIDs are random already: half of one is a good hash, and one word hashes faster than two.
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(low)
-    }
-
-    /// Mixed anyway: not every UUID is random (version 7 ones start with a clock).
+    /// Mixed: not every UUID is random (version 7 ones start with a clock).
     var hashBits: UInt64 { Self.mix(high, low) }
 }
 

@@ -12,6 +12,12 @@ extension FlatMapKey {
         h = (h ^ (h >> 31)) &* 0xD6E8_FEB8_6659_FD93
         return h ^ (h >> 32)
     }
+
+    /// `mix` of four 32-bit fields.
+    @inline(__always)
+    static func mix(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32) -> UInt64 {
+        mix(UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b)), UInt64(UInt32(bitPattern: c)) << 32 | UInt64(UInt32(bitPattern: d)))
+    }
 }
 
 /// A hash map for the extract's aggregates, which see one lookup per source row and grow to
@@ -37,38 +43,33 @@ struct FlatMap<Key: FlatMapKey, Value> {
 
     var count: Int { keys.count }
 
-    /// The entry of `key`, or nil.
-    func index(of key: Key) -> Int? {
+    /// Where `key` is: its entry, or the empty slot where it would go; and its hash fragment.
+    @inline(__always)
+    private func probe(_ key: Key) -> (entry: Int?, slot: Int, fragment: UInt64) {
         let hash = key.hashBits
         let mask = (1 << bits) - 1
         var slot = Int(truncatingIfNeeded: hash >> (64 - bits))
         let fragment = hash >> 32
         while true {
             let s = slots[slot]
-            if s == 0 { return nil }
+            if s == 0 { return (nil, slot, fragment) }
             if s >> 32 == fragment {
                 let i = Int(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1
-                if keys[i] == key { return i }
+                if keys[i] == key { return (i, slot, fragment) }
             }
             slot = (slot + 1) & mask
         }
     }
 
+    /// The entry of `key`, or nil.
+    func index(of key: Key) -> Int? {
+        probe(key).entry
+    }
+
     /// The entry of `key`, added with `value` first if it has none.
     mutating func index(of key: Key, inserting value: @autoclosure () -> Value) -> Int {
-        let hash = key.hashBits
-        let mask = (1 << bits) - 1
-        var slot = Int(truncatingIfNeeded: hash >> (64 - bits))
-        let fragment = hash >> 32
-        while true {
-            let s = slots[slot]
-            if s == 0 { break }
-            if s >> 32 == fragment {
-                let i = Int(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1
-                if keys[i] == key { return i }
-            }
-            slot = (slot + 1) & mask
-        }
+        let (entry, slot, fragment) = probe(key)
+        if let entry { return entry }
         let i = keys.count
         keys.append(key)
         values.append(value())

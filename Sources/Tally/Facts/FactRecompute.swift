@@ -109,18 +109,15 @@ struct FactRecompute {
         try warehouse.execute("""
             create temporary table stage_people (ordinal integer not null, pseudonym bytea not null, last_day date not null) on commit drop
             """)
-        try warehouse.copyIn("copy pg_temp.stage_people from stdin with (format binary)") { writer in
-            try writer.write(CopyBinary.header)
-            var line: [UInt8] = []
+        try warehouse.copyInBinary("copy pg_temp.stage_people from stdin with (format binary)") { writer in
             for (i, profile) in batch.profiles.enumerated() where lastDay[i] != .min {
-                line.removeAll(keepingCapacity: true)
-                CopyBinary.appendRowStart(fields: 3, to: &line)
-                CopyBinary.appendInt32(Int32(i), to: &line)
-                CopyBinary.appendBytes(profile.pseudonym, to: &line)
-                CopyBinary.appendDate(daysSince1970: lastDay[i], to: &line)
-                try writer.write(line)
+                try writer.writeBinary { line in
+                    CopyBinary.appendRowStart(fields: 3, to: &line)
+                    CopyBinary.appendInt32(Int32(i), to: &line)
+                    CopyBinary.appendBytes(profile.pseudonym, to: &line)
+                    CopyBinary.appendDate(daysSince1970: lastDay[i], to: &line)
+                }
             }
-            try writer.write(CopyBinary.trailer)
         }
         try warehouse.execute("select etl.merge_people()")
         for row in try warehouse.query("select s.ordinal, p.person_key from pg_temp.stage_people s join private.people p using (pseudonym)").rows {
@@ -139,7 +136,8 @@ struct FactRecompute {
     /// Adds new device, region and audience members for the batch's segments and returns the keys of
     /// each segment, in the batch's segment order.
     private func mergeSegments(_ batch: ActivityBatch) throws -> [SegmentKeys] {
-        guard !batch.segments.isEmpty else { return [] }
+        let segments = batch.segments
+        guard !segments.isEmpty else { return [] }
         try warehouse.execute("""
             create temporary table stage_segments (
                 ordinal integer not null, device_type text not null, country_code text not null,
@@ -147,7 +145,7 @@ struct FactRecompute {
             ) on commit drop
             """)
         try warehouse.copyIn("copy pg_temp.stage_segments from stdin") { writer in
-            for (i, s) in batch.segments.enumerated() {
+            for (i, s) in segments.enumerated() {
                 try writer.writeRow([String(i), s.deviceType, s.country, s.ageBand, s.plan, s.isKids ? "t" : "f"])
             }
         }
@@ -160,8 +158,8 @@ struct FactRecompute {
             join analytics.dim_audience a using (age_band, plan, is_kids)
             order by s.ordinal
             """).rows
-        guard rows.count == batch.segments.count else {
-            throw LoadError(code: .schema, message: "new dimension members could not be matched to \(batch.segments.count - rows.count) segments; check analytics.dim_device, dim_region and dim_audience")
+        guard rows.count == segments.count else {
+            throw LoadError(code: .schema, message: "new dimension members could not be matched to \(segments.count - rows.count) segments; check analytics.dim_device, dim_region and dim_audience")
         }
         try warehouse.execute("drop table pg_temp.stage_segments")
         return try rows.map { row in
@@ -205,49 +203,43 @@ struct FactRecompute {
 
     /// Appends new rows to private.activity and private.play_durations (binary COPY).
     private func append(rows: ArraySlice<FactEngine.Row>, durations: ArraySlice<FactEngine.Duration>, people: [Int32]) throws {
-        var line: [UInt8] = []
-        line.reserveCapacity(256)
-        try warehouse.copyIn("""
+        try warehouse.copyInBinary("""
             copy private.activity (day, title_id, person_key, device_key, region_key, audience_key, plays, completed_plays,
                                    watch_seconds, thumbs_up, thumbs_down) from stdin with (format binary)
             """) { writer in
-            try writer.write(CopyBinary.header)
             for r in rows {
-                line.removeAll(keepingCapacity: true)
-                CopyBinary.appendRowStart(fields: 11, to: &line)
-                CopyBinary.appendDate(daysSince1970: r.day, to: &line)
-                CopyBinary.appendInt32(r.titleID, to: &line)
-                CopyBinary.appendInt32(people[Int(r.person)], to: &line)
-                CopyBinary.appendInt16(r.device, to: &line)
-                CopyBinary.appendInt16(r.region, to: &line)
-                CopyBinary.appendInt16(r.audience, to: &line)
-                CopyBinary.appendInt32(r.plays, to: &line)
-                CopyBinary.appendInt32(r.completedPlays, to: &line)
-                CopyBinary.appendInt64(r.watchSeconds, to: &line)
-                CopyBinary.appendInt32(r.thumbsUp, to: &line)
-                CopyBinary.appendInt32(r.thumbsDown, to: &line)
-                try writer.write(line)
+                try writer.writeBinary { line in
+                    CopyBinary.appendRowStart(fields: 11, to: &line)
+                    CopyBinary.appendDate(daysSince1970: r.day, to: &line)
+                    CopyBinary.appendInt32(r.titleID, to: &line)
+                    CopyBinary.appendInt32(people[Int(r.person)], to: &line)
+                    CopyBinary.appendInt16(r.device, to: &line)
+                    CopyBinary.appendInt16(r.region, to: &line)
+                    CopyBinary.appendInt16(r.audience, to: &line)
+                    CopyBinary.appendInt32(r.plays, to: &line)
+                    CopyBinary.appendInt32(r.completedPlays, to: &line)
+                    CopyBinary.appendInt64(r.watchSeconds, to: &line)
+                    CopyBinary.appendInt32(r.thumbsUp, to: &line)
+                    CopyBinary.appendInt32(r.thumbsDown, to: &line)
+                }
             }
-            try writer.write(CopyBinary.trailer)
         }
-        try warehouse.copyIn("""
+        try warehouse.copyInBinary("""
             copy private.play_durations (day, title_id, device_key, region_key, audience_key, watched_seconds, plays)
             from stdin with (format binary)
             """) { writer in
-            try writer.write(CopyBinary.header)
             for d in durations {
-                line.removeAll(keepingCapacity: true)
-                CopyBinary.appendRowStart(fields: 7, to: &line)
-                CopyBinary.appendDate(daysSince1970: d.day, to: &line)
-                CopyBinary.appendInt32(d.titleID, to: &line)
-                CopyBinary.appendInt16(d.device, to: &line)
-                CopyBinary.appendInt16(d.region, to: &line)
-                CopyBinary.appendInt16(d.audience, to: &line)
-                CopyBinary.appendInt32(d.watched, to: &line)
-                CopyBinary.appendInt32(d.plays, to: &line)
-                try writer.write(line)
+                try writer.writeBinary { line in
+                    CopyBinary.appendRowStart(fields: 7, to: &line)
+                    CopyBinary.appendDate(daysSince1970: d.day, to: &line)
+                    CopyBinary.appendInt32(d.titleID, to: &line)
+                    CopyBinary.appendInt16(d.device, to: &line)
+                    CopyBinary.appendInt16(d.region, to: &line)
+                    CopyBinary.appendInt16(d.audience, to: &line)
+                    CopyBinary.appendInt32(d.watched, to: &line)
+                    CopyBinary.appendInt32(d.plays, to: &line)
+                }
             }
-            try writer.write(CopyBinary.trailer)
         }
     }
 

@@ -59,6 +59,17 @@ extension PostgresConnection {
         return try finishCopy()
     }
 
+    /// `copyIn` for `COPY ... FROM STDIN WITH (FORMAT binary)`: writes the file header before
+    /// `produce` and the trailer after it.
+    @discardableResult
+    public func copyInBinary(_ sql: String, _ produce: (CopyInWriter) throws -> Void) throws -> Int {
+        try copyIn(sql) { writer in
+            try writer.write(CopyBinary.header)
+            try produce(writer)
+            try writer.write(CopyBinary.trailer)
+        }
+    }
+
     /// Collects the final result of a COPY and returns its row count.
     private func finishCopy() throws(PostgresError) -> Int {
         var rows = 0
@@ -108,6 +119,13 @@ public final class CopyInWriter {
     /// Appends raw COPY data.
     public func write(_ bytes: [UInt8]) throws(PostgresError) {
         buffer.append(contentsOf: bytes)
+        if buffer.count >= Self.chunkSize { try flush() }
+    }
+
+    /// Appends bytes that `encode` writes straight into the buffer (a COPY binary row, built with
+    /// `CopyBinary`), with no copy of a row of its own.
+    public func writeBinary(_ encode: (inout [UInt8]) -> Void) throws(PostgresError) {
+        encode(&buffer)
         if buffer.count >= Self.chunkSize { try flush() }
     }
 
