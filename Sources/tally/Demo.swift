@@ -12,7 +12,7 @@ struct WorkloadOptions: ParsableArguments {
 
     func validate() throws {
         guard accounts > 0, days > 0, eventsPerDay >= 0 else { throw ValidationError("--accounts and --days must be positive.") }
-        if let startDate, PostgresDate(startDate) == nil { throw ValidationError("--start-date takes YYYY-MM-DD.") }
+        if let startDate, Day(startDate) == nil { throw ValidationError("--start-date takes YYYY-MM-DD.") }
     }
 
     func workload() -> Workload.Options {
@@ -20,7 +20,7 @@ struct WorkloadOptions: ParsableArguments {
         options.accounts = accounts
         options.eventsPerDay = eventsPerDay
         options.seed = seed
-        if let startDate, let date = PostgresDate(startDate) { options.startDate = date }
+        if let startDate, let date = Day(startDate) { options.startDate = date }
         return options
     }
 }

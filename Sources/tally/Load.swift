@@ -30,7 +30,7 @@ extension TallyCommand {
         var attempts = 3
 
         func validate() throws {
-            guard rebuild.isEmpty || (rebuild.count == 2 && rebuild.allSatisfy { PostgresDate($0) != nil }) else {
+            guard rebuild.isEmpty || (rebuild.count == 2 && rebuild.allSatisfy { Day($0) != nil }) else {
                 throw ValidationError("--rebuild takes two days, FROM and TO, as YYYY-MM-DD.")
             }
             guard (0...1).contains(maxRejectShare) else { throw ValidationError("--max-reject-share is a share between 0 and 1.") }
@@ -47,36 +47,21 @@ extension TallyCommand {
                 var load = try NightlyLoad(configuration: configuration, logger: global.makeLogger())
                 load.isDryRun = dryRun
                 load.control = control
-                if isatty(STDERR_FILENO) == 1 && !quiet {
-                    load.progress = { phase in FileHandle.standardError.write(Data("\r\u{1B}[2Ktally load: \(phase) ...".utf8)) }
+                let showsProgress = isatty(STDERR_FILENO) == 1 && !quiet
+                if showsProgress {
+                    load.progress = { stage in FileHandle.standardError.write(Data("\r\u{1B}[2Ktally load: \(stage) ...".utf8)) }
                 }
-                let started = Date()
-                if let first = rebuild.first.flatMap(PostgresDate.init), let last = rebuild.last.flatMap(PostgresDate.init) {
-                    let report = try load.rebuild(from: first, to: last)
-                    if !quiet { print("tally load: rebuilt \(report.daysRecomputed) days in \(String(format: "%.1f", report.duration)) s") }
-                    return
+                var scheduled = ScheduledLoad(load: load)
+                scheduled.retries = ScheduledLoad.RetryPolicy(attempts: attempts)
+                scheduled.metricsFile = metricsFile
+                scheduled.maxRejectShare = maxRejectShare
+                if let first = rebuild.first.flatMap(Day.init), let last = rebuild.last.flatMap(Day.init) {
+                    scheduled.rebuild = (first, last)
                 }
-                do {
-                    let report = try load.runWithRetries(NightlyLoad.RetryPolicy(attempts: attempts))
-                    clearProgress(load)
-                    if let metricsFile, !dryRun {
-                        try LoadMetrics.write(to: metricsFile, report: report, duration: Date().timeIntervalSince(started), lastSuccess: Date())
-                    }
-                    if !quiet { print(report.summary) }
-                    try report.checkRejectShare(maximum: maxRejectShare)
-                } catch {
-                    clearProgress(load)
-                    if let metricsFile, !dryRun {
-                        let lastSuccess = try? LoadStatus.read(configuration: configuration, limit: 1, logger: load.logger).lastSuccessAt
-                        try? LoadMetrics.write(to: metricsFile, report: nil, duration: Date().timeIntervalSince(started), lastSuccess: lastSuccess)
-                    }
-                    throw error
-                }
+                defer { if showsProgress { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) } }
+                let summary = try scheduled.run()
+                if !quiet { print(summary) }
             }
-        }
-
-        private func clearProgress(_ load: NightlyLoad) {
-            if load.progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
         }
     }
 

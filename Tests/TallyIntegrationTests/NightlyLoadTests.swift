@@ -10,7 +10,7 @@ struct NightlyLoadTests {
     ///   ending D; profile 9 the 18 days ending D-1 (not on D).
     /// - Holiday Rush (2): profiles 1, 2, 3 once on D: the co-viewing pair (1, 2) has 3 shared viewers.
     /// - Ratings on D: profiles 1 and 2 thumb up title 1, profile 9 thumbs it down.
-    static func plantReference(_ source: SourceWriter) throws -> PostgresDate {
+    static func plantReference(_ source: SourceWriter) throws -> Day {
         try source.title(1, "A Christmas Prince")
         try source.title(2, "Holiday Rush")
         var profiles: [String] = []
@@ -216,8 +216,8 @@ struct NightlyLoadTests {
             // Noon UTC is 02:00 the next day at UTC+14.
             let loaded = try fixture.facts().query("""
                 select d.full_date from analytics.fact_title_daily f join analytics.dim_date d using (date_key)
-                """).scalar(as: PostgresDate.self)
-            let next = try source.connection.query("select $1::date + 1", [day]).scalar(as: PostgresDate.self)
+                """).scalar(as: Day.self)
+            let next = try source.connection.query("select $1::date + 1", [day]).scalar(as: Day.self)
             #expect(loaded == next)
         }
     }
@@ -253,7 +253,7 @@ struct NightlyLoadTests {
             try source.play(viewer, 1, on: today, seconds: 10_000_000)
             try source.play(SourceWriter.uuid("99999999-0000-4000-8000-", 1), 1, on: today)
             try source.play(viewer, 1, on: try source.day(30))
-            try source.play(viewer, 1, on: PostgresDate(year: 1999, month: 1, day: 1))
+            try source.play(viewer, 1, on: Day(year: 1999, month: 1, day: 1))
             try source.play(viewer, 1, on: try source.day(-200))
             try source.rate(viewer, 1, 0, on: today)
             let report = try fixture.load()
@@ -277,7 +277,7 @@ struct NightlyLoadTests {
             let erased = try source.profile(2, account: account)
             try source.connection.query("update app.accounts set deleted_at = now() where account_id = $1", [account])
             let future = try source.day(30)
-            let before1970 = PostgresDate(year: 1969, month: 12, day: 31)
+            let before1970 = Day(year: 1969, month: 12, day: 31)
             try source.play(viewer, 1, on: future, seconds: -5)                    // negative_duration, not future
             try source.play(viewer, 1, on: before1970, seconds: 10_000_000)      // absurd_duration, not before start
             try source.play(viewer, 1, on: before1970)                           // before_service_start (a day before 1970)
@@ -356,9 +356,9 @@ struct NightlyLoadTests {
             let report = try fixture.load()
             #expect(report.privateRowsPurged == 2)
             let pseudonymiser = try Pseudonymiser(keyFile: fixture.keyFile)
-            func lastDay(_ profile: String) throws -> [PostgresDate] {
+            func lastDay(_ profile: String) throws -> [Day] {
                 try facts.query("select last_day from private.people where pseudonym = $1", [pseudonymiser.pseudonym(of: Array(profile.utf8))])
-                    .rows.map { try $0.decode(0, as: PostgresDate.self) }
+                    .rows.map { try $0.decode(0, as: Day.self) }
             }
             #expect(try lastDay(old).isEmpty, "no activity left: the person's key goes too")
             #expect(try lastDay(both) == [try source.day(-2)], "a person with recent activity keeps their key")

@@ -115,7 +115,7 @@ struct OperationsTests {
         }
     }
 
-    @Test("JSON log lines parse and every one carries the run id")
+    @Test("JSON log lines parse and every one carries the invocation id of the ledger row")
     func jsonLogs() async throws {
         try await withLoadFixture { fixture in
             let source = SourceWriter(connection: try fixture.source())
@@ -129,8 +129,8 @@ struct OperationsTests {
             for line in lines {
                 let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
                 #expect(object?["message"] != nil)
-                if let id = object?["run"] { ids.insert(id) }
-                #expect(object?["run"] != nil, "\(line)")
+                if let id = object?["invocation"] { ids.insert(id) }
+                #expect(object?["invocation"] != nil, "\(line)")
             }
             #expect(ids.count == 1, "\(run.stderr)")
             let ledger = try fixture.facts().query("select invocation from etl.runs").scalar(as: String.self)

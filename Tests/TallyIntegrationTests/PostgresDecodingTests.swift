@@ -22,7 +22,7 @@ struct PostgresDecodingTests {
             #expect(try row.decode(5, as: Bool.self) == false)
             #expect(try row.decode(6, as: String.self) == "12345.678900")
             #expect(try row.decode(6, as: Decimal.self) == Decimal(string: "12345.6789"))
-            #expect(try row.decode(7, as: PostgresDate.self) == PostgresDate(year: 2024, month: 2, day: 29))
+            #expect(try row.decode(7, as: Day.self) == Day(year: 2024, month: 2, day: 29))
             // The session's time zone makes the server print +05:30; the instant must not change.
             #expect(try row.decode(8, as: Date.self) == Date(timeIntervalSince1970: 1_709_251_198.25))
             #expect(try row.decode(9, as: UUID.self) == UUID(uuidString: "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"))
@@ -53,13 +53,13 @@ struct PostgresDecodingTests {
             let instant = Date(timeIntervalSince1970: 1_700_000_000.123456)
             let row = try connection.query(
                 "select $1::int8, $2::text, $3::bool, $4::numeric, $5::date, $6::timestamptz, $7::uuid, $8::bytea, $9::int4",
-                [Int.min, "'; drop table x; --", true, Decimal(string: "-0.000123")!, PostgresDate(year: 1999, month: 12, day: 31),
+                [Int.min, "'; drop table x; --", true, Decimal(string: "-0.000123")!, Day(year: 1999, month: 12, day: 31),
                  instant, id, [UInt8]([0, 1, 2, 255]), Int?.none])[0]
             #expect(try row.decode(0, as: Int.self) == Int.min)
             #expect(try row.decode(1, as: String.self) == "'; drop table x; --")
             #expect(try row.decode(2, as: Bool.self))
             #expect(try row.decode(3, as: String.self) == "-0.000123")
-            #expect(try row.decode(4, as: PostgresDate.self).description == "1999-12-31")
+            #expect(try row.decode(4, as: Day.self).description == "1999-12-31")
             let back = try row.decode(5, as: Date.self)
             #expect(abs(back.timeIntervalSince(instant)) < 0.000001)
             #expect(try row.decode(6, as: UUID.self) == id)

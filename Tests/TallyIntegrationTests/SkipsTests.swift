@@ -8,7 +8,7 @@ struct SkipsTests {
     /// - Song A (runtime 200 s, threshold 20 s): 19 s skip, 20 s exactly at the threshold (no), 5 s skip, 200 s no: 2.
     /// - Song B (no runtime, threshold 30 s): 29 s skip, 30 s no, 31 s no: 1.
     /// - Movie C (runtime 5400 s, threshold 30 s): 10 s skip, 3000 s no: 1.
-    static func plant(_ source: SourceWriter) throws -> PostgresDate {
+    static func plant(_ source: SourceWriter) throws -> Day {
         try source.title(10, "Song A", kind: "track", runtime: 200)
         try source.title(11, "Song B", kind: "track", runtime: nil)
         try source.title(12, "Movie C", kind: "movie", runtime: 5400)
@@ -20,7 +20,7 @@ struct SkipsTests {
         return day
     }
 
-    static func skips(_ facts: PostgresConnection, day: PostgresDate) throws -> [String: Int] {
+    static func skips(_ facts: PostgresConnection, day: Day) throws -> [String: Int] {
         var out: [String: Int] = [:]
         for row in try facts.query("""
             select t.name, f.skips from analytics.fact_title_daily f join analytics.dim_title t using (title_key)

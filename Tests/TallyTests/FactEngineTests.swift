@@ -3,7 +3,7 @@ import Testing
 
 @Suite("fact engine")
 struct FactEngineTests {
-    static func day(_ y: Int, _ m: Int, _ d: Int) -> Int32 { Int32(TimestampText.daysFromCivil(year: y, month: m, day: d)) }
+    static func day(_ y: Int, _ m: Int, _ d: Int) -> Int32 { Day(year: y, month: m, day: d).daysSince1970 }
 
     static func row(_ person: Int32, _ day: Int32, _ title: Int32, plays: Int32 = 1, device: Int16 = 1, watch: Int64 = 100) -> FactEngine.Row {
         FactEngine.Row(person: person, day: day, titleID: title, device: device, region: 1, audience: 1, plays: plays,
@@ -23,9 +23,24 @@ struct FactEngineTests {
             streakMax: 5, lastDay: lastDay)
     }
 
-    /// The rows of a fact table as arrays, for comparison.
-    static func table(_ rows: FactEngine.FactRows) -> Set<[Int64]> {
-        Set((0..<rows.count).map { Array(rows.values[$0 * rows.width..<($0 + 1) * rows.width]) })
+    /// The rows of a fact table as arrays in the table's column order, for comparison.
+    static func measures(_ m: FactMeasures) -> [Int64] {
+        [m.viewers, m.plays, m.completedPlays, m.watchSeconds, m.thumbsUp, m.thumbsDown, m.skips]
+    }
+    static func table(_ rows: [DailyFact]) -> Set<[Int64]> {
+        Set(rows.map { [Int64($0.day.daysSince1970), Int64($0.titleKey)] + measures($0.measures) })
+    }
+    static func table(_ rows: [SegmentFact]) -> Set<[Int64]> {
+        Set(rows.map { [Int64($0.day.daysSince1970), Int64($0.titleKey), Int64($0.device), Int64($0.region), Int64($0.audience)] + measures($0.measures) })
+    }
+    static func table(_ rows: [CoviewingFact]) -> Set<[Int64]> {
+        Set(rows.map { [$0.period.kind.rawValue, Int64($0.period.start), Int64($0.titleA), Int64($0.titleB), $0.sharedViewers] })
+    }
+    static func table(_ rows: [AudienceFact]) -> Set<[Int64]> {
+        Set(rows.map { [$0.period.kind.rawValue, Int64($0.period.start), $0.viewers] })
+    }
+    static func table(_ rows: [StreakFact]) -> Set<[Int64]> {
+        Set(rows.map { [Int64($0.asOf.daysSince1970), Int64($0.titleKey), Int64($0.streakDays), $0.viewers] })
     }
 
     @Test("rows appended by two runs add up; each person counts once; ratings alone make no viewer")
@@ -74,7 +89,7 @@ struct FactEngineTests {
         rows += (1...3).map { Self.row(0, last - $0, 10) } + [Self.row(1, last - 1, 10)]
         let scope = FactEngine.Scope(days: [last], cutoff: last - 70, lastDay: last, streakMax: 5)
         let facts = Self.engine(rows, lastDay: last).compute(scope)
-        let week = Int64(Days.weekStart(last))
+        let week = Int64(Day(daysSince1970: last).weekStart.daysSince1970)
         #expect(week == Int64(Self.day(2026, 11, 23)))
         #expect(Self.table(facts.coviewing).contains([0, week, 1, 2, 3]))
         #expect(Self.table(facts.audiences).contains([0, week, 4]))
@@ -97,12 +112,12 @@ struct FactEngineTests {
 
     @Test("UUID text parses in either case and refuses anything else")
     func uuidText() {
-        let lower = UUIDText(Array("c0ffee00-0000-4000-8000-00000000ca12".utf8))
+        let lower = UUIDKey(Array("c0ffee00-0000-4000-8000-00000000ca12".utf8))
         #expect(lower != nil)
-        #expect(lower == UUIDText(Array("C0FFEE00-0000-4000-8000-00000000CA12".utf8)))
-        #expect(lower != UUIDText(Array("c0ffee00-0000-4000-8000-00000000ca13".utf8)))
-        #expect(UUIDText(Array("c0ffee00-0000-4000-8000-00000000ca1g".utf8)) == nil)
-        #expect(UUIDText(Array("c0ffee000-000-4000-8000-00000000ca12".utf8)) == nil)
-        #expect(UUIDText(Array("c0ffee00-0000-4000-8000-00000000ca1".utf8)) == nil)
+        #expect(lower == UUIDKey(Array("C0FFEE00-0000-4000-8000-00000000CA12".utf8)))
+        #expect(lower != UUIDKey(Array("c0ffee00-0000-4000-8000-00000000ca13".utf8)))
+        #expect(UUIDKey(Array("c0ffee00-0000-4000-8000-00000000ca1g".utf8)) == nil)
+        #expect(UUIDKey(Array("c0ffee000-000-4000-8000-00000000ca12".utf8)) == nil)
+        #expect(UUIDKey(Array("c0ffee00-0000-4000-8000-00000000ca1".utf8)) == nil)
     }
 }

@@ -90,7 +90,7 @@ public struct Demo {
         let dumped = try await ExternalCommand(
             executable: cluster.binaries.url("pg_dump"), arguments: ["-d", warehouseAdmin, "-f", dumpFile.path]).run()
         guard dumped.succeeded, let dump = try? String(contentsOf: dumpFile, encoding: .utf8) else {
-            throw LocalClusterError(code: .startFailed, message: "pg_dump of the warehouse failed: \(dumped.tail)")
+            throw LocalClusterError(code: .commandFailed, message: "pg_dump of the warehouse failed: \(dumped.tail)")
         }
         let warehouse = try PostgresConnection.connect(warehouseAdmin, logger: logger)
         defer { warehouse.close() }

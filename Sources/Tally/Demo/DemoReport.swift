@@ -49,7 +49,7 @@ public struct DemoReport: Sendable, Codable {
         analyst: PostgresConnection, warehouse: PostgresConnection, dump: String, canary: Workload.Canary,
         bingeDays: Int, logins: Demo.Logins
     ) throws -> DemoReport {
-        let asOf = try analyst.query("select max(day) from report.title_daily").scalar(as: PostgresDate?.self)
+        let asOf = try analyst.query("select max(day) from report.title_daily").scalar(as: Day?.self)
         guard let asOf else {
             throw LoadError(code: .schema, message: "the demo warehouse has no facts yet; run tally demo --reset")
         }

@@ -26,7 +26,7 @@ extension Workload {
                 var r = SeededGenerator(seed: options.seed).derived(UInt64(a) + 0xACC0_0000)
                 let f = first[Int(r.next() % UInt64(first.count))]
                 let l = last[Int(r.next() % UInt64(last.count))]
-                let birthDay = Self.epochDay(PostgresDate(year: 1945, month: 1, day: 1)) + Int(r.next() % 22_000)
+                let birthDay = Self.epochDay(Day(year: 1945, month: 1, day: 1)) + Int(r.next() % 22_000)
                 let country = firstProfile[a].map { profiles[$0].country } ?? "US"
                 try writer.writeRow([
                     id, "\(f.lowercased()).\(l.lowercased()).\(a)@example.com", "\(f) \(l)", Self.dateText(birthDay), country,
@@ -262,13 +262,12 @@ extension Workload {
 
     // MARK: - Dates without Foundation formatting
 
-    static func epochDay(_ date: PostgresDate) -> Int {
-        TimestampText.daysFromCivil(year: date.year, month: date.month, day: date.day)
+    static func epochDay(_ date: Day) -> Int {
+        Int(date.daysSince1970)
     }
 
     static func dateText(_ day: Int) -> String {
-        let (y, m, d) = TimestampText.civilFromDays(day)
-        return PostgresDate(year: y, month: m, day: d).description
+        Day(daysSince1970: Int32(day)).description
     }
 
     static let roamingDevices = ["smart_tv", "iphone", "web_chrome", "ps5", "android_phone"]

@@ -11,7 +11,7 @@ public struct Workload: Sendable {
         public var eventsPerDay = 2_000
         public var seed: UInt64 = 1
         /// First day of events; the default makes the last day yesterday.
-        public var startDate: PostgresDate
+        public var startDate: Day
         /// Profiles that watch A Christmas Prince on every one of the last `bingeDays` days.
         public var bingers = 53
         public var bingeDays = 18
@@ -20,8 +20,7 @@ public struct Workload: Sendable {
         public init(days: Int = 30, today: Date = Date()) {
             self.days = days
             let todayIndex = Int((today.timeIntervalSince1970 / 86_400).rounded(.down))
-            let (y, m, d) = TimestampText.civilFromDays(todayIndex - days)
-            startDate = PostgresDate(year: y, month: m, day: d)
+            startDate = Day(daysSince1970: Int32(todayIndex - days))
         }
     }
 

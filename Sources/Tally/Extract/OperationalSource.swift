@@ -1,50 +1,21 @@
 import Foundation
 import Logging
 
-/// The loader's read-only view of the operational database, through a `tally_etl_reader` login.
-/// All reads of one run happen in one REPEATABLE READ transaction, so they share one snapshot.
+/// The loader's read-only view of the operational database, through a `tally_etl_reader` login:
+/// every read of the source happens here. All reads of one run happen in one REPEATABLE READ
+/// transaction, so they share one snapshot. Rows leave as the source sent them; validation,
+/// pseudonymisation and aggregation are the Transform stage's.
 struct OperationalSource {
     let connection: PostgresConnection
 
-    /// PII columns of the source contract, checked when the catalogue itself is not readable.
-    static let contractPIIColumns = [
-        ("app.accounts", "email"), ("app.accounts", "full_name"), ("app.accounts", "date_of_birth"),
-        ("app.profiles", "display_name"), ("app.playback_events", "ip_address"), ("app.playback_events", "user_agent"),
-    ]
-
-    /// Connects and refuses a connection that could read PII: superuser, BYPASSRLS, or SELECT on any
-    /// catalogued PII column. Privacy must hold in the database, not only in the queries we send.
+    /// Connects, and refuses a login that could read PII (`SourceCapabilityCheck`).
     static func open(conninfo: String, logger: Logger) throws -> OperationalSource {
         let connection = try PostgresConnection.connect(conninfo, applicationName: "tally load (extract)", logger: logger)
-        let role = try connection.query("select rolsuper, rolbypassrls from pg_roles where rolname = current_user")[0]
-        let fix = "Connect the operational side as a login that is a member of tally_etl_reader only, e.g. create role tally_etl login password '...' in role tally_etl_reader."
-        if try role.decode(0, as: Bool.self) {
-            throw LoadError(code: .configuration, message: "the operational connection logs in as \(connection.user), a superuser, which can read PII. \(fix)")
-        }
-        if try role.decode(1, as: Bool.self) {
-            throw LoadError(code: .configuration, message: "the operational connection logs in as \(connection.user), which has BYPASSRLS and so could read every row. \(fix)")
-        }
-        var candidates = Self.contractPIIColumns.map { "('\($0.0.split(separator: ".")[0])', '\($0.0.split(separator: ".")[1])', '\($0.1)')" }
-            .joined(separator: ", ")
-        candidates = "select * from (values \(candidates)) v (table_schema, table_name, column_name)"
-        let catalogueReadable = try connection.query(
-            "select to_regclass('privacy.column_classification') is not null and has_table_privilege('privacy.column_classification', 'select')"
-        ).scalar(as: Bool.self)
-        if catalogueReadable {
-            candidates += " union select table_schema, table_name, column_name from privacy.column_classification where class = 'pii'"
-        }
-        // A column is readable only through a schema the login may use; checking it first keeps
-        // has_column_privilege from failing on schemas (audit, privacy) the loader cannot enter.
-        let readable = try connection.query("""
-            select format('%s.%s.%s', table_schema, table_name, column_name) from (\(candidates)) c
-            where case when has_schema_privilege(table_schema, 'usage')
-                        and to_regclass(format('%I.%I', table_schema, table_name)) is not null
-                       then has_column_privilege(format('%I.%I', table_schema, table_name), column_name, 'select')
-                       else false end
-            order by 1
-            """).rows.map { try $0.decode(0, as: String.self) }
-        if let column = readable.first {
-            throw LoadError(code: .configuration, message: "the operational connection (\(connection.user)) can read the PII column \(column)\(readable.count > 1 ? " and \(readable.count - 1) more" : ""). Revoke it, or use a login that is only in tally_etl_reader.")
+        do {
+            try SourceCapabilityCheck.verify(connection)
+        } catch {
+            connection.close()
+            throw error
         }
         return OperationalSource(connection: connection)
     }
@@ -56,6 +27,30 @@ struct OperationalSource {
         return (try row.decode(0), try row.decode(1))
     }
 
+    /// Whether the transaction ids of the source went back behind `previous` (a restore, or a
+    /// failover to a lagging replica): new rows would then look already loaded.
+    func isBehind(_ previous: String, snapshot: String) throws -> Bool {
+        try connection.query(
+            "select pg_snapshot_xmax($1::pg_snapshot) > pg_snapshot_xmax($2::pg_snapshot)", [previous, snapshot]
+        ).scalar(as: Bool.self)
+    }
+
+    /// The one rule for "new since the last load": a row is new when the transaction that wrote it
+    /// (`load_xid`) was not visible in the previous run's snapshot. Every row when there is none.
+    /// `snapshot` is a SQL expression of type pg_snapshot.
+    static func isNew(_ alias: String, since snapshot: String?) -> String {
+        guard let snapshot else { return "true" }
+        return "\(alias).load_xid >= pg_snapshot_xmin(\(snapshot)) and not pg_visible_in_snapshot(\(alias).load_xid, \(snapshot))"
+    }
+
+    /// What an extract reads: the rows new since `previous`, days counted in `businessTimeZone`, and
+    /// events after `latestEventTime` flagged as in the future.
+    struct Window {
+        var previous: String?
+        var businessTimeZone: String
+        var latestEventTime: Date
+    }
+
     /// The extract's statements, run in the run's snapshot.
     /// - `profiles`: the attributes of every profile with a new row (on the first load, of every
     ///   profile: nearly all have rows, and finding them would cost a pass over all events), and
@@ -65,31 +60,26 @@ struct OperationalSource {
     ///   watched seconds, completed and whether it lies in the future (beyond the tolerance) packed
     ///   as `watched * 4 + completed * 2 + future`, and ingestion time;
     /// - `ratings`: every new rating: id, profile, title and day, `thumb * 2 + future`, ingestion time.
-    /// Rows come in COPY binary with their columns as stored: validation and aggregation
-    /// (`ActivityBatch`) happen after the source has sent them, and device types and countries are
+    /// Rows come in COPY binary with their columns as stored, and device types and countries are
     /// normalised by the source once per distinct value (`normalised`). The source's share of a
     /// load is one scan and the sending of each field, which costs it more than integer arithmetic:
     /// hence the packing (bench/RESULTS.md).
-    static func extractSQL(previous: String?, settings: LoadSettings, sourceTime: Date, quote: (String) throws -> String) throws -> (profiles: String, plays: String, ratings: String) {
-        let zone = try quote(settings.businessTimeZone)
-        let snapshot = try previous.map { "\(try quote($0))::pg_snapshot" }
-        func newSince(_ alias: String) -> String {
-            guard let snapshot else { return "true" }
-            return "\(alias).load_xid >= pg_snapshot_xmin(\(snapshot)) and not pg_visible_in_snapshot(\(alias).load_xid, \(snapshot))"
-        }
+    static func extractSQL(_ window: Window, quote: (String) throws -> String) throws -> (profiles: String, plays: String, ratings: String) {
+        let zone = try quote(window.businessTimeZone)
+        let snapshot = try window.previous.map { "\(try quote($0))::pg_snapshot" }
         func titleDay(_ title: String, _ at: String) -> String {
             // <<, | and & share one precedence in PostgreSQL, left to right: hence every parenthesis.
             "(\(title)::int8 << 32) | (((\(at) at time zone \(zone))::date - date '1970-01-01') & 4294967295)"
         }
-        let latest = "timestamptz \(try quote(TimestampText.format(sourceTime.addingTimeInterval(Double(settings.lateToleranceSeconds)))))"
+        let latest = "timestamptz \(try quote(PostgresTimestamp.format(window.latestEventTime)))"
         let profiles = """
             copy (
                 select p.profile_id, p.is_kids, p.plan, upper(p.country_code::text), p.age_band,
                        exists (select 1 from etl.erasures x where x.profile_id = p.profile_id)
                 from etl.profile_attributes p
-                \(previous == nil ? "" : """
-                where p.profile_id in (select e.profile_id from app.playback_events e where \(newSince("e"))
-                                       union all select r.profile_id from app.ratings r where \(newSince("r")))
+                \(snapshot == nil ? "" : """
+                where p.profile_id in (select e.profile_id from app.playback_events e where \(isNew("e", since: snapshot))
+                                       union all select r.profile_id from app.ratings r where \(isNew("r", since: snapshot)))
                 """)
             ) to stdout
             """
@@ -97,58 +87,44 @@ struct OperationalSource {
             copy (
                 select e.event_id, e.profile_id, \(titleDay("e.title_id", "e.started_at")), e.device_type, e.country_code,
                        e.watched_seconds::int8 * 4 + e.completed::int * 2 + (e.started_at > \(latest))::int, e.ingested_at
-                from app.playback_events e where \(newSince("e"))
+                from app.playback_events e where \(isNew("e", since: snapshot))
             ) to stdout with (format binary)
             """
         let ratings = """
             copy (
                 select r.rating_id, r.profile_id, \(titleDay("r.title_id", "r.rated_at")),
                        r.thumb::int8 * 2 + (r.rated_at > \(latest))::int, r.ingested_at
-                from app.ratings r where \(newSince("r"))
+                from app.ratings r where \(isNew("r", since: snapshot))
             ) to stdout with (format binary)
             """
         return (profiles, plays, ratings)
     }
 
-    /// Streams the new rows of the snapshot into an `ActivityBatch`, replacing each profile id by
-    /// its pseudonym. Rejects keep the source, id and reason only. Rows of days before `cutoff`
-    /// (days since 1970: the retention cutoff) are rejected as beyond retention.
+    /// Streams the new rows of the snapshot: first each profile row (COPY text) to `profile`, then
+    /// each play and rating row (COPY binary, header and trailer included) to `event`.
     func extract(
-        previous: String?, settings: LoadSettings, sourceTime: Date, cutoff: Int32, pseudonymiser: Pseudonymiser,
-        progress: ((String) -> Void)? = nil
-    ) throws -> ActivityBatch {
-        let sql = try Self.extractSQL(previous: previous, settings: settings, sourceTime: sourceTime, quote: connection.escapeLiteral)
-        let serviceStart = TimestampText.daysFromCivil(year: settings.serviceStart.year, month: settings.serviceStart.month, day: settings.serviceStart.day)
-        var batch = ActivityBatch(rules: ActivityBatch.Rules(
-            maxWatchSeconds: Int64(settings.maxWatchSeconds), serviceStartDay: Int64(serviceStart), firstRetainedDay: Int64(cutoff)))
+        _ window: Window, profile: (UnsafeRawBufferPointer) throws -> Void,
+        event: (_ row: UnsafeRawBufferPointer, _ isPlay: Bool) throws -> Void
+    ) throws {
+        let sql = try Self.extractSQL(window, quote: connection.escapeLiteral)
         // The per-profile erasure check makes the planner's estimate for this small statement big
         // enough to compile it with JIT, which costs more than it saves (0.3 s of 0.5 s at 50,000
         // profiles). The rows statement keeps JIT: it is worth it there.
         try connection.execute("set local jit = off")
-        try connection.copyOut(sql.profiles) { row in
-            let fields = CopyText.parseRow(row)
-            guard fields.count == 6, let idText = fields[0], let id = UUIDText(idText) else { throw Self.unexpected }
-            func text(_ i: Int) -> String? { fields[i].map { String(decoding: $0, as: UTF8.self) } }
-            batch.addProfile(id: id, pseudonym: pseudonymiser.pseudonym(of: idText), isKids: text(1) == "t", plan: text(2) ?? "unknown",
-                             country: fields[3] ?? [], ageBand: text(4) ?? "unknown", isErased: text(5) == "t")
-        }
+        try connection.copyOut(sql.profiles, profile)
         try connection.execute("reset jit")
-        let started = Date()
-        for (statement, isPlay) in [(sql.plays, true), (sql.ratings, false)] {
-            try connection.copyOut(statement) { row in
-                guard batch.add(row, isPlay: isPlay) else { throw Self.unexpected }
-                if let progress, batch.rowsRead % 100_000 == 0 {
-                    progress("extracting: \(batch.rowsRead) rows (\(Int(Double(batch.rowsRead) / max(Date().timeIntervalSince(started), 0.001))) rows/s)")
-                }
-            }
-        }
-        batch.finish()
-        batch.normalise(deviceTypes: try normalised(batch.rawDeviceTypes, "lower(v)"), countries: try normalised(batch.rawCountries, "upper(rtrim(v))"))
-        return batch
+        try connection.copyOut(sql.plays) { try event($0, true) }
+        try connection.copyOut(sql.ratings) { try event($0, false) }
     }
 
-    /// Distinct values normalised by the source, under its own locale, in order. (The extract once
-    /// applied these expressions to every row; once per distinct value gives the same texts.)
+    /// Device types lower-cased by the source, under its own locale, in the order given.
+    func normalisedDeviceTypes(_ values: [String]) throws -> [String] { try normalised(values, "lower(v)") }
+
+    /// Country codes upper-cased and trimmed by the source, under its own locale, in the order given.
+    func normalisedCountries(_ values: [String]) throws -> [String] { try normalised(values, "upper(rtrim(v))") }
+
+    /// Distinct values normalised by the source, in order. (The extract once applied these
+    /// expressions to every row; once per distinct value gives the same texts.)
     private func normalised(_ values: [String], _ expression: String) throws -> [String] {
         guard !values.isEmpty else { return [] }
         let json = String(decoding: try JSONEncoder().encode(values), as: UTF8.self)
@@ -157,19 +133,41 @@ struct OperationalSource {
         ).rows.map { try $0.decode(0, as: String.self) }
     }
 
-    static let unexpected = LoadError(code: .schema, message: "the extract returned a row tally cannot read; the operational views may not match this version of tally")
+    /// The error for a row that does not have the shape the extract's statements give.
+    static let unexpectedRow = LoadError(
+        code: .schema,
+        message: "the extract returned a row tally cannot read; the operational views may not match this version of tally")
 
-    static let titlesSQL = """
-        copy (select title_id, name, kind, series_name, genre, release_year, runtime_seconds, updated_at from app.titles) to stdout
-        """
+    /// Streams the catalogue as COPY text rows: id, name, kind, series, genre, release year, runtime, updated at.
+    func readTitles(_ row: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try connection.copyOut(
+            "copy (select title_id, name, kind, series_name, genre, release_year, runtime_seconds, updated_at from app.titles) to stdout",
+            row)
+    }
 
-    /// Profiles of accounts erased within the window whose private state could still exist.
+    /// Profiles of accounts erased since `since`, whose private state could still exist.
     func erasedProfiles(since: Date) throws -> [String] {
         try connection.query(
             "select profile_id::text from etl.erasures where profile_id is not null and deleted_at >= $1", [since]
         ).rows.map { try $0.decode(0, as: String.self) }
     }
 
+    /// Seconds since the oldest row not yet loaded (new since `watermark`) was ingested; 0 when
+    /// nothing waits.
+    func oldestPendingAge(since watermark: String?) throws -> Double {
+        let snapshot = try watermark.map { "\(try connection.escapeLiteral($0))::pg_snapshot" }
+        let oldest = try connection.query(
+            """
+            select extract(epoch from now() - min(ingested_at))::float8 from (
+                select ingested_at from app.playback_events e where \(Self.isNew("e", since: snapshot))
+                union all select ingested_at from app.ratings r where \(Self.isNew("r", since: snapshot))
+            ) pending
+            """
+        ).scalar(as: Double?.self)
+        return max(0, oldest ?? 0)
+    }
+
+    /// Ends the snapshot and closes the connection.
     func finish() {
         _ = try? connection.execute("commit")
         connection.close()

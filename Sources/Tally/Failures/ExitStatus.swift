@@ -17,17 +17,10 @@ public enum ExitStatus {
     /// Another run holds the lock, or a transient failure persisted (EX_TEMPFAIL).
     public static let temporaryFailure: Int32 = 75
 
-    /// The exit code and the one-line message for any error a command may end with.
+    /// The exit code and the message for any error a command may end with. Every error type of
+    /// the library is `ExitCoded`; anything else is a defect in tally, said as such.
     public static func of(_ error: Error) -> (code: Int32, message: String) {
-        switch error {
-        case let coded as ExitCoded:
-            return (coded.exitCode, coded.description)
-        case let postgres as PostgresError:
-            return (failure, postgres.description)
-        case let cluster as LocalClusterError:
-            return (failure, cluster.description)
-        default:
-            return (failure, String(describing: error))
-        }
+        if let coded = error as? ExitCoded { return (coded.exitCode, coded.description) }
+        return (failure, "unexpected \(type(of: error)): \(error.localizedDescription). This is a bug in tally; please report it with the command you ran.")
     }
 }

@@ -6,7 +6,7 @@ struct LoadSettings {
     var streakMaxDays: Int
     var retentionDays: Int
     var lateToleranceSeconds: Int
-    var serviceStart: PostgresDate
+    var serviceStart: Day
     var maxWatchSeconds: Int
     var skipSeconds: Int
 
@@ -36,5 +36,16 @@ struct LoadSettings {
             businessTimeZone: try row.decode(0), streakMaxDays: try row.decode(1), retentionDays: try row.decode(2),
             lateToleranceSeconds: try row.decode(3), serviceStart: try row.decode(4), maxWatchSeconds: try row.decode(5),
             skipSeconds: try row.decode(6))
+    }
+}
+
+extension LoadSettings {
+    /// The first day whose private state is kept, as of `time` (the source clock; the warehouse's
+    /// clock when nil): older rows are rejected as beyond retention, older days never recomputed.
+    func retentionCutoff(at time: Date?, on warehouse: PostgresConnection) throws -> Day {
+        try warehouse.query(
+            "select (coalesce($1::timestamptz, now()) at time zone $2)::date - $3::integer",
+            [time, businessTimeZone, retentionDays]
+        ).scalar(as: Day.self)
     }
 }

@@ -1,5 +1,5 @@
 /// Why a local cluster could not be created, started or stopped.
-public struct LocalClusterError: Error, Sendable, CustomStringConvertible {
+public struct LocalClusterError: ExitCoded, Sendable {
     /// What kind of failure this is, for programs.
     public struct Code: Hashable, Sendable {
         let name: String
@@ -15,6 +15,11 @@ public struct LocalClusterError: Error, Sendable, CustomStringConvertible {
         public static let stopFailed = Code(name: "stopFailed")
         /// The cluster folder holds no cluster.
         public static let notInitialised = Code(name: "notInitialised")
+        /// A server program other than the server itself (pg_dump, psql) failed.
+        public static let commandFailed = Code(name: "commandFailed")
+
+        /// Every code, for the exit-code table's test.
+        public static let all: [Code] = [missingPostgres, osUser, initFailed, startFailed, stopFailed, notInitialised, commandFailed]
     }
 
     /// What kind of failure this is.
@@ -29,4 +34,6 @@ public struct LocalClusterError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+    /// Every local-cluster failure is a plain failure (exit 1): nothing of the user's was changed.
+    public var exitCode: Int32 { ExitStatus.failure }
 }

@@ -139,6 +139,6 @@ struct MigrationState {
     }
 
     static func day(_ date: Date) -> String {
-        String(TimestampText.format(date).prefix(16)) + " UTC"
+        String(PostgresTimestamp.format(date).prefix(16)) + " UTC"
     }
 }

@@ -31,13 +31,22 @@ public enum LoadMetrics {
         do {
             try Data(text.utf8).write(to: temporary)
             guard rename(temporary.path, target.path) == 0 else {
-                throw ConfigurationError(message: "could not rename \(temporary.path) to \(path): \(String(cString: strerror(errno)))")
+                throw LoadError(code: .failed, message: "could not rename \(temporary.path) to \(path): \(String(cString: strerror(errno)))")
             }
-        } catch let error as ConfigurationError {
+        } catch let error as LoadError {
             try? FileManager.default.removeItem(at: temporary)
             throw error
         } catch {
-            throw ConfigurationError(message: "could not write the metrics file \(path): \(error.localizedDescription). Check that its folder exists and is writable.")
+            throw LoadError(code: .failed, message: "could not write the metrics file \(path): \(error.localizedDescription). Check that its folder exists and is writable.")
         }
+    }
+
+    /// The last success time recorded in an existing metrics file, if any.
+    public static func lastSuccess(inFile path: String) -> Date? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("tally_load_last_success_timestamp_seconds ") {
+            if let seconds = Double(line.split(separator: " ").last ?? "") { return Date(timeIntervalSince1970: seconds) }
+        }
+        return nil
     }
 }

@@ -40,7 +40,7 @@ public struct LoadStatus: Sendable, Codable {
         }
         var lag: Double?
         if configuration.operationalURL != nil {
-            let watermark = try warehouse.query("select snapshot from etl.watermark").rows.first.map { try $0.decode(0, as: String.self) }
+            let watermark = try Watermark.snapshot(on: warehouse)
             lag = try? operationalLag(configuration: configuration, watermark: watermark, logger: logger)
         }
         return LoadStatus(runs: runs, lastSuccessAt: lastSuccess, lastRunFailed: runs.first?.status == "failed",
@@ -50,15 +50,7 @@ public struct LoadStatus: Sendable, Codable {
     private static func operationalLag(configuration: TallyConfiguration, watermark: String?, logger: Logger) throws -> Double {
         let source = try OperationalSource.open(conninfo: try configuration.url(for: .operational), logger: logger)
         defer { source.connection.close() }
-        let filter = watermark == nil ? "true" : "not pg_visible_in_snapshot(load_xid, $1::pg_snapshot) and load_xid >= pg_snapshot_xmin($1::pg_snapshot)"
-        let parameters: [any PostgresEncodable] = watermark.map { [$0] } ?? []
-        let oldest = try source.connection.query("""
-            select extract(epoch from now() - min(ingested_at))::float8 from (
-                select ingested_at from app.playback_events where \(filter)
-                union all select ingested_at from app.ratings where \(filter)
-            ) pending
-            """, parameters).scalar(as: Double?.self)
-        return max(0, oldest ?? 0)
+        return try source.oldestPendingAge(since: watermark)
     }
 
     /// For monitoring: a problem when the last run failed or the last success is older than `maxAge`.
@@ -75,11 +67,11 @@ public struct LoadStatus: Sendable, Codable {
     /// Aligned text for a terminal.
     public func render() -> String {
         var lines: [String] = []
-        let last = lastSuccessAt.map { TimestampText.format($0).prefix(19) + " UTC" } ?? "never"
+        let last = lastSuccessAt.map { PostgresTimestamp.format($0).prefix(19) + " UTC" } ?? "never"
         lines.append("last success: \(last); source lag: \(lagSeconds.map { String(format: "%.0f s", $0) } ?? "unknown (no operational connection)")")
         var rows = [["RUN", "STATUS", "STARTED", "LOADED", "REJECTED", "DAYS", "ERROR"]]
         for run in runs {
-            rows.append([String(run.runID), run.status, String(TimestampText.format(run.startedAt).prefix(19)), String(run.rowsLoaded),
+            rows.append([String(run.runID), run.status, String(PostgresTimestamp.format(run.startedAt).prefix(19)), String(run.rowsLoaded),
                          String(run.rowsRejected), String(run.daysRecomputed), run.error ?? ""])
         }
         lines.append(TerminalText.align(rows))

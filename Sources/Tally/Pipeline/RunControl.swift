@@ -40,11 +40,3 @@ public final class RunControl: @unchecked Sendable {
         }
     }
 }
-
-extension LoadError {
-    /// The run was stopped by SIGINT or SIGTERM and rolled back; exit 128 + signal.
-    public static func interrupted(by signal: Int32) -> LoadError {
-        LoadError(code: Code(name: "interrupted", exitCode: 128 + signal),
-                  message: "load interrupted by signal \(signal) and rolled back; nothing was committed and the lock is released. Run tally load again.")
-    }
-}

@@ -123,65 +123,9 @@ extension Array: PostgresDecodable where Element == UInt8 {
     public static func decode(_ value: PostgresValueText) throws(PostgresError) -> [UInt8] {
         let b = value.bytes
         guard value.typeOID == PostgresType.bytea, b.count >= 2, b[0] == UInt8(ascii: "\\"), b[1] == UInt8(ascii: "x"),
-              b.count % 2 == 0
+            let bytes = Hex.decode(b[2...])
         else { throw value.mismatch("[UInt8] (bytea in hex format)") }
-        var out = [UInt8]()
-        out.reserveCapacity((b.count - 2) / 2)
-        var i = 2
-        while i < b.count {
-            guard let hi = hexNibble(b[i]), let lo = hexNibble(b[i + 1]) else { throw value.mismatch("[UInt8]") }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
-    }
-}
-
-private func hexNibble(_ c: UInt8) -> UInt8? {
-    switch c {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-    default: nil
-    }
-}
-
-/// A calendar date with no time zone, as PostgreSQL's `date`.
-public struct PostgresDate: Hashable, Comparable, Sendable, CustomStringConvertible, PostgresDecodable {
-    public var year: Int
-    public var month: Int
-    public var day: Int
-
-    /// A date from its parts; no validation beyond what the server does when it is sent.
-    public init(year: Int, month: Int, day: Int) {
-        self.year = year
-        self.month = month
-        self.day = day
-    }
-
-    /// Parses `YYYY-MM-DD`.
-    public init?(_ text: String) {
-        let parts = text.split(separator: "-")
-        guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
-        self.init(year: y, month: m, day: d)
-    }
-
-    /// `YYYY-MM-DD`.
-    public var description: String {
-        func pad(_ n: Int, _ width: Int) -> String {
-            let s = String(n)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
-    }
-
-    public static func < (a: PostgresDate, b: PostgresDate) -> Bool {
-        (a.year, a.month, a.day) < (b.year, b.month, b.day)
-    }
-
-    public static func decode(_ value: PostgresValueText) throws(PostgresError) -> PostgresDate {
-        guard value.typeOID == PostgresType.date, let d = PostgresDate(value.string) else { throw value.mismatch("PostgresDate") }
-        return d
+        return bytes
     }
 }
 
@@ -190,13 +134,14 @@ public struct PostgresDate: Hashable, Comparable, Sendable, CustomStringConverti
 extension Date: PostgresDecodable {
     public static func decode(_ value: PostgresValueText) throws(PostgresError) -> Date {
         guard value.typeOID == PostgresType.timestamptz || value.typeOID == PostgresType.timestamp,
-              let date = TimestampText.parse(value.bytes)
+              let date = PostgresTimestamp.parse(value.bytes)
         else { throw value.mismatch("Date") }
         return date
     }
 }
 
-enum TimestampText {
+/// timestamptz text as the server writes it with DateStyle ISO, and as tally sends it.
+enum PostgresTimestamp {
     /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff][{+|-}HH[:MM[:SS]]]`; a missing offset means UTC.
     static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Date? {
         var i = 0
@@ -241,7 +186,7 @@ enum TimestampText {
             offset = sign * seconds
         }
         guard i == b.count else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = Int(Day(year: year, month: month, day: day).daysSince1970)
         let epoch = Double(days * 86_400 + hour * 3600 + minute * 60 + second - offset) + fraction
         return Date(timeIntervalSince1970: epoch)
     }
@@ -257,35 +202,12 @@ enum TimestampText {
         }
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
-        let (y, m, d) = civilFromDays(days)
+        let (y, m, d) = Day(daysSince1970: Int32(days)).civil
         func pad(_ n: Int, _ w: Int) -> String {
             let s = String(n)
             return String(repeating: "0", count: max(0, w - s.count)) + s
         }
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2)) \(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(micros, 6))+00"
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (m <= 2 ? y + 1 : y, m, d)
     }
 }
 
@@ -330,26 +252,34 @@ extension UUID: PostgresEncodable {
     public var postgresText: String? { uuidString.lowercased() }
 }
 
-extension PostgresDate: PostgresEncodable {
-    public var postgresText: String? { description }
-}
-
 extension Date: PostgresEncodable {
-    public var postgresText: String? { TimestampText.format(self) }
+    public var postgresText: String? { PostgresTimestamp.format(self) }
     public var postgresTypeOID: UInt32 { PostgresType.timestamptz }
 }
 
 /// bytea, sent in hex text format so no binary-format parameters are needed.
 extension Array: PostgresEncodable where Element == UInt8 {
     public var postgresText: String? {
-        let digits = Array<UInt8>("0123456789abcdef".utf8)
-        var out = [UInt8]("\\x".utf8)
-        out.reserveCapacity(2 + count * 2)
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        "\\x" + Hex.encode(self)
     }
     public var postgresTypeOID: UInt32 { PostgresType.bytea }
+}
+
+/// A one-dimensional array parameter (`{a,b,c}`), each element written as its own text form,
+/// quoted; the one encoder for arrays. Declare the type in SQL (`$1::int[]`).
+public struct PostgresArray<Element: PostgresEncodable>: PostgresEncodable {
+    public var elements: [Element]
+
+    /// An array of these elements.
+    public init(_ elements: [Element]) {
+        self.elements = elements
+    }
+
+    public var postgresText: String? {
+        let items = elements.map { element -> String in
+            guard let text = element.postgresText else { return "NULL" }
+            return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return "{" + items.joined(separator: ",") + "}"
+    }
 }

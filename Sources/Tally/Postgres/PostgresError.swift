@@ -2,7 +2,7 @@ import Foundation
 import CLibpq
 
 /// A failure reported by libpq or the server, with the server's fields kept apart so callers can act on them.
-public struct PostgresError: Error, Sendable, CustomStringConvertible {
+public struct PostgresError: ExitCoded, Sendable {
     /// What kind of failure this is, for programs; the server's own class is in `sqlState`.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
@@ -19,7 +19,13 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         /// The server answered with something the caller did not expect (wrong result shape).
         public static let unexpectedResult = Code(name: "unexpectedResult")
         public var description: String { name }
+
+        /// Every code, for the exit-code table's test.
+        public static let all: [Code] = [connectionFailed, connectionLost, server, copyFailed, decoding, unexpectedResult]
     }
+
+    /// A database failure that reached a command unwrapped: nothing was committed (exit 1).
+    public var exitCode: Int32 { ExitStatus.failure }
 
     /// What kind of failure this is.
     public var code: Code

@@ -163,7 +163,7 @@ struct SourceWriter {
     }
 
     /// A play at noon UTC of `day`.
-    func play(_ profile: String, _ title: Int, on day: PostgresDate, seconds: Int = 1800, completed: Bool = false,
+    func play(_ profile: String, _ title: Int, on day: Day, seconds: Int = 1800, completed: Bool = false,
               device: String = "smart_tv", country: String = "GB", ip: String? = nil) throws {
         try connection.query("""
             insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ip_address)
@@ -171,14 +171,14 @@ struct SourceWriter {
             """, [profile, title, day, seconds, completed, device, country, ip])
     }
 
-    func rate(_ profile: String, _ title: Int, _ thumb: Int, on day: PostgresDate) throws {
+    func rate(_ profile: String, _ title: Int, _ thumb: Int, on day: Day) throws {
         try connection.query(
             "insert into app.ratings (profile_id, title_id, thumb, rated_at) values ($1::uuid, $2, $3, $4::date + time '13:00' at time zone 'UTC')",
             [profile, title, thumb, day])
     }
 
     /// The UTC day `offset` days from today on the server.
-    func day(_ offset: Int) throws -> PostgresDate {
-        try connection.query("select (now() at time zone 'UTC')::date + $1::integer", [offset]).scalar(as: PostgresDate.self)
+    func day(_ offset: Int) throws -> Day {
+        try connection.query("select (now() at time zone 'UTC')::date + $1::integer", [offset]).scalar(as: Day.self)
     }
 }

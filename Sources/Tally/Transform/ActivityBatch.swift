@@ -6,8 +6,10 @@ import Foundation
 /// never with the rows or with history. Profile ids live here only as keys; what leaves is the
 /// pseudonym.
 struct ActivityBatch {
-    init(rules: Rules) {
+    /// An empty batch that rejects rows by `rules` and pseudonymises profile ids with `pseudonymiser`.
+    init(rules: RejectRules, pseudonymiser: Pseudonymiser) {
         self.rules = rules
+        self.pseudonymiser = pseudonymiser
     }
 
     /// A profile as the batch needs it: its pseudonym, the code of its (age band, plan, kids)
@@ -62,25 +64,6 @@ struct ActivityBatch {
         var hashBits: UInt64 { Self.mix(day, title, segment, watchedSeconds) }
     }
 
-    /// What makes a row invalid, besides its profile.
-    struct Rules {
-        var maxWatchSeconds: Int64
-        var serviceStartDay: Int64
-        /// Rows of earlier days are beyond the retention window.
-        var firstRetainedDay: Int64
-    }
-
-    /// The reject reason of a row of a known, live profile, or nil. The order is the reasons' precedence.
-    func reason(isPlay: Bool, day: Int64, watched: Int64?, thumb: Int64?, isFuture: Bool) -> String? {
-        if isPlay, let watched, watched < 0 { return "negative_duration" }
-        if isPlay, let watched, watched > rules.maxWatchSeconds { return "absurd_duration" }
-        if !isPlay, let thumb, thumb != 1 && thumb != -1 { return "invalid_thumb" }
-        if isFuture { return "future_timestamp" }
-        if day < rules.serviceStartDay { return "before_service_start" }
-        if day < rules.firstRetainedDay { return "beyond_retention" }
-        return nil
-    }
-
     /// Play lengths are kept below this many seconds; longer plays are never skips (skip_seconds is
     /// at most 600), so they need no row.
     static let durationCap: Int32 = 600
@@ -94,7 +77,7 @@ struct ActivityBatch {
     /// A row read but not yet aggregated.
     private struct Pending {
         var id: Int64
-        var profile: UUIDText
+        var profile: UUIDKey
         /// title << 32 | day, as the extract sends it.
         var titleDay: Int64
         var device: Int32
@@ -105,9 +88,10 @@ struct ActivityBatch {
         var isPlay: Bool
     }
 
-    let rules: Rules
+    let rules: RejectRules
+    private let pseudonymiser: Pseudonymiser
     var profiles: [Profile] = []
-    private var profileSlots = [FlatMap<UUIDText, Int32>](repeating: FlatMap(), count: partitions)
+    private var profileSlots = [FlatMap<UUIDKey, Int32>](repeating: FlatMap(), count: partitions)
     private var pending = [[Pending]](repeating: [], count: partitions)
     private var activity = [FlatMap<ActivityKey, Measures>](repeating: FlatMap(), count: partitions)
     /// The segments' codes, in segment order.
@@ -120,7 +104,7 @@ struct ActivityBatch {
     private var countries = ByteInterner()
     private var attributes: [(ageBand: String, plan: String, isKids: Bool)] = []
     var durations = FlatMap<DurationKey, Int32>()
-    var rejects: [Staging.Reject] = []
+    var rejects: [Reject] = []
     /// Source rows read, valid or not.
     var rowsRead = 0
     /// Valid source rows (plays and ratings) in the aggregates.
@@ -154,7 +138,20 @@ struct ActivityBatch {
         }
     }
 
-    mutating func addProfile(id: UUIDText, pseudonym: [UInt8], isKids: Bool, plan: String, country: [UInt8], ageBand: String, isErased: Bool) {
+    /// Reads one row of the extract's `profiles` statement (COPY text: id, is_kids, plan,
+    /// country, age band, erased) and keeps the profile under its pseudonym. Returns false for a
+    /// row that does not have the expected shape.
+    mutating func addProfile(_ row: UnsafeRawBufferPointer) -> Bool {
+        let fields = CopyText.parseRow(row)
+        guard fields.count == 6, let idText = fields[0], let id = UUIDKey(idText) else { return false }
+        func text(_ i: Int) -> String? { fields[i].map { String(decoding: $0, as: UTF8.self) } }
+        addProfile(
+            id: id, pseudonym: pseudonymiser.pseudonym(of: idText), isKids: text(1) == "t", plan: text(2) ?? "unknown",
+            country: fields[3] ?? [], ageBand: text(4) ?? "unknown", isErased: text(5) == "t")
+        return true
+    }
+
+    private mutating func addProfile(id: UUIDKey, pseudonym: [UInt8], isKids: Bool, plan: String, country: [UInt8], ageBand: String, isErased: Bool) {
         let code: Int32
         if let known = attributes.firstIndex(where: { $0 == (ageBand, plan, isKids) }) { code = Int32(known) } else {
             code = Int32(attributes.count)
@@ -168,7 +165,7 @@ struct ActivityBatch {
     static let ratingDevice = Array("unknown".utf8)
 
     /// The partition of a profile: the low bits of its hash (a FlatMap places keys by the high ones).
-    private static func partition(_ profile: UUIDText) -> Int {
+    private static func partition(_ profile: UUIDKey) -> Int {
         Int(truncatingIfNeeded: profile.hashBits & UInt64(partitions - 1))
     }
 
@@ -179,7 +176,7 @@ struct ActivityBatch {
         guard var fields = BinaryRowCursor(row) else { return true }  // the trailer
         rowsRead += 1
         guard let id = fields.nextInteger(), let profileID = fields.next(), let titleDay = fields.nextInteger(),
-              let profile = UUIDText(bytes: profileID)
+              let profile = UUIDKey(bytes: profileID)
         else { return false }
         var device: Int32 = -1, country: Int32 = -1
         if isPlay {
@@ -231,16 +228,16 @@ struct ActivityBatch {
             let title = Int32(truncatingIfNeeded: row.titleDay >> 32), day = Int64(Int32(truncatingIfNeeded: row.titleDay))
             let watched: Int64? = row.isPlay ? row.packed >> 2 : nil
             let thumb: Int64? = row.isPlay ? nil : row.packed >> 1
-            let reason: String?
+            let reason: RejectReason?
             let slot = profileSlots[p][row.profile]
             if let slot {
                 reason = profiles[Int(slot)].isErased
-                    ? "erased_profile" : self.reason(isPlay: row.isPlay, day: day, watched: watched, thumb: thumb, isFuture: row.packed & 1 != 0)
+                    ? .erasedProfile : rules.reason(isPlay: row.isPlay, day: day, watched: watched, thumb: thumb, isFuture: row.packed & 1 != 0)
             } else {
-                reason = "unknown_profile"
+                reason = .unknownProfile
             }
             if let reason {
-                rejects.append(Staging.Reject(source: row.isPlay ? "playback" : "rating", id: String(row.id), reason: reason))
+                rejects.append(Reject(source: row.isPlay ? .playback : .rating, id: row.id, reason: reason))
                 continue
             }
             let profile = profiles[Int(slot!)]
@@ -277,147 +274,3 @@ struct ActivityBatch {
     }
 }
 
-/// Small integer codes for byte strings that repeat (device types, countries).
-struct ByteInterner {
-    private var values: [[UInt8]] = []
-    private var codes: [[UInt8]: Int32] = [:]
-
-    mutating func code(_ raw: UnsafeRawBufferPointer) -> Int32 {
-        func matches(_ value: [UInt8]) -> Bool {
-            value.count == raw.count && value.withUnsafeBytes { memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }
-        }
-        // Few distinct values in practice: a linear scan beats hashing until there are many.
-        if values.count <= 16 {
-            for (i, v) in values.enumerated() where matches(v) { return Int32(i) }
-        } else if let known = codes[Array(raw)] {
-            return known
-        }
-        return insert(Array(raw))
-    }
-
-    mutating func code(_ bytes: UnsafeRawBufferPointer.SubSequence) -> Int32 {
-        code(UnsafeRawBufferPointer(rebasing: bytes))
-    }
-
-    private mutating func insert(_ bytes: [UInt8]) -> Int32 {
-        let code = Int32(values.count)
-        values.append(bytes)
-        codes[bytes] = code
-        return code
-    }
-
-    /// Every value, by code.
-    var texts: [String] { values.map { String(decoding: $0, as: UTF8.self) } }
-}
-
-/// A UUID, from PostgreSQL's text (36 bytes) or binary (16 bytes) form, held as two integers so it
-/// hashes cheaply.
-struct UUIDText: FlatMapKey {
-    var high: UInt64
-    var low: UInt64
-
-    /// Hex digit values, 0xFF for anything else.
-    private static let hexValues: [UInt8] = (0...255).map { c in
-        switch UInt8(c) {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt8(c) - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt8(c) - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt8(c) - UInt8(ascii: "A") + 10
-        default: 0xFF
-        }
-    }
-
-    /// From the 16 bytes of PostgreSQL's binary form; nil for another length.
-    init?(bytes: UnsafeRawBufferPointer.SubSequence) {
-        guard bytes.count == 16 else { return nil }
-        let raw = UnsafeRawBufferPointer(rebasing: bytes)
-        high = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
-        low = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-    }
-
-    /// Parses the canonical form (8-4-4-4-12 hex digits, either case); nil for anything else.
-    init?<C: Collection>(_ text: C) where C.Element == UInt8 {
-        guard text.count == 36 else { return nil }
-        var high: UInt64 = 0
-        var low: UInt64 = 0
-        var invalid: UInt8 = 0
-        var position = 0
-        for byte in text {
-            defer { position += 1 }
-            if position == 8 || position == 13 || position == 18 || position == 23 {
-                if byte != UInt8(ascii: "-") { return nil }
-                continue
-            }
-            let value = Self.hexValues[Int(byte)]
-            invalid |= value & 0xF0
-            if position < 19 { high = high << 4 | UInt64(value & 0xF) } else { low = low << 4 | UInt64(value & 0xF) }
-        }
-        guard invalid == 0 else { return nil }
-        self.high = high
-        self.low = low
-    }
-
-    /// Mixed: not every UUID is random (version 7 ones start with a clock).
-    var hashBits: UInt64 { Self.mix(high, low) }
-}
-
-/// Walks the fields of one row of COPY binary output (`with (format binary)`), in order. The first
-/// row arrives after the file header, which is skipped; the trailer gives no cursor. A row shorter
-/// than its lengths claim clears `isValid` instead of reading out of bounds.
-struct BinaryRowCursor {
-    private let row: UnsafeRawBufferPointer
-    private var position: Int
-    private(set) var isValid = true
-
-    init?(_ row: UnsafeRawBufferPointer) {
-        self.row = row
-        position = 0
-        if row.count >= 19, row.starts(with: CopyBinary.header.prefix(11)) {
-            position = 19 + Int(Int32(bigEndian: row.loadUnaligned(fromByteOffset: 15, as: Int32.self)))
-        }
-        guard position + 2 <= row.count, Int16(bigEndian: row.loadUnaligned(fromByteOffset: position, as: Int16.self)) >= 0 else { return nil }
-        position += 2
-    }
-
-    /// The next field's bytes; nil for NULL.
-    mutating func next() -> UnsafeRawBufferPointer.SubSequence? {
-        guard isValid, position + 4 <= row.count else {
-            isValid = false
-            return nil
-        }
-        let length = Int(Int32(bigEndian: row.loadUnaligned(fromByteOffset: position, as: Int32.self)))
-        position += 4
-        guard length >= 0 else { return nil }
-        guard position + length <= row.count else {
-            isValid = false
-            return nil
-        }
-        defer { position += length }
-        return row[position..<(position + length)]
-    }
-
-    /// The next field as a timestamptz, in microseconds since 2000-01-01 (PostgreSQL's epoch); nil
-    /// for NULL and for ±infinity.
-    mutating func nextTimestamp() -> Int64? {
-        guard let field = next() else { return nil }
-        guard field.count == 8 else {
-            isValid = false
-            return nil
-        }
-        let value = Int64(bigEndian: UnsafeRawBufferPointer(rebasing: field).loadUnaligned(as: Int64.self))
-        return value == .max || value == .min ? nil : value
-    }
-
-    /// The next field as a smallint, integer or bigint; nil for NULL.
-    mutating func nextInteger() -> Int64? {
-        guard let field = next() else { return nil }
-        let raw = UnsafeRawBufferPointer(rebasing: field)
-        switch raw.count {
-        case 2: return Int64(Int16(bigEndian: raw.loadUnaligned(as: Int16.self)))
-        case 4: return Int64(Int32(bigEndian: raw.loadUnaligned(as: Int32.self)))
-        case 8: return Int64(bigEndian: raw.loadUnaligned(as: Int64.self))
-        default:
-            isValid = false
-            return nil
-        }
-    }
-}

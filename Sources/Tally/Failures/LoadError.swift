@@ -16,13 +16,23 @@ public struct LoadError: ExitCoded, Sendable {
         public static let failed = Code(name: "failed", exitCode: ExitStatus.failure)
         /// The run failed in a way a later retry may not (connection lost, serialization, shutdown).
         public static let transient = Code(name: "transient", exitCode: ExitStatus.temporaryFailure)
-        /// Rejects went over the configured share.
-        public static let dataQuality = Code(name: "dataQuality", exitCode: ExitStatus.validation)
+        /// The run committed, but a check after it failed: rejects over the configured share, or a
+        /// metrics file that could not be written.
+        public static let committedWithProblem = Code(name: "committedWithProblem", exitCode: ExitStatus.validation)
+        /// The source's transaction ids went back (a restore or a failover): loading would skip rows.
+        public static let sourceRewound = Code(name: "sourceRewound", exitCode: ExitStatus.failure)
+        /// The run was stopped by SIGINT or SIGTERM and rolled back (exit 128 + signal, set per error).
+        public static let interrupted = Code(name: "interrupted", exitCode: ExitStatus.failure)
+
+        /// Every code, for the exit-code table's test.
+        public static let all: [Code] = [configuration, locked, schema, usage, failed, transient, committedWithProblem, sourceRewound, interrupted]
     }
 
     public var code: Code
     public var message: String
-    public var exitCode: Int32 { code.exitCode }
+    /// The signal that stopped the run, for `.interrupted`.
+    public var signal: Int32?
+    public var exitCode: Int32 { signal.map { 128 + $0 } ?? code.exitCode }
     public var description: String { message }
 
     /// One line for any failure of a run. Server errors keep message and SQLSTATE but drop DETAIL
@@ -37,7 +47,7 @@ public struct LoadError: ExitCoded, Sendable {
                 code: postgres.isTransient ? .transient : .failed,
                 message: "load failed while \(phase): \(postgres.message)\(state). Nothing was committed; fix the cause and run tally load again.")
         default:
-            self.init(code: .failed, message: "load failed while \(phase): \(ExitStatus.of(error).message). Nothing was committed.")
+            self.init(code: .failed, message: "load failed while \(phase): \(ExitStatus.of(error).message) Nothing was committed.")
         }
     }
 
@@ -45,5 +55,16 @@ public struct LoadError: ExitCoded, Sendable {
     public init(code: Code, message: String) {
         self.code = code
         self.message = message
+    }
+}
+
+extension LoadError {
+    /// The run was stopped by SIGINT or SIGTERM and rolled back; exit 128 + signal.
+    public static func interrupted(by signal: Int32) -> LoadError {
+        var error = LoadError(
+            code: .interrupted,
+            message: "load interrupted by signal \(signal) and rolled back; nothing was committed and the lock is released. Run tally load again.")
+        error.signal = signal
+        return error
     }
 }

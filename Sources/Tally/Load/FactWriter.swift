@@ -1,0 +1,180 @@
+/// Replaces the facts of a recompute's scope: deletes them, then writes the engine's rows by
+/// binary COPY. Each table's column list and the encoding of each column come from one list
+/// (`FactTable`), so the two cannot disagree.
+struct FactWriter {
+    let warehouse: PostgresConnection
+
+    /// Deletes the facts of the scope, before `write` adds them again.
+    func delete(_ scope: FactEngine.Scope) throws {
+        let days = scope.days.map { Int(Day(daysSince1970: $0).dateKey) }
+        let asOf = scope.asOf.map { Int(Day(daysSince1970: $0).dateKey) }
+        try warehouse.query("delete from analytics.fact_title_daily where date_key = any ($1::int[])", [PostgresArray(days)])
+        try warehouse.query("delete from analytics.fact_title_daily_segment where date_key = any ($1::int[])", [PostgresArray(days)])
+        let kinds = scope.periods.map(\.kind.name)
+        let starts = scope.periods.map { Day(daysSince1970: $0.start) }
+        for table in ["fact_title_period", "fact_period_audience", "fact_coviewing"] {
+            try warehouse.query(
+                """
+                delete from analytics.\(table) f using unnest($1::text[], $2::date[]) p (kind, start)
+                where f.period_kind = p.kind and f.period_start = p.start
+                """, [PostgresArray(kinds), PostgresArray(starts)])
+        }
+        try warehouse.query("delete from analytics.fact_title_streak where as_of_date_key = any ($1::int[])", [PostgresArray(asOf)])
+    }
+
+    /// Adds the fact rows of the scope (after `delete`).
+    func write(_ facts: Facts) throws {
+        try write(facts.daily, to: .daily)
+        try write(facts.segments, to: .segments)
+        try write(facts.periods, to: .periods)
+        try write(facts.audiences, to: .audiences)
+        try write(facts.coviewing, to: .coviewing)
+        try write(facts.streaks, to: .streaks)
+    }
+
+    private func write<Row>(_ rows: [Row], to table: FactTable<Row>) throws {
+        guard !rows.isEmpty else { return }
+        var overflow: String?
+        try warehouse.copyInBinary(table.copySQL) { writer in
+            for row in rows {
+                try writer.writeBinary { line in
+                    CopyBinary.appendRowStart(fields: table.columns.count, to: &line)
+                    for column in table.columns where !column.append(row, &line) {
+                        overflow = column.name
+                    }
+                }
+                if overflow != nil { break }
+            }
+        }
+        if let overflow {
+            throw LoadError(
+                code: .failed,
+                message: "a value of analytics.\(table.name).\(overflow) does not fit its integer column. Nothing was committed; widen the column with a migration.")
+        }
+    }
+}
+
+/// A fact table: its name and its columns, each with how it is written in COPY binary.
+struct FactTable<Row> {
+    struct Column {
+        let name: String
+        /// Appends the row's value; false when it does not fit the column.
+        let append: (Row, inout [UInt8]) -> Bool
+    }
+
+    let name: String
+    let columns: [Column]
+
+    var copySQL: String {
+        "copy analytics.\(name) (\(columns.map(\.name).joined(separator: ", "))) from stdin with (format binary)"
+    }
+}
+
+extension FactTable.Column {
+    /// A day as its yyyymmdd `dim_date` key (integer).
+    static func dateKey(_ name: String, _ value: @escaping (Row) -> Day) -> Self {
+        Self(name: name) { row, out in
+            CopyBinary.appendInt32(value(row).dateKey, to: &out)
+            return true
+        }
+    }
+
+    /// A period's kind (text) and start (date).
+    static func period(_ value: @escaping (Row) -> FactEngine.Period) -> [Self] {
+        [
+            Self(name: "period_kind") { row, out in
+                CopyBinary.appendText(value(row).kind.name.utf8, to: &out)
+                return true
+            },
+            Self(name: "period_start") { row, out in
+                CopyBinary.append(Day(daysSince1970: value(row).start), to: &out)
+                return true
+            },
+        ]
+    }
+
+    static func smallint(_ name: String, _ value: @escaping (Row) -> Int16) -> Self {
+        Self(name: name) { row, out in
+            CopyBinary.appendInt16(value(row), to: &out)
+            return true
+        }
+    }
+
+    static func integer(_ name: String, _ value: @escaping (Row) -> Int32) -> Self {
+        Self(name: name) { row, out in
+            CopyBinary.appendInt32(value(row), to: &out)
+            return true
+        }
+    }
+
+    /// A count the engine keeps in 64 bits, written to an integer column.
+    static func count(_ name: String, _ value: @escaping (Row) -> Int64) -> Self {
+        Self(name: name) { row, out in
+            guard let v = Int32(exactly: value(row)) else { return false }
+            CopyBinary.appendInt32(v, to: &out)
+            return true
+        }
+    }
+
+    static func bigint(_ name: String, _ value: @escaping (Row) -> Int64) -> Self {
+        Self(name: name) { row, out in
+            CopyBinary.appendInt64(value(row), to: &out)
+            return true
+        }
+    }
+
+    /// The daily measures, in the column order of the daily and segment tables.
+    static func measures(_ value: @escaping (Row) -> FactMeasures) -> [Self] {
+        [
+            .count("viewers") { value($0).viewers }, .count("plays") { value($0).plays },
+            .count("completed_plays") { value($0).completedPlays }, .bigint("watch_seconds") { value($0).watchSeconds },
+            .count("thumbs_up") { value($0).thumbsUp }, .count("thumbs_down") { value($0).thumbsDown },
+            .count("skips") { value($0).skips },
+        ]
+    }
+}
+
+extension FactTable where Row == DailyFact {
+    static var daily: FactTable { FactTable(
+        name: "fact_title_daily",
+        columns: [.dateKey("date_key", \.day), .integer("title_key", \.titleKey)] + Column.measures(\.measures)) }
+}
+
+extension FactTable where Row == SegmentFact {
+    static var segments: FactTable { FactTable(
+        name: "fact_title_daily_segment",
+        columns: [
+            .dateKey("date_key", \.day), .integer("title_key", \.titleKey), .smallint("device_key", \.device),
+            .smallint("region_key", \.region), .smallint("audience_key", \.audience),
+        ] + Column.measures(\.measures)) }
+}
+
+extension FactTable where Row == PeriodFact {
+    static var periods: FactTable { FactTable(
+        name: "fact_title_period",
+        columns: Column.period(\.period) + [
+            .integer("title_key", \.titleKey), .count("viewers", \.viewers), .count("plays", \.plays),
+            .bigint("watch_seconds", \.watchSeconds), .count("skips", \.skips),
+        ]) }
+}
+
+extension FactTable where Row == AudienceFact {
+    static var audiences: FactTable { FactTable(name: "fact_period_audience", columns: Column.period(\.period) + [.count("viewers", \.viewers)]) }
+}
+
+extension FactTable where Row == CoviewingFact {
+    static var coviewing: FactTable { FactTable(
+        name: "fact_coviewing",
+        columns: Column.period(\.period) + [
+            .integer("title_a_key", \.titleA), .integer("title_b_key", \.titleB), .count("shared_viewers", \.sharedViewers),
+        ]) }
+}
+
+extension FactTable where Row == StreakFact {
+    static var streaks: FactTable { FactTable(
+        name: "fact_title_streak",
+        columns: [
+            .dateKey("as_of_date_key", \.asOf), .integer("title_key", \.titleKey), .integer("streak_days", \.streakDays),
+            .count("viewers", \.viewers),
+        ]) }
+}

@@ -1,0 +1,79 @@
+import CMalloc
+import Foundation
+import Logging
+
+/// One recompute inside the load's transaction: the batch's segments and people merged into the
+/// dimensions and `private.people`, private state read back for the scope and appended with the
+/// batch's rows, and the facts of the scope computed by `FactEngine` and replaced by `FactWriter`.
+struct FactRecompute {
+    let warehouse: PostgresConnection
+    let settings: LoadSettings
+    /// Receives each step's time at debug level.
+    let logger: Logger
+
+    /// Appends `batch` (if any) to private state, then recomputes the facts of its days and of
+    /// `days`, with everything that depends on them. `cutoff` is the first day private state still
+    /// covers in full. Returns the number of days recomputed. The batch is consumed (set to nil)
+    /// as soon as its rows are in the engine's form, to keep memory to one copy of them.
+    func run(batch: inout ActivityBatch?, days: [Day], cutoff: Day) throws -> Int {
+        let started = Date()
+        func done(_ step: String) { logger.debug("recompute step", metadata: ["step": "\(step)", "seconds": "\(Date().timeIntervalSince(started))"]) }
+        let dimensions = Dimensions(warehouse: warehouse)
+        let state = PrivateState(warehouse: warehouse)
+        let segmentKeys = try batch.map { try dimensions.mergeSegments($0.segments) } ?? []
+        var touched = Set(days.map(\.daysSince1970))
+        if let batch { batch.forEachActivity { key, _ in touched.insert(key.day) } }
+        guard let newest = touched.max() else { return 0 }
+
+        // The last day with any private state: a later one than this run's, if stored.
+        let lastDay = max(try state.lastStoredDay(after: newest) ?? newest, newest)
+        let scope = FactEngine.Scope(days: Array(touched), cutoff: cutoff.daysSince1970, lastDay: lastDay, streakMax: settings.streakMaxDays)
+        guard let firstDay = scope.days.first, let lastScopeDay = scope.days.last else { return 0 }
+        try dimensions.ensureDays(
+            Day(daysSince1970: firstDay).month.lowerBound...Day(daysSince1970: max(lastScopeDay + Int32(settings.streakMaxDays), lastDay)))
+
+        // What is stored already, then this run's rows, which are appended after being read.
+        var persons = Persons()
+        var stored = try state.read(scope.stateDays, persons: &persons)
+        let storedRows = stored.rows.count
+        let storedDurations = stored.durations.count
+        if var new = batch {
+            batch = nil
+            let active = new.activePeople()
+            let keys = try state.mergePeople(active.people)
+            var slots = [Int32](repeating: -1, count: new.profiles.count)
+            for (profile, key) in zip(active.profiles, keys) { slots[profile] = persons.slot(of: key) }
+            new.drain(into: &stored.rows, durations: &stored.durations, segments: segmentKeys, slots: slots)
+        }
+        #if canImport(Glibc)
+        // The batch's many small arrays were freed into malloc's heap, which keeps them; give them
+        // back before the engine's large allocations, or the peak counts them twice.
+        malloc_trim(0)
+        #endif
+
+        done("state read")
+        let lastNeeded = max(scope.stateDays.last?.upperBound ?? lastDay, lastDay)
+        let firstNeeded = min(scope.stateDays.first?.lowerBound ?? firstDay, firstDay)
+        let engine = FactEngine(
+            rows: stored.rows, durations: stored.durations, versions: try dimensions.titleVersions(),
+            endOfDay: try dimensions.endsOfDays(
+                Day(daysSince1970: firstNeeded)...Day(daysSince1970: lastNeeded), timeZone: settings.businessTimeZone),
+            skipSeconds: Int32(settings.skipSeconds), streakMax: settings.streakMaxDays, lastDay: lastDay)
+        // The server stores the new rows, then replaces the facts stage by stage, while the facts are
+        // computed here: one connection, so one transaction, busy all along.
+        let writer = SerialWork()
+        let facts = FactWriter(warehouse: warehouse)
+        try writer.submit { [stored, persons] in
+            try state.append(rows: stored.rows[storedRows...], durations: stored.durations[storedDurations...], people: persons.keys)
+            done("private state appended")
+            try facts.delete(scope)
+        }
+        // A failed write (or an interrupt) stops the computing at the next stage.
+        let computed = Result { try engine.compute(scope) { stage in try writer.submit { try facts.write(stage) } } }
+        done("facts computed")
+        try writer.finish()
+        try computed.get()
+        done("facts written")
+        return scope.days.count
+    }
+}

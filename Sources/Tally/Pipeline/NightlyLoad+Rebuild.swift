@@ -1,0 +1,21 @@
+import Foundation
+
+extension NightlyLoad {
+    /// Recomputes the facts of every day in `days` from the private state, in one transaction under
+    /// the load lock. Days older than the retention window have no private state left, so
+    /// rebuilding them would erase their facts: they are refused.
+    public func rebuild(_ days: ClosedRange<Day>) throws -> Report {
+        try inLockedTransaction(application: "tally load (rebuild)", phase: "rebuilding", recordingFailures: false) { warehouse, report in
+            let settings = try LoadSettings.read(from: warehouse)
+            let cutoff = try settings.retentionCutoff(at: nil, on: warehouse)
+            guard cutoff <= days.lowerBound else {
+                throw LoadError(
+                    code: .usage,
+                    message: "--rebuild from \(days.lowerBound): private state is kept for \(settings.retentionDays) days, so only days from \(cutoff) on can be rebuilt exactly. Start the range at \(cutoff) or later.")
+            }
+            var none: ActivityBatch?
+            report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings, logger: logger)
+                .run(batch: &none, days: Array(days), cutoff: cutoff)
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+
+extension NightlyLoad {
+    /// What a run works within: its ledger id, the source snapshot it reads, the previous one, and
+    /// the first day whose private state it keeps.
+    struct Run {
+        var id: Int
+        var startedAt: Date
+        var previous: String?
+        var snapshot: String
+        var sourceTime: Date
+        var cutoff: Day
+    }
+
+    /// Connects to the warehouse, takes the load lock in a transaction, runs `body`, and commits
+    /// (or rolls back for a dry run). On failure it rolls back and, when asked, leaves a failed
+    /// ledger row.
+    func inLockedTransaction(
+        application: String, phase: String, recordingFailures: Bool, _ body: (PostgresConnection, inout Report) throws -> Void
+    ) throws -> Report {
+        let started = Date()
+        let warehouse = try PostgresConnection.connect(warehouseURL, applicationName: application, logger: logger)
+        defer { warehouse.close() }
+        control?.watch(warehouse)
+        try WarehouseLock.begin(on: warehouse)
+        var report = Report(isDryRun: isDryRun)
+        do {
+            try body(warehouse, &report)
+            try control?.check()
+            try warehouse.execute(isDryRun ? "rollback" : "commit")
+        } catch {
+            if warehouse.isInTransaction { _ = try? warehouse.execute("rollback") }
+            let failure = control?.interruptingSignal.map { LoadError.interrupted(by: $0) } ?? LoadError(wrapping: error, phase: phase)
+            if recordingFailures && !isDryRun {
+                let line = failure.message.split(separator: "\n").first.map(String.init) ?? "failed"
+                Ledger(warehouse: warehouse).recordFailure(invocation: invocation, startedAt: started, message: line)
+            }
+            throw failure
+        }
+        report.duration = Date().timeIntervalSince(started)
+        if isDryRun { report.runID = nil }
+        logger.info("load committed", metadata: ["run_id": "\(report.runID.map(String.init) ?? "-")", "dry_run": "\(isDryRun)"])
+        return report
+    }
+
+    /// Opens the source snapshot and the run's ledger row, after checking that the source did not
+    /// go back behind the last loaded snapshot.
+    func openRun(source: OperationalSource, warehouse: PostgresConnection, settings: LoadSettings, report: inout Report) throws -> Run {
+        let started = Date()
+        let previous = try Watermark.lockedSnapshot(on: warehouse)
+        let (snapshot, sourceTime) = try source.beginSnapshot()
+        if let previous, try source.isBehind(previous, snapshot: snapshot) {
+            throw LoadError(
+                code: .sourceRewound,
+                message: "the operational database's transaction ids are behind the last loaded snapshot (\(previous) > \(snapshot)): it was restored or failed over. Loading now would skip rows; reset the watermark (delete from etl.watermark) and rebuild deliberately.")
+        }
+        report.sourceTime = sourceTime
+        let id = try Ledger(warehouse: warehouse).open(
+            invocation: invocation, startedAt: started, previous: previous, snapshot: snapshot, sourceTime: sourceTime)
+        report.runID = id
+        let cutoff = try settings.retentionCutoff(at: sourceTime, on: warehouse)
+        return Run(id: id, startedAt: started, previous: previous, snapshot: snapshot, sourceTime: sourceTime, cutoff: cutoff)
+    }
+
+    /// Streams the new rows into an `ActivityBatch`: validated, pseudonymised and aggregated.
+    func extract(
+        from source: OperationalSource, run: Run, settings: LoadSettings, pseudonymiser: Pseudonymiser, report: inout Report
+    ) throws -> ActivityBatch {
+        var batch = ActivityBatch(
+            rules: RejectRules(
+                maxWatchSeconds: Int64(settings.maxWatchSeconds), serviceStartDay: Int64(settings.serviceStart.daysSince1970),
+                firstRetainedDay: Int64(run.cutoff.daysSince1970)),
+            pseudonymiser: pseudonymiser)
+        let window = OperationalSource.Window(
+            previous: run.previous, businessTimeZone: settings.businessTimeZone,
+            latestEventTime: run.sourceTime.addingTimeInterval(Double(settings.lateToleranceSeconds)))
+        let started = Date()
+        try source.extract(
+            window,
+            profile: { row in
+                guard batch.addProfile(row) else { throw OperationalSource.unexpectedRow }
+            },
+            event: { row, isPlay in
+                guard batch.add(row, isPlay: isPlay) else { throw OperationalSource.unexpectedRow }
+                if let progress, batch.rowsRead % 100_000 == 0 {
+                    let rate = Int(Double(batch.rowsRead) / max(Date().timeIntervalSince(started), 0.001))
+                    progress("extracting: \(batch.rowsRead) rows (\(rate) rows/s)")
+                }
+            })
+        batch.finish()
+        batch.normalise(
+            deviceTypes: try source.normalisedDeviceTypes(batch.rawDeviceTypes),
+            countries: try source.normalisedCountries(batch.rawCountries))
+        report.rowsExtracted = batch.rowsRead
+        report.rowsLoaded = batch.rowsAggregated
+        report.rowsRejected = batch.rejects.count
+        report.oldestUnloadedAt = batch.oldestIngestedAt
+        for reject in batch.rejects { report.rejectsByReason[reject.reason, default: 0] += 1 }
+        return batch
+    }
+
+    /// Merges the source catalogue into `dim_title`; returns the days whose facts changed titles re-point.
+    func refreshTitles(from source: OperationalSource, into warehouse: PostgresConnection, cutoff: Day) throws -> [Day] {
+        let dimensions = Dimensions(warehouse: warehouse)
+        try dimensions.stageTitles { write in
+            try source.readTitles { row in try write(Array(row)) }
+        }
+        return try dimensions.mergeTitles(daysFrom: cutoff)
+    }
+
+    /// Stages the pseudonyms of profiles erased within the window where their private state could
+    /// still exist; returns how many.
+    func stageErasures(
+        from source: OperationalSource, into warehouse: PostgresConnection, since run: Run, settings: LoadSettings,
+        pseudonymiser: Pseudonymiser
+    ) throws -> Int {
+        let window = run.sourceTime.addingTimeInterval(-Double(settings.retentionDays + 7) * 86_400)
+        let erased = try source.erasedProfiles(since: window)
+        try PrivateState(warehouse: warehouse).stageErasures(erased.map { pseudonymiser.pseudonym(of: Array($0.utf8)) })
+        return erased.count
+    }
+}

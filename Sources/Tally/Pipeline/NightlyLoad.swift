@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+
+/// One nightly load: extract what is new in the source snapshot, transform it (validate,
+/// pseudonymise, aggregate, compute facts), and load facts, dimensions, private state, rejects, the
+/// ledger row and the watermark in one warehouse transaction. This type only orders the stages;
+/// each stage's work lives in Extract/, Transform/ and Load/.
+public struct NightlyLoad {
+    public var operationalURL: String
+    public var warehouseURL: String
+    public var keyFile: String?
+    public var isDryRun = false
+    /// Set by a signal handler to stop the run; nil when nobody can interrupt it.
+    public var control: RunControl?
+    /// Receives one line per stage, for a progress display on a terminal.
+    public var progress: (@Sendable (String) -> Void)?
+    /// The id of this invocation: on every log line, and in the ledger row of each of its runs.
+    public let invocation: String
+    public var logger: Logger
+
+    /// A load between the two configured databases.
+    public init(configuration: TallyConfiguration, logger: Logger) throws {
+        operationalURL = try configuration.url(for: .operational)
+        warehouseURL = try configuration.url(for: .warehouse)
+        keyFile = configuration.pseudonymKeyFile
+        invocation = String(UUID().uuidString.prefix(8)).lowercased()
+        self.logger = logger
+        self.logger[metadataKey: "invocation"] = "\(invocation)"
+    }
+
+    /// Runs the load once.
+    public func run() throws -> Report {
+        let pseudonymiser = try Pseudonymiser(keyFile: keyFile)
+        return try inLockedTransaction(application: "tally load", phase: "loading", recordingFailures: true) { warehouse, report in
+            let settings = try LoadSettings.read(from: warehouse)
+            let source = try OperationalSource.open(conninfo: operationalURL, logger: logger)
+            defer { source.finish() }
+            control?.watch(source.connection)
+            try stage("extracting")
+            let run = try openRun(source: source, warehouse: warehouse, settings: settings, report: &report)
+            var batch: ActivityBatch? = try extract(from: source, run: run, settings: settings, pseudonymiser: pseudonymiser, report: &report)
+            try Ledger(warehouse: warehouse).writeRejects(batch?.rejects ?? [], runID: run.id)
+            let changedDays = try refreshTitles(from: source, into: warehouse, cutoff: run.cutoff)
+            report.erasuresApplied = try stageErasures(from: source, into: warehouse, since: run, settings: settings, pseudonymiser: pseudonymiser)
+            logger.info("extracted", metadata: ["run_id": "\(run.id)", "rows": "\(report.rowsExtracted)"])
+
+            try stage("recomputing facts from \(report.rowsLoaded) rows")
+            report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings, logger: logger)
+                .run(batch: &batch, days: changedDays, cutoff: run.cutoff)
+            logger.info("recomputed", metadata: ["run_id": "\(run.id)", "days": "\(report.daysRecomputed)"])
+
+            try stage("committing")
+            report.privateRowsPurged = try PrivateState(warehouse: warehouse).purge(before: run.cutoff)
+            report.duration = Date().timeIntervalSince(run.startedAt)
+            try Ledger(warehouse: warehouse).close(runID: run.id, report: report)
+            try Watermark.advance(to: run.snapshot, runID: run.id, on: warehouse)
+        }
+    }
+
+    func stage(_ name: String) throws {
+        try control?.check()
+        logger.debug("stage", metadata: ["stage": "\(name)"])
+        progress?(name)
+    }
+}

@@ -1,0 +1,126 @@
+extension FactEngine {
+    /// Week and month facts, audiences and co-viewing pairs of the periods in scope. A period's rows
+    /// are grouped by title with a counting sort, and its titles visited in key order (titles not
+    /// in the catalogue together, as the one unknown title).
+    func computePeriods(_ scope: Scope, _ layout: Layout, people: Int, into facts: inout Facts) {
+        let titles = layout.titleIDs.count
+        var titlePeople = Stamps(people: people)
+        var periodPeople = Stamps(people: people)
+        var keys = KeysOnDay(titles: titles)
+        var start = [Int](repeating: 0, count: titles + 1)
+        var order: [Int32] = []
+        var perPerson = [Int32](repeating: 0, count: people + 1)
+        for p in scope.periods {
+            let titleDay = min(p.finish, lastDay)
+            keys.reset(day: titleDay)
+            let periodRows = layout.rows(p.start...p.finish)
+            guard !periodRows.isEmpty else { continue }
+            // Counting sort of the period's rows by title.
+            start.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            for i in periodRows { start[Int(layout.rowTitle[Int(i)]) + 1] += 1 }
+            let present = (0..<titles).filter { start[$0 + 1] > 0 }
+            for t in 0..<titles { start[t + 1] += start[t] }
+            var next = start
+            order = [Int32](repeating: 0, count: periodRows.count)
+            for i in periodRows {
+                let t = Int(layout.rowTitle[Int(i)])
+                order[next[t]] = i
+                next[t] += 1
+            }
+            // Titles in key order; the rank of each known title, for co-viewing.
+            let byKey = present.map { (key: keys.key(Int32($0), self, layout), title: $0) }.sorted { ($0.key, $0.title) < ($1.key, $1.title) }
+            var rank = [Int32](repeating: -1, count: titles)
+            var known: [Int32] = []
+            for (k, t) in byKey where k != -1 {
+                rank[t] = Int32(known.count)
+                known.append(k)
+            }
+            var skips: [Int32: Int64] = [:]
+            for j in layout.durations(p.start...p.finish) {
+                let t = layout.durationTitle[Int(j)]
+                guard start[Int(t) + 1] > start[Int(t)] else { continue }
+                let d = durations[Int(j)]
+                let k = keys.key(t, self, layout)
+                if isSkip(d.watched, key: k, titleID: d.titleID) { skips[k, default: 0] += Int64(d.plays) }
+            }
+
+            // Each person's first play of each known title, in key order: (person, rank).
+            var watched: [(person: Int32, rank: Int32)] = []
+            var audience: Int64 = 0
+            periodPeople.nextGroup()
+            var sums = FactMeasures()
+            for (n, g) in byKey.enumerated() {
+                for i in order[start[g.title]..<start[g.title + 1]] {
+                    let r = rows[Int(i)]
+                    sums.add(r)
+                    guard r.plays > 0 else { continue }
+                    if titlePeople.first(r.person) {
+                        sums.viewers += 1
+                        if g.key != -1 { watched.append((r.person, rank[g.title])) }
+                    }
+                    if periodPeople.first(r.person) { audience += 1 }
+                }
+                if n + 1 == byKey.count || byKey[n + 1].key != g.key {
+                    facts.periods.append(PeriodFact(
+                        period: p, titleKey: g.key, viewers: sums.viewers, plays: sums.plays, watchSeconds: sums.watchSeconds,
+                        skips: skips[g.key] ?? 0))
+                    sums = FactMeasures()
+                    titlePeople.nextGroup()
+                }
+            }
+            if audience > 0 { facts.audiences.append(AudienceFact(period: p, viewers: audience)) }
+
+            // Each person's titles together, still in key order (a stable counting sort by person).
+            perPerson.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            for w in watched { perPerson[Int(w.person) + 1] += 1 }
+            for i in 0..<people { perPerson[i + 1] += perPerson[i] }
+            var lists = [Int32](repeating: 0, count: watched.count)
+            var fill = perPerson
+            for w in watched {
+                lists[Int(fill[Int(w.person)])] = w.rank
+                fill[Int(w.person)] += 1
+            }
+            countPairs(lists, starts: perPerson, keys: known, period: p, into: &facts)
+        }
+    }
+
+    /// Co-viewing: every pair of titles a person played in the period. `lists` holds each person's
+    /// titles as ranks into `keys` (ascending), person i's at starts[i]..<starts[i + 1]. Pairs are
+    /// counted in a dense triangle over the ranks when that is small (up to 4,096 titles, 32 MiB),
+    /// else in a dictionary.
+    func countPairs(_ lists: [Int32], starts: [Int32], keys: [Int32], period p: Period, into facts: inout Facts) {
+        guard (0..<(starts.count - 1)).contains(where: { starts[$0 + 1] - starts[$0] > 1 }) else { return }
+        let n = keys.count
+        if n <= 4_096 {
+            // Pair (a, b), a < b, lives at row(a) + b, where row(a) = a(2n - a - 1)/2 - a - 1.
+            func row(_ a: Int) -> Int { a * (2 * n - a - 1) / 2 - a - 1 }
+            var counts = [Int32](repeating: 0, count: n * (n - 1) / 2)
+            for person in 0..<(starts.count - 1) {
+                let lo = Int(starts[person]), hi = Int(starts[person + 1])
+                guard hi - lo > 1 else { continue }
+                for a in lo..<(hi - 1) {
+                    let base = row(Int(lists[a]))
+                    for b in (a + 1)..<hi { counts[base + Int(lists[b])] += 1 }
+                }
+            }
+            for a in 0..<n {
+                let base = row(a)
+                for b in (a + 1)..<n where counts[base + b] > 0 {
+                    facts.coviewing.append(CoviewingFact(period: p, titleA: keys[a], titleB: keys[b], sharedViewers: Int64(counts[base + b])))
+                }
+            }
+        } else {
+            var counts: [Int64: Int64] = [:]
+            for person in 0..<(starts.count - 1) {
+                let lo = Int(starts[person]), hi = Int(starts[person + 1])
+                guard hi - lo > 1 else { continue }
+                for a in lo..<(hi - 1) {
+                    for b in (a + 1)..<hi { counts[Int64(lists[a]) << 32 | Int64(lists[b]), default: 0] += 1 }
+                }
+            }
+            for (pair, shared) in counts {
+                facts.coviewing.append(CoviewingFact(period: p, titleA: keys[Int(pair >> 32)], titleB: keys[Int(pair & 0xFFFF_FFFF)], sharedViewers: shared))
+            }
+        }
+    }
+}

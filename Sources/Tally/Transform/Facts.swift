@@ -1,0 +1,89 @@
+/// The fact rows of a recompute, one array per fact table. Days are `Day`s and periods are the
+/// engine's `Period`s; `FactWriter` says how each column is written.
+struct Facts {
+    var daily: [DailyFact] = []
+    var segments: [SegmentFact] = []
+    var periods: [PeriodFact] = []
+    var audiences: [AudienceFact] = []
+    var coviewing: [CoviewingFact] = []
+    var streaks: [StreakFact] = []
+
+    mutating func append(_ other: Facts) {
+        daily += other.daily
+        segments += other.segments
+        periods += other.periods
+        audiences += other.audiences
+        coviewing += other.coviewing
+        streaks += other.streaks
+    }
+}
+
+/// The measures of a title on a day, whole or in one audience segment.
+struct FactMeasures: Equatable {
+    /// Distinct people with a play.
+    var viewers: Int64 = 0
+    var plays: Int64 = 0
+    var completedPlays: Int64 = 0
+    var watchSeconds: Int64 = 0
+    var thumbsUp: Int64 = 0
+    var thumbsDown: Int64 = 0
+    var skips: Int64 = 0
+
+    /// Adds a private-state row's counts (viewers are counted by the caller).
+    mutating func add(_ r: FactEngine.Row) {
+        plays += Int64(r.plays)
+        completedPlays += Int64(r.completedPlays)
+        watchSeconds += r.watchSeconds
+        thumbsUp += Int64(r.thumbsUp)
+        thumbsDown += Int64(r.thumbsDown)
+    }
+}
+
+/// A row of `fact_title_daily`.
+struct DailyFact: Equatable {
+    var day: Day
+    var titleKey: Int32
+    var measures: FactMeasures
+}
+
+/// A row of `fact_title_daily_segment`.
+struct SegmentFact: Equatable {
+    var day: Day
+    var titleKey: Int32
+    var device: Int16
+    var region: Int16
+    var audience: Int16
+    var measures: FactMeasures
+}
+
+/// A row of `fact_title_period`.
+struct PeriodFact: Equatable {
+    var period: FactEngine.Period
+    var titleKey: Int32
+    var viewers: Int64
+    var plays: Int64
+    var watchSeconds: Int64
+    var skips: Int64
+}
+
+/// A row of `fact_period_audience`: distinct people with any play in a period.
+struct AudienceFact: Equatable {
+    var period: FactEngine.Period
+    var viewers: Int64
+}
+
+/// A row of `fact_coviewing`: people who played both titles in a period (`titleA < titleB`).
+struct CoviewingFact: Equatable {
+    var period: FactEngine.Period
+    var titleA: Int32
+    var titleB: Int32
+    var sharedViewers: Int64
+}
+
+/// A row of `fact_title_streak`: people who played a title on each of the `streakDays` days up to `asOf`.
+struct StreakFact: Equatable {
+    var asOf: Day
+    var titleKey: Int32
+    var streakDays: Int32
+    var viewers: Int64
+}
