@@ -14,7 +14,9 @@ extension TallyCommand {
 /// The cluster folder flag shared by the dev subcommands.
 struct ClusterOptions: ParsableArguments {
     @Option(name: .long, help: "Folder of the local cluster.")
-    var dir: String = ".tally/demo"
+    var dir: String = ClusterOptions.defaultDirectory
+
+    static let defaultDirectory = ".tally/demo"
 
     func cluster() async throws -> LocalCluster {
         try await LocalCluster(directory: URL(fileURLWithPath: dir))
@@ -30,10 +32,15 @@ extension TallyCommand.Dev {
         func run() async throws {
             try await mappingErrors {
                 let logger = global.makeLogger()
-                let server = try await options.cluster().start(logger: logger)
+                let cluster = try await options.cluster()
+                let server = try await cluster.start(logger: logger)
                 try server.ensureDatabases(LocalServer.defaultDatabases, logger: logger)
                 print("PostgreSQL is running on 127.0.0.1:\(server.port) (socket folder \(server.socketDirectory)).")
-                print("Connect with:  eval \"$(swift run tally dev env)\"; psql")
+                if cluster.serverDirectory != cluster.directory {
+                    print("Its files are in \(cluster.serverDirectory.path): the postgres OS user cannot enter \(cluster.directory.path).")
+                }
+                let dirFlag = options.dir == ClusterOptions.defaultDirectory ? "" : " --dir '\(options.dir)'"
+                print("Connect with:  eval \"$(swift run tally dev env\(dirFlag))\"; psql")
             }
         }
     }

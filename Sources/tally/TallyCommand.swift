@@ -10,6 +10,25 @@ struct TallyCommand: AsyncParsableCommand {
         abstract: "Aggregate analytics without surveillance: PII-free facts from an operational database to a warehouse.",
         subcommands: [Dev.self, Check.self, Migrate.self, Load.self, Status.self, Seed.self, Demo.self]
     )
+
+    /// ArgumentParser's own entry point, except that usage errors exit 2 as the README documents
+    /// (ArgumentParser's default is 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.usage)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Flags every command shares.

@@ -54,9 +54,24 @@ struct MigratorTests {
     @Test("two concurrent runs: one applies, the other waits and then finds nothing pending")
     func concurrentUp() async throws {
         try await withMigrations { db, folder in
-            try folder.write("V0001__slow.sql", "select pg_sleep(1.5);\ncreate table slow (id int);")
+            // A barrier instead of a sleep: the first run holds the migration lock while its file
+            // waits for an advisory lock that the test releases once the second run is waiting.
+            try folder.write("V0001__slow.sql", "select pg_advisory_xact_lock(4242);\ncreate table slow (id int);")
+            let barrier = try PostgresConnection.connect(db.conninfo, logger: quietLogger())
+            defer { barrier.close() }
+            try barrier.query("select pg_advisory_lock(4242)")
             async let a = onThread { try folder.migrator(for: db).up().count }
             async let b = onThread { try folder.migrator(for: db).up().count }
+            // Both runs are in: one waits in its file on 4242, the other on the migration lock.
+            var waiting = 0
+            for _ in 0..<600 where waiting < 2 {
+                waiting = try barrier.query(
+                    "select count(*)::int from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())"
+                ).scalar(as: Int.self)
+                if waiting < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(waiting == 2)
+            try barrier.query("select pg_advisory_unlock(4242)")
             let counts = try await [a, b].sorted()
             #expect(counts == [0, 1])
         }

@@ -155,13 +155,28 @@ struct OperationsTests {
                 admin.close()
                 var environment = fixture.environment
                 environment["TALLY_OPERATIONAL_URL"] = server.tcpConninfo(database: "source", user: "restart_etl", password: "restart")
+                // A barrier: the extract blocks on this lock, so the restart below lands mid-extract,
+                // never before the load started or after it finished.
+                let barrier = try PostgresConnection.connect(server.conninfo(database: "source"), logger: quietLogger())
+                try barrier.execute("begin; lock table app.playback_events in access exclusive mode")
                 async let interrupted = TallyBinary.run(["load", "--attempts", "4"], environment: environment)
-                try await Task.sleep(for: .milliseconds(300))
-                let restart = try await TallyBinary.runProgram(
-                    cluster.binaries.url("pg_ctl").path, ["-D", dir.appendingPathComponent("data").path, "-m", "fast", "-w", "restart"])
-                _ = restart
+                let monitor = try PostgresConnection.connect(server.conninfo(database: "postgres"), logger: quietLogger())
+                var isWaiting = false
+                for _ in 0..<600 where !isWaiting {
+                    isWaiting = try monitor.query(
+                        "select exists (select 1 from pg_stat_activity where application_name = 'tally load (extract)' and wait_event_type = 'Lock')"
+                    ).scalar(as: Bool.self)
+                    if !isWaiting { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                monitor.close()
+                #expect(isWaiting, "the load never reached the extract")
+                _ = try await TallyBinary.runProgram(
+                    cluster.binaries.url("pg_ctl").path, ["-D", cluster.serverDirectory.appendingPathComponent("data").path, "-m", "fast", "-w", "restart"])
+                barrier.close()
                 let first = try await interrupted
                 #expect([0, 1, 75].contains(first.status), "\(first.stderr)")
+                // The restart broke the run: it either retried (logged) or failed with one line.
+                #expect(first.status != 0 || first.stderr.contains("transient failure, retrying"), "\(first.stderr)")
                 if first.status != 0 { #expect(first.stderr.split(separator: "\n").last?.hasPrefix("tally: ") == true) }
                 let next = try await TallyBinary.run(["load"], environment: environment)
                 #expect(next.status == 0, "\(next.stderr)")

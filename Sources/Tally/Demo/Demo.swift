@@ -47,6 +47,9 @@ public struct Demo {
     public func run(progress: (String) -> Void) async throws -> DemoReport {
         let cluster = try await LocalCluster(directory: options.directory)
         let server = try await cluster.start(logger: logger)
+        if cluster.serverDirectory != cluster.directory {
+            progress("the server's files are in \(cluster.serverDirectory.path): the postgres OS user cannot enter \(cluster.directory.path)")
+        }
         let admin = try PostgresConnection.connect(server.conninfo(database: "postgres"), logger: logger)
         defer { admin.close() }
         if options.reset {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 
@@ -6,8 +7,12 @@ import Logging
 ///
 /// When Tally runs as root, the server runs as the `postgres` OS user, because PostgreSQL refuses root.
 public struct LocalCluster: Sendable {
-    /// The cluster's folder: `data/`, `socket/` and `server.log` live here.
+    /// The cluster's folder, as the user named it.
     public let directory: URL
+    /// Where `data/`, `socket/` and `server.log` live: `directory` itself, or, as root when the
+    /// `postgres` OS user cannot enter `directory` (a clone under /root, a `mktemp -d` folder), a
+    /// folder of its own under /var/tmp/tally named after `directory`'s path.
+    public let serverDirectory: URL
     /// The server programs to use.
     public let binaries: PostgresBinaries
     /// The OS user the server runs as, or nil to run as the current user.
@@ -30,14 +35,30 @@ public struct LocalCluster: Sendable {
                     message: "PostgreSQL refuses to run as root and there is no postgres OS user to run it as. Create one: useradd --system --create-home postgres")
             }
             serverUser = "postgres"
+            serverDirectory = try await Self.serverDirectory(for: self.directory, user: "postgres", binaries: binaries)
         } else {
             serverUser = nil
+            serverDirectory = self.directory
         }
     }
 
-    var dataDirectory: URL { directory.appendingPathComponent("data") }
-    var socketDirectory: URL { directory.appendingPathComponent("socket") }
-    var logFile: URL { directory.appendingPathComponent("server.log") }
+    /// `directory` when `user` can enter its parent folders, else a stable folder under
+    /// /var/tmp/tally (world-searchable, kept across reboots) named after `directory`'s path.
+    private static func serverDirectory(for directory: URL, user: String, binaries: PostgresBinaries) async throws -> URL {
+        // Only the folders that exist matter: the ones tally creates are handed over.
+        var parent = directory.deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: parent.path) && parent.path != "/" { parent = parent.deletingLastPathComponent() }
+        let probe = try await ExternalCommand(executable: URL(fileURLWithPath: "/usr/bin/test"), arguments: ["-x", parent.path], user: user).run()
+        if probe.succeeded { return directory }
+        let name = Hex.encode(Array(SHA256.hash(data: Data(directory.path.utf8))).prefix(8))
+        let base = URL(fileURLWithPath: "/var/tmp/tally")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        return base.appendingPathComponent("\(directory.lastPathComponent)-\(name)")
+    }
+
+    var dataDirectory: URL { serverDirectory.appendingPathComponent("data") }
+    var socketDirectory: URL { serverDirectory.appendingPathComponent("socket") }
+    var logFile: URL { serverDirectory.appendingPathComponent("server.log") }
     var settingsFile: URL { dataDirectory.appendingPathComponent("tally.conf") }
 
     /// Whether `initdb` has already run in this folder.
@@ -62,7 +83,7 @@ public struct LocalCluster: Sendable {
         guard outcome.succeeded else {
             throw LocalClusterError(
                 code: .startFailed,
-                message: "the local PostgreSQL in \(directory.path) did not start: \(outcome.tail). See \(logFile.path).")
+                message: "the local PostgreSQL in \(serverDirectory.path) did not start: \(outcome.tail). See \(logFile.path).")
         }
         logger.info("local cluster started", metadata: ["port": "\(port)", "directory": "\(directory.path)"])
         return server(port: port)
@@ -102,11 +123,11 @@ public struct LocalCluster: Sendable {
         return server(port: try configuredPort())
     }
 
-    /// Stops the server if it runs and deletes the folder.
+    /// Stops the server if it runs and deletes its folders.
     public func destroy(logger: Logger) async throws {
         try await stop(logger: logger)
-        if FileManager.default.fileExists(atPath: directory.path) {
-            try FileManager.default.removeItem(at: directory)
+        for folder in Set([directory, serverDirectory]) where FileManager.default.fileExists(atPath: folder.path) {
+            try FileManager.default.removeItem(at: folder)
         }
     }
 
@@ -116,6 +137,7 @@ public struct LocalCluster: Sendable {
 
     private func initialise(logger: Logger) async throws {
         let fm = FileManager.default
+        try fm.createDirectory(at: directory, withIntermediateDirectories: true)
         try fm.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
         if let serverUser {
             try await handOver(to: serverUser)
@@ -175,14 +197,14 @@ public struct LocalCluster: Sendable {
         let uid = entry.pointee.pw_uid
         let gid = entry.pointee.pw_gid
         let fm = FileManager.default
-        let paths = [directory.path] + ((fm.subpaths(atPath: directory.path) ?? []).map { directory.appendingPathComponent($0).path })
+        let paths = [serverDirectory.path] + ((fm.subpaths(atPath: serverDirectory.path) ?? []).map { serverDirectory.appendingPathComponent($0).path })
         for path in paths { chown(path, uid, gid) }
-        chmod(directory.path, 0o700)
-        let probe = try await ExternalCommand(executable: URL(fileURLWithPath: "/usr/bin/test"), arguments: ["-w", directory.path], user: user).run()
+        chmod(serverDirectory.path, 0o700)
+        let probe = try await ExternalCommand(executable: URL(fileURLWithPath: "/usr/bin/test"), arguments: ["-w", serverDirectory.path], user: user).run()
         guard probe.succeeded else {
             throw LocalClusterError(
                 code: .osUser,
-                message: "the \(user) OS user cannot reach \(directory.path); choose a folder whose parents it can enter (for example under /tmp), or chmod o+x the parent folders")
+                message: "the \(user) OS user cannot reach \(serverDirectory.path); chmod o+x the parent folders, or remove it so that tally chooses a folder under /var/tmp/tally")
         }
     }
 

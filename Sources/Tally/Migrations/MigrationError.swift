@@ -16,6 +16,9 @@ public struct MigrationError: ExitCoded, Sendable {
         public static let failed = Code(name: "failed", exitCode: ExitStatus.failure)
         /// A command was used wrongly (baseline over history, unknown file).
         public static let usage = Code(name: "usage", exitCode: ExitStatus.usage)
+
+        /// Every code, for the exit-code table's test.
+        public static let all: [Code] = [invalidFile, validation, drift, locked, failed, usage]
     }
 
     public var code: Code
