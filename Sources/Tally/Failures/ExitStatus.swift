@@ -21,6 +21,7 @@ public enum ExitStatus {
     /// the library is `ExitCoded`; anything else is a defect in tally, said as such.
     public static func of(_ error: Error) -> (code: Int32, message: String) {
         if let coded = error as? ExitCoded { return (coded.exitCode, coded.description) }
+        if let described = error as? CustomStringConvertible { return (failure, described.description) }
         return (failure, "unexpected \(type(of: error)): \(error.localizedDescription). This is a bug in tally; please report it with the command you ran.")
     }
 }

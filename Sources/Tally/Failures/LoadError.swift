@@ -47,7 +47,9 @@ public struct LoadError: ExitCoded, Sendable {
                 code: postgres.isTransient ? .transient : .failed,
                 message: "load failed while \(phase): \(postgres.message)\(state). Nothing was committed; fix the cause and run tally load again.")
         default:
-            self.init(code: .failed, message: "load failed while \(phase): \(ExitStatus.of(error).message) Nothing was committed.")
+            let message = ExitStatus.of(error).message
+            let sentence = message.hasSuffix(".") ? message : message + "."
+            self.init(code: .failed, message: "load failed while \(phase): \(sentence) Nothing was committed.")
         }
     }
 

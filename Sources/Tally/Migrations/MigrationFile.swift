@@ -54,7 +54,8 @@ public struct MigrationFile: Sendable {
             versionParts = []
         } else if prefix.hasPrefix("V") {
             let text = String(prefix.dropFirst())
-            let parts = text.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
+            // Digits only: Int(_:) would also take a sign, making V+1 a second spelling of V1.
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false).map { $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) ? Int($0) : nil }
             guard !text.isEmpty, parts.allSatisfy({ $0 != nil }) else {
                 throw MigrationError(code: .invalidFile, message: "\(path): the version '\(text)' is not numeric. Use V<number>[.<number>...]__<description>.sql.")
             }

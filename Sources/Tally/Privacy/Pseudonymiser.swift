@@ -30,6 +30,11 @@ public struct Pseudonymiser {
         key = SymmetricKey(data: data)
     }
 
+    /// A pseudonymiser with the key given, for tests.
+    package init(key: [UInt8]) {
+        self.key = SymmetricKey(data: key)
+    }
+
     /// HMAC-SHA-256 of the bytes of a profile id.
     public func pseudonym<D: DataProtocol>(of profileID: D) -> [UInt8] {
         Array(HMAC<SHA256>.authenticationCode(for: profileID, using: key))
