@@ -40,7 +40,9 @@ extension TallyCommand {
                 let started = Date()
                 let written = try Workload(options: size.workload()).write(to: target)
                 let seconds = Date().timeIntervalSince(started)
-                print("tally seed: \(written.accounts) accounts, \(written.profiles) profiles, \(written.titles) titles, \(written.events) events, \(written.ratings) ratings in \(String(format: "%.1f", seconds)) s (\(Int(Double(written.events) / max(seconds, 0.001))) events/s)")
+                print(
+                    "tally seed: \(written.accounts) accounts, \(written.profiles) profiles, \(written.titles) titles, \(written.events) events, \(written.ratings) ratings in \(String(format: "%.1f", seconds)) s (\(Int(Double(written.events) / max(seconds, 0.001))) events/s)"
+                )
             }
         }
     }

@@ -80,7 +80,8 @@ extension TallyCommand.Dev {
         func run() async throws {
             try await mappingErrors {
                 guard let server = try await options.cluster().runningServer() else {
-                    throw LocalClusterError(code: .notInitialised, message: "the local cluster in \(options.dir) is not running; start it with: swift run tally dev start")
+                    throw LocalClusterError(
+                        code: .notInitialised, message: "the local cluster in \(options.dir) is not running; start it with: swift run tally dev start")
                 }
                 print(server.shellExports)
             }

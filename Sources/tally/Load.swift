@@ -106,6 +106,6 @@ final class SignalWatch {
     }
 
     func stop() {
-        sources.forEach { $0.cancel() }
+        for source in sources { source.cancel() }
     }
 }

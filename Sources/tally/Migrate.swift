@@ -123,11 +123,15 @@ extension TallyCommand.Migrate {
                     } else {
                         drifted.append(report.database)
                         print("\(report.database): \(report.differences.count) differences from a fresh replay of the migrations")
-                        report.differences.forEach { print("  \($0)") }
+                        for difference in report.differences { print("  \(difference)") }
                     }
                 }
                 if !drifted.isEmpty {
-                    throw MigrationError(code: .drift, message: "drift in \(drifted.joined(separator: " and ")): the live schema differs from its migrations (see above). Undo the hand-made change, or capture it in a new migration.")
+                    throw MigrationError(
+                        code: .drift,
+                        message:
+                            "drift in \(drifted.joined(separator: " and ")): the live schema differs from its migrations (see above). Undo the hand-made change, or capture it in a new migration."
+                    )
                 }
             }
         }

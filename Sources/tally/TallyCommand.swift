@@ -57,6 +57,8 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
+// swift-format-ignore: AvoidRetroactiveConformances
+// The log level is parsed from a flag; swift-log cannot depend on ArgumentParser to conform it.
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// Runs a command body and turns a failure into one line on stderr and its documented exit code.

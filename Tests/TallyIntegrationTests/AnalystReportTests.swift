@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tally
+import Testing
 
 /// Analysts on psql: the report views, their suppression and the example queries, seen through the
 /// real psql client as a login in tally_analyst over TCP with a password.
@@ -12,7 +12,10 @@ struct AnalystReportTests {
         "title_weekly": ["week_start", "title_id", "title", "viewers", "plays", "watch_hours", "suppressed"],
         "title_monthly": ["month_start", "title_id", "title", "viewers", "plays", "watch_hours", "suppressed"],
         "title_segments": ["day", "title_id", "title", "device_class", "region", "age_band", "plan", "plays", "watch_hours", "viewers", "suppressed"],
-        "coviewing": ["period", "period_start", "title_a_id", "title_a", "title_b_id", "title_b", "shared_viewers", "viewers_a", "viewers_b", "jaccard", "lift", "suppressed"],
+        "coviewing": [
+            "period", "period_start", "title_a_id", "title_a", "title_b_id", "title_b", "shared_viewers", "viewers_a", "viewers_b", "jaccard", "lift",
+            "suppressed",
+        ],
         "title_streaks": ["as_of", "title_id", "title", "streak_days", "viewers", "suppressed"],
     ]
     static var views: [String] { contract.keys.sorted() }
@@ -30,12 +33,14 @@ struct AnalystReportTests {
 
             let admin = try db.connect()
             defer { admin.close() }
-            let restricted = try admin.query("""
+            let restricted = try admin.query(
+                """
                 select format('%I.%I', n.nspname, c.relname)
                 from pg_class c join pg_namespace n on n.oid = c.relnamespace
                 where n.nspname in ('analytics', 'private', 'etl') and c.relkind in ('r', 'p', 'v', 'm')
                 order by 1
-                """).rows.map { try $0.decode(0, as: String.self) }
+                """
+            ).rows.map { try $0.decode(0, as: String.self) }
             #expect(restricted.count >= 15, "\(restricted)")
             for relation in restricted {
                 let state = try await analyst.sqlState(of: "select * from \(relation) limit 1")
@@ -84,7 +89,8 @@ struct AnalystReportTests {
             let admin = try db.connect()
             defer { admin.close() }
             #expect(try admin.query("select k from report.settings").scalar(as: Int.self) == 11)
-            #expect(try admin.query("select count(*)::int from pg_class where relnamespace = 'report'::regnamespace and relkind = 'v'").scalar(as: Int.self) == 6)
+            #expect(
+                try admin.query("select count(*)::int from pg_class where relnamespace = 'report'::regnamespace and relkind = 'v'").scalar(as: Int.self) == 6)
         }
     }
 
@@ -129,13 +135,15 @@ struct AnalystReportTests {
             // A filter on a segment must not change which segments hide: the same rows as the
             // filter applied after the whole view (offset 0 stops the planner pushing it down).
             for filter in ["device_type = 'ps4'", "country_code = 'IS'", "viewers > 5", "title = 'Glacier Diaries'"] {
-                let differing = try admin.query("""
+                let differing = try admin.query(
+                    """
                     select count(*)::int from (
                         select * from report.title_segments where \(filter)
                         except all
                         select * from (select * from report.title_segments offset 0) s where \(filter)
                     ) x
-                    """).scalar(as: Int.self)
+                    """
+                ).scalar(as: Int.self)
                 #expect(differing == 0, "where \(filter)")
             }
 
@@ -160,7 +168,8 @@ struct AnalystReportTests {
         try await withAnalystWarehouse { db, _ in
             let admin = try db.connect()
             defer { admin.close() }
-            let uncommented = try admin.query("""
+            let uncommented = try admin.query(
+                """
                 select c.relname::text from pg_class c
                 left join pg_description d on d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0
                 where c.relnamespace = 'report'::regnamespace and c.relkind in ('v', 'r') and d.description is null
@@ -169,15 +178,20 @@ struct AnalystReportTests {
                 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
                 left join pg_description d on d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = a.attnum
                 where c.relnamespace = 'report'::regnamespace and c.relkind in ('v', 'r') and d.description is null
-                """).rows.map { try $0.decode(0, as: String.self) }
+                """
+            ).rows.map { try $0.decode(0, as: String.self) }
             #expect(uncommented.isEmpty, "without a comment: \(uncommented)")
             for (view, promised) in Self.contract {
-                let columns = try admin.query("""
+                let columns = try admin.query(
+                    """
                     select a.attname::text from pg_attribute a
                     where a.attrelid = ('report.' || $1)::regclass and a.attnum > 0 and not a.attisdropped
-                    """, [view]).rows.map { try $0.decode(0, as: String.self) }
+                    """, [view]
+                ).rows.map { try $0.decode(0, as: String.self) }
                 #expect(Set(promised).isSubset(of: Set(columns)), "report.\(view) lacks \(Set(promised).subtracting(columns).sorted())")
-                let barrier = try admin.query("select coalesce('security_barrier=true' = any (reloptions), false) from pg_class where oid = ('report.' || $1)::regclass", [view]).scalar(as: Bool.self)
+                let barrier = try admin.query(
+                    "select coalesce('security_barrier=true' = any (reloptions), false) from pg_class where oid = ('report.' || $1)::regclass", [view]
+                ).scalar(as: Bool.self)
                 #expect(barrier, "report.\(view) is a security barrier")
             }
         }

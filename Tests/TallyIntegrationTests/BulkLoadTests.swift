@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tally
+import Testing
 
 @Suite("binary COPY and deferred indexes", .enabled(if: TestServer.isAvailable))
 struct BulkLoadTests {
@@ -8,7 +8,8 @@ struct BulkLoadTests {
     func binaryValues() async throws {
         try await withTestDatabase { db in
             let connection = try db.connect()
-            try connection.execute("""
+            try connection.execute(
+                """
                 create table t (u uuid, i integer, ts timestamptz, b boolean, s text, c char(2), ip inet, n text)
                 """)
             let id = UUID(uuidString: "0123abcd-4567-4def-89ab-cdef01234567")!
@@ -27,27 +28,32 @@ struct BulkLoadTests {
             }
             #expect(rows == 1)
             try connection.execute("set timezone = 'UTC'")
-            let text = try connection.query("""
+            let text = try connection.query(
+                """
                 select concat_ws('|', u, i, ts, b, s, c, ip, coalesce(n, 'NULL')) from t
-                """).scalar(as: String.self)
+                """
+            ).scalar(as: String.self)
             #expect(text == "0123abcd-4567-4def-89ab-cdef01234567|-42|2025-11-29 01:02:03+00|t|tab\there ✓|GB|198.51.100.7|NULL")
         }
     }
 
     /// Every index and constraint of `t`, as PostgreSQL would recreate them.
     static func indexes(_ connection: PostgresConnection) throws -> [String] {
-        try connection.query("""
+        try connection.query(
+            """
             select pg_get_indexdef(i.indexrelid) || coalesce(' / ' || k.conname || ' ' || pg_get_constraintdef(k.oid), '')
             from pg_index i left join pg_constraint k on k.conindid = i.indexrelid
             where i.indrelid = 't'::regclass order by 1
-            """).rows.map { try $0.decode(0, as: String.self) }
+            """
+        ).rows.map { try $0.decode(0, as: String.self) }
     }
 
     @Test("an empty table is loaded without its indexes, which come back identical; a full one keeps them")
     func deferredIndexes() async throws {
         try await withTestDatabase { db in
             let connection = try db.connect()
-            try connection.execute("""
+            try connection.execute(
+                """
                 create table t (id bigint generated always as identity primary key, k text not null, v integer,
                                 constraint t_k_unique unique (k));
                 create index t_v_partial on t (v) where v > 10;
@@ -58,7 +64,9 @@ struct BulkLoadTests {
             func load(_ range: Range<Int>) throws -> Bool {
                 try connection.withIndexesDeferred(on: "t") {
                     // While the COPY runs the table has no indexes at all.
-                    #expect(try connection.query("select count(*)::int from pg_index where indrelid = 't'::regclass").scalar(as: Int.self) == (range.lowerBound == 0 ? 0 : 4))
+                    #expect(
+                        try connection.query("select count(*)::int from pg_index where indrelid = 't'::regclass").scalar(as: Int.self)
+                            == (range.lowerBound == 0 ? 0 : 4))
                     return try connection.copyIn("copy t (k, v) from stdin") { writer in
                         for i in range { try writer.writeRow(["key \(i)", String(i % 50)]) }
                     }

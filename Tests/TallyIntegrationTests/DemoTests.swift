@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Testing
 import Tally
+import Testing
 
 @Suite("tally seed and tally demo", .enabled(if: TestServer.isAvailable))
 struct DemoTests {
@@ -16,7 +16,8 @@ struct DemoTests {
 
     /// A checksum of every operational table, in a stable order and without load bookkeeping.
     static func checksum(_ connection: PostgresConnection) throws -> String {
-        try connection.query("""
+        try connection.query(
+            """
             select md5(string_agg(x, '|' order by x)) from (
                 select a::text as x from app.accounts a
                 union all select p::text from app.profiles p
@@ -25,7 +26,8 @@ struct DemoTests {
                                      e.country_code, e.ip_address, e.user_agent, e.ingested_at)::text from app.playback_events e
                 union all select row(r.profile_id, r.title_id, r.thumb, r.rated_at, r.ingested_at)::text from app.ratings r
             ) rows
-            """).scalar(as: String.self)
+            """
+        ).scalar(as: String.self)
     }
 
     @Test("the same seed gives the same operational tables; another seed does not")
@@ -70,11 +72,13 @@ struct DemoTests {
         let warehouse = try PostgresConnection.connect(
             "host=\(Conninfo.quote(dir.appendingPathComponent("socket").path)) port=\(port) user=postgres dbname=tally_warehouse",
             logger: quietLogger())
-        let streak = try warehouse.query("""
+        let streak = try warehouse.query(
+            """
             select s.viewers from analytics.fact_title_streak s join analytics.dim_title t using (title_key)
             join analytics.dim_date d on d.date_key = s.as_of_date_key
             where t.name = 'A Christmas Prince' and d.full_date = $1::date and s.streak_days = 18
-            """, [report.asOf]).scalar(as: Int.self)
+            """, [report.asOf]
+        ).scalar(as: Int.self)
         #expect(report.streakViewers == streak)
         #expect(streak == 53, "the planted bingers, and nobody else")
         let ledger = try warehouse.query("select count(*)::int, sum(rows_loaded)::int, sum(rows_rejected)::int from etl.runs where status = 'succeeded'")[0]
@@ -85,19 +89,23 @@ struct DemoTests {
         #expect(report.lateDaysRecomputed > 0, "late events made past days be recomputed")
         #expect(report.canaryHits == 0)
         for row in report.topTitles {
-            let direct = try warehouse.query("""
+            let direct = try warehouse.query(
+                """
                 select f.viewers from analytics.fact_title_daily f join analytics.dim_title t using (title_key)
                 join analytics.dim_date d using (date_key) where t.name = $1 and d.full_date = $2::date
-                """, [row.title, report.asOf]).scalar(as: Int.self)
+                """, [row.title, report.asOf]
+            ).scalar(as: Int.self)
             #expect(row.viewers == direct, "\(row.title)")
         }
         for pair in report.pairs {
-            let direct = try warehouse.query("""
+            let direct = try warehouse.query(
+                """
                 select c.shared_viewers from analytics.fact_coviewing c
                 join analytics.dim_title a on a.title_key = c.title_a_key join analytics.dim_title b on b.title_key = c.title_b_key
                 where c.period_kind = 'month' and c.period_start = date_trunc('month', $1::date)::date
                   and ((a.name, b.name) = ($2, $3) or (a.name, b.name) = ($3, $2))
-                """, [report.asOf, pair.titleA, pair.titleB]).scalar(as: Int.self)
+                """, [report.asOf, pair.titleA, pair.titleB]
+            ).scalar(as: Int.self)
             #expect(pair.sharedViewers == direct)
         }
 

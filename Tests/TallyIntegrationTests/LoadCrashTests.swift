@@ -1,13 +1,14 @@
 import Foundation
 import Logging
-import Testing
 import Tally
+import Testing
 
 @Suite("tally load under kill -9", .enabled(if: TestServer.isAvailable))
 struct LoadCrashTests {
     /// Enough source rows that a load takes a while: 1,500 profiles, 6 titles, 30 days.
     static func plantVolume(_ connection: PostgresConnection) throws {
-        try connection.execute("""
+        try connection.execute(
+            """
             insert into app.titles (title_id, name, kind, runtime_seconds, updated_at)
             select t, 'Title ' || t, 'movie', 3600, now() - interval '1 year' from generate_series(1, 6) t;
             insert into app.accounts (account_id, email, full_name, date_of_birth, country_code, plan)

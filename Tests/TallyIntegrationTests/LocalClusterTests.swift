@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Testing
 import Tally
+import Testing
 
 @Suite("Local cluster and tally dev", .enabled(if: TestServer.isAvailable))
 struct LocalClusterTests {
@@ -27,7 +27,8 @@ struct LocalClusterTests {
         #expect(env.stdout.contains("export TALLY_WAREHOUSE_URL="))
 
         // What a user types: eval the exports, then a bare psql.
-        let psql = try await runShell("eval \"$(\(TallyBinary.url.path) dev env --dir '\(dir)')\"; psql -Atc 'select 1' && psql -d tally_warehouse -Atc 'select current_database()'")
+        let psql = try await runShell(
+            "eval \"$(\(TallyBinary.url.path) dev env --dir '\(dir)')\"; psql -Atc 'select 1' && psql -d tally_warehouse -Atc 'select current_database()'")
         #expect(psql.status == 0, "\(psql.stderr)")
         #expect(psql.stdout == "1\ntally_warehouse\n")
 
@@ -73,7 +74,7 @@ func runShell(_ command: String) async throws -> TallyBinary.Outcome {
 /// Whether a process runs (a zombie waiting for a reaping init does not count).
 func isProcessRunning(_ pid: String) -> Bool {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-          let close = stat.lastIndex(of: ")")
+        let close = stat.lastIndex(of: ")")
     else { return false }
     let state = stat[stat.index(close, offsetBy: 2)]
     return state != "Z" && state != "X"

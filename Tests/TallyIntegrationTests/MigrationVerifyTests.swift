@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tally
+import Testing
 
 @Suite("tally migrate verify", .enabled(if: TestServer.isAvailable))
 struct MigrationVerifyTests {
@@ -13,12 +13,14 @@ struct MigrationVerifyTests {
         create function app.touch() returns int language sql security definer set search_path = pg_catalog, app as $$ select 1 $$;
         """
 
-    @Test("clean right after up; each hand-made change is drift with exit 3", arguments: [
-        ("policy expression", "alter policy by_plan on app.accounts using (plan = 'premium')", "policy app.accounts.by_plan"),
-        ("no force rls", "alter table app.accounts no force row level security", "relation app.accounts"),
-        ("column grant on PII", "grant select (email) on app.accounts to public", "column app.accounts.email"),
-        ("function search_path", "alter function app.touch() set search_path = public", "function app.touch()"),
-    ])
+    @Test(
+        "clean right after up; each hand-made change is drift with exit 3",
+        arguments: [
+            ("policy expression", "alter policy by_plan on app.accounts using (plan = 'premium')", "policy app.accounts.by_plan"),
+            ("no force rls", "alter table app.accounts no force row level security", "relation app.accounts"),
+            ("column grant on PII", "grant select (email) on app.accounts to public", "column app.accounts.email"),
+            ("function search_path", "alter function app.touch() set search_path = public", "function app.touch()"),
+        ])
     func drift(name: String, change: String, object: String) async throws {
         try await withMigrations { db, folder in
             try folder.write("V0001__schema.sql", Self.schema)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import Tally
 
 @Suite("tally migrate", .enabled(if: TestServer.isAvailable))
@@ -24,11 +25,13 @@ struct MigratorTests {
     @Test("V0014 moves existing private state to person keys: one key per pseudonym with its last day, every row kept")
     func personKeysMigration() async throws {
         try await withTestDatabase { db in
-            let warehouse = Migrator(database: "warehouse", directory: repositoryRoot.appendingPathComponent("migrations/warehouse").path,
-                                     conninfo: db.conninfo, logger: quietLogger())
+            let warehouse = Migrator(
+                database: "warehouse", directory: repositoryRoot.appendingPathComponent("migrations/warehouse").path,
+                conninfo: db.conninfo, logger: quietLogger())
             try warehouse.up(to: "13")
             let connection = try db.connect()
-            try connection.execute("""
+            try connection.execute(
+                """
                 insert into private.activity (day, title_id, pseudonym, device_key, region_key, audience_key,
                                               plays, completed_plays, watch_seconds, thumbs_up, thumbs_down)
                 values ('2026-11-01', 1, decode(repeat('bb', 32), 'hex'), 1, 1, 1, 1, 0, 100, 0, 0),
@@ -126,7 +129,10 @@ struct MigratorTests {
             try folder.write("V0001__broken.sql", lines.joined(separator: "\n"))
             let error = #expect(throws: MigrationError.self) { try folder.migrator(for: db).up() }
             #expect(error?.exitCode == 1)
-            #expect(error?.message.hasPrefix("warehouse migration \(folder.url.path)/V0001__broken.sql:40:39: relation \"no_such_table\" does not exist (SQLSTATE 42P01)") == true, "\(error?.message ?? "")")
+            #expect(
+                error?.message.hasPrefix(
+                    "warehouse migration \(folder.url.path)/V0001__broken.sql:40:39: relation \"no_such_table\" does not exist (SQLSTATE 42P01)") == true,
+                "\(error?.message ?? "")")
             let connection = try db.connect()
             #expect(try connection.query("select to_regclass('made_first') is null").scalar(as: Bool.self), "rolled back entirely")
             let row = try connection.query("select success, sqlstate, error_line from tally_migrations.history")[0]
@@ -208,7 +214,9 @@ struct MigratorTests {
     func noTransaction() async throws {
         try await withMigrations { db, folder in
             try folder.write("V0001__t.sql", "create table t (id int);")
-            try folder.write("V0002__index.sql", """
+            try folder.write(
+                "V0002__index.sql",
+                """
                 -- tally:no-transaction
                 -- tally:lock-timeout 2s
                 create index concurrently t_id on t (id);
@@ -217,14 +225,17 @@ struct MigratorTests {
             let error = #expect(throws: MigrationError.self) { try folder.migrator(for: db).up() }
             #expect(error?.message.contains("V0002__index.sql:4:") == true)
             #expect(error?.message.contains("resumes at statement 2") == true)
-            try folder.write("V0002__index.sql", """
+            try folder.write(
+                "V0002__index.sql",
+                """
                 -- tally:no-transaction
                 -- tally:lock-timeout 2s
                 create index concurrently t_id on t (id);
                 create index concurrently t_id2 on t (id);
                 """)
             #expect(try folder.migrator(for: db).up().map(\.script) == ["V0002__index.sql"])
-            let indexes = try db.connect().query("select string_agg(indexname, ',' order by indexname) from pg_indexes where tablename = 't'").scalar(as: String.self)
+            let indexes = try db.connect().query("select string_agg(indexname, ',' order by indexname) from pg_indexes where tablename = 't'").scalar(
+                as: String.self)
             #expect(indexes == "t_id,t_id2")
         }
     }

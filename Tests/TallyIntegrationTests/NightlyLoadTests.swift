@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Testing
 import Tally
+import Testing
 
 @Suite("tally load", .enabled(if: TestServer.isAvailable))
 struct NightlyLoadTests {
@@ -39,17 +39,20 @@ struct NightlyLoadTests {
             let facts = try fixture.facts()
             let key = try facts.query("select etl.date_key($1::date)", [d]).scalar(as: Int.self)
             func streak(_ days: Int) throws -> Int {
-                try facts.query("""
+                try facts.query(
+                    """
                     select coalesce(sum(viewers), 0)::int from analytics.fact_title_streak s join analytics.dim_title t using (title_key)
                     where t.name = 'A Christmas Prince' and s.as_of_date_key = $1 and s.streak_days = $2
-                    """, [key, days]).scalar(as: Int.self)
+                    """, [key, days]
+                ).scalar(as: Int.self)
             }
             #expect(try streak(18) == 7, "the seed's question: 7 people watched every day for the past 18 days")
             #expect(try streak(17) == 8)
             #expect(try streak(2) == 8)
             #expect(try streak(19) == 0)
 
-            let daily = try facts.query("""
+            let daily = try facts.query(
+                """
                 select f.viewers, f.plays, f.completed_plays, f.watch_seconds::int, f.thumbs_up, f.thumbs_down
                 from analytics.fact_title_daily f join analytics.dim_title t using (title_key)
                 where t.name = 'A Christmas Prince' and f.date_key = $1
@@ -61,27 +64,34 @@ struct NightlyLoadTests {
             #expect(try daily.decode(4, as: Int.self) == 2)
             #expect(try daily.decode(5, as: Int.self) == 1)
 
-            let shared = try facts.query("""
+            let shared = try facts.query(
+                """
                 select c.shared_viewers from analytics.fact_coviewing c
                 join analytics.dim_title a on a.title_key = c.title_a_key join analytics.dim_title b on b.title_key = c.title_b_key
                 where c.period_kind = 'month' and c.period_start = date_trunc('month', $1::date)::date
                   and a.name = 'A Christmas Prince' and b.name = 'Holiday Rush'
-                """, [d]).scalar(as: Int.self)
+                """, [d]
+            ).scalar(as: Int.self)
             #expect(shared == 3)
 
-            let month = try facts.query("""
+            let month = try facts.query(
+                """
                 select f.viewers from analytics.fact_title_period f join analytics.dim_title t using (title_key)
                 where t.name = 'Holiday Rush' and f.period_kind = 'month' and f.period_start = date_trunc('month', $1::date)::date
-                """, [d]).scalar(as: Int.self)
+                """, [d]
+            ).scalar(as: Int.self)
             #expect(month == 3)
             let audience = try facts.query(
                 "select viewers from analytics.fact_period_audience where period_kind = 'month' and period_start = date_trunc('month', $1::date)::date",
-                [d]).scalar(as: Int.self)
+                [d]
+            ).scalar(as: Int.self)
             let direct = try fixture.source().query(
                 "select count(distinct profile_id)::int from app.playback_events where date_trunc('month', started_at at time zone 'UTC') = date_trunc('month', $1::date)",
-                [d]).scalar(as: Int.self)
+                [d]
+            ).scalar(as: Int.self)
             #expect(audience == direct, "the month's whole audience, for an exact lift")
-            let segments = try facts.query("""
+            let segments = try facts.query(
+                """
                 select count(*)::int, sum(plays)::int from analytics.fact_title_daily_segment f join analytics.dim_device d using (device_key)
                 where f.date_key = $1 and d.device_class = 'mobile'
                 """, [key])[0]
@@ -149,10 +159,12 @@ struct NightlyLoadTests {
             #expect(report.rowsExtracted == 2)
             let facts = try fixture.facts()
             let key = try facts.query("select etl.date_key($1::date)", [d]).scalar(as: Int.self)
-            let eighteen = try facts.query("""
+            let eighteen = try facts.query(
+                """
                 select viewers from analytics.fact_title_streak s join analytics.dim_title t using (title_key)
                 where t.name = 'A Christmas Prince' and as_of_date_key = $1 and streak_days = 18
-                """, [key]).scalar(as: Int.self)
+                """, [key]
+            ).scalar(as: Int.self)
             #expect(eighteen == 8, "profile 8's filled gap completes its 18-day streak")
 
             // The same source loaded in one go into a fresh warehouse gives the same analytics.
@@ -178,7 +190,8 @@ struct NightlyLoadTests {
             }
             #expect(try keyOfDay() == -1)
 
-            try source.connection.execute("insert into app.titles (title_id, name, kind, updated_at) values (7, 'Late Arrival', 'movie', now() - interval '30 days')")
+            try source.connection.execute(
+                "insert into app.titles (title_id, name, kind, updated_at) values (7, 'Late Arrival', 'movie', now() - interval '30 days')")
             let arrived = try fixture.load()
             #expect(arrived.daysRecomputed == 1, "the unknown title's day is recomputed when the title arrives")
             let firstKey = try keyOfDay()
@@ -187,7 +200,8 @@ struct NightlyLoadTests {
 
             // Renamed now: a second version; the past day keeps the version valid then, new days get the new one.
             try source.connection.execute("update app.titles set name = 'Late Arrival (Director''s Cut)', updated_at = now() where title_id = 7")
-            try source.connection.query("""
+            try source.connection.query(
+                """
                 insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code)
                 values ($1::uuid, 7, now(), 60, false, 'smart_tv', 'GB')
                 """, [viewer])
@@ -196,10 +210,12 @@ struct NightlyLoadTests {
             #expect(try versions.decode(0, as: Int.self) == 2)
             #expect(try versions.decode(1, as: Int.self) == 1)
             #expect(try keyOfDay() == firstKey)
-            let today = try facts.query("""
+            let today = try facts.query(
+                """
                 select t.name from analytics.fact_title_daily f join analytics.dim_title t using (title_key)
                 where f.date_key = etl.date_key($1::date) and t.title_id = 7
-                """, [try source.day(0)]).scalar(as: String.self)
+                """, [try source.day(0)]
+            ).scalar(as: String.self)
             #expect(today == "Late Arrival (Director's Cut)")
         }
     }
@@ -214,9 +230,11 @@ struct NightlyLoadTests {
             try source.play(try source.person(1), 1, on: day)
             try fixture.load()
             // Noon UTC is 02:00 the next day at UTC+14.
-            let loaded = try fixture.facts().query("""
+            let loaded = try fixture.facts().query(
+                """
                 select d.full_date from analytics.fact_title_daily f join analytics.dim_date d using (date_key)
-                """).scalar(as: Day.self)
+                """
+            ).scalar(as: Day.self)
             let next = try source.connection.query("select $1::date + 1", [day]).scalar(as: Day.self)
             #expect(loaded == next)
         }
@@ -278,20 +296,23 @@ struct NightlyLoadTests {
             try source.connection.query("update app.accounts set deleted_at = now() where account_id = $1", [account])
             let future = try source.day(30)
             let before1970 = Day(year: 1969, month: 12, day: 31)
-            try source.play(viewer, 1, on: future, seconds: -5)                    // negative_duration, not future
-            try source.play(viewer, 1, on: before1970, seconds: 10_000_000)      // absurd_duration, not before start
-            try source.play(viewer, 1, on: before1970)                           // before_service_start (a day before 1970)
-            try source.rate(viewer, 1, 5, on: future)                            // invalid_thumb, not future
-            try source.rate(viewer, 1, -1, on: future)                           // future_timestamp
-            try source.play(erased, 1, on: try source.day(-1), seconds: -5)      // erased_profile first
+            try source.play(viewer, 1, on: future, seconds: -5)  // negative_duration, not future
+            try source.play(viewer, 1, on: before1970, seconds: 10_000_000)  // absurd_duration, not before start
+            try source.play(viewer, 1, on: before1970)  // before_service_start (a day before 1970)
+            try source.rate(viewer, 1, 5, on: future)  // invalid_thumb, not future
+            try source.rate(viewer, 1, -1, on: future)  // future_timestamp
+            try source.play(erased, 1, on: try source.day(-1), seconds: -5)  // erased_profile first
             try source.play(SourceWriter.uuid("99999999-0000-4000-8000-", 1), 1, on: future, seconds: -5)  // unknown_profile first
             try source.play(viewer, 1, on: try source.day(-1), seconds: 0, completed: true)  // valid: a completed 0-second play
             let report = try fixture.load()
             #expect(report.rowsRejected == 7)
             #expect(report.rowsLoaded == 1)
             let reasons = try fixture.facts().query("select reason from etl.rejects order by reason").rows.map { try $0.decode(0, as: String.self) }
-            #expect(reasons == ["absurd_duration", "before_service_start", "erased_profile", "future_timestamp", "invalid_thumb",
-                                "negative_duration", "unknown_profile"])
+            #expect(
+                reasons == [
+                    "absurd_duration", "before_service_start", "erased_profile", "future_timestamp", "invalid_thumb",
+                    "negative_duration", "unknown_profile",
+                ])
             let daily = try fixture.facts().query("select plays || ' ' || completed_plays || ' ' || watch_seconds from analytics.fact_title_daily")
                 .rows.map { try $0.decode(0, as: String.self) }
             #expect(daily == ["1 1 0"])

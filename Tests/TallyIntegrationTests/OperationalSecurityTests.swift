@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Testing
 import Tally
+import Testing
 
 // Issue 4: the operational database enforces its own privacy rules. Each test migrates a database
 // of its own, seeds `OperationalFixture` as the superuser, and then acts as real login roles, created
@@ -22,7 +22,9 @@ struct OperationalSecurityTests {
             defer { admin.close() }
             let columns = try Probe.count(admin, "select count(*) from information_schema.columns where table_schema in ('app', 'privacy', 'audit', 'etl')")
             #expect(columns > 60, "the data schemas should be visible to the check")
-            let unclassified = try Probe.strings(admin, """
+            let unclassified = try Probe.strings(
+                admin,
+                """
                 select c.table_schema || '.' || c.table_name || '.' || c.column_name
                 from information_schema.columns c
                 left join privacy.column_classification k
@@ -31,7 +33,9 @@ struct OperationalSecurityTests {
                 order by 1
                 """)
             #expect(unclassified == [], "classify these in privacy.column_classification")
-            let stale = try Probe.strings(admin, """
+            let stale = try Probe.strings(
+                admin,
+                """
                 select k.table_schema || '.' || k.table_name || '.' || k.column_name
                 from privacy.column_classification k
                 where not exists (
@@ -40,14 +44,19 @@ struct OperationalSecurityTests {
                 order by 1
                 """)
             #expect(stale == [], "the catalogue names columns that do not exist")
-            let pii = Set(try Probe.strings(admin, "select table_schema || '.' || table_name || '.' || column_name from privacy.column_classification where class = 'pii'"))
+            let pii = Set(
+                try Probe.strings(
+                    admin, "select table_schema || '.' || table_name || '.' || column_name from privacy.column_classification where class = 'pii'"))
             for column in F.designPIIColumns {
                 #expect(pii.contains(column), "\(column) must be classified pii")
             }
 
             #expect(try Probe.strings(admin, "select table_name from privacy.unclassified_columns") == [])
             try admin.execute("alter table app.titles add column tmp_note text")
-            #expect(try Probe.strings(admin, "select table_schema || '.' || table_name || '.' || column_name from privacy.unclassified_columns") == ["app.titles.tmp_note"])
+            #expect(
+                try Probe.strings(admin, "select table_schema || '.' || table_name || '.' || column_name from privacy.unclassified_columns") == [
+                    "app.titles.tmp_note"
+                ])
         }
     }
 
@@ -56,7 +65,8 @@ struct OperationalSecurityTests {
         try await Probe.withSecuredDatabase { db in
             let admin = try db.connect()
             defer { admin.close() }
-            let tables = try admin.query("""
+            let tables = try admin.query(
+                """
                 select c.oid::regclass::text, c.relrowsecurity, c.relforcerowsecurity
                 from pg_class c
                 join pg_namespace n on n.oid = c.relnamespace
@@ -73,10 +83,11 @@ struct OperationalSecurityTests {
                 #expect(try row.decode(1, as: Bool.self), "\(name) must have row-level security enabled")
                 #expect(try row.decode(2, as: Bool.self), "\(name) must have row-level security forced")
             }
-            #expect(names.isSuperset(of: [
-                "app.accounts", "app.profiles", "app.playback_events", "app.ratings",
-                "privacy.access_requests", "privacy.access_approvals", "audit.access_log",
-            ]))
+            #expect(
+                names.isSuperset(of: [
+                    "app.accounts", "app.profiles", "app.playback_events", "app.ratings",
+                    "privacy.access_requests", "privacy.access_approvals", "audit.access_log",
+                ]))
         }
     }
 
@@ -86,33 +97,42 @@ struct OperationalSecurityTests {
             let admin = try db.connect()
             defer { admin.close() }
             #expect(try Probe.strings(admin, "select rolname::text from pg_roles where rolcanlogin and (rolsuper or rolbypassrls) and oid <> 10") == [])
-            let groups = try Probe.strings(admin, """
+            let groups = try Probe.strings(
+                admin,
+                """
                 select rolname::text from pg_roles
                 where rolname in ('tally_owner', 'tally_app', 'tally_support', 'tally_approver_cs',
                                   'tally_approver_security', 'tally_auditor', 'tally_etl_reader')
                     and not rolcanlogin and not rolsuper and not rolbypassrls and not rolcreaterole
                 order by 1
                 """)
-            #expect(groups == ["tally_app", "tally_approver_cs", "tally_approver_security", "tally_auditor", "tally_etl_reader", "tally_owner", "tally_support"])
+            #expect(
+                groups == ["tally_app", "tally_approver_cs", "tally_approver_security", "tally_auditor", "tally_etl_reader", "tally_owner", "tally_support"])
             #expect(try Probe.count(admin, "select count(*) from pg_auth_members where roleid = 'tally_owner'::regrole") == 0)
-            #expect(try Probe.strings(admin, """
-                select c.oid::regclass::text
-                from pg_class c
-                join pg_roles r on r.oid = c.relowner
-                join pg_namespace n on n.oid = c.relnamespace
-                where r.rolcanlogin and r.oid <> 10 and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
-                    and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%'
-                """) == [], "no login role but the bootstrap superuser (migration history) may own a table")
-            #expect(try Probe.strings(admin, """
-                select c.oid::regclass::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
-                where n.nspname in ('app', 'privacy', 'audit', 'etl') and c.relowner <> 'tally_owner'::regrole
-                union all
-                select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-                where n.nspname in ('app', 'privacy', 'audit', 'etl') and p.proowner <> 'tally_owner'::regrole
-                union all
-                select nspname::text from pg_namespace
-                where nspname in ('app', 'privacy', 'audit', 'etl') and nspowner <> 'tally_owner'::regrole
-                """) == [], "tally_owner owns every schema, relation and function")
+            #expect(
+                try Probe.strings(
+                    admin,
+                    """
+                    select c.oid::regclass::text
+                    from pg_class c
+                    join pg_roles r on r.oid = c.relowner
+                    join pg_namespace n on n.oid = c.relnamespace
+                    where r.rolcanlogin and r.oid <> 10 and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
+                        and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%'
+                    """) == [], "no login role but the bootstrap superuser (migration history) may own a table")
+            #expect(
+                try Probe.strings(
+                    admin,
+                    """
+                    select c.oid::regclass::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                    where n.nspname in ('app', 'privacy', 'audit', 'etl') and c.relowner <> 'tally_owner'::regrole
+                    union all
+                    select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                    where n.nspname in ('app', 'privacy', 'audit', 'etl') and p.proowner <> 'tally_owner'::regrole
+                    union all
+                    select nspname::text from pg_namespace
+                    where nspname in ('app', 'privacy', 'audit', 'etl') and nspowner <> 'tally_owner'::regrole
+                    """) == [], "tally_owner owns every schema, relation and function")
         }
     }
 
@@ -121,25 +141,33 @@ struct OperationalSecurityTests {
         try await Probe.withSecuredDatabase { db in
             let admin = try db.connect()
             defer { admin.close() }
-            let definers = try Probe.strings(admin, """
+            let definers = try Probe.strings(
+                admin,
+                """
                 select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
                 where n.nspname in ('app', 'privacy', 'audit', 'etl') and p.prosecdef
                 """)
             #expect(definers.contains("privacy.request_access(uuid,text,text,text,interval)"))
             #expect(definers.contains("privacy.approve_access(bigint)"))
             #expect(definers.contains("privacy.revoke_access(bigint,text)"))
-            #expect(try Probe.strings(admin, """
-                select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-                where n.nspname in ('app', 'privacy', 'audit', 'etl') and p.prosecdef
-                    and not exists (select 1 from unnest(p.proconfig) c where c like 'search_path=%')
-                """) == [], "SECURITY DEFINER without a pinned search_path")
-            #expect(try Probe.strings(admin, """
-                select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-                where n.nspname in ('app', 'privacy', 'audit', 'etl', 'dblink')
-                    and exists (
-                        select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
-                        where a.grantee = 0 and a.privilege_type = 'EXECUTE')
-                """) == [], "executable by PUBLIC")
+            #expect(
+                try Probe.strings(
+                    admin,
+                    """
+                    select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                    where n.nspname in ('app', 'privacy', 'audit', 'etl') and p.prosecdef
+                        and not exists (select 1 from unnest(p.proconfig) c where c like 'search_path=%')
+                    """) == [], "SECURITY DEFINER without a pinned search_path")
+            #expect(
+                try Probe.strings(
+                    admin,
+                    """
+                    select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                    where n.nspname in ('app', 'privacy', 'audit', 'etl', 'dblink')
+                        and exists (
+                            select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                            where a.grantee = 0 and a.privilege_type = 'EXECUTE')
+                    """) == [], "executable by PUBLIC")
         }
     }
 
@@ -221,11 +249,14 @@ struct OperationalSecurityTests {
     @Test("a support login sees an account only under a grant approved by customer service and security")
     func grantWorkflow() async throws {
         try await Probe.withSecuredDatabase { db in
-            try await Probe.withLogins(in: db, [
-                ["tally_support"], ["tally_support"], ["tally_approver_cs"], ["tally_approver_cs"],
-                ["tally_approver_security"], ["tally_support", "tally_approver_cs"],
-                ["tally_approver_cs", "tally_approver_security"],
-            ]) { logins in
+            try await Probe.withLogins(
+                in: db,
+                [
+                    ["tally_support"], ["tally_support"], ["tally_approver_cs"], ["tally_approver_cs"],
+                    ["tally_approver_security"], ["tally_support", "tally_approver_cs"],
+                    ["tally_approver_cs", "tally_approver_security"],
+                ]
+            ) { logins in
                 let (support, otherSupport, cs, otherCS) = (logins[0], logins[1], logins[2], logins[3])
                 let (security, supportLead, bothFunctions) = (logins[4], logins[5], logins[6])
                 let reader = try Probe.connect(db, as: support)
@@ -425,7 +456,8 @@ struct OperationalSecurityTests {
 
                 let audit = try Probe.connect(db, as: auditor)
                 defer { audit.close() }
-                let reads = try audit.query("""
+                let reads = try audit.query(
+                    """
                     select account_id::text, request_id, relation, outcome, at <= clock_timestamp() as stamped
                     from audit.access_log
                     where actor = $1 and action = 'select'
@@ -451,16 +483,18 @@ struct OperationalSecurityTests {
                 let revoker = try Probe.connect(db, as: security)
                 defer { revoker.close() }
                 try revoker.query("select privacy.revoke_access($1, 'done')", [request])
-                let workflow = try audit.query("""
+                let workflow = try audit.query(
+                    """
                     select actor, outcome from audit.access_log
                     where request_id = $1 and action <> 'select'
                     order by entry_id
                     """, [request])
                 let entries = try workflow.rows.map { row in try row.decode(0, as: String.self) + " " + row.decode(1, as: String.self) }
-                #expect(entries == [
-                    "\(support.role) requested", "\(cs.role) approved", "\(security.role) approved", "\(security.role) granted",
-                    "\(cs.role) refused", "\(security.role) revoked",
-                ])
+                #expect(
+                    entries == [
+                        "\(support.role) requested", "\(cs.role) approved", "\(security.role) approved", "\(security.role) granted",
+                        "\(cs.role) refused", "\(security.role) revoked",
+                    ])
             }
         }
     }
@@ -503,47 +537,71 @@ struct OperationalSecurityTests {
                 let etl = try Probe.connect(db, as: logins[0])
                 defer { etl.close() }
 
-                let piiColumns = try admin.query("select table_schema, table_name, column_name from privacy.column_classification where class = 'pii' order by 1, 2, 3")
+                let piiColumns = try admin.query(
+                    "select table_schema, table_name, column_name from privacy.column_classification where class = 'pii' order by 1, 2, 3")
                 #expect(piiColumns.count >= F.designPIIColumns.count)
                 for row in piiColumns.rows {
                     let relation = try row.decode(0, as: String.self) + "." + row.decode(1, as: String.self)
                     let column = try row.decode(2, as: String.self)
                     Probe.expectDenied(etl, "select \(column) from \(relation) limit 1")
                 }
-                #expect(try Probe.strings(admin, """
-                    select k.table_schema || '.' || k.table_name || '.' || k.column_name
-                    from privacy.column_classification k
-                    where k.class = 'pii'
-                        and has_column_privilege($1::name, format('%I.%I', k.table_schema, k.table_name), k.column_name,
-                                                 'SELECT, INSERT, UPDATE, REFERENCES')
-                    """, [etlRole]) == [], "has_column_privilege must be false for every PII column")
-                let readable = Set(try Probe.strings(admin, """
-                    select c.table_name || '.' || c.column_name
-                    from information_schema.columns c
-                    where c.table_schema = 'app'
-                        and has_column_privilege($1::name, format('app.%I', c.table_name), c.column_name, 'SELECT')
-                    """, [etlRole]))
-                let nonPersonal = Set(try Probe.strings(admin, "select table_name || '.' || column_name from privacy.column_classification where table_schema = 'app' and class = 'none'"))
+                #expect(
+                    try Probe.strings(
+                        admin,
+                        """
+                        select k.table_schema || '.' || k.table_name || '.' || k.column_name
+                        from privacy.column_classification k
+                        where k.class = 'pii'
+                            and has_column_privilege($1::name, format('%I.%I', k.table_schema, k.table_name), k.column_name,
+                                                     'SELECT, INSERT, UPDATE, REFERENCES')
+                        """, [etlRole]) == [], "has_column_privilege must be false for every PII column")
+                let readable = Set(
+                    try Probe.strings(
+                        admin,
+                        """
+                        select c.table_name || '.' || c.column_name
+                        from information_schema.columns c
+                        where c.table_schema = 'app'
+                            and has_column_privilege($1::name, format('app.%I', c.table_name), c.column_name, 'SELECT')
+                        """, [etlRole]))
+                let nonPersonal = Set(
+                    try Probe.strings(
+                        admin, "select table_name || '.' || column_name from privacy.column_classification where table_schema = 'app' and class = 'none'"))
                 #expect(readable.isSuperset(of: SecurityMatrix.etlAppColumns), "the loader needs these")
-                #expect(readable.subtracting(SecurityMatrix.etlAppColumns).subtracting(nonPersonal).sorted() == [],
-                        "anything more the loader may read must be classified none")
+                #expect(
+                    readable.subtracting(SecurityMatrix.etlAppColumns).subtracting(nonPersonal).sorted() == [],
+                    "anything more the loader may read must be classified none")
 
-                #expect(try Probe.count(etl, "select count(*) from (select event_id, profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ingested_at from app.playback_events) e") == 7)
-                #expect(try Probe.count(etl, "select count(*) from (select rating_id, profile_id, title_id, thumb, rated_at, ingested_at from app.ratings) r") == 3)
+                #expect(
+                    try Probe.count(
+                        etl,
+                        "select count(*) from (select event_id, profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ingested_at from app.playback_events) e"
+                    ) == 7)
+                #expect(
+                    try Probe.count(etl, "select count(*) from (select rating_id, profile_id, title_id, thumb, rated_at, ingested_at from app.ratings) r") == 3)
                 #expect(try Probe.count(etl, "select count(*) from (select account_id, plan, country_code from app.accounts) a") == 3)
                 #expect(try Probe.count(etl, "select count(*) from (select profile_id, account_id, is_kids from app.profiles) p") == 4)
                 #expect(try Probe.count(etl, "select count(*) from (select * from app.titles) t") == 2)
 
-                #expect(try Probe.strings(etl, """
-                    select profile_id || ' ' || account_id || ' ' || is_kids::text || ' ' || plan || ' ' || country_code || ' ' || age_band
-                    from etl.profile_attributes order by profile_id
-                    """) == F.profileAttributes)
-                #expect(try Probe.strings(etl, "select account_id || ' ' || coalesce(profile_id::text, '-') from etl.erasures order by 1") == ["\(F.accountDeleted) \(F.profileD1)"])
-                #expect(try Probe.strings(etl, """
-                    select etl.age_band('2000-06-15', d) from unnest(array[
-                        '2000-06-14', '2013-06-14', '2013-06-15', '2018-06-14', '2018-06-15', '2065-06-15'
-                    ]::date[]) d
-                    """) == ["unknown", "under_13", "13_17", "13_17", "18_24", "65_plus"])
+                #expect(
+                    try Probe.strings(
+                        etl,
+                        """
+                        select profile_id || ' ' || account_id || ' ' || is_kids::text || ' ' || plan || ' ' || country_code || ' ' || age_band
+                        from etl.profile_attributes order by profile_id
+                        """) == F.profileAttributes)
+                #expect(
+                    try Probe.strings(etl, "select account_id || ' ' || coalesce(profile_id::text, '-') from etl.erasures order by 1") == [
+                        "\(F.accountDeleted) \(F.profileD1)"
+                    ])
+                #expect(
+                    try Probe.strings(
+                        etl,
+                        """
+                        select etl.age_band('2000-06-15', d) from unnest(array[
+                            '2000-06-14', '2013-06-14', '2013-06-15', '2018-06-14', '2018-06-15', '2065-06-15'
+                        ]::date[]) d
+                        """) == ["unknown", "under_13", "13_17", "13_17", "18_24", "65_plus"])
             }
         }
     }
@@ -716,25 +774,30 @@ enum SecurityMatrix {
         let dml: String
         switch (relation, command) {
         case ("app.accounts", .insert):
-            return ["set local tally.account_id = '\(F.newAccount)'",
-                    "insert into app.accounts (account_id, email, full_name, country_code, plan) values ('\(F.newAccount)', 'new@example.test', 'New Person', 'GB', 'basic')"]
+            return [
+                "set local tally.account_id = '\(F.newAccount)'",
+                "insert into app.accounts (account_id, email, full_name, country_code, plan) values ('\(F.newAccount)', 'new@example.test', 'New Person', 'GB', 'basic')",
+            ]
         case ("app.accounts", .update): dml = "update app.accounts set plan = 'basic' where account_id = '\(F.accountA)'"
         case ("app.accounts", .delete): dml = "delete from app.accounts where account_id = '\(F.accountA)'"
-        case ("app.profiles", .insert): dml = "insert into app.profiles (profile_id, account_id, display_name) values ('\(F.newProfile)', '\(F.accountA)', 'New')"
+        case ("app.profiles", .insert):
+            dml = "insert into app.profiles (profile_id, account_id, display_name) values ('\(F.newProfile)', '\(F.accountA)', 'New')"
         case ("app.profiles", .update): dml = "update app.profiles set is_kids = true where profile_id = '\(F.profileA1)'"
         case ("app.profiles", .delete): dml = "delete from app.profiles where profile_id = '\(F.profileA2)'"
         case ("app.titles", .insert): dml = "insert into app.titles (title_id, name, kind) values (900, 'New Title', 'movie')"
         case ("app.titles", .update): dml = "update app.titles set genre = 'comedy' where title_id = 1"
         case ("app.titles", .delete): dml = "delete from app.titles where title_id = 2"
         case ("app.playback_events", .insert):
-            dml = "insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code) values ('\(F.profileA1)', 1, now(), 60, false, 'tv', 'GB')"
+            dml =
+                "insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code) values ('\(F.profileA1)', 1, now(), 60, false, 'tv', 'GB')"
         case ("app.playback_events", .update): dml = "update app.playback_events set completed = true where profile_id = '\(F.profileA1)'"
         case ("app.playback_events", .delete): dml = "delete from app.playback_events where profile_id = '\(F.profileA1)'"
         case ("app.ratings", .insert): dml = "insert into app.ratings (profile_id, title_id, thumb, rated_at) values ('\(F.profileA1)', 2, 1, now())"
         case ("app.ratings", .update): dml = "update app.ratings set thumb = -1 where profile_id = '\(F.profileA1)'"
         case ("app.ratings", .delete): dml = "delete from app.ratings where profile_id = '\(F.profileA1)'"
         case ("privacy.access_requests", .insert):
-            dml = "insert into privacy.access_requests (account_id, requested_by, reason, ticket, justification, valid_for) values ('\(F.accountA)', current_user, 'fraud', 'T-1', 'matrix', '1 hour')"
+            dml =
+                "insert into privacy.access_requests (account_id, requested_by, reason, ticket, justification, valid_for) values ('\(F.accountA)', current_user, 'fraud', 'T-1', 'matrix', '1 hour')"
         case ("privacy.access_requests", .update): dml = "update privacy.access_requests set ticket = 'T-2'"
         case ("privacy.access_approvals", .insert):
             dml = "insert into privacy.access_approvals (request_id, approver, approver_function) values (1, current_user, 'security')"
@@ -914,8 +977,10 @@ enum SecurityProbe {
             "begin; set local tally.account_id = '\(F.accountB)'",
         ] {
             try connection.execute(spoof)
-            #expect(try strings(connection, "select account_id::text from app.accounts order by 1") == visibleAccounts, "\(spoof)", sourceLocation: sourceLocation)
-            #expect(try count(connection, "select count(*) from app.profiles where account_id <> '\(F.accountA)'") == 0, "\(spoof)", sourceLocation: sourceLocation)
+            #expect(
+                try strings(connection, "select account_id::text from app.accounts order by 1") == visibleAccounts, "\(spoof)", sourceLocation: sourceLocation)
+            #expect(
+                try count(connection, "select count(*) from app.profiles where account_id <> '\(F.accountA)'") == 0, "\(spoof)", sourceLocation: sourceLocation)
             if connection.isInTransaction { try connection.execute("commit") }
         }
         try connection.execute("reset tally.account_id")

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Testing
 import Tally
+import Testing
 
 @Suite("tally load for cron", .enabled(if: TestServer.isAvailable))
 struct OperationsTests {
@@ -148,8 +148,10 @@ struct OperationsTests {
             do {
                 try server.ensureDatabases(["source"], logger: quietLogger())
                 let admin = try PostgresConnection.connect(server.conninfo(database: "source"), logger: quietLogger())
-                try Migrator(database: "operational", directory: repositoryRoot.appendingPathComponent("migrations/operational").path,
-                             conninfo: server.conninfo(database: "source"), logger: quietLogger()).up()
+                try Migrator(
+                    database: "operational", directory: repositoryRoot.appendingPathComponent("migrations/operational").path,
+                    conninfo: server.conninfo(database: "source"), logger: quietLogger()
+                ).up()
                 try admin.execute("create role restart_etl login password 'restart' in role tally_etl_reader")
                 try LoadCrashTests.plantVolume(admin)
                 admin.close()
@@ -170,17 +172,22 @@ struct OperationsTests {
                 }
                 monitor.close()
                 #expect(isWaiting, "the load never reached the extract")
-                _ = try await TallyBinary.runProgram(
-                    cluster.binaries.url("pg_ctl").path, ["-D", cluster.serverDirectory.appendingPathComponent("data").path, "-m", "fast", "-w", "restart"])
+                // A fast stop ends every session, the waiting extract's included; pg_ctl runs as the
+                // server's OS user (as root, a bare pg_ctl refuses to run and nothing restarts).
+                try await cluster.stop(logger: quietLogger())
+                // The server may come back on another port if its old one is taken meanwhile.
+                let restarted = try await cluster.start(logger: quietLogger())
+                var after = fixture.environment
+                after["TALLY_OPERATIONAL_URL"] = restarted.tcpConninfo(database: "source", user: "restart_etl", password: "restart")
                 barrier.close()
                 let first = try await interrupted
                 #expect([0, 1, 75].contains(first.status), "\(first.stderr)")
                 // The restart broke the run: it either retried (logged) or failed with one line.
                 #expect(first.status != 0 || first.stderr.contains("transient failure, retrying"), "\(first.stderr)")
                 if first.status != 0 { #expect(first.stderr.split(separator: "\n").last?.hasPrefix("tally: ") == true) }
-                let next = try await TallyBinary.run(["load"], environment: environment)
+                let next = try await TallyBinary.run(["load"], environment: after)
                 #expect(next.status == 0, "\(next.stderr)")
-                let source = try PostgresConnection.connect(server.conninfo(database: "source"), logger: quietLogger())
+                let source = try PostgresConnection.connect(restarted.conninfo(database: "source"), logger: quietLogger())
                 let expected = try source.query("select count(*)::int from app.playback_events").scalar(as: Int.self)
                 let loaded = try fixture.facts().query("select sum(plays)::int from analytics.fact_title_daily").scalar(as: Int.self)
                 #expect(loaded == expected)

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Testing
 import Tally
+import Testing
 
 @Suite("Postgres connections", .enabled(if: TestServer.isAvailable))
 struct PostgresConnectionTests {
@@ -146,7 +146,9 @@ struct PostgresConnectionTests {
             let duplicate = #expect(throws: PostgresError.self) { try connection.execute("insert into u values (1)") }
             #expect(duplicate?.sqlState == "23505")
             #expect(duplicate?.detail == "Key (id)=(1) already exists.")
-            #expect(duplicate?.description.hasPrefix("ERROR:  duplicate key value violates unique constraint \"u_pkey\"\nDETAIL:  Key (id)=(1) already exists.") == true)
+            #expect(
+                duplicate?.description.hasPrefix("ERROR:  duplicate key value violates unique constraint \"u_pkey\"\nDETAIL:  Key (id)=(1) already exists.")
+                    == true)
             let raised = #expect(throws: PostgresError.self) {
                 try connection.execute("do $$ begin raise exception 'boom' using hint = 'try again', detail = 'it broke'; end $$")
             }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tally
+import Testing
 
 @Suite("COPY streams", .enabled(if: TestServer.isAvailable))
 struct PostgresCopyTests {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tally
+import Testing
 
 @Suite("Typed decoding and parameters", .enabled(if: TestServer.isAvailable))
 struct PostgresDecodingTests {
@@ -9,7 +9,8 @@ struct PostgresDecodingTests {
         try await withTestDatabase { db in
             let connection = try db.connect()
             try connection.execute("set timezone = 'Asia/Kolkata'")
-            let row = try connection.query("""
+            let row = try connection.query(
+                """
                 select 32767::int2, 2147483647::int4, 9223372036854775807::int8, 'héllo'::text, true, false,
                        12345.678900::numeric, '2024-02-29'::date, '2024-02-29 23:59:58.25+00'::timestamptz,
                        'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, '\\x00ff10'::bytea, null::int4, null::text
@@ -53,8 +54,10 @@ struct PostgresDecodingTests {
             let instant = Date(timeIntervalSince1970: 1_700_000_000.123456)
             let row = try connection.query(
                 "select $1::int8, $2::text, $3::bool, $4::numeric, $5::date, $6::timestamptz, $7::uuid, $8::bytea, $9::int4",
-                [Int.min, "'; drop table x; --", true, Decimal(string: "-0.000123")!, Day(year: 1999, month: 12, day: 31),
-                 instant, id, [UInt8]([0, 1, 2, 255]), Int?.none])[0]
+                [
+                    Int.min, "'; drop table x; --", true, Decimal(string: "-0.000123")!, Day(year: 1999, month: 12, day: 31),
+                    instant, id, [UInt8]([0, 1, 2, 255]), Int?.none,
+                ])[0]
             #expect(try row.decode(0, as: Int.self) == Int.min)
             #expect(try row.decode(1, as: String.self) == "'; drop table x; --")
             #expect(try row.decode(2, as: Bool.self))

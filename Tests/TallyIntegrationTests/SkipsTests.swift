@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tally
+import Testing
 
 @Suite("skips", .enabled(if: TestServer.isAvailable))
 struct SkipsTests {
@@ -22,10 +22,12 @@ struct SkipsTests {
 
     static func skips(_ facts: PostgresConnection, day: Day) throws -> [String: Int] {
         var out: [String: Int] = [:]
-        for row in try facts.query("""
+        for row in try facts.query(
+            """
             select t.name, f.skips from analytics.fact_title_daily f join analytics.dim_title t using (title_key)
             where f.date_key = etl.date_key($1::date)
-            """, [day]).rows {
+            """, [day]
+        ).rows {
             out[try row.decode(0)] = try row.decode(1)
         }
         return out
@@ -38,15 +40,19 @@ struct SkipsTests {
             try fixture.load()
             let facts = try fixture.facts()
             #expect(try Self.skips(facts, day: day) == ["Song A": 2, "Song B": 1, "Movie C": 1])
-            let segments = try facts.query("""
+            let segments = try facts.query(
+                """
                 select sum(skips)::int from analytics.fact_title_daily_segment f join analytics.dim_title t using (title_key)
                 where t.name = 'Song A' and f.date_key = etl.date_key($1::date)
-                """, [day]).scalar(as: Int.self)
+                """, [day]
+            ).scalar(as: Int.self)
             #expect(segments == 2)
-            let month = try facts.query("""
+            let month = try facts.query(
+                """
                 select skips from analytics.fact_title_period f join analytics.dim_title t using (title_key)
                 where t.name = 'Song B' and f.period_kind = 'month' and f.period_start = date_trunc('month', $1::date)::date
-                """, [day]).scalar(as: Int.self)
+                """, [day]
+            ).scalar(as: Int.self)
             #expect(month == 1)
         }
     }
@@ -63,10 +69,12 @@ struct SkipsTests {
             #expect(rebuild.status == 0, "\(rebuild.stderr)")
             // Thresholds now min(10 s, 10%): Song A 10 s (only the 5 s play), Song B 10 s (none), Movie C 10 s (10 s is not below).
             #expect(try Self.skips(facts, day: day) == ["Song A": 1, "Song B": 0, "Movie C": 0])
-            let week = try facts.query("""
+            let week = try facts.query(
+                """
                 select skips from analytics.fact_title_period f join analytics.dim_title t using (title_key)
                 where t.name = 'Song A' and f.period_kind = 'week' and f.period_start = date_trunc('week', $1::date)::date
-                """, [day]).scalar(as: Int.self)
+                """, [day]
+            ).scalar(as: Int.self)
             #expect(week == 1)
         }
     }

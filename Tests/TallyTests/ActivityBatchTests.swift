@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tally
 
 @Suite("Activity batch")
@@ -27,49 +28,55 @@ struct ActivityBatchTests {
         }
     }
 
-    @Test("valid rows have no reject reason", arguments: [
-        Case.play(nil),
-        .play(watched: 0, nil),
-        .play(watched: 86_400, nil),           // exactly the maximum
-        .play(day: 200, nil),                  // the first retained day
-        .rating(thumb: 1, nil),
-        .rating(thumb: -1, nil),
-        // Duration rules apply to plays only, thumb rules to ratings only.
-        Case(isPlay: false, day: 300, watched: -5, thumb: 1, expected: nil),
-        Case(isPlay: true, day: 300, watched: 60, thumb: 7, expected: nil),
-    ])
+    @Test(
+        "valid rows have no reject reason",
+        arguments: [
+            Case.play(nil),
+            .play(watched: 0, nil),
+            .play(watched: 86_400, nil),  // exactly the maximum
+            .play(day: 200, nil),  // the first retained day
+            .rating(thumb: 1, nil),
+            .rating(thumb: -1, nil),
+            // Duration rules apply to plays only, thumb rules to ratings only.
+            Case(isPlay: false, day: 300, watched: -5, thumb: 1, expected: nil),
+            Case(isPlay: true, day: 300, watched: 60, thumb: 7, expected: nil),
+        ])
     func validRows(row: Case) {
         #expect(Self.rules.reason(isPlay: row.isPlay, day: row.day, watched: row.watched, thumb: row.thumb, isFuture: row.isFuture)?.rawValue == nil)
     }
 
-    @Test("each fault alone gives its reason", arguments: [
-        Case.play(watched: -1, "negative_duration"),
-        .play(watched: 86_401, "absurd_duration"),
-        .rating(thumb: 0, "invalid_thumb"),
-        .rating(thumb: 2, "invalid_thumb"),
-        .rating(thumb: -2, "invalid_thumb"),
-        .play(future: true, "future_timestamp"),
-        .rating(future: true, "future_timestamp"),
-        .play(day: 99, "before_service_start"),
-        .rating(day: 0, "before_service_start"),
-        .play(day: 100, "beyond_retention"),   // the service's first day, but no longer retained
-        .play(day: 199, "beyond_retention"),
-    ])
+    @Test(
+        "each fault alone gives its reason",
+        arguments: [
+            Case.play(watched: -1, "negative_duration"),
+            .play(watched: 86_401, "absurd_duration"),
+            .rating(thumb: 0, "invalid_thumb"),
+            .rating(thumb: 2, "invalid_thumb"),
+            .rating(thumb: -2, "invalid_thumb"),
+            .play(future: true, "future_timestamp"),
+            .rating(future: true, "future_timestamp"),
+            .play(day: 99, "before_service_start"),
+            .rating(day: 0, "before_service_start"),
+            .play(day: 100, "beyond_retention"),  // the service's first day, but no longer retained
+            .play(day: 199, "beyond_retention"),
+        ])
     func singleFaults(row: Case) {
         #expect(Self.rules.reason(isPlay: row.isPlay, day: row.day, watched: row.watched, thumb: row.thumb, isFuture: row.isFuture)?.rawValue == row.expected)
     }
 
-    @Test("with several faults the first in precedence wins: negative > absurd > thumb > future > before start > beyond retention", arguments: [
-        Case.play(day: 50, watched: -1, future: true, "negative_duration"),
-        .play(day: 150, watched: -86_401, future: true, "negative_duration"),
-        .play(day: 50, watched: 100_000, future: true, "absurd_duration"),
-        .play(day: 150, watched: 100_000, "absurd_duration"),
-        .rating(day: 50, thumb: 5, future: true, "invalid_thumb"),
-        .rating(day: 150, thumb: 0, "invalid_thumb"),
-        .play(day: 50, future: true, "future_timestamp"),
-        .rating(day: 150, future: true, "future_timestamp"),
-        .play(day: 50, "before_service_start"),
-    ])
+    @Test(
+        "with several faults the first in precedence wins: negative > absurd > thumb > future > before start > beyond retention",
+        arguments: [
+            Case.play(day: 50, watched: -1, future: true, "negative_duration"),
+            .play(day: 150, watched: -86_401, future: true, "negative_duration"),
+            .play(day: 50, watched: 100_000, future: true, "absurd_duration"),
+            .play(day: 150, watched: 100_000, "absurd_duration"),
+            .rating(day: 50, thumb: 5, future: true, "invalid_thumb"),
+            .rating(day: 150, thumb: 0, "invalid_thumb"),
+            .play(day: 50, future: true, "future_timestamp"),
+            .rating(day: 150, future: true, "future_timestamp"),
+            .play(day: 50, "before_service_start"),
+        ])
     func precedence(row: Case) {
         #expect(Self.rules.reason(isPlay: row.isPlay, day: row.day, watched: row.watched, thumb: row.thumb, isFuture: row.isFuture)?.rawValue == row.expected)
     }
@@ -95,8 +102,10 @@ struct ActivityBatchTests {
     }
 
     /// A row of the extract's `plays` statement.
-    static func play(id: Int64, profile: String, title: Int32, day: Int32, device: String = "tv", country: String? = "SE",
-                     watched: Int64, completed: Bool = false, future: Bool = false, ingested: Int64 = 0) -> [UInt8] {
+    static func play(
+        id: Int64, profile: String, title: Int32, day: Int32, device: String = "tv", country: String? = "SE",
+        watched: Int64, completed: Bool = false, future: Bool = false, ingested: Int64 = 0
+    ) -> [UInt8] {
         var out: [UInt8] = []
         CopyBinary.appendRowStart(fields: 7, to: &out)
         CopyBinary.appendInt64(id, to: &out)
@@ -152,14 +161,15 @@ struct ActivityBatchTests {
         #expect(batch.rowsRead == 7)
         #expect(batch.rowsAggregated == 1)
         let rejects = Dictionary(uniqueKeysWithValues: batch.rejects.map { ($0.id, "\($0.source.rawValue) \($0.reason.rawValue)") })
-        #expect(rejects == [
-            2: "playback unknown_profile",
-            3: "playback erased_profile",
-            4: "playback negative_duration",
-            5: "rating invalid_thumb",
-            6: "rating beyond_retention",
-            7: "playback future_timestamp",
-        ])
+        #expect(
+            rejects == [
+                2: "playback unknown_profile",
+                3: "playback erased_profile",
+                4: "playback negative_duration",
+                5: "rating invalid_thumb",
+                6: "rating beyond_retention",
+                7: "playback future_timestamp",
+            ])
     }
 
     @Test("valid rows add up per profile, day, title and segment; a row without a country takes its profile's")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tally
 
 /// Rows of COPY binary output, built by hand as the server sends them: the first one after the file
@@ -46,13 +47,15 @@ struct BinaryRowCursorTests {
         #expect(Self.readIntegers(Self.header(extension: [1, 2, 3, 4, 5]) + Self.integers) == [-7, -80_000, 1 << 40])
     }
 
-    @Test("the trailer, or a header with no row, gives no cursor", arguments: [
-        CopyBinary.trailer,
-        CopyBinary.header + CopyBinary.trailer,
-        CopyBinary.header,
-        [],
-        [0x00],
-    ])
+    @Test(
+        "the trailer, or a header with no row, gives no cursor",
+        arguments: [
+            CopyBinary.trailer,
+            CopyBinary.header + CopyBinary.trailer,
+            CopyBinary.header,
+            [],
+            [0x00],
+        ])
     func trailer(bytes: [UInt8]) {
         #expect(bytes.withUnsafeBytes { BinaryRowCursor($0) == nil })
     }
@@ -90,12 +93,14 @@ struct BinaryRowCursorTests {
         }
     }
 
-    @Test("timestamps read as microseconds since 2000-01-01; ±infinity read as nil", arguments: [
-        (Int64(0), Int64(0) as Int64?),
-        (-946_684_800_000_000, -946_684_800_000_000),  // 1970-01-01
-        (Int64.max, nil),  // 'infinity'
-        (Int64.min, nil),  // '-infinity'
-    ] as [(Int64, Int64?)])
+    @Test(
+        "timestamps read as microseconds since 2000-01-01; ±infinity read as nil",
+        arguments: [
+            (Int64(0), Int64(0) as Int64?),
+            (-946_684_800_000_000, -946_684_800_000_000),  // 1970-01-01
+            (Int64.max, nil),  // 'infinity'
+            (Int64.min, nil),  // '-infinity'
+        ] as [(Int64, Int64?)])
     func timestamps(value: Int64, expected: Int64?) {
         let bytes = Self.row(fields: 2) {
             CopyBinary.appendInt64(value, to: &$0)
@@ -120,9 +125,11 @@ struct BinaryRowCursorTests {
         }
     }
 
-    @Test("a field of the wrong width for its reader clears isValid", arguments: [
-        "integer of 3 bytes", "timestamp of 4 bytes",
-    ])
+    @Test(
+        "a field of the wrong width for its reader clears isValid",
+        arguments: [
+            "integer of 3 bytes", "timestamp of 4 bytes",
+        ])
     func wrongWidth(kind: String) {
         let bytes = Self.row(fields: 2) {
             if kind == "integer of 3 bytes" { CopyBinary.appendBytes([0, 0, 1], to: &$0) } else { CopyBinary.appendInt32(5, to: &$0) }

@@ -1,17 +1,19 @@
-import Testing
 import Tally
+import Testing
 
 @Suite("COPY text format")
 struct CopyTextTests {
-    @Test("escaping", arguments: [
-        (["a\tb"], "a\\tb\n"),
-        (["line\nbreak", nil], "line\\nbreak\t\\N\n"),
-        (["back\\slash"], "back\\\\slash\n"),
-        (["\\N"], "\\\\N\n"),
-        (["cr\r"], "cr\\r\n"),
-        (["ünï ✓"], "ünï ✓\n"),
-        ([""], "\n"),
-    ] as [([String?], String)])
+    @Test(
+        "escaping",
+        arguments: [
+            (["a\tb"], "a\\tb\n"),
+            (["line\nbreak", nil], "line\\nbreak\t\\N\n"),
+            (["back\\slash"], "back\\\\slash\n"),
+            (["\\N"], "\\\\N\n"),
+            (["cr\r"], "cr\\r\n"),
+            (["ünï ✓"], "ünï ✓\n"),
+            ([""], "\n"),
+        ] as [([String?], String)])
     func escaping(fields: [String?], expected: String) {
         var out: [UInt8] = []
         CopyText.appendRow(fields, to: &out)

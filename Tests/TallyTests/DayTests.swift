@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tally
 
 @Suite("Days and timestamps")
@@ -8,23 +9,27 @@ struct DayTests {
         Array(text.utf8).withUnsafeBufferPointer { PostgresTimestamp.parse($0) }
     }
 
-    @Test("days since 1970-01-01 of known dates", arguments: [
-        (1970, 1, 1, 0),
-        (1969, 12, 31, -1),
-        (2000, 1, 1, 10_957),
-        (2024, 2, 29, 19_782),
-        (1600, 3, 1, -135_080),
-        (1, 1, 1, -719_162),
-        (9999, 12, 31, 2_932_896),
-    ])
+    @Test(
+        "days since 1970-01-01 of known dates",
+        arguments: [
+            (1970, 1, 1, 0),
+            (1969, 12, 31, -1),
+            (2000, 1, 1, 10_957),
+            (2024, 2, 29, 19_782),
+            (1600, 3, 1, -135_080),
+            (1, 1, 1, -719_162),
+            (9999, 12, 31, 2_932_896),
+        ])
     func knownDays(year: Int, month: Int, day: Int, days: Int) {
         #expect(Day(year: year, month: month, day: day).daysSince1970 == Int32(days))
         #expect(Day(daysSince1970: Int32(days)).civil == (year, month, day))
     }
 
-    @Test("February has 29 days in leap years only: every 4th year, not every 100th, but every 400th", arguments: [
-        (2024, true), (2023, false), (2000, true), (1900, false), (2100, false), (1600, true), (-4, true), (-100, false),
-    ])
+    @Test(
+        "February has 29 days in leap years only: every 4th year, not every 100th, but every 400th",
+        arguments: [
+            (2024, true), (2023, false), (2000, true), (1900, false), (2100, false), (1600, true), (-4, true), (-100, false),
+        ])
     func leapYears(year: Int, isLeap: Bool) {
         let march1 = Day(year: year, month: 3, day: 1)
         let february28 = Day(year: year, month: 2, day: 28)
@@ -51,35 +56,41 @@ struct DayTests {
         #expect(Int(last - first) + 1 == 2_801 * 365 + 680)  // 680 leap years in -400...2400
     }
 
-    @Test("timestamps format in UTC with microseconds", arguments: [
-        (0.0, "1970-01-01 00:00:00.000000+00"),
-        (-0.5, "1969-12-31 23:59:59.500000+00"),
-        (-86_400.0, "1969-12-31 00:00:00.000000+00"),
-        (951_782_400.25, "2000-02-29 00:00:00.250000+00"),
-        (1_767_225_599.999_999, "2025-12-31 23:59:59.999999+00"),
-        (0.999_999_7, "1970-01-01 00:00:01.000000+00"),  // rounds up into the next second
-    ])
+    @Test(
+        "timestamps format in UTC with microseconds",
+        arguments: [
+            (0.0, "1970-01-01 00:00:00.000000+00"),
+            (-0.5, "1969-12-31 23:59:59.500000+00"),
+            (-86_400.0, "1969-12-31 00:00:00.000000+00"),
+            (951_782_400.25, "2000-02-29 00:00:00.250000+00"),
+            (1_767_225_599.999_999, "2025-12-31 23:59:59.999999+00"),
+            (0.999_999_7, "1970-01-01 00:00:01.000000+00"),  // rounds up into the next second
+        ])
     func format(seconds: Double, text: String) {
         #expect(PostgresTimestamp.format(Date(timeIntervalSince1970: seconds)) == text)
     }
 
-    @Test("the server's ISO output parses, with or without fraction and offset", arguments: [
-        ("2024-05-01 12:34:56", 1_714_566_896.0),
-        ("2024-05-01 12:34:56+00", 1_714_566_896.0),
-        ("2024-05-01 12:34:56.5+02", 1_714_559_696.5),
-        ("2024-05-01 12:34:56-03:30", 1_714_579_496.0),
-        ("2024-05-01 12:34:56+05:30:15", 1_714_547_081.0),
-        ("1969-12-31 23:59:59.999999+00", -0.000_001),
-    ])
+    @Test(
+        "the server's ISO output parses, with or without fraction and offset",
+        arguments: [
+            ("2024-05-01 12:34:56", 1_714_566_896.0),
+            ("2024-05-01 12:34:56+00", 1_714_566_896.0),
+            ("2024-05-01 12:34:56.5+02", 1_714_559_696.5),
+            ("2024-05-01 12:34:56-03:30", 1_714_579_496.0),
+            ("2024-05-01 12:34:56+05:30:15", 1_714_547_081.0),
+            ("1969-12-31 23:59:59.999999+00", -0.000_001),
+        ])
     func parse(text: String, seconds: Double) throws {
         let date = try #require(Self.parse(text))
         #expect(abs(date.timeIntervalSince1970 - seconds) < 0.000_000_5)
     }
 
-    @Test("anything else does not parse", arguments: [
-        "", "2024-05-01", "2024-05-01T12:34:56Z", "2024-5-01 12:34:56", "2024-05-01 12:34:56 BC", "infinity", "2024-05-01 12:34:56+2",
-        "2024-05-01 12:34:56+02junk",
-    ])
+    @Test(
+        "anything else does not parse",
+        arguments: [
+            "", "2024-05-01", "2024-05-01T12:34:56Z", "2024-5-01 12:34:56", "2024-05-01 12:34:56 BC", "infinity", "2024-05-01 12:34:56+2",
+            "2024-05-01 12:34:56+02junk",
+        ])
     func parseRefuses(text: String) {
         #expect(Self.parse(text) == nil)
     }

@@ -23,7 +23,10 @@ struct ExitCodeTests {
 
     @Test("the README's table lists the codes of ExitStatus")
     func tableIsReadable() {
-        #expect(Self.documented.isSuperset(of: [ExitStatus.success, ExitStatus.failure, ExitStatus.usage, ExitStatus.validation, ExitStatus.temporaryFailure, 130, 143]))
+        #expect(
+            Self.documented.isSuperset(of: [
+                ExitStatus.success, ExitStatus.failure, ExitStatus.usage, ExitStatus.validation, ExitStatus.temporaryFailure, 130, 143,
+            ]))
     }
 
     @Test("every load error code exits with a documented code")

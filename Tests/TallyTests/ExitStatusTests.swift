@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tally
+import Testing
 
 /// The exit codes are documented in the README; cron jobs and alerts depend on them.
 @Suite("Exit codes")
@@ -14,18 +14,22 @@ struct ExitStatusTests {
         #expect(ExitStatus.temporaryFailure == 75)
     }
 
-    @Test("each migration error code ends with its documented exit code", arguments: [
-        (MigrationError.Code.invalidFile, Int32(3)), (.validation, 3), (.drift, 3), (.locked, 75), (.failed, 1), (.usage, 2),
-    ])
+    @Test(
+        "each migration error code ends with its documented exit code",
+        arguments: [
+            (MigrationError.Code.invalidFile, Int32(3)), (.validation, 3), (.drift, 3), (.locked, 75), (.failed, 1), (.usage, 2),
+        ])
     func migrationCodes(code: MigrationError.Code, exitCode: Int32) {
         let error = MigrationError(code: code, message: "m")
         #expect(ExitStatus.of(error).code == exitCode)
         #expect(ExitStatus.of(error).message == "m")
     }
 
-    @Test("each load error code ends with its documented exit code", arguments: [
-        (LoadError.Code.configuration, Int32(2)), (.locked, 75), (.schema, 1), (.usage, 2), (.failed, 1), (.transient, 75), (.committedWithProblem, 3),
-    ])
+    @Test(
+        "each load error code ends with its documented exit code",
+        arguments: [
+            (LoadError.Code.configuration, Int32(2)), (.locked, 75), (.schema, 1), (.usage, 2), (.failed, 1), (.transient, 75), (.committedWithProblem, 3),
+        ])
     func loadCodes(code: LoadError.Code, exitCode: Int32) {
         #expect(ExitStatus.of(LoadError(code: code, message: "m")).code == exitCode)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tally
 
 @Suite("fact engine")
@@ -6,8 +7,9 @@ struct FactEngineTests {
     static func day(_ y: Int, _ m: Int, _ d: Int) -> Int32 { Day(year: y, month: m, day: d).daysSince1970 }
 
     static func row(_ person: Int32, _ day: Int32, _ title: Int32, plays: Int32 = 1, device: Int16 = 1, watch: Int64 = 100) -> FactEngine.Row {
-        FactEngine.Row(person: person, day: day, titleID: title, device: device, region: 1, audience: 1, plays: plays,
-                       completedPlays: 0, watchSeconds: watch, thumbsUp: plays == 0 ? 1 : 0, thumbsDown: 0)
+        FactEngine.Row(
+            person: person, day: day, titleID: title, device: device, region: 1, audience: 1, plays: plays,
+            completedPlays: 0, watchSeconds: watch, thumbsUp: plays == 0 ? 1 : 0, thumbsDown: 0)
     }
 
     /// Titles 10 and 20 are in the catalogue (keys 1 and 2); title 30 is not.
@@ -47,10 +49,10 @@ struct FactEngineTests {
     func dailyFacts() {
         let d = Self.day(2026, 11, 20)
         let rows = [
-            Self.row(0, d, 10), Self.row(0, d, 10),           // person 0, twice (two runs)
-            Self.row(1, d, 10, device: 2),                     // person 1, another device
-            Self.row(2, d, 10, plays: 0, watch: 0),            // person 2 only rated it
-            Self.row(0, d, 30), Self.row(1, d, 31),            // two unknown titles: one -1 fact
+            Self.row(0, d, 10), Self.row(0, d, 10),  // person 0, twice (two runs)
+            Self.row(1, d, 10, device: 2),  // person 1, another device
+            Self.row(2, d, 10, plays: 0, watch: 0),  // person 2 only rated it
+            Self.row(0, d, 30), Self.row(1, d, 31),  // two unknown titles: one -1 fact
         ]
         let facts = Self.engine(rows, lastDay: d).compute(FactEngine.Scope(days: [d], cutoff: d - 70, lastDay: d, streakMax: 5))
         let daily = Self.table(facts.daily)
@@ -63,9 +65,10 @@ struct FactEngineTests {
     @Test("skips are plays under each version's threshold; daily skips count segments without activity too")
     func skips() {
         let d = Self.day(2026, 11, 20)
-        let durations = [14, 15, 29, 30].map {
-            FactEngine.Duration(day: d, titleID: 10, device: 1, region: 1, audience: 1, watched: Int32($0), plays: 1)
-        } + [29, 30].map { FactEngine.Duration(day: d, titleID: 20, device: 1, region: 1, audience: 1, watched: Int32($0), plays: 1) }
+        let durations =
+            [14, 15, 29, 30].map {
+                FactEngine.Duration(day: d, titleID: 10, device: 1, region: 1, audience: 1, watched: Int32($0), plays: 1)
+            } + [29, 30].map { FactEngine.Duration(day: d, titleID: 20, device: 1, region: 1, audience: 1, watched: Int32($0), plays: 1) }
             // A skip on a device whose viewer's rows were erased: still a skip of the day, in no segment.
             + [FactEngine.Duration(day: d, titleID: 20, device: 9, region: 1, audience: 1, watched: 3, plays: 1)]
             // Durations of a title with no activity that day count nowhere.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tally
 
 @Suite("FlatMap")
@@ -76,9 +77,11 @@ struct FlatMapTests {
         #expect(keys.allSatisfy { map.index(of: $0 + 1) == nil })
     }
 
-    @Test("keys with the same hash bits stay distinct, through growth", arguments: [
-        "identical hashes", "same high bits",
-    ])
+    @Test(
+        "keys with the same hash bits stay distinct, through growth",
+        arguments: [
+            "identical hashes", "same high bits",
+        ])
     func collisions(kind: String) {
         var map = FlatMap<ChosenHashKey, Int>()
         // Identical: every key probes from the same slot with the same fragment.

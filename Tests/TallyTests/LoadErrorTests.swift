@@ -1,23 +1,30 @@
 import Testing
+
 @testable import Tally
 
 @Suite("Load errors")
 struct LoadErrorTests {
     @Test("a server error is one line with the phase and SQLSTATE, without DETAIL or CONTEXT that may quote row values")
     func wrapsServerErrors() {
-        var server = PostgresError(code: .server, message: "duplicate key value violates unique constraint \"dim_profile_pk\"",
-                                   sqlState: "23505", detail: "Key (pseudonym)=(\\x6144df8c) already exists.", hint: "Look at the row.")
+        var server = PostgresError(
+            code: .server, message: "duplicate key value violates unique constraint \"dim_profile_pk\"",
+            sqlState: "23505", detail: "Key (pseudonym)=(\\x6144df8c) already exists.", hint: "Look at the row.")
         server.context = "COPY dim_profile, line 3: \"0b9d2a5e-6c8f\""
         let error = LoadError(wrapping: server, phase: "loading profiles")
         #expect(error.code == .failed)
         #expect(error.exitCode == 1)
-        #expect(error.message == "load failed while loading profiles: duplicate key value violates unique constraint \"dim_profile_pk\" (SQLSTATE 23505). Nothing was committed; fix the cause and run tally load again.")
+        #expect(
+            error.message
+                == "load failed while loading profiles: duplicate key value violates unique constraint \"dim_profile_pk\" (SQLSTATE 23505). Nothing was committed; fix the cause and run tally load again."
+        )
         #expect(!error.message.contains("6144df8c") && !error.message.contains("0b9d2a5e"))
     }
 
-    @Test("transient server failures are transient (exit 75), others are failures (exit 1)", arguments: [
-        ("40001", true), ("40P01", true), ("57P01", true), ("08006", true), ("23505", false), ("42P01", false),
-    ])
+    @Test(
+        "transient server failures are transient (exit 75), others are failures (exit 1)",
+        arguments: [
+            ("40001", true), ("40P01", true), ("57P01", true), ("08006", true), ("23505", false), ("42P01", false),
+        ])
     func transient(sqlState: String, isTransient: Bool) {
         let error = LoadError(wrapping: PostgresError(code: .server, message: "m", sqlState: sqlState), phase: "p")
         #expect(error.code == (isTransient ? .transient : .failed))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tally
 
 @Suite("Load status")
@@ -8,13 +9,15 @@ struct LoadStatusTests {
     static let hour: TimeInterval = 3600
 
     static func run(_ id: Int, _ status: String, error: String? = nil) -> LoadStatus.Run {
-        LoadStatus.Run(runID: id, status: status, startedAt: now.addingTimeInterval(-2 * hour), finishedAt: now.addingTimeInterval(-hour),
-                       rowsLoaded: 1_200, rowsRejected: 3, daysRecomputed: 2, error: error)
+        LoadStatus.Run(
+            runID: id, status: status, startedAt: now.addingTimeInterval(-2 * hour), finishedAt: now.addingTimeInterval(-hour),
+            rowsLoaded: 1_200, rowsRejected: 3, daysRecomputed: 2, error: error)
     }
 
     static func status(runs: [LoadStatus.Run], lastSuccess: Date?, rejects: [String: Int] = [:]) -> LoadStatus {
-        LoadStatus(runs: runs, lastSuccessAt: lastSuccess, lastRunFailed: runs.first?.status == "failed",
-                   rejectsByReason: rejects, lagSeconds: nil)
+        LoadStatus(
+            runs: runs, lastSuccessAt: lastSuccess, lastRunFailed: runs.first?.status == "failed",
+            rejectsByReason: rejects, lagSeconds: nil)
     }
 
     @Test("a recent success is no problem, up to and including the threshold", arguments: [1.0, 25.9, 26.0])
@@ -41,13 +44,16 @@ struct LoadStatusTests {
     @Test("a warehouse that never loaded is a problem")
     func neverLoaded() {
         #expect(Self.status(runs: [], lastSuccess: nil).problem(maxAge: 26 * Self.hour, now: Self.now) == "tally load has never succeeded on this warehouse")
-        #expect(Self.status(runs: [Self.run(1, "running")], lastSuccess: nil).problem(maxAge: 1e9, now: Self.now) == "tally load has never succeeded on this warehouse")
+        #expect(
+            Self.status(runs: [Self.run(1, "running")], lastSuccess: nil).problem(maxAge: 1e9, now: Self.now)
+                == "tally load has never succeeded on this warehouse")
     }
 
     @Test("the terminal report lists runs in columns and rejects by reason, sorted")
     func render() {
-        var status = Self.status(runs: [Self.run(12, "failed", error: "boom"), Self.run(11, "succeeded")], lastSuccess: Self.now,
-                                 rejects: ["unknown_profile": 4, "absurd_duration": 1])
+        var status = Self.status(
+            runs: [Self.run(12, "failed", error: "boom"), Self.run(11, "succeeded")], lastSuccess: Self.now,
+            rejects: ["unknown_profile": 4, "absurd_duration": 1])
         status.lagSeconds = 42.4
         let lines = status.render().split(separator: "\n").map(String.init)
         #expect(lines[0] == "last success: 2026-01-01 00:00:00 UTC; source lag: 42 s")

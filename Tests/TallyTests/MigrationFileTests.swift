@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tally
 
 @Suite("Migration files")
@@ -20,13 +21,15 @@ struct MigrationFileTests {
         return (error, path)
     }
 
-    @Test("versioned and repeatable names give kind, version, numeric parts and description", arguments: [
-        ("V0001__create_accounts.sql", MigrationFile.Kind.versioned, "0001" as String?, [1], "create accounts"),
-        ("V1.2__add_index.sql", .versioned, "1.2", [1, 2], "add index"),
-        ("V10.0.3__backfill.sql", .versioned, "10.0.3", [10, 0, 3], "backfill"),
-        ("V7__dim__title.sql", .versioned, "7", [7], "dim  title"),
-        ("R__report_views.sql", .repeatable, nil, [], "report views"),
-    ])
+    @Test(
+        "versioned and repeatable names give kind, version, numeric parts and description",
+        arguments: [
+            ("V0001__create_accounts.sql", MigrationFile.Kind.versioned, "0001" as String?, [1], "create accounts"),
+            ("V1.2__add_index.sql", .versioned, "1.2", [1, 2], "add index"),
+            ("V10.0.3__backfill.sql", .versioned, "10.0.3", [10, 0, 3], "backfill"),
+            ("V7__dim__title.sql", .versioned, "7", [7], "dim  title"),
+            ("R__report_views.sql", .repeatable, nil, [], "report views"),
+        ])
     func names(name: String, kind: MigrationFile.Kind, version: String?, parts: [Int], description: String) throws {
         let file = try Self.read(name)
         #expect(file.name == name)
@@ -37,14 +40,16 @@ struct MigrationFileTests {
         #expect(file.path.hasSuffix("/" + name))
     }
 
-    @Test("a malformed name is refused with a message naming the file and the expected form", arguments: [
-        ("create_accounts.sql", "V0001__create_accounts.sql or R__views.sql"),
-        ("V0001_create_accounts.sql", "V0001__create_accounts.sql or R__views.sql"),
-        ("V0001__create_accounts.txt", "V0001__create_accounts.sql or R__views.sql"),
-        ("X1__thing.sql", "starts with V<version>__ or R__"),
-        ("v1__lowercase.sql", "starts with V<version>__ or R__"),
-        ("r__lowercase.sql", "starts with V<version>__ or R__"),
-    ])
+    @Test(
+        "a malformed name is refused with a message naming the file and the expected form",
+        arguments: [
+            ("create_accounts.sql", "V0001__create_accounts.sql or R__views.sql"),
+            ("V0001_create_accounts.sql", "V0001__create_accounts.sql or R__views.sql"),
+            ("V0001__create_accounts.txt", "V0001__create_accounts.sql or R__views.sql"),
+            ("X1__thing.sql", "starts with V<version>__ or R__"),
+            ("v1__lowercase.sql", "starts with V<version>__ or R__"),
+            ("r__lowercase.sql", "starts with V<version>__ or R__"),
+        ])
     func badNames(name: String, hint: String) throws {
         let (error, path) = try Self.failure(name)
         #expect(error?.code == .invalidFile)
@@ -53,9 +58,11 @@ struct MigrationFileTests {
         #expect(error?.message.contains(hint) == true)
     }
 
-    @Test("a version that is not numbers separated by dots is refused", arguments: [
-        "Vabc__x.sql", "V__x.sql", "V1.__x.sql", "V1..2__x.sql", "V.1__x.sql", "V1a__x.sql", "V 1__x.sql",
-    ])
+    @Test(
+        "a version that is not numbers separated by dots is refused",
+        arguments: [
+            "Vabc__x.sql", "V__x.sql", "V1.__x.sql", "V1..2__x.sql", "V.1__x.sql", "V1a__x.sql", "V 1__x.sql",
+        ])
     func nonNumericVersions(name: String) throws {
         let (error, path) = try Self.failure(name)
         let version = String(name.dropFirst().prefix { $0 != "_" })
@@ -96,12 +103,14 @@ struct MigrationFileTests {
         #expect(file.directives.inTransaction)
     }
 
-    @Test("an unknown or malformed directive is refused with its file and line", arguments: [
-        ("-- tally:no-transactions", "tally:no-transactions"),
-        ("-- tally:lock-timeout", "tally:lock-timeout"),
-        ("-- tally:no-transaction please", "tally:no-transaction please"),
-        ("-- tally:statement-timeout 1min 2min", "tally:statement-timeout 1min 2min"),
-    ])
+    @Test(
+        "an unknown or malformed directive is refused with its file and line",
+        arguments: [
+            ("-- tally:no-transactions", "tally:no-transactions"),
+            ("-- tally:lock-timeout", "tally:lock-timeout"),
+            ("-- tally:no-transaction please", "tally:no-transaction please"),
+            ("-- tally:statement-timeout 1min 2min", "tally:statement-timeout 1min 2min"),
+        ])
     func unknownDirective(line: String, quoted: String) throws {
         let (error, path) = try Self.failure("V1__x.sql", "-- about x\n\n\(line)\nselect 1;\n")
         #expect(error?.code == .invalidFile)
@@ -122,9 +131,11 @@ struct MigrationFileTests {
         #expect(!windows.directives.inTransaction)
     }
 
-    @Test("any edit changes the checksum, even whitespace", arguments: [
-        "select 2;\n", "select 1;", "select 1; \n", "Select 1;\n", "select 1;\n\n",
-    ])
+    @Test(
+        "any edit changes the checksum, even whitespace",
+        arguments: [
+            "select 2;\n", "select 1;", "select 1; \n", "Select 1;\n", "select 1;\n\n",
+        ])
     func checksumChangesWithEdits(edited: String) throws {
         let original = try Self.read("V1__x.sql", "select 1;\n")
         let changed = try Self.read("V1__x.sql", edited)
@@ -144,15 +155,17 @@ struct MigrationFileTests {
         #expect(missing?.message == "\(gone): cannot be read.")
     }
 
-    @Test("versions compare by number, part by part", arguments: [
-        ([1, 2], [1, 10], true),
-        ([1, 10], [1, 2], false),
-        ([9], [10], true),
-        ([1], [1, 0], true),
-        ([1, 0], [1], false),
-        ([2], [1, 9, 9], false),
-        ([3], [3], false),
-    ])
+    @Test(
+        "versions compare by number, part by part",
+        arguments: [
+            ([1, 2], [1, 10], true),
+            ([1, 10], [1, 2], false),
+            ([9], [10], true),
+            ([1], [1, 0], true),
+            ([1, 0], [1], false),
+            ([2], [1, 9, 9], false),
+            ([3], [3], false),
+        ])
     func versionOrder(a: [Int], b: [Int], isLess: Bool) {
         #expect(MigrationFile.versionLess(a, b) == isLess)
     }

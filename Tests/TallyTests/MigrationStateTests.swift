@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tally
 
 /// Statuses and validation derived from the files on disk and the history rows, built in memory.
@@ -75,8 +76,9 @@ struct MigrationStateTests {
         defer { folder.remove() }
         let files = try Self.set(Self.threeFiles, in: folder)
         let v1 = files.versioned[0]
-        let failure = Self.attempt(version: "1", script: v1.name, checksum: v1.checksum, success: false,
-                                   sqlState: "42P01", errorMessage: "relation \"dim_title\" does not exist", errorLine: 42)
+        let failure = Self.attempt(
+            version: "1", script: v1.name, checksum: v1.checksum, success: false,
+            sqlState: "42P01", errorMessage: "relation \"dim_title\" does not exist", errorLine: 42)
         let failed = MigrationState(files: files, attempts: [failure])
         let status = failed.statuses()[0]
         #expect(status.state == .failed)
@@ -100,7 +102,9 @@ struct MigrationStateTests {
         let error = #expect(throws: MigrationError.self) { try state.validate(allowOutOfOrder: true) }
         #expect(error?.code == .validation)
         #expect(error?.exitCode == 3)
-        #expect(error?.message.hasPrefix("\(v1.path) was applied on 2026-01-01 00:00 UTC with checksum abababababab, but the file now has \(v1.checksum.prefix(12)).") == true)
+        #expect(
+            error?.message.hasPrefix(
+                "\(v1.path) was applied on 2026-01-01 00:00 UTC with checksum abababababab, but the file now has \(v1.checksum.prefix(12)).") == true)
         #expect(error?.message.contains("tally migrate accept-checksum \(v1.path) --reason") == true)
     }
 
@@ -110,17 +114,21 @@ struct MigrationStateTests {
         defer { folder.remove() }
         let files = try Self.set(Self.threeFiles, in: folder)
         let v1 = files.versioned[0]
-        let state = MigrationState(files: files, attempts: [
-            Self.attempt(version: "1", script: v1.name, checksum: "0ld"),
-            Self.attempt("accept-checksum", version: "1", script: v1.name, checksum: v1.checksum),
-        ])
+        let state = MigrationState(
+            files: files,
+            attempts: [
+                Self.attempt(version: "1", script: v1.name, checksum: "0ld"),
+                Self.attempt("accept-checksum", version: "1", script: v1.name, checksum: v1.checksum),
+            ])
         #expect(state.statuses()[0].state == .applied)
         #expect(throws: Never.self) { try state.validate(allowOutOfOrder: false) }
         // An accept-checksum that failed accepts nothing.
-        let notAccepted = MigrationState(files: files, attempts: [
-            Self.attempt(version: "1", script: v1.name, checksum: "0ld"),
-            Self.attempt("accept-checksum", version: "1", script: v1.name, checksum: v1.checksum, success: false),
-        ])
+        let notAccepted = MigrationState(
+            files: files,
+            attempts: [
+                Self.attempt(version: "1", script: v1.name, checksum: "0ld"),
+                Self.attempt("accept-checksum", version: "1", script: v1.name, checksum: v1.checksum, success: false),
+            ])
         #expect(notAccepted.statuses()[0].state == .changed)
     }
 
@@ -136,7 +144,9 @@ struct MigrationStateTests {
         #expect(missing.first?.script == "V2__gone.sql")
         #expect(missing.first?.version == "2")
         let error = #expect(throws: MigrationError.self) { try state.validate(allowOutOfOrder: true) }
-        #expect(error?.message == "version 2 (V2__gone.sql) was applied but is missing from \(folder.path). Restore the file; applied migrations are never deleted.")
+        #expect(
+            error?.message == "version 2 (V2__gone.sql) was applied but is missing from \(folder.path). Restore the file; applied migrations are never deleted."
+        )
     }
 
     @Test("a baseline covers its version and those below; later ones stay pending")
@@ -153,9 +163,11 @@ struct MigrationStateTests {
         #expect(state.highestApplied == [2])
         #expect(throws: Never.self) { try state.validate(allowOutOfOrder: false) }
 
-        let failedBaseline = MigrationState(files: files, attempts: [
-            Self.attempt("baseline", version: "2", script: v2.name, checksum: v2.checksum, success: false),
-        ])
+        let failedBaseline = MigrationState(
+            files: files,
+            attempts: [
+                Self.attempt("baseline", version: "2", script: v2.name, checksum: v2.checksum, success: false)
+            ])
         #expect(failedBaseline.pendingVersioned.count == 3)
     }
 
@@ -169,9 +181,11 @@ struct MigrationStateTests {
         #expect(Self.states(current)["R__views.sql"] == .applied)
         #expect(current.pendingRepeatables.isEmpty)
 
-        let edited = MigrationState(files: files, attempts: [
-            Self.attempt(kind: .repeatable, version: nil, script: views.name, checksum: "older"),
-        ])
+        let edited = MigrationState(
+            files: files,
+            attempts: [
+                Self.attempt(kind: .repeatable, version: nil, script: views.name, checksum: "older")
+            ])
         #expect(Self.states(edited)["R__views.sql"] == .outdated)
         #expect(edited.pendingRepeatables.map(\.name) == ["R__views.sql"])
         #expect(throws: Never.self) { try edited.validate(allowOutOfOrder: false) }
@@ -186,7 +200,10 @@ struct MigrationStateTests {
         #expect(state.pendingVersioned.map(\.name) == ["V2__titles.sql"])
         let error = #expect(throws: MigrationError.self) { try state.validate(allowOutOfOrder: false) }
         #expect(error?.code == .validation)
-        #expect(error?.message == "\(files.versioned[1].path) is pending but lower than the highest applied version 3. Renumber it above, or apply it anyway with --allow-out-of-order (recorded in the history).")
+        #expect(
+            error?.message
+                == "\(files.versioned[1].path) is pending but lower than the highest applied version 3. Renumber it above, or apply it anyway with --allow-out-of-order (recorded in the history)."
+        )
         #expect(throws: Never.self) { try state.validate(allowOutOfOrder: true) }
 
         // Once applied out of order, the status says so and validation passes.
@@ -201,11 +218,13 @@ struct MigrationStateTests {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let files = try Self.set(Self.threeFiles, in: folder)
-        let state = MigrationState(files: files, attempts: [
-            Self.attempt(version: "1", script: "V1__accounts.sql", checksum: "edited"),
-            Self.applied(files.versioned[2]),
-            Self.attempt(version: "4", script: "V4__gone.sql", checksum: "c"),
-        ])
+        let state = MigrationState(
+            files: files,
+            attempts: [
+                Self.attempt(version: "1", script: "V1__accounts.sql", checksum: "edited"),
+                Self.applied(files.versioned[2]),
+                Self.attempt(version: "4", script: "V4__gone.sql", checksum: "c"),
+            ])
         let error = #expect(throws: MigrationError.self) { try state.validate(allowOutOfOrder: false) }
         let lines = error?.message.split(separator: "\n") ?? []
         #expect(lines.count == 3)
@@ -218,20 +237,23 @@ struct MigrationStateTests {
     func setOrder() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let files = try Self.set([
-            "V10__ten.sql": "select 10;", "V9__nine.sql": "select 9;", "V1.1__one_one.sql": "select 1.1;", "V2__two.sql": "select 2;",
-            "V1__one.sql": "select 1;", "R__b.sql": "select 'b';", "R__a.sql": "select 'a';", "README.md": "not a migration", "notes.txt": "",
-        ], in: folder)
+        let files = try Self.set(
+            [
+                "V10__ten.sql": "select 10;", "V9__nine.sql": "select 9;", "V1.1__one_one.sql": "select 1.1;", "V2__two.sql": "select 2;",
+                "V1__one.sql": "select 1;", "R__b.sql": "select 'b';", "R__a.sql": "select 'a';", "README.md": "not a migration", "notes.txt": "",
+            ], in: folder)
         #expect(files.versioned.map(\.name) == ["V1__one.sql", "V1.1__one_one.sql", "V2__two.sql", "V9__nine.sql", "V10__ten.sql"])
         #expect(files.repeatables.map(\.name) == ["R__a.sql", "R__b.sql"])
         #expect(files.directory == folder.path)
     }
 
-    @Test("two files with the same version are refused, even when written differently", arguments: [
-        ("V1__a.sql", "V1__b.sql"),
-        ("V1__a.sql", "V0001__b.sql"),
-        ("V1.2__a.sql", "V01.02__b.sql"),
-    ])
+    @Test(
+        "two files with the same version are refused, even when written differently",
+        arguments: [
+            ("V1__a.sql", "V1__b.sql"),
+            ("V1__a.sql", "V0001__b.sql"),
+            ("V1.2__a.sql", "V01.02__b.sql"),
+        ])
     func duplicateVersions(first: String, second: String) throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
@@ -258,10 +280,12 @@ struct MigrationStateTests {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let files = try Self.set(Self.threeFiles, in: folder)
-        let state = MigrationState(files: files, attempts: [
-            Self.attempt(version: "1", script: "V1__accounts.sql", checksum: "edited"),
-            Self.applied(files.versioned[1]),
-        ])
+        let state = MigrationState(
+            files: files,
+            attempts: [
+                Self.attempt(version: "1", script: "V1__accounts.sql", checksum: "edited"),
+                Self.applied(files.versioned[1]),
+            ])
         let table = MigrationReport.statusTable(database: "warehouse", state.statuses())
         let lines = table.split(separator: "\n").map(String.init)
         #expect(lines[0] == "warehouse: 4 migrations, 2 pending, 1 need attention (changed or missing files refuse 'up')")

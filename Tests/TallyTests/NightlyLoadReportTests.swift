@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tally
 
 @Suite("Nightly load report")
@@ -22,7 +23,10 @@ struct NightlyLoadReportTests {
         let error = #expect(throws: LoadError.self) { try Self.report(extracted: 200, rejected: 25).checkRejectShare(maximum: 0.1) }
         #expect(error?.code == .committedWithProblem)
         #expect(error?.exitCode == 3)
-        #expect(error?.message == "run 7 committed, but 12.5% of source rows were rejected (threshold 10.0%). See: select reason, count(*) from etl.rejects where run_id = 7 group by reason")
+        #expect(
+            error?.message
+                == "run 7 committed, but 12.5% of source rows were rejected (threshold 10.0%). See: select reason, count(*) from etl.rejects where run_id = 7 group by reason"
+        )
     }
 
     @Test("the reject share is rejected over extracted rows, and 0 when nothing was extracted")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tally
 
 /// Passwords never appear in messages: libpq's own text is scrubbed of every password it could echo.

@@ -1,14 +1,16 @@
-import Testing
 import Tally
+import Testing
 
 @Suite("PostgresError")
 struct PostgresErrorTests {
-    @Test("positions map to line and column, counting characters not bytes", arguments: [
-        ("select x", 8, 1, 8),
-        ("a\nb\nselect x", 12, 3, 8),
-        ("-- ünïcode ✓\nselect x", 21, 2, 8),
-        ("\n\n", 3, 3, 1),
-    ])
+    @Test(
+        "positions map to line and column, counting characters not bytes",
+        arguments: [
+            ("select x", 8, 1, 8),
+            ("a\nb\nselect x", 12, 3, 8),
+            ("-- ünïcode ✓\nselect x", 21, 2, 8),
+            ("\n\n", 3, 3, 1),
+        ])
     func lineAndColumn(text: String, position: Int, line: Int, column: Int) {
         let location = PostgresError.lineAndColumn(ofPosition: position, in: text)
         #expect(location.line == line)
@@ -22,7 +24,9 @@ struct PostgresErrorTests {
         #expect(error.description == "ERROR:  relation \"x\" does not exist\nHINT:  Create it.\nCONTEXT:  SQL function f (SQLSTATE 42P01)")
     }
 
-    @Test("transient classes", arguments: [("08006", true), ("40001", true), ("40P01", true), ("57P01", true), ("57P03", true), ("42P01", false), ("23505", false)])
+    @Test(
+        "transient classes",
+        arguments: [("08006", true), ("40001", true), ("40P01", true), ("57P01", true), ("57P03", true), ("42P01", false), ("23505", false)])
     func transient(state: String, isTransient: Bool) {
         #expect(PostgresError(code: .server, message: "m", sqlState: state).isTransient == isTransient)
     }

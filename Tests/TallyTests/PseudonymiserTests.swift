@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tally
+import Testing
 
 @Suite("Pseudonymiser")
 struct PseudonymiserTests {
@@ -41,9 +41,11 @@ struct PseudonymiserTests {
         #expect(longer.pseudonym(of: Self.profile) != first.pseudonym(of: Self.profile))
     }
 
-    @Test("a key file readable by group or others is refused, naming its mode and the chmod that fixes it", arguments: [
-        0o640, 0o604, 0o644, 0o660, 0o666, 0o601, 0o610,
-    ])
+    @Test(
+        "a key file readable by group or others is refused, naming its mode and the chmod that fixes it",
+        arguments: [
+            0o640, 0o604, 0o644, 0o660, 0o666, 0o601, 0o610,
+        ])
     func permissiveModes(mode: Int) throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
@@ -51,7 +53,8 @@ struct PseudonymiserTests {
         let error = #expect(throws: LoadError.self) { try Pseudonymiser(keyFile: path) }
         #expect(error?.code == .configuration)
         #expect(error?.exitCode == 2)
-        #expect(error?.message == "the pseudonym key file \(path) is readable by group or others (mode \(String(mode, radix: 8))). Restrict it: chmod 600 \(path)")
+        #expect(
+            error?.message == "the pseudonym key file \(path) is readable by group or others (mode \(String(mode, radix: 8))). Restrict it: chmod 600 \(path)")
     }
 
     @Test("owner-only modes are accepted", arguments: [0o600, 0o400, 0o700])

@@ -1,5 +1,5 @@
-import Testing
 import Tally
+import Testing
 
 @Suite("SQL statement splitter")
 struct SQLStatementSplitterTests {
@@ -8,12 +8,14 @@ struct SQLStatementSplitterTests {
         SQLStatementSplitter.split(script).map(\.text)
     }
 
-    @Test("a semicolon inside a quoted literal does not end the statement", arguments: [
-        ("select 'a;b'; select 2;", ["select 'a;b'", "select 2"]),
-        ("insert into t values ('x;', ';y');", ["insert into t values ('x;', ';y')"]),
-        ("select '--;'; select '/*;'; select 3", ["select '--;'", "select '/*;'", "select 3"]),
-        ("select '$$;'; select 2", ["select '$$;'", "select 2"]),
-    ])
+    @Test(
+        "a semicolon inside a quoted literal does not end the statement",
+        arguments: [
+            ("select 'a;b'; select 2;", ["select 'a;b'", "select 2"]),
+            ("insert into t values ('x;', ';y');", ["insert into t values ('x;', ';y')"]),
+            ("select '--;'; select '/*;'; select 3", ["select '--;'", "select '/*;'", "select 3"]),
+            ("select '$$;'; select 2", ["select '$$;'", "select 2"]),
+        ])
     func semicolonsInLiterals(script: String, expected: [String]) {
         #expect(Self.texts(script) == expected)
     }
@@ -24,16 +26,18 @@ struct SQLStatementSplitterTests {
         #expect(Self.texts("select ''''; select ';'''") == ["select ''''", "select ';'''"])
     }
 
-    @Test("a backslash escapes a quote in E'' strings only", arguments: [
-        // E and e strings: \' is a quote inside the literal.
-        ("select E'it\\'s; x'; select 2", ["select E'it\\'s; x'", "select 2"]),
-        ("select e'a\\\\'; select 2", ["select e'a\\\\'", "select 2"]),
-        ("select (E'\\';');", ["select (E'\\';')"]),
-        // Standard-conforming strings: the backslash is an ordinary character and the quote ends the literal.
-        ("select 'C:\\'; select 2", ["select 'C:\\'", "select 2"]),
-        // A typed literal whose type name ends in e (name, date) is not an E string.
-        ("select name'C:\\'; select 2", ["select name'C:\\'", "select 2"]),
-    ])
+    @Test(
+        "a backslash escapes a quote in E'' strings only",
+        arguments: [
+            // E and e strings: \' is a quote inside the literal.
+            ("select E'it\\'s; x'; select 2", ["select E'it\\'s; x'", "select 2"]),
+            ("select e'a\\\\'; select 2", ["select e'a\\\\'", "select 2"]),
+            ("select (E'\\';');", ["select (E'\\';')"]),
+            // Standard-conforming strings: the backslash is an ordinary character and the quote ends the literal.
+            ("select 'C:\\'; select 2", ["select 'C:\\'", "select 2"]),
+            // A typed literal whose type name ends in e (name, date) is not an E string.
+            ("select name'C:\\'; select 2", ["select name'C:\\'", "select 2"]),
+        ])
     func escapeStrings(script: String, expected: [String]) {
         #expect(Self.texts(script) == expected)
     }
@@ -78,10 +82,12 @@ struct SQLStatementSplitterTests {
         #expect(statements[1] == "select 2")
     }
 
-    @Test("$1 parameters and $ inside identifiers are not dollar quotes", arguments: [
-        ("select $1; select 2", ["select $1", "select 2"]),
-        ("select foo$bar$ from t; select 2", ["select foo$bar$ from t", "select 2"]),
-    ])
+    @Test(
+        "$1 parameters and $ inside identifiers are not dollar quotes",
+        arguments: [
+            ("select $1; select 2", ["select $1", "select 2"]),
+            ("select foo$bar$ from t; select 2", ["select foo$bar$ from t", "select 2"]),
+        ])
     func notDollarQuotes(script: String, expected: [String]) {
         #expect(Self.texts(script) == expected)
     }
@@ -106,15 +112,17 @@ struct SQLStatementSplitterTests {
         #expect(statements.first?.column == 21)
     }
 
-    @Test("the last statement needs no semicolon; empty statements and trailing comments give nothing", arguments: [
-        ("select 1; select 2", ["select 1", "select 2"]),
-        (";;select 1;;  ;\n;", ["select 1"]),
-        ("select 1;\n-- the end; really\n/* bye; */\n", ["select 1"]),
-        ("", []),
-        ("   \n\t\n", []),
-        ("-- only a comment", []),
-        ("/* only /* a nested */ comment */", []),
-    ])
+    @Test(
+        "the last statement needs no semicolon; empty statements and trailing comments give nothing",
+        arguments: [
+            ("select 1; select 2", ["select 1", "select 2"]),
+            (";;select 1;;  ;\n;", ["select 1"]),
+            ("select 1;\n-- the end; really\n/* bye; */\n", ["select 1"]),
+            ("", []),
+            ("   \n\t\n", []),
+            ("-- only a comment", []),
+            ("/* only /* a nested */ comment */", []),
+        ])
     func boundaries(script: String, expected: [String]) {
         #expect(Self.texts(script) == expected)
     }
@@ -136,12 +144,14 @@ struct SQLStatementSplitterTests {
         #expect(statements[1].column == 17)
     }
 
-    @Test("a server error position maps to the file's line and column", arguments: [
-        // position in the statement text -> file line and column
-        (1, 3, 3),    // the statement's first character
-        (8, 3, 10),   // x, on the statement's first line: offset by the statement's column
-        (17, 4, 8),   // t, on its second line: the column is the line's own
-    ])
+    @Test(
+        "a server error position maps to the file's line and column",
+        arguments: [
+            // position in the statement text -> file line and column
+            (1, 3, 3),  // the statement's first character
+            (8, 3, 10),  // x, on the statement's first line: offset by the statement's column
+            (17, 4, 8),  // t, on its second line: the column is the line's own
+        ])
     func fileLocation(position: Int, line: Int, column: Int) {
         let script = "select 1;\n\n  select x\n  from t;"
         let statement = SQLStatementSplitter.split(script)[1]

@@ -1,5 +1,5 @@
-import Testing
 import Tally
+import Testing
 
 @Suite("Configuration")
 struct TallyConfigurationTests {

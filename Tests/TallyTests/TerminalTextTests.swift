@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tally
 
 @Suite("Terminal text")
@@ -11,11 +12,12 @@ struct TerminalTextTests {
             ["10", "x", "short"],
             ["7", "longer name", ""],
         ])
-        #expect(text.split(separator: "\n", omittingEmptySubsequences: false) == [
-            "A   NAME         NOTE",
-            "10  x            short",
-            "7   longer name  ",
-        ])
+        #expect(
+            text.split(separator: "\n", omittingEmptySubsequences: false) == [
+                "A   NAME         NOTE",
+                "10  x            short",
+                "7   longer name  ",
+            ])
     }
 
     @Test("a single column or no rows need no padding")
@@ -47,12 +49,13 @@ struct TerminalTextTests {
             var alpha = "a"
             var at = Date(timeIntervalSince1970: 0)
         }
-        #expect(try TerminalText.json(Sample()) == """
-            {
-              "alpha" : "a",
-              "at" : "1970-01-01T00:00:00Z",
-              "zeta" : 1
-            }
-            """)
+        #expect(
+            try TerminalText.json(Sample()) == """
+                {
+                  "alpha" : "a",
+                  "at" : "1970-01-01T00:00:00Z",
+                  "zeta" : 1
+                }
+                """)
     }
 }

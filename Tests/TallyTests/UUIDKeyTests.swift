@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tally
 
 @Suite("UUID text and bytes")
@@ -38,18 +39,20 @@ struct UUIDKeyTests {
         #expect(Self.fromBytes(Array(repeating: 0xAB, count: count)) == nil)
     }
 
-    @Test("text that is not 8-4-4-4-12 hex digits is refused", arguments: [
-        "00112233-4455-6677-8899-aabbccddeef",       // 35 characters
-        "00112233-4455-6677-8899-aabbccddeeff0",     // 37 characters
-        "00112233445566778899aabbccddeeff",          // no dashes
-        "001122334-455-6677-8899-aabbccddeeff",      // a dash out of place
-        "00112233-4455-6677-8899_aabbccddeeff",      // not a dash
-        "00112233-4455-6677-8899-aabbccddeefg",      // g is not hex
-        "0011223 -4455-6677-8899-aabbccddeeff",      // a space
-        "{0112233-4455-6677-8899-aabbccddeef}",      // braces
-        "00112233-4455-6677-8899-aabbccddeeé",       // 36 bytes, one not ASCII
-        "",
-    ])
+    @Test(
+        "text that is not 8-4-4-4-12 hex digits is refused",
+        arguments: [
+            "00112233-4455-6677-8899-aabbccddeef",  // 35 characters
+            "00112233-4455-6677-8899-aabbccddeeff0",  // 37 characters
+            "00112233445566778899aabbccddeeff",  // no dashes
+            "001122334-455-6677-8899-aabbccddeeff",  // a dash out of place
+            "00112233-4455-6677-8899_aabbccddeeff",  // not a dash
+            "00112233-4455-6677-8899-aabbccddeefg",  // g is not hex
+            "0011223 -4455-6677-8899-aabbccddeeff",  // a space
+            "{0112233-4455-6677-8899-aabbccddeef}",  // braces
+            "00112233-4455-6677-8899-aabbccddeeé",  // 36 bytes, one not ASCII
+            "",
+        ])
     func badText(text: String) {
         #expect(Self.fromText(text) == nil)
     }

@@ -30,17 +30,20 @@ extension TallyBench {
             try admin.execute("drop database if exists bench_warehouse with (force)")
             try admin.execute("create database bench_warehouse")
             try Migrator(database: "warehouse", directory: "migrations/warehouse", conninfo: wh, logger: logger).up()
-            try admin.execute("""
+            try admin.execute(
+                """
                 do $$ begin create role bench_etl login password 'bench' in role tally_etl_reader; exception when duplicate_object then null; end $$;
                 do $$ begin create role bench_loader login password 'bench' in role tally_loader; exception when duplicate_object then null; end $$;
                 """)
             let keyFile = ".tally/bench/tally.key"
-            FileManager.default.createFile(atPath: keyFile, contents: Data((0..<32).map { _ in UInt8.random(in: 0...255) }), attributes: [.posixPermissions: 0o600])
+            FileManager.default.createFile(
+                atPath: keyFile, contents: Data((0..<32).map { _ in UInt8.random(in: 0...255) }), attributes: [.posixPermissions: 0o600])
 
             print("generating \(events) events for \(profiles) profiles ...")
             let generate = Date()
             let source = try PostgresConnection.connect(op, logger: logger)
-            try source.execute("""
+            try source.execute(
+                """
                 insert into app.titles (title_id, name, kind, runtime_seconds, updated_at)
                 select t, 'Title ' || t, 'movie', 1800 + t % 5000, now() - interval '1 year' from generate_series(1, 2000) t;
                 insert into app.accounts (account_id, email, full_name, date_of_birth, country_code, plan)
@@ -73,11 +76,14 @@ extension TallyBench {
             print("")
             var measured: [Round] = []
             for round in 1...rounds {
-                let r = try measure(server: server, admin: admin, operational: op, warehouse: wh, environment: environment,
-                                    psql: cluster.binaries.url("psql").path, logger: logger)
+                let r = try measure(
+                    server: server, admin: admin, operational: op, warehouse: wh, environment: environment,
+                    psql: cluster.binaries.url("psql").path, logger: logger)
                 measured.append(r)
-                print("round \(round): (a) \(Self.seconds(r.a)) s, (b) \(Self.seconds(r.b)) s, (c) \(Self.seconds(r.c)) s, "
-                      + "a/b \(String(format: "%.2f", r.a / r.b)), a/c \(String(format: "%.2f", r.a / r.c)), peak RSS \(r.rss) KiB, no-op \(Self.seconds(r.noop)) s")
+                print(
+                    "round \(round): (a) \(Self.seconds(r.a)) s, (b) \(Self.seconds(r.b)) s, (c) \(Self.seconds(r.c)) s, "
+                        + "a/b \(String(format: "%.2f", r.a / r.b)), a/c \(String(format: "%.2f", r.a / r.c)), peak RSS \(r.rss) KiB, no-op \(Self.seconds(r.noop)) s"
+                )
             }
             func median(_ values: [Double]) -> Double {
                 let sorted = values.sorted()
@@ -102,8 +108,10 @@ extension TallyBench {
 
         /// One round on the generated data: a fresh, migrated warehouse, then (a) tally load from it
         /// empty and a no-op load, (b) the psql pipe, (c) the fdw statement.
-        func measure(server: LocalServer, admin: PostgresConnection, operational op: String, warehouse wh: String,
-                     environment: [String: String], psql: String, logger: Logger) throws -> Round {
+        func measure(
+            server: LocalServer, admin: PostgresConnection, operational op: String, warehouse wh: String,
+            environment: [String: String], psql: String, logger: Logger
+        ) throws -> Round {
             try admin.execute("drop database if exists bench_warehouse with (force)")
             try admin.execute("create database bench_warehouse")
             try Migrator(database: "warehouse", directory: "migrations/warehouse", conninfo: wh, logger: logger).up()
@@ -120,15 +128,18 @@ extension TallyBench {
             // (b) psql text pipe of the same non-PII columns into a staging table.
             let warehouse = try PostgresConnection.connect(wh, logger: logger)
             defer { warehouse.close() }
-            try warehouse.execute("""
+            try warehouse.execute(
+                """
                 create table public.bench_stage (event_id bigint, profile_id uuid, title_id integer, started_at timestamptz,
                     watched_seconds integer, completed boolean, device_type text, country_code char(2), ingested_at timestamptz)
                 """)
-            let pipe = "'\(psql)' -X -q -d '\(op)' -c 'copy (select event_id, profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ingested_at from app.playback_events) to stdout' | '\(psql)' -X -q -d '\(wh)' -c 'copy public.bench_stage from stdin'"
+            let pipe =
+                "'\(psql)' -X -q -d '\(op)' -c 'copy (select event_id, profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ingested_at from app.playback_events) to stdout' | '\(psql)' -X -q -d '\(wh)' -c 'copy public.bench_stage from stdin'"
             let b = try Self.timed("/bin/bash", ["-c", pipe], environment: [:])
 
             // (c) postgres_fdw insert ... select computing fact_title_daily.
-            try warehouse.execute("""
+            try warehouse.execute(
+                """
                 create extension if not exists postgres_fdw;
                 create server bench_op foreign data wrapper postgres_fdw options (host '\(server.socketDirectory)', port '\(server.port)', dbname 'bench_operational');
                 create user mapping for current_user server bench_op options (user '\(server.superuser)');
@@ -137,7 +148,8 @@ extension TallyBench {
                 create table public.bench_fact (day date, title_id integer, viewers bigint, plays bigint, completed bigint, watch_seconds bigint);
                 """)
             let c = Date()
-            try warehouse.execute("""
+            try warehouse.execute(
+                """
                 insert into public.bench_fact
                 select (started_at at time zone 'UTC')::date, title_id, count(distinct profile_id), count(*), count(*) filter (where completed), sum(watched_seconds)
                 from remote.playback_events group by 1, 2
@@ -147,7 +159,9 @@ extension TallyBench {
 
         static func seconds(_ s: TimeInterval) -> String { String(format: "%.2f", s) }
 
-        static func timed(_ program: String, _ arguments: [String], environment: [String: String]) throws -> (seconds: TimeInterval, status: Int32, output: String) {
+        static func timed(_ program: String, _ arguments: [String], environment: [String: String]) throws -> (
+            seconds: TimeInterval, status: Int32, output: String
+        ) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: program)
             process.arguments = arguments

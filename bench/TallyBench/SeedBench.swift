@@ -35,9 +35,13 @@ extension TallyBench {
             defer { try? FileManager.default.removeItem(atPath: file) }
             let columns = "profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ip_address, user_agent, ingested_at"
             let psql = cluster.binaries.url("psql").path
-            _ = try Load.timed(psql, ["-X", "-q", "-d", conninfo, "-c", "\\copy (select \(columns) from app.playback_events order by event_id) to '\(file)' with (format binary)"], environment: [:])
+            _ = try Load.timed(
+                psql,
+                ["-X", "-q", "-d", conninfo, "-c", "\\copy (select \(columns) from app.playback_events order by event_id) to '\(file)' with (format binary)"],
+                environment: [:])
             try connection.execute("create table public.bench_copy (like app.playback_events including all)")
-            let baseline = try Load.timed(psql, ["-X", "-q", "-d", conninfo, "-c", "\\copy public.bench_copy (\(columns)) from '\(file)' with (format binary)"], environment: [:])
+            let baseline = try Load.timed(
+                psql, ["-X", "-q", "-d", conninfo, "-c", "\\copy public.bench_copy (\(columns)) from '\(file)' with (format binary)"], environment: [:])
             guard baseline.status == 0 else { throw ValidationError("psql \\copy failed: \(baseline.output)") }
 
             let rate = Double(written.events) / seconds

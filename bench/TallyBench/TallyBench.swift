@@ -37,10 +37,12 @@ extension TallyBench {
             let connection = try PostgresConnection.connect(try await server.conninfo(logger: logger), logger: logger)
             let started = Date()
             var bytes = 0
-            let count = try connection.copyOut("""
+            let count = try connection.copyOut(
+                """
                 copy (select g, g % 1000, md5(g::text), timestamptz '2026-01-01' + g * interval '1 second', g % 3 = 0
                       from generate_series(1, \(rows)) g) to stdout
-                """) { row in bytes += row.count }
+                """
+            ) { row in bytes += row.count }
             let seconds = Date().timeIntervalSince(started)
             print("copy-out: \(count) rows, \(bytes / 1_048_576) MiB in \(String(format: "%.2f", seconds)) s (\(Int(Double(count) / seconds)) rows/s)")
         }

@@ -34,7 +34,9 @@ public struct TallyConfiguration: Sendable {
         guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else {
             let variable = database == .operational ? "TALLY_OPERATIONAL_URL" : "TALLY_WAREHOUSE_URL"
             throw ConfigurationError(
-                message: "no \(database.rawValue) database is configured. Set \(variable) or pass --\(database.rawValue)-url (a libpq connection string such as 'dbname=tally_\(database.rawValue)' or a postgresql:// URI); for a local one run: eval \"$(swift run tally dev env)\"")
+                message:
+                    "no \(database.rawValue) database is configured. Set \(variable) or pass --\(database.rawValue)-url (a libpq connection string such as 'dbname=tally_\(database.rawValue)' or a postgresql:// URI); for a local one run: eval \"$(swift run tally dev env)\""
+            )
         }
         return value
     }

@@ -84,14 +84,17 @@ public struct Demo {
             for night in 0..<options.workload.days {
                 let written = try workload.writeDay(night, to: source)
                 let report = try load.run()
-                progress("night \(night + 1)/\(options.workload.days): \(written.events) events and \(written.ratings) ratings arrived; run \(report.runID ?? 0) loaded \(report.rowsLoaded), rejected \(report.rowsRejected), recomputed \(report.daysRecomputed) days")
+                progress(
+                    "night \(night + 1)/\(options.workload.days): \(written.events) events and \(written.ratings) ratings arrived; run \(report.runID ?? 0) loaded \(report.rowsLoaded), rejected \(report.rowsRejected), recomputed \(report.daysRecomputed) days"
+                )
             }
         }
         progress("checking a full dump of the warehouse for PII")
         let dumpFile = FileManager.default.temporaryDirectory.appendingPathComponent("tally-demo-dump-\(UUID().uuidString).sql")
         defer { try? FileManager.default.removeItem(at: dumpFile) }
         let dumped = try await ExternalCommand(
-            executable: cluster.binaries.url("pg_dump"), arguments: ["-d", warehouseAdmin, "-f", dumpFile.path]).run()
+            executable: cluster.binaries.url("pg_dump"), arguments: ["-d", warehouseAdmin, "-f", dumpFile.path]
+        ).run()
         guard dumped.succeeded, let dump = try? String(contentsOf: dumpFile, encoding: .utf8) else {
             throw LocalClusterError(code: .commandFailed, message: "pg_dump of the warehouse failed: \(dumped.tail)")
         }
@@ -131,15 +134,19 @@ public struct Demo {
         var lines: [String] = []
         for (login, group) in roles {
             let password = passwords[login] ?? UUID().uuidString.replacingOccurrences(of: "-", with: "")
-            try admin.execute("""
+            try admin.execute(
+                """
                 do $$ begin create role \(login) login; exception when duplicate_object then null; end $$;
                 alter role \(login) password \(try admin.escapeLiteral(password));
                 grant \(group) to \(login);
                 """)
             lines.append("127.0.0.1:\(server.port):*:\(login):\(password)")
         }
-        guard fm.createFile(atPath: passfile, contents: Data((lines.joined(separator: "\n") + "\n").utf8),
-                            attributes: [.posixPermissions: 0o600]) else {
+        guard
+            fm.createFile(
+                atPath: passfile, contents: Data((lines.joined(separator: "\n") + "\n").utf8),
+                attributes: [.posixPermissions: 0o600])
+        else {
             throw ConfigurationError(message: "could not write the demo passfile \(passfile)")
         }
         chmod(passfile, 0o600)

@@ -53,30 +53,40 @@ public struct DemoReport: Sendable, Codable {
         guard let asOf else {
             throw LoadError(code: .schema, message: "the demo warehouse has no facts yet; run tally demo --reset")
         }
-        let top = try analyst.query("""
+        let top = try analyst.query(
+            """
             select title, viewers, plays, watch_hours::float8 from report.title_daily
             where day = $1 and not suppressed order by viewers desc, title limit 8
-            """, [asOf]).rows.map {
+            """, [asOf]
+        ).rows.map {
             TitleRow(title: try $0.decode(0), viewers: try $0.decode(1), plays: try $0.decode(2), watchHours: try $0.decode(3))
         }
-        let streak = try analyst.query("""
-            select viewers from report.title_streaks where title = $1 and as_of = $2 and streak_days = $3
-            """, [Workload.christmasPrince, asOf, bingeDays]).rows.first.map { try $0.decode(0, as: Int?.self) } ?? nil
-        let pairs = try analyst.query("""
+        let streak =
+            try analyst.query(
+                """
+                select viewers from report.title_streaks where title = $1 and as_of = $2 and streak_days = $3
+                """, [Workload.christmasPrince, asOf, bingeDays]
+            ).rows.first.map { try $0.decode(0, as: Int?.self) } ?? nil
+        let pairs = try analyst.query(
+            """
             select title_a, title_b, shared_viewers from report.coviewing
             where period = 'month' and period_start = date_trunc('month', $1::date)::date and shared_viewers is not null and title_a < title_b
             order by shared_viewers desc, title_a, title_b limit 5
-            """, [asOf]).rows.map { Pair(titleA: try $0.decode(0), titleB: try $0.decode(1), sharedViewers: try $0.decode(2)) }
+            """, [asOf]
+        ).rows.map { Pair(titleA: try $0.decode(0), titleB: try $0.decode(1), sharedViewers: try $0.decode(2)) }
         let k = try analyst.query("select k from report.settings").scalar(as: Int.self)
-        let skipped = try analyst.query("""
+        let skipped = try analyst.query(
+            """
             select title, week_start::text, plays, skips from report.title_weekly
             where kind = 'track' and skips is not null
               and week_start = (select max(week_start) from report.title_weekly where kind = 'track' and skips is not null)
             order by skips desc, title limit 1
-            """).rows.first.map {
+            """
+        ).rows.first.map {
             SkippedTrack(title: try $0.decode(0), weekStart: try $0.decode(1), plays: try $0.decode(2), skips: try $0.decode(3))
         }
-        let ledger = try warehouse.query("""
+        let ledger = try warehouse.query(
+            """
             select count(*)::int, coalesce(sum(rows_extracted), 0)::int, coalesce(sum(rows_loaded), 0)::int,
                    coalesce(sum(rows_rejected), 0)::int, coalesce(sum(greatest(days_recomputed - 1, 0)), 0)::int
             from etl.runs where status = 'succeeded'
@@ -117,12 +127,14 @@ public struct DemoReport: Sendable, Codable {
         for row in topTitles {
             let viewers = row.viewers.map(String.init) ?? "-"
             let bar = String(repeating: "█", count: max(1, (row.viewers ?? 0) * 30 / most))
-            out.append("  " + row.title.padding(toLength: widest, withPad: " ", startingAt: 0)
-                + "  " + Self.right(viewers, 7) + "  " + Self.right(row.plays.map(String.init) ?? "-", 5)
-                + "  " + Self.right(row.watchHours.map { String(format: "%.1f", $0) } ?? "-", 5) + "  " + bar)
+            out.append(
+                "  " + row.title.padding(toLength: widest, withPad: " ", startingAt: 0)
+                    + "  " + Self.right(viewers, 7) + "  " + Self.right(row.plays.map(String.init) ?? "-", 5)
+                    + "  " + Self.right(row.watchHours.map { String(format: "%.1f", $0) } ?? "-", 5) + "  " + bar)
         }
         out.append("")
-        let streakText = streakViewers.map { "\($0) people watched \(streakTitle) every day for the past \(streakDays) days." }
+        let streakText =
+            streakViewers.map { "\($0) people watched \(streakTitle) every day for the past \(streakDays) days." }
             ?? "Fewer than \(k) people watched \(streakTitle) every day for the past \(streakDays) days (suppressed)."
         out.append("\(bold)\(streakText)\(reset)")
         out.append("  (from report.title_streaks: a count of people; the warehouse holds no row about any of them)")
@@ -131,13 +143,16 @@ public struct DemoReport: Sendable, Codable {
         if pairs.isEmpty { out.append("  no pair has \(k) or more shared viewers yet") }
         let pairWidth = max(pairs.map { $0.titleA.count + $0.titleB.count + 3 }.max() ?? 0, 10)
         for pair in pairs {
-            out.append("  " + "\(pair.titleA) + \(pair.titleB)".padding(toLength: pairWidth, withPad: " ", startingAt: 0)
-                + "  " + Self.right(String(pair.sharedViewers), 6) + " shared viewers")
+            out.append(
+                "  " + "\(pair.titleA) + \(pair.titleB)".padding(toLength: pairWidth, withPad: " ", startingAt: 0)
+                    + "  " + Self.right(String(pair.sharedViewers), 6) + " shared viewers")
         }
         out.append("")
         if let track = mostSkippedTrack {
             let rate = track.plays == 0 ? 0 : Double(track.skips) * 100 / Double(track.plays)
-            out.append("Most skipped track, week of \(track.weekStart): \(track.title): \(track.skips) of \(track.plays) plays skipped (\(String(format: "%.0f", rate))%)")
+            out.append(
+                "Most skipped track, week of \(track.weekStart): \(track.title): \(track.skips) of \(track.plays) plays skipped (\(String(format: "%.0f", rate))%)"
+            )
             out.append("")
         }
         out.append("Nightly loads (etl.runs)")
@@ -146,7 +161,9 @@ public struct DemoReport: Sendable, Codable {
             out.append("  rejects: " + rejectsByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         out.append("")
-        out.append("PII check: \(canaryHits) of \(canaryValuesChecked) canary values (email, name, birth date, IP, and their MD5/SHA-256) found in a full pg_dump of the warehouse.")
+        out.append(
+            "PII check: \(canaryHits) of \(canaryValuesChecked) canary values (email, name, birth date, IP, and their MD5/SHA-256) found in a full pg_dump of the warehouse."
+        )
         out.append("")
         out.append("Explore:")
         out.append("  as the analyst (report views):  \(analystPsql)")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// SplitMix64: a small, fast, seedable generator, so the same `--seed` always gives the same data
 /// (Swift's SystemRandomNumberGenerator cannot be seeded).
 struct SeededGenerator: RandomNumberGenerator {
@@ -59,5 +61,3 @@ struct ZipfTable {
         return low
     }
 }
-
-import Foundation

@@ -13,8 +13,14 @@ extension Workload {
     /// Writes accounts, profiles (with the canary account) and the catalogue by COPY.
     public func writeCatalogue(to connection: PostgresConnection) throws -> Written {
         var written = Written()
-        let first = ["Olivia", "Liam", "Emma", "Noah", "Ava", "Mateo", "Sofia", "Lucas", "Mia", "Arjun", "Yuki", "Chloe", "Omar", "Lena", "Diego", "Aisha", "Finn", "Ines", "Kofi", "Hana"]
-        let last = ["Smith", "Garcia", "Muller", "Dubois", "Silva", "Tanaka", "Patel", "Jones", "Rossi", "Kim", "Novak", "Okafor", "Larsen", "Costa", "Nguyen", "Cohen", "Murphy", "Sato", "Khan", "Berg"]
+        let first = [
+            "Olivia", "Liam", "Emma", "Noah", "Ava", "Mateo", "Sofia", "Lucas", "Mia", "Arjun", "Yuki", "Chloe", "Omar", "Lena", "Diego", "Aisha", "Finn",
+            "Ines", "Kofi", "Hana",
+        ]
+        let last = [
+            "Smith", "Garcia", "Muller", "Dubois", "Silva", "Tanaka", "Patel", "Jones", "Rossi", "Kim", "Novak", "Okafor", "Larsen", "Costa", "Nguyen", "Cohen",
+            "Murphy", "Sato", "Khan", "Berg",
+        ]
         let plans = ["basic", "standard", "standard", "premium"]
         let start = Self.epochDay(options.startDate)
         var firstProfile = [Int?](repeating: nil, count: accountIDs.count)
@@ -40,8 +46,10 @@ extension Workload {
             "copy app.profiles (profile_id, account_id, display_name, is_kids, created_at) from stdin"
         ) { writer in
             for (p, profile) in profiles.enumerated() {
-                try writer.writeRow([profile.id, accountIDs[profile.account], "Viewer \(p)", profile.isKids ? "t" : "f",
-                                     Self.timestampText(start - 300, 43_200)])
+                try writer.writeRow([
+                    profile.id, accountIDs[profile.account], "Viewer \(p)", profile.isKids ? "t" : "f",
+                    Self.timestampText(start - 300, 43_200),
+                ])
             }
             try writer.writeRow([Self.canaryProfileID, Self.canaryAccountID, "Canary \(canary.fullName)", "f", Self.timestampText(start - 30, 0)])
         }
@@ -49,8 +57,10 @@ extension Workload {
             "copy app.titles (title_id, name, kind, series_name, genre, release_year, runtime_seconds, updated_at) from stdin"
         ) { writer in
             for t in titles {
-                try writer.writeRow([String(t.id), t.name, t.kind, t.seriesName, t.genre, String(t.releaseYear),
-                                     t.runtime > 0 ? String(t.runtime) : nil, Self.timestampText(start - 500, 0)])
+                try writer.writeRow([
+                    String(t.id), t.name, t.kind, t.seriesName, t.genre, String(t.releaseYear),
+                    t.runtime > 0 ? String(t.runtime) : nil, Self.timestampText(start - 500, 0),
+                ])
             }
         }
         return written
@@ -89,13 +99,16 @@ extension Workload {
         }
     }
 
-    static let eventsCopy = "copy app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ip_address, user_agent, ingested_at) from stdin with (format binary)"
+    static let eventsCopy =
+        "copy app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ip_address, user_agent, ingested_at) from stdin with (format binary)"
 
     func writeRatings(_ ratings: [Rating], to connection: PostgresConnection) throws -> Int {
         try connection.copyIn("copy app.ratings (profile_id, title_id, thumb, rated_at, ingested_at) from stdin") { writer in
             for r in ratings {
-                try writer.writeRow([r.profile, String(r.title), String(r.thumb), Self.timestampText(r.day, r.second),
-                                     Self.timestampText(r.ingestedDay, 86_000)])
+                try writer.writeRow([
+                    r.profile, String(r.title), String(r.thumb), Self.timestampText(r.day, r.second),
+                    Self.timestampText(r.ingestedDay, 86_000),
+                ])
             }
         }
     }
@@ -216,8 +229,11 @@ extension Workload {
             try emit(event)
         }
         // The canary watches something every day, so its (absent) PII is really put to the test.
-        var canaryPlay = play(of: titles[2], by: Profile(id: Self.canaryProfileID, account: -1, isKids: false, country: "GB",
-                                                        device: "web_chrome", ip: Self.ipv4(canary.ipAddress)), day: day, second: 72_000, &r)
+        var canaryPlay = play(
+            of: titles[2],
+            by: Profile(
+                id: Self.canaryProfileID, account: -1, isKids: false, country: "GB",
+                device: "web_chrome", ip: Self.ipv4(canary.ipAddress)), day: day, second: 72_000, &r)
         canaryPlay.lateBy = 0
         try emit(canaryPlay)
     }
@@ -241,11 +257,13 @@ extension Workload {
         var rating: Rating?
         if r.unit() < 0.06 {
             let liked = completed ? r.unit() < 0.85 : r.unit() < 0.3
-            rating = Rating(profile: profile.id, title: title.id, thumb: liked ? 1 : -1, day: day, second: min(86_399, second + watched),
-                            ingestedDay: day + lateBy)
+            rating = Rating(
+                profile: profile.id, title: title.id, thumb: liked ? 1 : -1, day: day, second: min(86_399, second + watched),
+                ingestedDay: day + lateBy)
         }
-        return Event(profile: profile.uuid, title: title.id, day: day, second: second, watched: watched, completed: completed,
-                     device: device, country: country, ip: profile.ip, lateBy: lateBy, rating: rating)
+        return Event(
+            profile: profile.uuid, title: title.id, day: day, second: second, watched: watched, completed: completed,
+            device: device, country: country, ip: profile.ip, lateBy: lateBy, rating: rating)
     }
 
     /// About one play in five hundred is made invalid in one of the ways the load must reject.

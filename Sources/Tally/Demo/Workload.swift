@@ -151,8 +151,10 @@ public struct Workload: Sendable {
         var id = 2
         for i in 0..<120 {
             let name = "The \(adjectives[i % adjectives.count]) \(nouns[(i / adjectives.count + i) % nouns.count])" + (i >= 72 ? " \(i / 72 + 1)" : "")
-            titles.append(Title(id: id, name: name, kind: "movie", seriesName: nil, genre: genres[Int(r.next() % 10)],
-                                releaseYear: 1980 + Int(r.next() % 46), runtime: 4800 + Int(r.next() % 3600)))
+            titles.append(
+                Title(
+                    id: id, name: name, kind: "movie", seriesName: nil, genre: genres[Int(r.next() % 10)],
+                    releaseYear: 1980 + Int(r.next() % 46), runtime: 4800 + Int(r.next() % 3600)))
             id += 1
         }
         for s in 0..<12 {
@@ -161,8 +163,10 @@ public struct Workload: Sendable {
             id += 1
             for season in 1...2 {
                 for episode in 1...8 {
-                    titles.append(Title(id: id, name: "\(series) S\(season)E\(episode)", kind: "episode", seriesName: series,
-                                        genre: genres[s % 10], releaseYear: 2010 + s + season, runtime: 1500 + Int(r.next() % 1800)))
+                    titles.append(
+                        Title(
+                            id: id, name: "\(series) S\(season)E\(episode)", kind: "episode", seriesName: series,
+                            genre: genres[s % 10], releaseYear: 2010 + s + season, runtime: 1500 + Int(r.next() % 1800)))
                     id += 1
                 }
             }
@@ -172,8 +176,10 @@ public struct Workload: Sendable {
             titles.append(Title(id: id, name: album, kind: "album", seriesName: nil, genre: "music", releaseYear: 1990 + a, runtime: 2400))
             id += 1
             for t in 1...10 {
-                titles.append(Title(id: id, name: "\(nouns[(a + t) % nouns.count]) Song \(t) (\(album))", kind: "track", seriesName: album,
-                                    genre: "music", releaseYear: 1990 + a, runtime: 150 + Int(r.next() % 200)))
+                titles.append(
+                    Title(
+                        id: id, name: "\(nouns[(a + t) % nouns.count]) Song \(t) (\(album))", kind: "track", seriesName: album,
+                        genre: "music", releaseYear: 1990 + a, runtime: 150 + Int(r.next() % 200)))
                 id += 1
             }
         }

@@ -64,7 +64,9 @@ struct Dimensions {
         guard rows.count == segments.count else {
             throw LoadError(
                 code: .schema,
-                message: "new dimension members could not be matched to \(segments.count - rows.count) segments; check analytics.dim_device, dim_region and dim_audience")
+                message:
+                    "new dimension members could not be matched to \(segments.count - rows.count) segments; check analytics.dim_device, dim_region and dim_audience"
+            )
         }
         try warehouse.execute("drop table pg_temp.stage_segments")
         return try rows.map { row in

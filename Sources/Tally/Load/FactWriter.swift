@@ -49,7 +49,8 @@ struct FactWriter {
         if let overflow {
             throw LoadError(
                 code: .failed,
-                message: "a value of analytics.\(table.name).\(overflow) does not fit its integer column. Nothing was committed; widen the column with a migration.")
+                message:
+                    "a value of analytics.\(table.name).\(overflow) does not fit its integer column. Nothing was committed; widen the column with a migration.")
         }
     }
 }
@@ -135,27 +136,33 @@ extension FactTable.Column {
 }
 
 extension FactTable where Row == DailyFact {
-    static var daily: FactTable { FactTable(
-        name: "fact_title_daily",
-        columns: [.dateKey("date_key", \.day), .integer("title_key", \.titleKey)] + Column.measures(\.measures)) }
+    static var daily: FactTable {
+        FactTable(
+            name: "fact_title_daily",
+            columns: [.dateKey("date_key", \.day), .integer("title_key", \.titleKey)] + Column.measures(\.measures))
+    }
 }
 
 extension FactTable where Row == SegmentFact {
-    static var segments: FactTable { FactTable(
-        name: "fact_title_daily_segment",
-        columns: [
-            .dateKey("date_key", \.day), .integer("title_key", \.titleKey), .smallint("device_key", \.device),
-            .smallint("region_key", \.region), .smallint("audience_key", \.audience),
-        ] + Column.measures(\.measures)) }
+    static var segments: FactTable {
+        FactTable(
+            name: "fact_title_daily_segment",
+            columns: [
+                .dateKey("date_key", \.day), .integer("title_key", \.titleKey), .smallint("device_key", \.device),
+                .smallint("region_key", \.region), .smallint("audience_key", \.audience),
+            ] + Column.measures(\.measures))
+    }
 }
 
 extension FactTable where Row == PeriodFact {
-    static var periods: FactTable { FactTable(
-        name: "fact_title_period",
-        columns: Column.period(\.period) + [
-            .integer("title_key", \.titleKey), .count("viewers", \.viewers), .count("plays", \.plays),
-            .bigint("watch_seconds", \.watchSeconds), .count("skips", \.skips),
-        ]) }
+    static var periods: FactTable {
+        FactTable(
+            name: "fact_title_period",
+            columns: Column.period(\.period) + [
+                .integer("title_key", \.titleKey), .count("viewers", \.viewers), .count("plays", \.plays),
+                .bigint("watch_seconds", \.watchSeconds), .count("skips", \.skips),
+            ])
+    }
 }
 
 extension FactTable where Row == AudienceFact {
@@ -163,18 +170,22 @@ extension FactTable where Row == AudienceFact {
 }
 
 extension FactTable where Row == CoviewingFact {
-    static var coviewing: FactTable { FactTable(
-        name: "fact_coviewing",
-        columns: Column.period(\.period) + [
-            .integer("title_a_key", \.titleA), .integer("title_b_key", \.titleB), .count("shared_viewers", \.sharedViewers),
-        ]) }
+    static var coviewing: FactTable {
+        FactTable(
+            name: "fact_coviewing",
+            columns: Column.period(\.period) + [
+                .integer("title_a_key", \.titleA), .integer("title_b_key", \.titleB), .count("shared_viewers", \.sharedViewers),
+            ])
+    }
 }
 
 extension FactTable where Row == StreakFact {
-    static var streaks: FactTable { FactTable(
-        name: "fact_title_streak",
-        columns: [
-            .dateKey("as_of_date_key", \.asOf), .integer("title_key", \.titleKey), .integer("streak_days", \.streakDays),
-            .count("viewers", \.viewers),
-        ]) }
+    static var streaks: FactTable {
+        FactTable(
+            name: "fact_title_streak",
+            columns: [
+                .dateKey("as_of_date_key", \.asOf), .integer("title_key", \.titleKey), .integer("streak_days", \.streakDays),
+                .count("viewers", \.viewers),
+            ])
+    }
 }

@@ -13,7 +13,8 @@ struct LoadSettings {
     static func read(from connection: PostgresConnection) throws -> LoadSettings {
         let result: PostgresResult
         do throws(PostgresError) {
-            result = try connection.query("""
+            result = try connection.query(
+                """
                 select business_time_zone, streak_max_days, retention_days, extract(epoch from late_tolerance)::int8,
                        service_start, max_watch_seconds, skip_seconds
                 from etl.settings
@@ -21,9 +22,15 @@ struct LoadSettings {
         } catch {
             switch error.sqlState {
             case "42P01", "3F000":
-                throw LoadError(code: .schema, message: "the warehouse (\(connection.database)) has no etl.settings table: it is not migrated. Run: tally migrate up --db warehouse")
+                throw LoadError(
+                    code: .schema,
+                    message: "the warehouse (\(connection.database)) has no etl.settings table: it is not migrated. Run: tally migrate up --db warehouse")
             case "42501":
-                throw LoadError(code: .configuration, message: "the warehouse login \(connection.user) may not read etl.settings. Load as a member of tally_loader: grant tally_loader to \(connection.user)")
+                throw LoadError(
+                    code: .configuration,
+                    message:
+                        "the warehouse login \(connection.user) may not read etl.settings. Load as a member of tally_loader: grant tally_loader to \(connection.user)"
+                )
             default:
                 throw error
             }

@@ -26,7 +26,8 @@ enum WarehouseLock {
     /// pid, application, host and start of the transaction holding the lock.
     private static func describeHolder(on connection: PostgresConnection) throws -> String {
         _ = try? connection.execute("rollback")
-        let result = try connection.query("""
+        let result = try connection.query(
+            """
             select a.pid, coalesce(nullif(a.application_name, ''), 'unnamed'),
                    coalesce(a.client_hostname, host(a.client_addr), 'local socket'),
                    to_char(a.xact_start at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"')
@@ -35,6 +36,7 @@ enum WarehouseLock {
             """)
         guard result.count > 0 else { return "a session that has since finished" }
         let row = result[0]
-        return "pid \(try row.decode(0, as: Int.self)), application \(try row.decode(1, as: String.self)), host \(try row.decode(2, as: String.self)), since \(try row.decode(3, as: String.self))"
+        return
+            "pid \(try row.decode(0, as: Int.self)), application \(try row.decode(1, as: String.self)), host \(try row.decode(2, as: String.self)), since \(try row.decode(3, as: String.self))"
     }
 }

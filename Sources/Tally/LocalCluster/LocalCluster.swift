@@ -32,7 +32,8 @@ public struct LocalCluster: Sendable {
             guard getpwnam("postgres") != nil else {
                 throw LocalClusterError(
                     code: .osUser,
-                    message: "PostgreSQL refuses to run as root and there is no postgres OS user to run it as. Create one: useradd --system --create-home postgres")
+                    message:
+                        "PostgreSQL refuses to run as root and there is no postgres OS user to run it as. Create one: useradd --system --create-home postgres")
             }
             serverUser = "postgres"
             serverDirectory = try await Self.serverDirectory(for: self.directory, user: "postgres", binaries: binaries)
@@ -142,10 +143,13 @@ public struct LocalCluster: Sendable {
         if let serverUser {
             try await handOver(to: serverUser)
         }
-        let outcome = try await command("initdb", [
-            "-D", dataDirectory.path, "-U", Self.superuser, "-E", "UTF8", "--no-locale",
-            "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync",
-        ]).run()
+        let outcome = try await command(
+            "initdb",
+            [
+                "-D", dataDirectory.path, "-U", Self.superuser, "-E", "UTF8", "--no-locale",
+                "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync",
+            ]
+        ).run()
         guard outcome.succeeded else {
             throw LocalClusterError(
                 code: .initFailed,
@@ -204,7 +208,9 @@ public struct LocalCluster: Sendable {
         guard probe.succeeded else {
             throw LocalClusterError(
                 code: .osUser,
-                message: "the \(user) OS user cannot reach \(serverDirectory.path); chmod o+x the parent folders, or remove it so that tally chooses a folder under /var/tmp/tally")
+                message:
+                    "the \(user) OS user cannot reach \(serverDirectory.path); chmod o+x the parent folders, or remove it so that tally chooses a folder under /var/tmp/tally"
+            )
         }
     }
 

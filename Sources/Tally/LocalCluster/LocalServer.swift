@@ -26,4 +26,3 @@ public struct LocalServer: Sendable, Equatable {
         [("PGHOST", socketDirectory), ("PGPORT", String(port)), ("PGUSER", superuser), ("PGDATABASE", "postgres")]
     }
 }
-

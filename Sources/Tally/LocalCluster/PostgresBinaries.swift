@@ -20,11 +20,13 @@ public struct PostgresBinaries: Sendable {
         }
         // A PATH entry may be a symlink into the real bin folder, which also holds pg_dump and psql.
         if let initdb = ExternalCommand.find("initdb", in: path)?.resolvingSymlinksInPath(),
-           usable(initdb.deletingLastPathComponent()) {
+            usable(initdb.deletingLastPathComponent())
+        {
             return PostgresBinaries(directory: initdb.deletingLastPathComponent())
         }
         if let pgConfig = ExternalCommand.find("pg_config", in: path),
-           let outcome = try? await ExternalCommand(executable: pgConfig, arguments: ["--bindir"]).run(), outcome.succeeded {
+            let outcome = try? await ExternalCommand(executable: pgConfig, arguments: ["--bindir"]).run(), outcome.succeeded
+        {
             let dir = URL(fileURLWithPath: outcome.output.trimmingCharacters(in: .whitespacesAndNewlines))
             if usable(dir) { return PostgresBinaries(directory: dir) }
         }
@@ -36,6 +38,8 @@ public struct PostgresBinaries: Sendable {
         }
         throw LocalClusterError(
             code: .missingPostgres,
-            message: "PostgreSQL server programs (initdb, pg_ctl) were not found on PATH, via pg_config --bindir, or in \(versionsRoot)/*/bin. Install them, for example: apt-get install postgresql")
+            message:
+                "PostgreSQL server programs (initdb, pg_ctl) were not found on PATH, via pg_config --bindir, or in \(versionsRoot)/*/bin. Install them, for example: apt-get install postgresql"
+        )
     }
 }

@@ -44,7 +44,8 @@ public struct MigrationFile: Sendable {
         self.path = path
         name = URL(fileURLWithPath: path).lastPathComponent
         guard name.hasSuffix(".sql"), let separator = name.range(of: "__") else {
-            throw MigrationError(code: .invalidFile, message: "\(path): migration file names look like V0001__create_accounts.sql or R__views.sql. Rename the file.")
+            throw MigrationError(
+                code: .invalidFile, message: "\(path): migration file names look like V0001__create_accounts.sql or R__views.sql. Rename the file.")
         }
         let prefix = name[..<separator.lowerBound]
         description = name[separator.upperBound...].dropLast(4).replacingOccurrences(of: "_", with: " ")
@@ -55,9 +56,12 @@ public struct MigrationFile: Sendable {
         } else if prefix.hasPrefix("V") {
             let text = String(prefix.dropFirst())
             // Digits only: Int(_:) would also take a sign, making V+1 a second spelling of V1.
-            let parts = text.split(separator: ".", omittingEmptySubsequences: false).map { $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) ? Int($0) : nil }
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false).map {
+                $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) ? Int($0) : nil
+            }
             guard !text.isEmpty, parts.allSatisfy({ $0 != nil }) else {
-                throw MigrationError(code: .invalidFile, message: "\(path): the version '\(text)' is not numeric. Use V<number>[.<number>...]__<description>.sql.")
+                throw MigrationError(
+                    code: .invalidFile, message: "\(path): the version '\(text)' is not numeric. Use V<number>[.<number>...]__<description>.sql.")
             }
             kind = .versioned
             version = text
@@ -93,7 +97,9 @@ public struct MigrationFile: Sendable {
             default:
                 throw MigrationError(
                     code: .invalidFile,
-                    message: "\(path):\(index + 1): unknown directive '\(comment)'. Known: tally:no-transaction, tally:lock-timeout <duration>, tally:statement-timeout <duration>.")
+                    message:
+                        "\(path):\(index + 1): unknown directive '\(comment)'. Known: tally:no-transaction, tally:lock-timeout <duration>, tally:statement-timeout <duration>."
+                )
             }
         }
         return directives

@@ -59,7 +59,8 @@ enum MigrationHistory {
     static func attempts(on connection: PostgresConnection) throws -> [MigrationAttempt] {
         let exists = try connection.query("select to_regclass('tally_migrations.history') is not null").scalar(as: Bool.self)
         guard exists else { return [] }
-        let result = try connection.query("""
+        let result = try connection.query(
+            """
             select attempt_id, action, kind, version, script, checksum, applied_by, started_at, duration_ms, success,
                    out_of_order, statements_done, sqlstate, error_message, error_line, reason
             from tally_migrations.history order by attempt_id
@@ -91,11 +92,13 @@ enum MigrationHistory {
     }
 
     static func insert(_ r: Record, on connection: PostgresConnection) throws {
-        try connection.query("""
+        try connection.query(
+            """
             insert into tally_migrations.history (action, kind, version, script, description, checksum, checksum_algorithm,
                 started_at, duration_ms, success, out_of_order, statements_done, sqlstate, error_message, error_line, reason)
             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-            """, [
+            """,
+            [
                 r.action, r.file.kind.rawValue, r.file.version, r.file.name, r.file.description, r.file.checksum,
                 MigrationFile.checksumAlgorithm, r.startedAt, Int(r.duration * 1000), r.success, r.outOfOrder,
                 r.statementsDone, r.sqlState, r.errorMessage, r.errorLine, r.reason,

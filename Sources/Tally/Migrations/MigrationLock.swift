@@ -19,7 +19,9 @@ struct MigrationLock {
             let holder = (try? AdvisoryLockHolder.describe(key: key, on: connection)) ?? "another session"
             throw MigrationError(
                 code: .locked,
-                message: "\(database): another tally migrate holds the migration lock (\(holder)); gave up after \(timeout.formatted()) s. Wait for it to finish or raise --lock-timeout.")
+                message:
+                    "\(database): another tally migrate holds the migration lock (\(holder)); gave up after \(timeout.formatted()) s. Wait for it to finish or raise --lock-timeout."
+            )
         }
         try connection.execute("set lock_timeout = 0")
         return MigrationLock(connection: connection)
@@ -34,7 +36,8 @@ struct MigrationLock {
 /// Names the session that holds an advisory lock: pid, application, host and since when.
 enum AdvisoryLockHolder {
     static func describe(key: Int, on connection: PostgresConnection) throws -> String {
-        let result = try connection.query("""
+        let result = try connection.query(
+            """
             select a.pid, coalesce(nullif(a.application_name, ''), 'unnamed'),
                    coalesce(a.client_hostname, host(a.client_addr), 'local socket'),
                    to_char(coalesce(a.xact_start, a.backend_start) at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"')
@@ -45,7 +48,8 @@ enum AdvisoryLockHolder {
             """, [key])
         guard result.count > 0 else { return "a session that has since let go" }
         let row = result[0]
-        return "pid \(try row.decode(0, as: Int.self)), application \(try row.decode(1, as: String.self)), host \(try row.decode(2, as: String.self)), since \(try row.decode(3, as: String.self))"
+        return
+            "pid \(try row.decode(0, as: Int.self)), application \(try row.decode(1, as: String.self)), host \(try row.decode(2, as: String.self)), since \(try row.decode(3, as: String.self))"
     }
 }
 

@@ -92,25 +92,28 @@ struct MigrationState {
             } else {
                 state = .pending
             }
-            out.append(MigrationStatus(
-                version: file.version, script: file.name, kind: .versioned, state: state, appliedAt: apply?.startedAt,
-                appliedBy: apply?.appliedBy, outOfOrder: apply?.outOfOrder ?? false, lastError: lastError))
+            out.append(
+                MigrationStatus(
+                    version: file.version, script: file.name, kind: .versioned, state: state, appliedAt: apply?.startedAt,
+                    appliedBy: apply?.appliedBy, outOfOrder: apply?.outOfOrder ?? false, lastError: lastError))
         }
         let onDisk = Set(files.versioned.map(\.versionParts))
         var reported = Set<[Int]>()
         for attempt in attempts where attempt.kind == .versioned && attempt.action == "apply" && attempt.success {
             guard let version = attempt.version, !onDisk.contains(Self.parts(version)), !reported.contains(Self.parts(version)) else { continue }
             reported.insert(Self.parts(version))
-            out.append(MigrationStatus(
-                version: version, script: attempt.script, kind: .versioned, state: .missing, appliedAt: attempt.startedAt,
-                appliedBy: attempt.appliedBy, outOfOrder: attempt.outOfOrder, lastError: nil))
+            out.append(
+                MigrationStatus(
+                    version: version, script: attempt.script, kind: .versioned, state: .missing, appliedAt: attempt.startedAt,
+                    appliedBy: attempt.appliedBy, outOfOrder: attempt.outOfOrder, lastError: nil))
         }
         for file in files.repeatables {
             let last = attempts.last { $0.script == file.name && $0.kind == .repeatable && $0.action == "apply" && $0.success }
             let state: MigrationStatus.State = last == nil ? .pending : (last?.checksum == file.checksum ? .applied : .outdated)
-            out.append(MigrationStatus(
-                version: nil, script: file.name, kind: .repeatable, state: state, appliedAt: last?.startedAt,
-                appliedBy: last?.appliedBy, outOfOrder: false, lastError: nil))
+            out.append(
+                MigrationStatus(
+                    version: nil, script: file.name, kind: .repeatable, state: state, appliedAt: last?.startedAt,
+                    appliedBy: last?.appliedBy, outOfOrder: false, lastError: nil))
         }
         return out
     }
@@ -122,15 +125,21 @@ struct MigrationState {
             guard let apply = applied(version: file.versionParts) else { continue }
             let accepted = acceptedChecksum(script: apply.script, kind: .versioned)
             if accepted != file.checksum {
-                problems.append("\(file.path) was applied on \(Self.day(apply.startedAt)) with checksum \(accepted?.prefix(12) ?? "?"), but the file now has \(file.checksum.prefix(12)). Applied migrations must not change: revert the edit and fix forward in a new migration, or record the change with: tally migrate accept-checksum \(file.path) --reason \"...\"")
+                problems.append(
+                    "\(file.path) was applied on \(Self.day(apply.startedAt)) with checksum \(accepted?.prefix(12) ?? "?"), but the file now has \(file.checksum.prefix(12)). Applied migrations must not change: revert the edit and fix forward in a new migration, or record the change with: tally migrate accept-checksum \(file.path) --reason \"...\""
+                )
             }
         }
         for status in statuses() where status.state == .missing {
-            problems.append("version \(status.version ?? "?") (\(status.script)) was applied but is missing from \(files.directory). Restore the file; applied migrations are never deleted.")
+            problems.append(
+                "version \(status.version ?? "?") (\(status.script)) was applied but is missing from \(files.directory). Restore the file; applied migrations are never deleted."
+            )
         }
         if !allowOutOfOrder, let highest = highestApplied {
             for file in pendingVersioned where MigrationFile.versionLess(file.versionParts, highest) {
-                problems.append("\(file.path) is pending but lower than the highest applied version \(highest.map(String.init).joined(separator: ".")). Renumber it above, or apply it anyway with --allow-out-of-order (recorded in the history).")
+                problems.append(
+                    "\(file.path) is pending but lower than the highest applied version \(highest.map(String.init).joined(separator: ".")). Renumber it above, or apply it anyway with --allow-out-of-order (recorded in the history)."
+                )
             }
         }
         guard problems.isEmpty else {

@@ -97,9 +97,14 @@ public struct Migrator {
         }
         try underLock(set) { connection, state in
             guard !state.attempts.contains(where: { $0.success && ($0.action == "apply" || $0.action == "baseline") && $0.kind == .versioned }) else {
-                throw MigrationError(code: .usage, message: "\(database) already has applied migrations; baseline is only for adopting a database Tally has never migrated. See tally migrate status --db \(database).")
+                throw MigrationError(
+                    code: .usage,
+                    message:
+                        "\(database) already has applied migrations; baseline is only for adopting a database Tally has never migrated. See tally migrate status --db \(database)."
+                )
             }
-            try MigrationHistory.insert(.init(action: "baseline", file: file, startedAt: Date(), success: true, reason: "baseline at \(version)"), on: connection)
+            try MigrationHistory.insert(
+                .init(action: "baseline", file: file, startedAt: Date(), success: true, reason: "baseline at \(version)"), on: connection)
         }
     }
 
@@ -147,7 +152,9 @@ public struct Migrator {
         if file.directives.inTransaction {
             do {
                 try connection.transaction {
-                    try connection.execute("set local lock_timeout = \(try connection.escapeLiteral(file.directives.lockTimeout)); set local statement_timeout = \(try connection.escapeLiteral(file.directives.statementTimeout))")
+                    try connection.execute(
+                        "set local lock_timeout = \(try connection.escapeLiteral(file.directives.lockTimeout)); set local statement_timeout = \(try connection.escapeLiteral(file.directives.statementTimeout))"
+                    )
                     for statement in statements { try run(statement, of: file, on: connection) }
                     record.duration = Date().timeIntervalSince(started)
                     try MigrationHistory.insert(record, on: connection)
@@ -159,7 +166,9 @@ public struct Migrator {
             // Resume after the statements a failed attempt of this same file already applied.
             let previous = state.attempts.last { $0.script == file.name && $0.action == "apply" }
             let skip = (previous?.success == false ? previous?.statementsDone : nil) ?? 0
-            try connection.execute("set lock_timeout = \(try connection.escapeLiteral(file.directives.lockTimeout)); set statement_timeout = \(try connection.escapeLiteral(file.directives.statementTimeout))")
+            try connection.execute(
+                "set lock_timeout = \(try connection.escapeLiteral(file.directives.lockTimeout)); set statement_timeout = \(try connection.escapeLiteral(file.directives.statementTimeout))"
+            )
             defer { _ = try? connection.execute("reset lock_timeout; reset statement_timeout") }
             var done = skip
             do {
@@ -209,9 +218,13 @@ public struct Migrator {
         if let hint = e.hint { lines.append("HINT:  \(hint)") }
         if let context = e.context { lines.append("CONTEXT:  \(context)") }
         if let resumeFrom {
-            lines.append("This file runs outside a transaction: statements 1 to \(resumeFrom - 1) of \(total) stay applied, and the next 'tally migrate up' resumes at statement \(resumeFrom). Fix that statement (not the ones before it) and run it again.")
+            lines.append(
+                "This file runs outside a transaction: statements 1 to \(resumeFrom - 1) of \(total) stay applied, and the next 'tally migrate up' resumes at statement \(resumeFrom). Fix that statement (not the ones before it) and run it again."
+            )
         } else {
-            lines.append("The migration was rolled back and the failed attempt recorded. Fix the file and run 'tally migrate up --db \(database)' again; see 'tally migrate status --db \(database)'.")
+            lines.append(
+                "The migration was rolled back and the failed attempt recorded. Fix the file and run 'tally migrate up --db \(database)' again; see 'tally migrate status --db \(database)'."
+            )
         }
         throw MigrationError(code: .failed, message: lines.joined(separator: "\n"))
     }

@@ -25,7 +25,12 @@ public enum SQLStatementSplitter {
                 let c = scalars[i]
                 if start == nil, !c.properties.isWhitespace { start = (line, column) }
                 if start != nil { current.append(c) }
-                if c == "\n" { line += 1; column = 1 } else { column += 1 }
+                if c == "\n" {
+                    line += 1
+                    column = 1
+                } else {
+                    column += 1
+                }
                 i += 1
             }
         }
@@ -58,19 +63,32 @@ public enum SQLStatementSplitter {
                 let hadStart = start != nil
                 var depth = 0
                 repeat {
-                    if peek() == "/" && peek(1) == "*" { depth += 1; advance(2) }
-                    else if peek() == "*" && peek(1) == "/" { depth -= 1; advance(2) }
-                    else { advance() }
+                    if peek() == "/" && peek(1) == "*" {
+                        depth += 1
+                        advance(2)
+                    } else if peek() == "*" && peek(1) == "/" {
+                        depth -= 1
+                        advance(2)
+                    } else {
+                        advance()
+                    }
                 } while depth > 0 && i < scalars.count
                 if !hadStart { forgetComment() }
             case "'":
-                let escapes = i > 0 && (scalars[i - 1] == "E" || scalars[i - 1] == "e")
+                let escapes =
+                    i > 0 && (scalars[i - 1] == "E" || scalars[i - 1] == "e")
                     && (i < 2 || !isIdentifierPart(scalars[i - 2]))
                 advance()
                 while i < scalars.count {
-                    if escapes && peek() == "\\" { advance(2); continue }
+                    if escapes && peek() == "\\" {
+                        advance(2)
+                        continue
+                    }
                     if peek() == "'" {
-                        if peek(1) == "'" { advance(2); continue }
+                        if peek(1) == "'" {
+                            advance(2)
+                            continue
+                        }
                         advance()
                         break
                     }
@@ -80,7 +98,10 @@ public enum SQLStatementSplitter {
                 advance()
                 while i < scalars.count {
                     if peek() == "\"" {
-                        if peek(1) == "\"" { advance(2); continue }
+                        if peek(1) == "\"" {
+                            advance(2)
+                            continue
+                        }
                         advance()
                         break
                     }
@@ -89,9 +110,15 @@ public enum SQLStatementSplitter {
             case "$" where i == 0 || !isIdentifierPart(scalars[i - 1]):
                 // A dollar quote: $$ or $tag$, where the tag is an identifier (not a $1 parameter).
                 var j = i + 1
-                if j < scalars.count, ("0"..."9").contains(scalars[j]) { advance(); continue }
+                if j < scalars.count, ("0"..."9").contains(scalars[j]) {
+                    advance()
+                    continue
+                }
                 while j < scalars.count, isIdentifierPart(scalars[j]) { j += 1 }
-                guard j < scalars.count, scalars[j] == "$" else { advance(); continue }
+                guard j < scalars.count, scalars[j] == "$" else {
+                    advance()
+                    continue
+                }
                 let tag = Array(scalars[i...j])
                 advance(tag.count)
                 while i < scalars.count {

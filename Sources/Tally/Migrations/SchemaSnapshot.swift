@@ -89,11 +89,16 @@ extension Migrator {
         do {
             try live.execute("create database \(scratch)")
         } catch {
-            throw MigrationError(code: .failed, message: "\(database): verify needs to create a scratch database on the same server, but could not: \(error.message). Grant CREATEDB to the migrating role.")
+            throw MigrationError(
+                code: .failed,
+                message:
+                    "\(database): verify needs to create a scratch database on the same server, but could not: \(error.message). Grant CREATEDB to the migrating role."
+            )
         }
         defer { _ = try? live.execute("drop database if exists \(scratch) with (force)") }
-        var replay = Migrator(database: "\(database) (scratch replay)", directory: directory,
-                              conninfo: try Conninfo.replacingDatabase(in: conninfo, with: scratch), logger: logger)
+        var replay = Migrator(
+            database: "\(database) (scratch replay)", directory: directory,
+            conninfo: try Conninfo.replacingDatabase(in: conninfo, with: scratch), logger: logger)
         replay.allowOutOfOrder = true
         try replay.up()
         let scratchConnection = try replay.connect()

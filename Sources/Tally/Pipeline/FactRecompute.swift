@@ -46,9 +46,9 @@ struct FactRecompute {
             new.drain(into: &stored.rows, durations: &stored.durations, segments: segmentKeys, slots: slots)
         }
         #if canImport(Glibc)
-        // The batch's many small arrays were freed into malloc's heap, which keeps them; give them
-        // back before the engine's large allocations, or the peak counts them twice.
-        malloc_trim(0)
+            // The batch's many small arrays were freed into malloc's heap, which keeps them; give them
+            // back before the engine's large allocations, or the peak counts them twice.
+            malloc_trim(0)
         #endif
 
         done("state read")

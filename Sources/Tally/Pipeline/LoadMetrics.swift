@@ -37,7 +37,9 @@ public enum LoadMetrics {
             try? FileManager.default.removeItem(at: temporary)
             throw error
         } catch {
-            throw LoadError(code: .failed, message: "could not write the metrics file \(path): \(error.localizedDescription). Check that its folder exists and is writable.")
+            throw LoadError(
+                code: .failed, message: "could not write the metrics file \(path): \(error.localizedDescription). Check that its folder exists and is writable."
+            )
         }
     }
 

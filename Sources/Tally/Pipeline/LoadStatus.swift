@@ -26,11 +26,14 @@ public struct LoadStatus: Sendable, Codable {
     public static func read(configuration: TallyConfiguration, limit: Int = 10, logger: Logger) throws -> LoadStatus {
         let warehouse = try PostgresConnection.connect(try configuration.url(for: .warehouse), applicationName: "tally status", logger: logger)
         defer { warehouse.close() }
-        let runs = try warehouse.query("""
+        let runs = try warehouse.query(
+            """
             select run_id::int, status, started_at, finished_at, rows_loaded::int, rows_rejected::int, days_recomputed, error_message
             from etl.runs order by run_id desc limit $1
-            """, [limit]).rows.map {
-            Run(runID: try $0.decode(0), status: try $0.decode(1), startedAt: try $0.decode(2), finishedAt: try $0.decode(3),
+            """, [limit]
+        ).rows.map {
+            Run(
+                runID: try $0.decode(0), status: try $0.decode(1), startedAt: try $0.decode(2), finishedAt: try $0.decode(3),
                 rowsLoaded: try $0.decode(4), rowsRejected: try $0.decode(5), daysRecomputed: try $0.decode(6), error: try $0.decode(7))
         }
         let lastSuccess = try warehouse.query("select max(finished_at) from etl.runs where status = 'succeeded'").scalar(as: Date?.self)
@@ -43,8 +46,9 @@ public struct LoadStatus: Sendable, Codable {
             let watermark = try Watermark.snapshot(on: warehouse)
             lag = try? operationalLag(configuration: configuration, watermark: watermark, logger: logger)
         }
-        return LoadStatus(runs: runs, lastSuccessAt: lastSuccess, lastRunFailed: runs.first?.status == "failed",
-                          rejectsByReason: reasons, lagSeconds: lag)
+        return LoadStatus(
+            runs: runs, lastSuccessAt: lastSuccess, lastRunFailed: runs.first?.status == "failed",
+            rejectsByReason: reasons, lagSeconds: lag)
     }
 
     private static func operationalLag(configuration: TallyConfiguration, watermark: String?, logger: Logger) throws -> Double {
@@ -71,8 +75,10 @@ public struct LoadStatus: Sendable, Codable {
         lines.append("last success: \(last); source lag: \(lagSeconds.map { String(format: "%.0f s", $0) } ?? "unknown (no operational connection)")")
         var rows = [["RUN", "STATUS", "STARTED", "LOADED", "REJECTED", "DAYS", "ERROR"]]
         for run in runs {
-            rows.append([String(run.runID), run.status, String(PostgresTimestamp.format(run.startedAt).prefix(19)), String(run.rowsLoaded),
-                         String(run.rowsRejected), String(run.daysRecomputed), run.error ?? ""])
+            rows.append([
+                String(run.runID), run.status, String(PostgresTimestamp.format(run.startedAt).prefix(19)), String(run.rowsLoaded),
+                String(run.rowsRejected), String(run.daysRecomputed), run.error ?? "",
+            ])
         }
         lines.append(TerminalText.align(rows))
         if !rejectsByReason.isEmpty {

@@ -11,7 +11,9 @@ extension NightlyLoad {
             guard cutoff <= days.lowerBound else {
                 throw LoadError(
                     code: .usage,
-                    message: "--rebuild from \(days.lowerBound): private state is kept for \(settings.retentionDays) days, so only days from \(cutoff) on can be rebuilt exactly. Start the range at \(cutoff) or later.")
+                    message:
+                        "--rebuild from \(days.lowerBound): private state is kept for \(settings.retentionDays) days, so only days from \(cutoff) on can be rebuilt exactly. Start the range at \(cutoff) or later."
+                )
             }
             var none: ActivityBatch?
             report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings, logger: logger)

@@ -19,7 +19,8 @@ extension NightlyLoad {
         /// One line for cron: what happened, no PII.
         public var summary: String {
             let what = isDryRun ? "dry run (nothing committed)" : "run \(runID.map(String.init) ?? "?")"
-            return "tally load: \(what): \(rowsExtracted) source rows, \(rowsLoaded) loaded, \(rowsRejected) rejected, \(daysRecomputed) days recomputed, \(erasuresApplied) erasures applied in \(String(format: "%.1f", duration)) s"
+            return
+                "tally load: \(what): \(rowsExtracted) source rows, \(rowsLoaded) loaded, \(rowsRejected) rejected, \(daysRecomputed) days recomputed, \(erasuresApplied) erasures applied in \(String(format: "%.1f", duration)) s"
         }
 
         /// Share of source rows rejected in this run.
@@ -34,7 +35,9 @@ extension NightlyLoad {
             let run = runID.map(String.init) ?? "?"
             throw LoadError(
                 code: .committedWithProblem,
-                message: "run \(run) committed, but \(String(format: "%.1f", rejectShare * 100))% of source rows were rejected (threshold \(String(format: "%.1f", maximum * 100))%). See: select reason, count(*) from etl.rejects where run_id = \(run) group by reason")
+                message:
+                    "run \(run) committed, but \(String(format: "%.1f", rejectShare * 100))% of source rows were rejected (threshold \(String(format: "%.1f", maximum * 100))%). See: select reason, count(*) from etl.rejects where run_id = \(run) group by reason"
+            )
         }
     }
 }

@@ -53,7 +53,9 @@ extension NightlyLoad {
         if let previous, try source.isBehind(previous, snapshot: snapshot) {
             throw LoadError(
                 code: .sourceRewound,
-                message: "the operational database's transaction ids are behind the last loaded snapshot (\(previous) > \(snapshot)): it was restored or failed over. Loading now would skip rows; reset the watermark (delete from etl.watermark) and rebuild deliberately.")
+                message:
+                    "the operational database's transaction ids are behind the last loaded snapshot (\(previous) > \(snapshot)): it was restored or failed over. Loading now would skip rows; reset the watermark (delete from etl.watermark) and rebuild deliberately."
+            )
         }
         report.sourceTime = sourceTime
         let id = try Ledger(warehouse: warehouse).open(

@@ -20,7 +20,7 @@ public final class RunControl: @unchecked Sendable {
             self.signal = signal
             return tokens
         }
-        toCancel.forEach { $0.cancel() }
+        for token in toCancel { token.cancel() }
     }
 
     /// Registers a connection whose statements an interruption cancels.

@@ -1,5 +1,5 @@
-import Foundation
 import CLibpq
+import Foundation
 
 /// Builds libpq keyword/value connection strings.
 public enum Conninfo {
@@ -14,7 +14,8 @@ public enum Conninfo {
         guard let options = PQconninfoParse(conninfo, &errorMessage) else {
             let reason = errorMessage.map { String(cString: $0) } ?? "invalid connection string"
             if let errorMessage { PQfreemem(errorMessage) }
-            throw PostgresError(code: .connectionFailed, message: "the connection string is not valid: \(reason.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw PostgresError(
+                code: .connectionFailed, message: "the connection string is not valid: \(reason.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         defer { PQconninfoFree(options) }
         var pairs: [(String, String)] = []

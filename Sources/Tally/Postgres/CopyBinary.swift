@@ -57,8 +57,12 @@ public enum CopyBinary {
     }
 
     /// A `uuid` from its 16 bytes.
-    public static func appendUUID(_ bytes: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                                            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8), to out: inout [UInt8]) {
+    public static func appendUUID(
+        _ bytes: (
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+        ), to out: inout [UInt8]
+    ) {
         appendBigEndian(Int32(16), to: &out)
         withUnsafeBytes(of: bytes) { out.append(contentsOf: $0) }
     }

@@ -24,10 +24,18 @@ public enum CopyText {
     public static func appendEscaped<S: Sequence>(_ bytes: S, to out: inout [UInt8]) where S.Element == UInt8 {
         for byte in bytes {
             switch byte {
-            case backslash: out.append(backslash); out.append(backslash)
-            case tab: out.append(backslash); out.append(UInt8(ascii: "t"))
-            case newline: out.append(backslash); out.append(UInt8(ascii: "n"))
-            case carriageReturn: out.append(backslash); out.append(UInt8(ascii: "r"))
+            case backslash:
+                out.append(backslash)
+                out.append(backslash)
+            case tab:
+                out.append(backslash)
+                out.append(UInt8(ascii: "t"))
+            case newline:
+                out.append(backslash)
+                out.append(UInt8(ascii: "n"))
+            case carriageReturn:
+                out.append(backslash)
+                out.append(UInt8(ascii: "r"))
             default: out.append(byte)
             }
         }

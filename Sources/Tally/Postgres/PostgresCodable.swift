@@ -80,7 +80,7 @@ extension String: PostgresDecodable {
 extension Int: PostgresDecodable {
     public static func decode(_ value: PostgresValueText) throws(PostgresError) -> Int {
         guard [PostgresType.int2, PostgresType.int4, PostgresType.int8, PostgresType.oid].contains(value.typeOID),
-              let n = Int(value.string)
+            let n = Int(value.string)
         else { throw value.mismatch("Int") }
         return n
     }
@@ -95,8 +95,10 @@ extension Bool: PostgresDecodable {
 
 extension Double: PostgresDecodable {
     public static func decode(_ value: PostgresValueText) throws(PostgresError) -> Double {
-        let numeric: [UInt32] = [PostgresType.float4, PostgresType.float8, PostgresType.numeric,
-                                 PostgresType.int2, PostgresType.int4, PostgresType.int8]
+        let numeric: [UInt32] = [
+            PostgresType.float4, PostgresType.float8, PostgresType.numeric,
+            PostgresType.int2, PostgresType.int4, PostgresType.int8,
+        ]
         guard numeric.contains(value.typeOID), let d = Double(value.string) else { throw value.mismatch("Double") }
         return d
     }
@@ -134,7 +136,7 @@ extension Array: PostgresDecodable where Element == UInt8 {
 extension Date: PostgresDecodable {
     public static func decode(_ value: PostgresValueText) throws(PostgresError) -> Date {
         guard value.typeOID == PostgresType.timestamptz || value.typeOID == PostgresType.timestamp,
-              let date = PostgresTimestamp.parse(value.bytes)
+            let date = PostgresTimestamp.parse(value.bytes)
         else { throw value.mismatch("Date") }
         return date
     }
@@ -162,8 +164,8 @@ enum PostgresTimestamp {
             return true
         }
         guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
-              expect(" "), let hour = number(2), expect(":"), let minute = number(2), expect(":"),
-              let second = number(2)
+            expect(" "), let hour = number(2), expect(":"), let minute = number(2), expect(":"),
+            let second = number(2)
         else { return nil }
         var fraction = 0.0
         if i < b.count, b[i] == UInt8(ascii: ".") {
@@ -207,7 +209,8 @@ enum PostgresTimestamp {
             let s = String(n)
             return String(repeating: "0", count: max(0, w - s.count)) + s
         }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2)) \(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(micros, 6))+00"
+        return
+            "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2)) \(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(micros, 6))+00"
     }
 }
 

@@ -10,24 +10,31 @@ extension PostgresConnection {
         try transaction {
             let name = try query("select $1::regclass::text", [table]).scalar(as: String.self)
             try execute("lock table \(name) in access exclusive mode")
-            let deferrable = try query("""
+            let deferrable = try query(
+                """
                 select not exists (select 1 from \(name) limit 1) and pg_has_role(relowner, 'MEMBER')
                 from pg_class where oid = $1::regclass
-                """, [name]).scalar(as: Bool.self)
+                """, [name]
+            ).scalar(as: Bool.self)
             guard deferrable else { return (try body(), false) }
 
             // Indexes behind a primary key, unique or exclusion constraint come back as constraints.
             var indexes: [(drop: String, create: String)] = []
-            for row in try query("""
+            for row in try query(
+                """
                 select i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), quote_ident(k.conname), pg_get_constraintdef(k.oid)
                 from pg_index i
                 left join pg_constraint k on k.conindid = i.indexrelid and k.conrelid = i.indrelid and k.contype in ('p', 'u', 'x')
                 where i.indrelid = $1::regclass
                 order by 1
-                """, [name]).rows {
+                """, [name]
+            ).rows {
                 if let constraint = try row.decode(2, as: String?.self) {
-                    indexes.append(("alter table \(name) drop constraint \(constraint)",
-                                    "alter table \(name) add constraint \(constraint) \(try row.decode(3, as: String.self))"))
+                    indexes.append(
+                        (
+                            "alter table \(name) drop constraint \(constraint)",
+                            "alter table \(name) add constraint \(constraint) \(try row.decode(3, as: String.self))"
+                        ))
                 } else {
                     indexes.append(("drop index \(try row.decode(0, as: String.self))", try row.decode(1, as: String.self)))
                 }

@@ -10,7 +10,7 @@ extension PostgresConnection {
         let texts = parameters.map(\.postgresText)
         let types = parameters.map { Oid($0.postgresTypeOID) }
         let duplicated = texts.map { $0.map { strdup($0) } ?? nil }
-        defer { duplicated.forEach { free($0) } }
+        defer { for pointer in duplicated { free(pointer) } }
         let values: [UnsafePointer<CChar>?] = duplicated.map { UnsafePointer($0) }
         let raw = PQexecParams(handle, sql, Int32(parameters.count), types, values, nil, nil, 0)
         return try check(raw)

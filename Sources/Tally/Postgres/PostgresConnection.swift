@@ -66,11 +66,13 @@ public final class PostgresConnection {
         self.logger = logger
         self.secrets = secrets
         self.noticeBox = Unmanaged.passRetained(NoticeBox(logger: logger))
-        PQsetNoticeReceiver(handle, { context, result in
-            guard let context, let result else { return }
-            let box = Unmanaged<NoticeBox>.fromOpaque(context).takeUnretainedValue()
-            box.receive(result)
-        }, noticeBox.toOpaque())
+        PQsetNoticeReceiver(
+            handle,
+            { context, result in
+                guard let context, let result else { return }
+                let box = Unmanaged<NoticeBox>.fromOpaque(context).takeUnretainedValue()
+                box.receive(result)
+            }, noticeBox.toOpaque())
     }
 
     deinit {
@@ -153,7 +155,7 @@ private final class NoticeBox {
 /// Calls `body` with a NULL-terminated array of C strings that live for the duration of the call.
 func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
     let duplicated = strings.map { strdup($0) }
-    defer { duplicated.forEach { free($0) } }
+    defer { for pointer in duplicated { free(pointer) } }
     let pointers: [UnsafePointer<CChar>?] = duplicated.map { UnsafePointer($0) } + [nil]
     return body(pointers)
 }

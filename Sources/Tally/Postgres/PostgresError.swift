@@ -1,5 +1,5 @@
-import Foundation
 import CLibpq
+import Foundation
 
 /// A failure reported by libpq or the server, with the server's fields kept apart so callers can act on them.
 public struct PostgresError: ExitCoded, Sendable {

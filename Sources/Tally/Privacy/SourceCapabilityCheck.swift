@@ -22,7 +22,8 @@ enum SourceCapabilityCheck {
                 code: .configuration,
                 message: "the operational connection logs in as \(connection.user), which has BYPASSRLS and so could read every row. \(fix)")
         }
-        var candidates = "select * from (values "
+        var candidates =
+            "select * from (values "
             + contractPIIColumns.map { "('\($0.0)', '\($0.1)', '\($0.2)')" }.joined(separator: ", ")
             + ") v (table_schema, table_name, column_name)"
         let catalogueReadable = try connection.query(
@@ -46,7 +47,9 @@ enum SourceCapabilityCheck {
         if let column = readable.first {
             throw LoadError(
                 code: .configuration,
-                message: "the operational connection (\(connection.user)) can read the PII column \(column)\(readable.count > 1 ? " and \(readable.count - 1) more" : ""). Revoke it, or use a login that is only in tally_etl_reader.")
+                message:
+                    "the operational connection (\(connection.user)) can read the PII column \(column)\(readable.count > 1 ? " and \(readable.count - 1) more" : ""). Revoke it, or use a login that is only in tally_etl_reader."
+            )
         }
     }
 }

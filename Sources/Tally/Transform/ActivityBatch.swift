@@ -133,8 +133,9 @@ struct ActivityBatch {
         guard let normalisedDevices, let normalisedCountries else { preconditionFailure("normalise() first") }
         return segmentCodes.map { code in
             let a = attributes[Int(code.attributes)]
-            return Segment(deviceType: normalisedDevices[Int(code.device)], country: normalisedCountries[Int(code.country)],
-                           ageBand: a.ageBand, plan: a.plan, isKids: a.isKids)
+            return Segment(
+                deviceType: normalisedDevices[Int(code.device)], country: normalisedCountries[Int(code.country)],
+                ageBand: a.ageBand, plan: a.plan, isKids: a.isKids)
         }
     }
 
@@ -153,7 +154,9 @@ struct ActivityBatch {
 
     private mutating func addProfile(id: UUIDKey, pseudonym: [UInt8], isKids: Bool, plan: String, country: [UInt8], ageBand: String, isErased: Bool) {
         let code: Int32
-        if let known = attributes.firstIndex(where: { $0 == (ageBand, plan, isKids) }) { code = Int32(known) } else {
+        if let known = attributes.firstIndex(where: { $0 == (ageBand, plan, isKids) }) {
+            code = Int32(known)
+        } else {
             code = Int32(attributes.count)
             attributes.append((ageBand, plan, isKids))
         }
@@ -176,9 +179,10 @@ struct ActivityBatch {
         guard var fields = BinaryRowCursor(row) else { return true }  // the trailer
         rowsRead += 1
         guard let id = fields.nextInteger(), let profileID = fields.next(), let titleDay = fields.nextInteger(),
-              let profile = UUIDKey(bytes: profileID)
+            let profile = UUIDKey(bytes: profileID)
         else { return false }
-        var device: Int32 = -1, country: Int32 = -1
+        var device: Int32 = -1
+        var country: Int32 = -1
         if isPlay {
             guard let d = fields.next() else { return false }
             device = devices.code(d)
@@ -225,13 +229,15 @@ struct ActivityBatch {
 
     private mutating func aggregate(_ p: Int) {
         for row in pending[p] {
-            let title = Int32(truncatingIfNeeded: row.titleDay >> 32), day = Int64(Int32(truncatingIfNeeded: row.titleDay))
+            let title = Int32(truncatingIfNeeded: row.titleDay >> 32)
+            let day = Int64(Int32(truncatingIfNeeded: row.titleDay))
             let watched: Int64? = row.isPlay ? row.packed >> 2 : nil
             let thumb: Int64? = row.isPlay ? nil : row.packed >> 1
             let reason: RejectReason?
             let slot = profileSlots[p][row.profile]
             if let slot {
-                reason = profiles[Int(slot)].isErased
+                reason =
+                    profiles[Int(slot)].isErased
                     ? .erasedProfile : rules.reason(isPlay: row.isPlay, day: day, watched: watched, thumb: thumb, isFuture: row.packed & 1 != 0)
             } else {
                 reason = .unknownProfile
@@ -243,7 +249,9 @@ struct ActivityBatch {
             let profile = profiles[Int(slot!)]
             let code = SegmentCode(device: row.device, country: row.country >= 0 ? row.country : profile.country, attributes: profile.attributes)
             let segment: Int32
-            if let known = segmentSlots[code] { segment = known } else {
+            if let known = segmentSlots[code] {
+                segment = known
+            } else {
                 segment = Int32(segmentCodes.count)
                 segmentCodes.append(code)
                 segmentSlots[code] = segment
@@ -254,7 +262,8 @@ struct ActivityBatch {
                 let seconds = Int32(clamping: watched)
                 Self.addPlay(&activity[p].values[activity[p].index(of: key, inserting: Measures())], seconds: seconds, completed: row.packed & 2 != 0)
                 if seconds < Self.durationCap {
-                    durations.values[durations.index(of: DurationKey(day: key.day, title: key.title, segment: segment, watchedSeconds: seconds), inserting: 0)] += 1
+                    durations.values[
+                        durations.index(of: DurationKey(day: key.day, title: key.title, segment: segment, watchedSeconds: seconds), inserting: 0)] += 1
                 }
             } else {
                 Self.addThumb(&activity[p].values[activity[p].index(of: key, inserting: Measures())], up: thumb == 1)
@@ -273,4 +282,3 @@ struct ActivityBatch {
         if up { m.thumbsUp += 1 } else { m.thumbsDown += 1 }
     }
 }
-

@@ -32,4 +32,3 @@ struct ByteInterner {
     /// Every value, by code.
     var texts: [String] { values.map { String(decoding: $0, as: UTF8.self) } }
 }
-

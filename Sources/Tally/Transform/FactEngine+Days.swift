@@ -26,9 +26,12 @@ extension FactEngine {
                     activeTitles.append(t)
                 }
                 let k = keys.key(t, self, layout)
-                order.append((UInt64(UInt32(bitPattern: k) ^ 0x8000_0000) << 32 | UInt64(UInt16(bitPattern: r.device) ^ 0x8000) << 16
-                                  | UInt64(UInt16(bitPattern: r.region) ^ 0x8000),
-                              UInt64(UInt16(bitPattern: r.audience) ^ 0x8000) << 32 | UInt64(dayRows.count)))
+                order.append(
+                    (
+                        UInt64(UInt32(bitPattern: k) ^ 0x8000_0000) << 32 | UInt64(UInt16(bitPattern: r.device) ^ 0x8000) << 16
+                            | UInt64(UInt16(bitPattern: r.region) ^ 0x8000),
+                        UInt64(UInt16(bitPattern: r.audience) ^ 0x8000) << 32 | UInt64(dayRows.count)
+                    ))
                 dayRows.append(r)
             }
             guard !order.isEmpty else { continue }
@@ -63,8 +66,9 @@ extension FactEngine {
                 let keyEnds = next.map { $0.a >> 32 != o.a >> 32 } ?? true
                 if keyEnds || next!.a != o.a || next!.b >> 32 != o.b >> 32 {
                     segment.skips = segmentSkips[DayKey(day: d, title: key, device: r.device, region: r.region, audience: r.audience)] ?? 0
-                    facts.segments.append(SegmentFact(
-                        day: Day(daysSince1970: d), titleKey: key, device: r.device, region: r.region, audience: r.audience, measures: segment))
+                    facts.segments.append(
+                        SegmentFact(
+                            day: Day(daysSince1970: d), titleKey: key, device: r.device, region: r.region, audience: r.audience, measures: segment))
                     segment = FactMeasures()
                     segmentPeople.nextGroup()
                 }

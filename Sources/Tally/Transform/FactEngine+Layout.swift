@@ -15,9 +15,11 @@ extension FactEngine {
         var durationTitle: [Int32] = []
 
         init(rows: [Row], durations: [Duration]) {
-            let rowDays = rows.lazy.map(\.day), durationDays = durations.lazy.map(\.day)
+            let rowDays = rows.lazy.map(\.day)
+            let durationDays = durations.lazy.map(\.day)
             guard let first = [rowDays.min(), durationDays.min()].compactMap({ $0 }).min(),
-                  let last = [rowDays.max(), durationDays.max()].compactMap({ $0 }).max() else { return }
+                let last = [rowDays.max(), durationDays.max()].compactMap({ $0 }).max()
+            else { return }
             firstDay = first
             (rowOrder, rowStart) = Self.byDay(rowDays, first: first, last: last)
             (durationOrder, durationStart) = Self.byDay(durationDays, first: first, last: last)
@@ -49,7 +51,8 @@ extension FactEngine {
 
         /// The day indexes of a range of days, clamped to the days present.
         func indexes(_ days: ClosedRange<Int32>) -> Range<Int> {
-            let lo = max(Int(days.lowerBound) - Int(firstDay), 0), hi = min(Int(days.upperBound) - Int(firstDay) + 1, rowStart.count - 1)
+            let lo = max(Int(days.lowerBound) - Int(firstDay), 0)
+            let hi = min(Int(days.upperBound) - Int(firstDay) + 1, rowStart.count - 1)
             return lo < hi ? lo..<hi : 0..<0
         }
 

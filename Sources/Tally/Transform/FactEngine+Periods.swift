@@ -61,9 +61,10 @@ extension FactEngine {
                     if periodPeople.first(r.person) { audience += 1 }
                 }
                 if n + 1 == byKey.count || byKey[n + 1].key != g.key {
-                    facts.periods.append(PeriodFact(
-                        period: p, titleKey: g.key, viewers: sums.viewers, plays: sums.plays, watchSeconds: sums.watchSeconds,
-                        skips: skips[g.key] ?? 0))
+                    facts.periods.append(
+                        PeriodFact(
+                            period: p, titleKey: g.key, viewers: sums.viewers, plays: sums.plays, watchSeconds: sums.watchSeconds,
+                            skips: skips[g.key] ?? 0))
                     sums = FactMeasures()
                     titlePeople.nextGroup()
                 }
@@ -96,7 +97,8 @@ extension FactEngine {
             func row(_ a: Int) -> Int { a * (2 * n - a - 1) / 2 - a - 1 }
             var counts = [Int32](repeating: 0, count: n * (n - 1) / 2)
             for person in 0..<(starts.count - 1) {
-                let lo = Int(starts[person]), hi = Int(starts[person + 1])
+                let lo = Int(starts[person])
+                let hi = Int(starts[person + 1])
                 guard hi - lo > 1 else { continue }
                 for a in lo..<(hi - 1) {
                     let base = row(Int(lists[a]))
@@ -112,7 +114,8 @@ extension FactEngine {
         } else {
             var counts: [Int64: Int64] = [:]
             for person in 0..<(starts.count - 1) {
-                let lo = Int(starts[person]), hi = Int(starts[person + 1])
+                let lo = Int(starts[person])
+                let hi = Int(starts[person + 1])
                 guard hi - lo > 1 else { continue }
                 for a in lo..<(hi - 1) {
                     for b in (a + 1)..<hi { counts[Int64(lists[a]) << 32 | Int64(lists[b]), default: 0] += 1 }

@@ -25,7 +25,8 @@ extension FactEngine {
             }
             self.periods = periods.filter { $0.start >= cutoff }.sorted { ($0.kind.rawValue, $0.start) < ($1.kind.rawValue, $1.start) }
             self.asOf = asOf.sorted()
-            let needed = days.map { $0...$0 } + self.periods.map { $0.start...$0.finish }
+            let needed =
+                days.map { $0...$0 } + self.periods.map { $0.start...$0.finish }
                 + self.asOf.map { ($0 - Int32(streakMax - 1))...$0 }
             var merged: [ClosedRange<Int32>] = []
             for range in needed.sorted(by: { $0.lowerBound < $1.lowerBound }) {

@@ -74,8 +74,12 @@ struct FactEngine {
         guard let versions = versions[titleID], let end = endOfDay[day] else { return -1 }
         var best: TitleVersion?
         for v in versions {
-            guard let b = best else { best = v; continue }
-            let vIn = v.validFrom < end, bIn = b.validFrom < end
+            guard let b = best else {
+                best = v
+                continue
+            }
+            let vIn = v.validFrom < end
+            let bIn = b.validFrom < end
             if vIn != bIn {
                 if vIn { best = v }
             } else if v.validFrom != b.validFrom {

@@ -37,4 +37,3 @@ struct UUIDKey: FlatMapKey {
     /// Mixed: not every UUID is random (version 7 ones start with a clock).
     var hashBits: UInt64 { Self.mix(high, low) }
 }
-

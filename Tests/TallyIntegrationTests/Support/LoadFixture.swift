@@ -45,8 +45,9 @@ struct LoadFixture: Sendable {
                 var configuration = self.configuration
                 configuration.warehouseURL = try requireLocal(other).tcpConninfo(database: other.name, user: loader, password: password)
                 _ = try NightlyLoad(configuration: configuration, logger: quietLogger()).run()
-                let fixture = LoadFixture(operational: operational, warehouse: other, etlConninfo: etlConninfo,
-                                          loaderConninfo: configuration.warehouseURL ?? "", keyFile: keyFile)
+                let fixture = LoadFixture(
+                    operational: operational, warehouse: other, etlConninfo: etlConninfo,
+                    loaderConninfo: configuration.warehouseURL ?? "", keyFile: keyFile)
                 return try fixture.analyticsChecksum().merging(withPrivateState ? fixture.privateChecksum() : [:]) { $1 }
             }
         }
@@ -59,15 +60,21 @@ struct LoadFixture: Sendable {
         var sums: [String: String] = [:]
         for (name, query) in [
             ("private.people", "select person_key, pseudonym, last_day from private.people"),
-            ("private.activity", """
+            (
+                "private.activity",
+                """
                 select person_key, day, title_id, device_key, region_key, audience_key, sum(plays), sum(completed_plays),
                        sum(watch_seconds), sum(thumbs_up), sum(thumbs_down)
                 from private.activity group by 1, 2, 3, 4, 5, 6
-                """),
-            ("private.play_durations", """
+                """
+            ),
+            (
+                "private.play_durations",
+                """
                 select day, title_id, device_key, region_key, audience_key, watched_seconds, sum(plays)
                 from private.play_durations group by 1, 2, 3, 4, 5, 6
-                """),
+                """
+            ),
         ] {
             sums[name] = try connection.query(
                 "select count(*) || ' ' || md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from (\(query)) t"
@@ -80,8 +87,10 @@ struct LoadFixture: Sendable {
     func analyticsChecksum() throws -> [String: String] {
         let connection = try facts()
         var sums: [String: String] = [:]
-        for table in ["dim_title", "dim_device", "dim_region", "dim_audience", "fact_title_daily",
-                      "fact_title_daily_segment", "fact_title_period", "fact_coviewing", "fact_title_streak"] {
+        for table in [
+            "dim_title", "dim_device", "dim_region", "dim_audience", "fact_title_daily",
+            "fact_title_daily_segment", "fact_title_period", "fact_coviewing", "fact_title_streak",
+        ] {
             sums[table] = try connection.query(
                 "select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from analytics.\(table) t"
             ).scalar(as: String.self)
@@ -133,8 +142,10 @@ struct SourceWriter {
         return prefix + String(repeating: "0", count: 12 - hex.count) + hex
     }
 
-    func account(_ n: Int, country: String = "GB", plan: String = "standard", birth: String? = "1990-05-05",
-                 email: String? = nil, name: String? = nil) throws -> String {
+    func account(
+        _ n: Int, country: String = "GB", plan: String = "standard", birth: String? = "1990-05-05",
+        email: String? = nil, name: String? = nil
+    ) throws -> String {
         let id = Self.uuid("00000000-0000-4000-8000-", n)
         try connection.query(
             "insert into app.accounts (account_id, email, full_name, date_of_birth, country_code, plan) values ($1, $2, $3, $4::date, $5, $6)",
@@ -163,9 +174,12 @@ struct SourceWriter {
     }
 
     /// A play at noon UTC of `day`.
-    func play(_ profile: String, _ title: Int, on day: Day, seconds: Int = 1800, completed: Bool = false,
-              device: String = "smart_tv", country: String = "GB", ip: String? = nil) throws {
-        try connection.query("""
+    func play(
+        _ profile: String, _ title: Int, on day: Day, seconds: Int = 1800, completed: Bool = false,
+        device: String = "smart_tv", country: String = "GB", ip: String? = nil
+    ) throws {
+        try connection.query(
+            """
             insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ip_address)
             values ($1::uuid, $2, $3::date + time '12:00' at time zone 'UTC', $4, $5, $6, $7, $8::inet)
             """, [profile, title, day, seconds, completed, device, country, ip])
