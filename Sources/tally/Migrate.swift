@@ -22,11 +22,9 @@ struct MigrateOptions: ParsableArguments {
     var dir = "migrations"
     @Option(name: .long, help: "Seconds to wait for another migrate run's lock before exiting 75.")
     var lockTimeout: Double = 60
-    @Flag(name: .long, help: "Apply pending versions lower than the highest applied one (recorded).")
-    var allowOutOfOrder = false
 
     /// One migrator per chosen database.
-    func migrators() throws -> [Migrator] {
+    func migrators(allowOutOfOrder: Bool = false) throws -> [Migrator] {
         let configuration = connection.configuration()
         let logger = global.makeLogger()
         return try db.databases.map { database in
@@ -44,6 +42,7 @@ extension TallyCommand.Migrate {
     struct Plan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show what 'up' would apply, and how.")
         @OptionGroup var options: MigrateOptions
+        @OptionGroup var order: OutOfOrderOption
         @Option(name: .long, help: "Plan up to this version only.") var to: String?
         @Flag(name: .long, help: "Print the SQL of each step.") var sql = false
         @Flag(name: .long, help: "Print JSON.") var json = false
@@ -51,7 +50,7 @@ extension TallyCommand.Migrate {
         func run() async throws {
             try await mappingErrors {
                 var plans: [String: [Migrator.PlannedStep]] = [:]
-                for migrator in try options.migrators() {
+                for migrator in try options.migrators(allowOutOfOrder: order.allowOutOfOrder) {
                     let steps = try migrator.plan(to: to)
                     plans[migrator.database] = steps
                     if !json { print(MigrationReport.planTable(database: migrator.database, steps, includeSQL: sql)) }
@@ -64,15 +63,17 @@ extension TallyCommand.Migrate {
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Apply pending migrations, then changed repeatables.")
         @OptionGroup var options: MigrateOptions
+        @OptionGroup var order: OutOfOrderOption
         @Option(name: .long, help: "Apply up to this version only.") var to: String?
 
         func run() async throws {
             try await mappingErrors {
-                for migrator in try options.migrators() {
+                for migrator in try options.migrators(allowOutOfOrder: order.allowOutOfOrder) {
                     let applied = try migrator.up(to: to)
                     for step in applied {
                         print("\(migrator.database): applied \(step.script) in \(String(format: "%.2f", step.duration)) s")
                     }
+                    if applied.isEmpty { print("\(migrator.database): up to date, nothing to apply") }
                 }
             }
         }
@@ -115,24 +116,13 @@ extension TallyCommand.Migrate {
 
         func run() async throws {
             try await mappingErrors {
-                var drifted: [String] = []
+                var reports: [Migrator.VerifyReport] = []
                 for migrator in try options.migrators() {
                     let report = try migrator.verify()
-                    if report.isClean {
-                        print("\(report.database): no drift")
-                    } else {
-                        drifted.append(report.database)
-                        print("\(report.database): \(report.differences.count) differences from a fresh replay of the migrations")
-                        for difference in report.differences { print("  \(difference)") }
-                    }
+                    reports.append(report)
+                    print(report.summary)
                 }
-                if !drifted.isEmpty {
-                    throw MigrationError(
-                        code: .drift,
-                        message:
-                            "drift in \(drifted.joined(separator: " and ")): the live schema differs from its migrations (see above). Undo the hand-made change, or capture it in a new migration."
-                    )
-                }
+                if let drift = Migrator.VerifyReport.driftError(reports) { throw drift }
             }
         }
     }
@@ -147,12 +137,16 @@ extension TallyCommand.Migrate {
 
         func run() async throws {
             try await mappingErrors {
-                let database = URL(fileURLWithPath: file).deletingLastPathComponent().lastPathComponent
-                for migrator in try options.migrators() where options.db != .all || migrator.database == database {
-                    try migrator.acceptChecksum(file: file, reason: reason)
-                    print("\(migrator.database): accepted the new checksum of \(URL(fileURLWithPath: file).lastPathComponent)")
-                }
+                let migrator = try Migrator.holding(file: file, among: options.migrators())
+                try migrator.acceptChecksum(file: file, reason: reason)
+                print("\(migrator.database): accepted the new checksum of \(URL(fileURLWithPath: file).lastPathComponent)")
             }
         }
     }
+}
+
+/// `--allow-out-of-order`, only on the commands it affects (plan and up).
+struct OutOfOrderOption: ParsableArguments {
+    @Flag(name: .long, help: "Apply pending versions lower than the highest applied one (recorded).")
+    var allowOutOfOrder = false
 }

@@ -24,12 +24,22 @@ struct OperationsTests {
         try await withLoadFixture { fixture in
             try LoadCrashTests.plantVolume(try fixture.source())
             let reference = try await fixture.uninterruptedChecksum()
-            let status = try await TallyBinary.run(["load"], environment: fixture.environment, signal: .terminate, after: .milliseconds(600))
+            // A barrier: the load waits for this lock when it writes facts, mid-run, and is
+            // signalled only once it waits there.
+            let barrier = try fixture.facts()
+            try barrier.execute("begin; lock table analytics.fact_title_daily in access exclusive mode")
+            let monitor = fixture.warehouse.conninfo
+            let status = try await TallyBinary.run(["load"], environment: fixture.environment, signal: .terminate) {
+                try TallyBinary.isWaitingOnLock(monitor, application: "tally load")
+            }
+            barrier.close()
             #expect(status == 143)
             let facts = try fixture.facts()
             #expect(try facts.query("select count(*)::int from etl.runs where status = 'succeeded'").scalar(as: Int.self) == 0)
             #expect(try facts.query("select count(*)::int from etl.watermark").scalar(as: Int.self) == 0)
             #expect(try facts.query("select count(*)::int from analytics.fact_title_daily").scalar(as: Int.self) == 0)
+            let ledger = try facts.query("select status || ': ' || coalesce(error_message, '') from etl.runs").rows.map { try $0.decode(0, as: String.self) }
+            #expect(ledger.count == 1, "\(ledger)")
             let failed = try facts.query("select error_message from etl.runs where status = 'failed'").scalar(as: String.self)
             #expect(failed.contains("interrupted by signal 15"))
             let next = try await TallyBinary.run(["load", "--quiet"], environment: fixture.environment)

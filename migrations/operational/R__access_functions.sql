@@ -20,6 +20,20 @@ $$;
 comment on function app.bound_account_id() is 'The account this transaction is bound to by set local tally.account_id, or NULL when none is (then tally_app sees nothing). Used by the tally_app policies.';
 
 -- ------------------------------------------------------------------------------------------------
+-- The clock that grants expire by
+-- ------------------------------------------------------------------------------------------------
+
+create or replace function privacy.clock()
+    returns timestamptz
+    language sql
+    volatile
+    set search_path = pg_catalog, pg_temp
+as $$
+    select pg_catalog.clock_timestamp()
+$$;
+comment on function privacy.clock() is 'The instant grant expiry is judged by: clock_timestamp(), so a grant ends mid-transaction too. One function, owned by tally_owner, so that a test database can move it forward instead of waiting.';
+
+-- ------------------------------------------------------------------------------------------------
 -- The autonomous audit writer
 -- ------------------------------------------------------------------------------------------------
 
@@ -119,7 +133,7 @@ begin
             and r.requested_by = p_actor
             and r.granted_at is not null
             and r.revoked_at is null
-            and r.expires_at > pg_catalog.clock_timestamp()
+            and r.expires_at > privacy.clock()
     );
     insert into audit.access_log (
         actor, action, outcome, account_id, request_id, relation, statement, statement_token, backend_pid,
@@ -226,7 +240,7 @@ as $$
         and r.requested_by = session_user
         and r.granted_at is not null
         and r.revoked_at is null
-        and r.expires_at > pg_catalog.clock_timestamp()
+        and r.expires_at > privacy.clock()
     order by r.expires_at desc
     limit 1
 $$;
@@ -244,7 +258,7 @@ as $$
     where r.requested_by = session_user
         and r.granted_at is not null
         and r.revoked_at is null
-        and r.expires_at > pg_catalog.clock_timestamp()
+        and r.expires_at > privacy.clock()
 $$;
 comment on function privacy.granted_account_ids() is 'Accounts the calling person holds an active grant for, by the clock at statement start. A cheap pre-filter of the support policies; the per-row check is privacy.audited_support_read.';
 

@@ -109,6 +109,26 @@ public struct Migrator {
     }
 
     /// Accepts the current content of an applied file whose checksum changed, with an audited reason.
+    /// The migrator whose folder holds `path`: by the file's folder when it is one of theirs, else by
+    /// its name; an error when no folder, or more than one, holds a file of that name.
+    public static func holding(file path: String, among migrators: [Migrator]) throws -> Migrator {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.resolvingSymlinksInPath()
+        if let owner = migrators.first(where: { URL(fileURLWithPath: $0.directory).standardizedFileURL.resolvingSymlinksInPath() == folder }) {
+            return owner
+        }
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let holders = migrators.filter { FileManager.default.fileExists(atPath: URL(fileURLWithPath: $0.directory).appendingPathComponent(name).path) }
+        guard holders.count == 1, let holder = holders.first else {
+            let folders = migrators.map(\.directory).joined(separator: " and ")
+            throw MigrationError(
+                code: .usage,
+                message: holders.isEmpty
+                    ? "\(path) is not a migration in \(folders). Give the file's path inside the migrations folder, and --dir when the folder is elsewhere."
+                    : "\(name) is a migration of \(holders.map(\.database).joined(separator: " and ")); say which with --db.")
+        }
+        return holder
+    }
+
     public func acceptChecksum(file path: String, reason: String) throws {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw MigrationError(code: .usage, message: "accept-checksum needs --reason \"why the applied file changed\"; it is kept in the history.")

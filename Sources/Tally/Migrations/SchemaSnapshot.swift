@@ -79,6 +79,24 @@ extension Migrator {
         public var database: String
         public var differences: [String]
         public var isClean: Bool { differences.isEmpty }
+
+        /// What `migrate verify` prints for this database: "no drift", or the differences one a line.
+        public var summary: String {
+            guard !isClean else { return "\(database): no drift" }
+            return (["\(database): \(differences.count) differences from a fresh replay of the migrations"] + differences.map { "  \($0)" })
+                .joined(separator: "\n")
+        }
+
+        /// The drift error (exit 3) for the databases that drifted, or nil when all are clean.
+        public static func driftError(_ reports: [VerifyReport]) -> MigrationError? {
+            let drifted = reports.filter { !$0.isClean }.map(\.database)
+            guard !drifted.isEmpty else { return nil }
+            return MigrationError(
+                code: .drift,
+                message:
+                    "drift in \(drifted.joined(separator: " and ")): the live schema differs from its migrations (see above). Undo the hand-made change, or capture it in a new migration."
+            )
+        }
     }
 
     /// Replays every migration into a scratch database on the same server and compares catalogues.
