@@ -41,21 +41,9 @@ create or replace function etl.region(country_code text) returns text
     $$;
 comment on function etl.region(text) is 'Maps an ISO country code to a region.';
 
-create or replace function etl.title_key_on(p_title_id integer, p_day date) returns integer
-    language sql stable
-    set search_path = pg_catalog, analytics, etl
-    as $$
-    select coalesce(
-        (select t.title_key from analytics.dim_title t
-          where t.title_id = p_title_id
-          order by (t.valid_from < (p_day + 1)::timestamp at time zone (select business_time_zone from etl.settings)) desc,
-                   case when t.valid_from < (p_day + 1)::timestamp at time zone (select business_time_zone from etl.settings)
-                        then -extract(epoch from t.valid_from) else extract(epoch from t.valid_from) end,
-                   t.title_key desc
-          limit 1),
-        -1)
-    $$;
-comment on function etl.title_key_on(integer, date) is 'The dim_title version of a title valid at the end of a day (midnight in the business time zone): the latest version that had taken effect, else its first version, else -1 (unknown).';
+-- Which title version a day's facts use is decided in one place, FactEngine.titleKey (tally); the
+-- SQL copy of that rule that stood here was never called.
+drop function if exists etl.title_key_on(integer, date);
 
 create or replace function etl.ensure_days(p_first date, p_last date) returns void
     language plpgsql security definer
