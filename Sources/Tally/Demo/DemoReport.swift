@@ -95,19 +95,14 @@ public struct DemoReport: Sendable, Codable {
         for row in try warehouse.query("select reason, count(*)::int from etl.rejects group by reason").rows {
             reasons[try row.decode(0)] = try row.decode(1)
         }
-        var forms: [String] = []
-        for value in canary.values {
-            forms.append(value)
-            forms.append(Insecure.MD5.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined())
-            forms.append(SHA256.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined())
-        }
-        let hits = forms.reduce(0) { $0 + dump.components(separatedBy: $1).count - 1 }
+        let scan = CanaryScan(values: canary.values)
+        let hits = scan.hits(in: dump)
         let server = logins.server
         return DemoReport(
             asOf: asOf.description, topTitles: top, streakTitle: Workload.christmasPrince, streakDays: bingeDays,
             streakViewers: streak, pairs: pairs, mostSkippedTrack: skipped, runs: try ledger.decode(0), rowsExtracted: try ledger.decode(1),
             rowsLoaded: try ledger.decode(2), rowsRejected: try ledger.decode(3), lateDaysRecomputed: try ledger.decode(4),
-            rejectsByReason: reasons, canaryValuesChecked: forms.count, canaryHits: hits,
+            rejectsByReason: reasons, canaryValuesChecked: scan.forms.count, canaryHits: hits,
             analystPsql: "psql \"\(logins.conninfo("tally_warehouse", as: Demo.analystLogin))\"",
             dbaPsql: "psql \"host=\(server.socketDirectory) port=\(server.port) user=\(server.superuser) dbname=tally_warehouse\"",
             k: k)

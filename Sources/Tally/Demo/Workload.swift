@@ -127,19 +127,14 @@ public struct Workload: Sendable {
         nearBingerProfiles = near
     }
 
+    /// A random version-4 UUID from the generator, in canonical text.
     static func uuid(_ r: inout SeededGenerator) -> String {
         let a = r.next()
         let b = r.next()
-        func hex(_ v: UInt64, _ digits: Int) -> String {
-            let s = String(v, radix: 16)
-            return String(repeating: "0", count: max(0, digits - s.count)) + s
-        }
-        let timeLow = hex(a >> 32, 8)
-        let timeMid = hex((a >> 16) & 0xFFFF, 4)
-        let version = hex(0x4000 | (a & 0x0FFF), 4)
-        let variant = hex(0x8000 | ((b >> 48) & 0x3FFF), 4)
-        let node = hex(b & 0xFFFF_FFFF_FFFF, 12)
-        return "\(timeLow)-\(timeMid)-\(version)-\(variant)-\(node)"
+        let high = (a & 0xFFFF_FFFF_FFFF_0FFF) | 0x4000  // version 4
+        let low = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // the RFC 4122 variant
+        let digits = Array(Hex.encode(withUnsafeBytes(of: high.bigEndian, Array.init) + withUnsafeBytes(of: low.bigEndian, Array.init)))
+        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(digits[$0]) }.joined(separator: "-")
     }
 
     static func catalogue(_ random: inout SeededGenerator) -> [Title] {

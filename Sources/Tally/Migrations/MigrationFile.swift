@@ -76,7 +76,7 @@ public struct MigrationFile: Sendable {
             throw MigrationError(code: .invalidFile, message: "\(path): is not valid UTF-8.")
         }
         sql = text.replacingOccurrences(of: "\r\n", with: "\n")
-        checksum = SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        checksum = Hex.encode(SHA256.hash(data: Data(sql.utf8)))
         directives = try Self.directives(in: sql, path: path)
     }
 

@@ -14,15 +14,15 @@ public enum Hex {
     }
 
     /// Two lowercase digits a byte.
-    public static func encode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+    public static func encode<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
+        out.reserveCapacity(bytes.underestimatedCount * 2)
         append(bytes, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
     /// Appends two lowercase digits a byte.
-    static func append<C: Collection>(_ bytes: C, to out: inout [UInt8]) where C.Element == UInt8 {
+    static func append<S: Sequence>(_ bytes: S, to out: inout [UInt8]) where S.Element == UInt8 {
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0xF)])
