@@ -21,33 +21,6 @@ enum TallyBinary {
         try await runProgram(url.path, arguments, environment: environment)
     }
 
-    /// Runs `tally arguments...` and sends it `signal` after `delay`; returns the exit status
-    /// (128 + signal when the signal ended it).
-    static func run(
-        _ arguments: [String], environment: [String: String?], signal: Signal, after delay: Duration
-    ) async throws -> Int32 {
-        var updates: [Environment.Key: String?] = [:]
-        for (key, value) in environment { updates[Environment.Key(stringLiteral: key)] = value }
-        let result = try await Subprocess.run(
-            .path(FilePath(url.path)), arguments: Arguments(arguments), environment: .inherit.updating(updates),
-            input: .none, output: .discarded, error: .discarded
-        ) { execution in
-            // Time the signal on a thread of its own: a sleeping task may resume late when the
-            // cooperative pool is busy with other tests' blocking calls.
-            let pid = execution.processIdentifier.value
-            let micros = delay.components.seconds * 1_000_000 + delay.components.attoseconds / 1_000_000_000_000
-            let number = signal.rawValue
-            _ = try await onThread {
-                usleep(useconds_t(micros))
-                return kill(pid, number)
-            }
-        }
-        switch result.terminationStatus {
-        case .exited(let code): return Int32(code)
-        case .signaled(let s): return 128 + Int32(s)
-        }
-    }
-
     /// Runs `tally arguments...` and sends it `signal` once `isReady` says the run has reached the
     /// point the test holds it at (a lock the test holds, seen in pg_stat_activity): no clock decides
     /// where the signal lands. Returns the exit status (128 + signal when the signal ended it).
