@@ -80,7 +80,8 @@ extension TallyCommand.Migrate {
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show every migration's state, derived from the history.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show every migration's state, derived from the history; exit 3 when a changed or missing file needs attention.")
         @OptionGroup var options: MigrateOptions
         @Flag(name: .long, help: "Print JSON.") var json = false
 
@@ -93,6 +94,7 @@ extension TallyCommand.Migrate {
                     if !json { print(MigrationReport.statusTable(database: migrator.database, statuses)) }
                 }
                 if json { print(try TerminalText.json(all)) }
+                if let attention = MigrationReport.attentionError(all) { throw attention }
             }
         }
     }

@@ -8,6 +8,7 @@ struct TallyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "Aggregate analytics without surveillance: PII-free facts from an operational database to a warehouse.",
+        version: TallyVersion.current,
         subcommands: [Dev.self, Check.self, Migrate.self, Load.self, Status.self, Seed.self, Demo.self]
     )
 

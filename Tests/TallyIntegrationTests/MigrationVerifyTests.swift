@@ -42,4 +42,75 @@ struct MigrationVerifyTests {
             #expect(outcome.stdout.contains(object))
         }
     }
+
+    @Test("a loaded warehouse is clean: its monthly partitions are no drift, but a column added by hand or a re-owned partition is")
+    func loadedWarehouse() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            let viewer = try source.person(1)
+            // Three loads whose days span two or three months, so the load creates monthly partitions.
+            for offset in [-45, -20, -1] {
+                try source.play(viewer, 1, on: try source.day(offset))
+                try fixture.load()
+            }
+            let warehouse = try fixture.facts()
+            defer { warehouse.close() }
+            let partitions = try warehouse.query(
+                "select c.oid::regclass::text from pg_inherits i join pg_class c on c.oid = i.inhrelid where c.relname like 'fact_title_daily_y%' order by 1"
+            ).rows.map { try $0.decode(0, as: String.self) }
+            #expect(partitions.count >= 2, "\(partitions)")
+            let environment: [String: String?] = ["TALLY_WAREHOUSE_URL": fixture.warehouse.conninfo]
+            let arguments = ["migrate", "verify", "--db", "warehouse", "--dir", repositoryRoot.appendingPathComponent("migrations").path]
+            let clean = try await TallyBinary.run(arguments, environment: environment)
+            #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+            #expect(clean.stdout == "warehouse: no drift\n")
+
+            try warehouse.execute("alter table analytics.fact_title_daily add column note text")
+            let column = try await TallyBinary.run(arguments, environment: environment)
+            #expect(column.status == 3)
+            #expect(column.stdout.split(separator: "\n").first?.contains("column analytics.fact_title_daily.note") == true, "\(column.stdout)")
+            try warehouse.execute("alter table analytics.fact_title_daily drop column note")
+
+            let partition = try #require(partitions.first)
+            try warehouse.execute("do $$ begin create role tally_test_other; exception when duplicate_object then null; end $$")
+            try warehouse.execute("alter table \(partition) owner to tally_test_other")
+            let owner = try await TallyBinary.run(arguments, environment: environment)
+            #expect(owner.status == 3)
+            #expect(owner.stdout.contains("partition \(partition) of analytics.fact_title_daily: owner tally_test_other"), "\(owner.stdout)")
+            try warehouse.execute("alter table \(partition) owner to tally_owner")
+        }
+    }
+
+    @Test("after migrate up no function, table or view of either database belongs to a login role")
+    func ownedByTheOwnerRole() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            try source.play(try source.person(1), 1, on: try source.day(-40))
+            try fixture.load()  // creates partitions through etl.ensure_days
+            for database in [fixture.operational, fixture.warehouse] {
+                let connection = try database.connect()
+                defer { connection.close() }
+                // The migration history is the migrating login's own bookkeeping, not schema; an
+                // extension's objects (dblink) belong to the extension.
+                let owned = try connection.query(
+                    """
+                    select format('%s %s.%s owned by %s', kind, nspname, name, owner) from (
+                        select 'relation' kind, n.nspname, c.relname name, c.relowner owner_oid, 'pg_class'::regclass catalog, c.oid
+                        from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
+                        union all
+                        select 'function', n.nspname, p.proname, p.proowner, 'pg_proc'::regclass, p.oid
+                        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                    ) o join pg_roles r on r.oid = o.owner_oid, lateral (select r.rolname owner) x
+                    where r.rolcanlogin and nspname not in ('pg_catalog', 'information_schema', 'tally_migrations')
+                      and nspname not like 'pg\\_%'
+                      and not exists (select 1 from pg_depend d where d.classid = o.catalog and d.objid = o.oid and d.deptype = 'e')
+                    order by 1
+                    """
+                ).rows.map { try $0.decode(0, as: String.self) }
+                #expect(owned.isEmpty, "\(owned)")
+            }
+        }
+    }
 }

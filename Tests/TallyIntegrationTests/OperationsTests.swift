@@ -208,4 +208,38 @@ struct OperationsTests {
             try? await cluster.destroy(logger: quietLogger())
         }
     }
+
+    @Test("the README's crontab line, run as cron runs it (env -i, PATH=/usr/bin:/bin, /bin/sh), loads and prints nothing")
+    func crontabLine() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            try source.play(try source.person(1), 1, on: try source.day(-1))
+            let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+            let line = try #require(readme.split(separator: "\n").first { $0.hasPrefix("15 2 * * *") })
+            // The command after the five schedule fields, as cron hands it to /bin/sh.
+            let command = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)[5].trimmingCharacters(in: .whitespaces)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-cron-\(UUID().uuidString.prefix(6))")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            // The environment file as the docs write it: plain KEY="value" lines.
+            let envFile = folder.appendingPathComponent("tally.env").path
+            let lines = fixture.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value ?? "")\"" }
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: envFile))
+            let metrics = folder.appendingPathComponent("tally.prom").path
+            // Only the three paths change, to this machine's: the file, the binary and the metrics file.
+            let local = command.replacingOccurrences(of: "/etc/tally/tally.env", with: envFile)
+                .replacingOccurrences(of: "/usr/local/bin/tally", with: TallyBinary.url.path)
+                .replacingOccurrences(of: "/var/lib/node_exporter/textfile/tally.prom", with: metrics)
+            #expect(local != command)
+            let run = try await TallyBinary.runProgram(
+                "/usr/bin/env", ["-i", "HOME=\(folder.path)", "PATH=/usr/bin:/bin", "SHELL=/bin/sh", "/bin/sh", "-c", local])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.isEmpty && run.stderr.isEmpty, "\(run.stdout)\(run.stderr)")
+            #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("tally_load_last_run_success 1"))
+            let loaded = try fixture.facts().query("select count(*)::int from etl.runs where status = 'succeeded' and rows_loaded = 1")
+                .scalar(as: Int.self)
+            #expect(loaded == 1)
+        }
+    }
 }

@@ -191,5 +191,23 @@ end
 $$;
 comment on function etl.purge(date) is 'Deletes private state older than the retention cutoff (people included once their last day is older) and every row of the erased pseudonyms in pg_temp.stage_erasures. Returns activity rows deleted.';
 
+-- Every function belongs to tally_owner, whoever ran the migration: a SECURITY DEFINER function then
+-- runs as tally_owner (never as the superuser who migrated), and the partitions it creates are its.
+do $$
+declare
+    f regprocedure;
+begin
+    for f in
+        select p.oid::regprocedure
+        from pg_catalog.pg_proc p
+        join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+        where n.nspname in ('etl', 'analytics', 'private', 'report')
+            and p.proowner <> 'tally_owner'::regrole
+    loop
+        execute pg_catalog.format('alter function %s owner to tally_owner', f);
+    end loop;
+end
+$$;
+
 revoke all on all functions in schema etl from public;
 grant execute on all functions in schema etl to tally_loader;

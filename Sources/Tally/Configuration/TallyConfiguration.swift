@@ -28,6 +28,11 @@ public struct TallyConfiguration: Sendable {
         self.pseudonymKeyFile = pseudonymKeyFile ?? environment["TALLY_PSEUDONYM_KEY_FILE"]
     }
 
+    /// Whether the working folder is a checkout of tally (where `swift run tally dev env` means something).
+    private var isCheckout: Bool {
+        FileManager.default.fileExists(atPath: "Package.swift") && FileManager.default.fileExists(atPath: "migrations/warehouse")
+    }
+
     /// The connection string for `database`, or a configuration error saying how to set it.
     public func url(for database: Database) throws(ConfigurationError) -> String {
         let value = database == .operational ? operationalURL : warehouseURL
@@ -35,7 +40,8 @@ public struct TallyConfiguration: Sendable {
             let variable = database == .operational ? "TALLY_OPERATIONAL_URL" : "TALLY_WAREHOUSE_URL"
             throw ConfigurationError(
                 message:
-                    "no \(database.rawValue) database is configured. Set \(variable) or pass --\(database.rawValue)-url (a libpq connection string such as 'dbname=tally_\(database.rawValue)' or a postgresql:// URI); for a local one run: eval \"$(swift run tally dev env)\""
+                    "no \(database.rawValue) database is configured. Set \(variable) or pass --\(database.rawValue)-url (a libpq connection string such as 'dbname=tally_\(database.rawValue)' or a postgresql:// URI). Under cron, export it from the environment file: set -a && . /etc/tally/tally.env && set +a (see docs/operations.md)."
+                    + (isCheckout ? " For the local development cluster of this checkout: eval \"$(swift run tally dev env)\"" : "")
             )
         }
         return value

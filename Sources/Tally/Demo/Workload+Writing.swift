@@ -70,6 +70,13 @@ extension Workload {
     /// day generated once (late events wait in memory until their ingestion day), then the ratings.
     /// The rows are the same as `writeDay` gives day by day.
     public func write(to connection: PostgresConnection) throws -> Written {
+        let accounts = try connection.query("select count(*)::int from app.accounts").scalar(as: Int.self)
+        guard accounts == 0 else {
+            throw ConfigurationError(
+                message:
+                    "the operational database already holds \(accounts) accounts; tally seed writes a whole synthetic workload into an empty one and does not append. Seed another database, or drop and migrate this one again."
+            )
+        }
         var written = try writeCatalogue(to: connection)
         var ratings: [Rating] = []
         // Into an empty events table (a fresh seed) the indexes are built once, after the COPY.

@@ -2,6 +2,18 @@
 /// inside the load's transaction. Only the loader may lock that table (an advisory lock could be
 /// taken by any analyst and would stall every night); a killed run's transaction ends and with it the lock.
 enum WarehouseLock {
+    /// Refuses a superuser warehouse login: it bypasses every grant that keeps private state from
+    /// other roles, so the load runs as a member of tally_loader only (as the operational side runs
+    /// as tally_etl_reader only).
+    static func refuseSuperuser(on connection: PostgresConnection) throws {
+        guard try connection.query("select rolsuper from pg_roles where rolname = current_user").scalar(as: Bool.self) else { return }
+        throw LoadError(
+            code: .configuration,
+            message:
+                "the warehouse connection logs in as \(connection.user), a superuser. Load as a login that is a member of tally_loader only, e.g. create role tally_load login password '...' in role tally_loader."
+        )
+    }
+
     /// Opens the load's transaction and takes the lock in it; on failure nothing stays open.
     static func begin(on connection: PostgresConnection) throws {
         try connection.execute("begin")

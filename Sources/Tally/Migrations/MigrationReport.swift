@@ -19,6 +19,20 @@ public enum MigrationReport {
         return summary + "\n" + TerminalText.align(rows)
     }
 
+    /// The error (exit 3) for `status` when files need attention: changed or missing applied files,
+    /// which make `up` refuse; nil when none do.
+    public static func attentionError(_ statuses: [String: [MigrationStatus]]) -> MigrationError? {
+        let problems = statuses.sorted { $0.key < $1.key }.flatMap { database, list in
+            list.filter { [.changed, .missing].contains($0.state) }.map { "\(database) \($0.script) (\($0.state.rawValue))" }
+        }
+        guard !problems.isEmpty else { return nil }
+        return MigrationError(
+            code: .validation,
+            message:
+                "\(problems.joined(separator: ", ")) need attention: 'up' refuses to run until each is restored, or accepted with tally migrate accept-checksum."
+        )
+    }
+
     /// `plan` as an aligned table, or a line saying nothing is pending.
     public static func planTable(database: String, _ steps: [Migrator.PlannedStep], includeSQL: Bool) -> String {
         guard !steps.isEmpty else { return "\(database): up to date, nothing to apply" }

@@ -23,6 +23,7 @@ extension NightlyLoad {
         let warehouse = try PostgresConnection.connect(warehouseURL, applicationName: application, logger: logger)
         defer { warehouse.close() }
         control?.watch(warehouse)
+        try WarehouseLock.refuseSuperuser(on: warehouse)
         try WarehouseLock.begin(on: warehouse)
         var report = Report(isDryRun: isDryRun)
         do {
