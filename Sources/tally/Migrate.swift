@@ -18,8 +18,10 @@ struct MigrateOptions: ParsableArguments {
     @OptionGroup var connection: ConnectionOptions
     @Option(name: .long, help: "Which database: operational, warehouse or all.")
     var db: DatabaseChoice = .all
-    @Option(name: .long, help: "Folder holding operational/ and warehouse/ migration folders.")
-    var dir = "migrations"
+    @Option(
+        name: .long,
+        help: "Folder holding operational/ and warehouse/ migration folders. Default: ./migrations, else <bin>/../share/tally/migrations.")
+    var dir: String?
     @Option(name: .long, help: "Seconds to wait for another migrate run's lock before exiting 75.")
     var lockTimeout: Double = 60
 
@@ -27,9 +29,10 @@ struct MigrateOptions: ParsableArguments {
     func migrators(allowOutOfOrder: Bool = false) throws -> [Migrator] {
         let configuration = connection.configuration()
         let logger = global.makeLogger()
+        let root = try dir ?? MigrationRoot.resolve()
         return try db.databases.map { database in
             var migrator = Migrator(
-                database: database.rawValue, directory: "\(dir)/\(database.rawValue)",
+                database: database.rawValue, directory: "\(root)/\(database.rawValue)",
                 conninfo: try configuration.url(for: database), logger: logger)
             migrator.lockTimeout = lockTimeout
             migrator.allowOutOfOrder = allowOutOfOrder

@@ -32,12 +32,8 @@ struct MigrationVerifyTests {
             #expect(report.differences.contains { $0.contains(object) }, "\(report.differences)")
             #expect(report.differences.contains { $0.hasPrefix("- expected:") } && report.differences.contains { $0.hasPrefix("+ live:") })
 
-            let parent = folder.url.deletingLastPathComponent().appendingPathComponent("tally-verify-\(UUID().uuidString.prefix(6))")
-            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: parent) }
-            try FileManager.default.createSymbolicLink(atPath: parent.appendingPathComponent("warehouse").path, withDestinationPath: folder.url.path)
             let outcome = try await TallyBinary.run(
-                ["migrate", "verify", "--db", "warehouse", "--dir", parent.path], environment: ["TALLY_WAREHOUSE_URL": db.conninfo])
+                ["migrate", "verify", "--db", "warehouse", "--dir", folder.root.path], environment: ["TALLY_WAREHOUSE_URL": db.conninfo])
             #expect(outcome.status == 3)
             #expect(outcome.stdout.contains(object))
         }
@@ -92,8 +88,8 @@ struct MigrationVerifyTests {
             for database in [fixture.operational, fixture.warehouse] {
                 let connection = try database.connect()
                 defer { connection.close() }
-                // The migration history is the migrating login's own bookkeeping, not schema; an
-                // extension's objects (dblink) belong to the extension.
+                // The migration history belongs to tally_owner too; an extension's objects (dblink)
+                // belong to the extension.
                 let owned = try connection.query(
                     """
                     select format('%s %s.%s owned by %s', kind, nspname, name, owner) from (
@@ -103,13 +99,51 @@ struct MigrationVerifyTests {
                         select 'function', n.nspname, p.proname, p.proowner, 'pg_proc'::regclass, p.oid
                         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
                     ) o join pg_roles r on r.oid = o.owner_oid, lateral (select r.rolname owner) x
-                    where r.rolcanlogin and nspname not in ('pg_catalog', 'information_schema', 'tally_migrations')
+                    where r.rolcanlogin and nspname not in ('pg_catalog', 'information_schema')
                       and nspname not like 'pg\\_%'
                       and not exists (select 1 from pg_depend d where d.classid = o.catalog and d.objid = o.oid and d.deptype = 'e')
                     order by 1
                     """
                 ).rows.map { try $0.decode(0, as: String.self) }
                 #expect(owned.isEmpty, "\(owned)")
+            }
+        }
+    }
+
+    @Test("a DBA who is no superuser is told that migrate runs as one, by up, status and verify alike")
+    func nonSuperuserMigrator() async throws {
+        try await withTestDatabase { db in
+            try await withLoginRole(in: db) { dba, password in
+                // Membership of tally_owner is what the DBA lacks; granting it would break the
+                // operational guard (no login may be a member) for every database on the server.
+                let admin = try db.connect()
+                defer { admin.close() }
+                try admin.execute("alter role \(dba) createrole; alter database \(db.name) owner to \(dba)")
+                defer { _ = try? admin.execute("alter database \(db.name) owner to current_user") }
+                let environment = ["TALLY_WAREHOUSE_URL": try requireLocal(db).tcpConninfo(database: db.name, user: dba, password: password)]
+                let folder = repositoryRoot.appendingPathComponent("migrations").path
+                func tally(_ command: String) async throws -> TallyBinary.Outcome {
+                    try await TallyBinary.run(["migrate", command, "--db", "warehouse", "--dir", folder], environment: environment)
+                }
+
+                let refused = try await tally("up")
+                #expect(refused.status == 1)
+                #expect(
+                    refused.stderr.contains("The migrating role \(dba) lacks a privilege this statement needs; the file is not at fault"), "\(refused.stderr)")
+                #expect(refused.stderr.contains("tally migrate runs as a superuser"))
+
+                let verify = try await tally("verify")
+                #expect(verify.status == 1)
+                #expect(verify.stderr.contains("\(dba) may not create one"), "\(verify.stderr)")
+
+                try migrate(db, .warehouse)
+                let historyOwner = try admin.query("select nspowner::regrole::text from pg_namespace where nspname = 'tally_migrations'").scalar(
+                    as: String.self)
+                #expect(historyOwner == "tally_owner", "the history belongs to the owner role, not to the login that migrated")
+                let status = try await tally("status")
+                #expect(status.status == 1)
+                #expect(status.stderr.contains("\(dba) may not use the migration history (schema tally_migrations, owned by tally_owner)"), "\(status.stderr)")
+                #expect(status.stderr.contains("tally migrate runs as a superuser"))
             }
         }
     }

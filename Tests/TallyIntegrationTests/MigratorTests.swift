@@ -87,15 +87,8 @@ struct MigratorTests {
             // Hold the migration lock the way a running migrate does: a session lock on its key.
             let holder = try PostgresConnection.connect(db.conninfo, applicationName: "tally migrate", logger: quietLogger())
             try holder.query("select pg_advisory_lock($1)", [MigrationLock.key])
-            let root = folder.url.deletingLastPathComponent().path
-            let dbDir = folder.url.lastPathComponent
-            // The binary reads <dir>/warehouse, so point --dir at a parent with that layout.
-            let parent = FileManager.default.temporaryDirectory.appendingPathComponent("tally-lock-\(UUID().uuidString.prefix(6))")
-            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: parent) }
-            try FileManager.default.createSymbolicLink(atPath: parent.appendingPathComponent("warehouse").path, withDestinationPath: "\(root)/\(dbDir)")
             let outcome = try await TallyBinary.run(
-                ["migrate", "up", "--db", "warehouse", "--dir", parent.path, "--lock-timeout", "0.5"],
+                ["migrate", "up", "--db", "warehouse", "--dir", folder.root.path, "--lock-timeout", "0.5"],
                 environment: ["TALLY_WAREHOUSE_URL": db.conninfo])
             #expect(outcome.status == 75)
             #expect(outcome.stderr.contains("another tally migrate holds the migration lock (pid \(holder.backendPID), "))
@@ -258,10 +251,7 @@ struct MigratorTests {
             try folder.write("V0001__a.sql", "create table a (id int);")
             try folder.write("V0002__b.sql", "-- tally:no-transaction\ncreate table b (id int);")
             try folder.migrator(for: db).up(to: "0001")
-            let parent = folder.url.deletingLastPathComponent().appendingPathComponent("tally-layout-\(UUID().uuidString.prefix(6))")
-            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: parent) }
-            try FileManager.default.createSymbolicLink(atPath: parent.appendingPathComponent("warehouse").path, withDestinationPath: folder.url.path)
+            let parent = folder.root
             let env = ["TALLY_WAREHOUSE_URL": db.conninfo]
             let status = try await TallyBinary.run(["migrate", "status", "--db", "warehouse", "--dir", parent.path], environment: env)
             #expect(status.status == 0, "\(status.stderr)")

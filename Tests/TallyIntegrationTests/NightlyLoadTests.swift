@@ -425,21 +425,78 @@ struct NightlyLoadTests {
         }
     }
 
-    @Test("while another load holds the warehouse, a second exits 75 at once naming the holder")
+    @Test("a warehouse restored from a dump taken before an erasure purges the erased profile again on its next load")
+    func erasureAfterRestore() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "A Christmas Prince")
+            let keep = try source.person(1)
+            let account = try source.account(2)
+            let erased = try source.profile(2, account: account)
+            try source.play(keep, 1, on: try source.day(-2))
+            try source.play(erased, 1, on: try source.day(-2))
+            try fixture.load()
+
+            let binaries = try await PostgresBinaries.locate()
+            let dump = FileManager.default.temporaryDirectory.appendingPathComponent("tally-warehouse-\(UUID().uuidString).dump").path
+            defer { try? FileManager.default.removeItem(atPath: dump) }
+            let dumped = try await TallyBinary.runProgram(binaries.url("pg_dump").path, ["-Fc", "-f", dump, "-d", fixture.warehouse.conninfo])
+            #expect(dumped.status == 0, "\(dumped.stderr)")
+
+            try source.connection.query("update app.accounts set deleted_at = now() where account_id = $1", [account])
+            try source.play(keep, 1, on: try source.day(-1))
+            #expect(try fixture.load().erasuresApplied == 1)
+
+            let pseudonym = try Pseudonymiser(keyFile: fixture.keyFile).pseudonym(of: Array(erased.utf8))
+            func erasedRows(_ warehouse: TestDatabase) throws -> Int {
+                try warehouse.connect().query(
+                    """
+                    select (select count(*) from private.people where pseudonym = $1)
+                         + (select count(*) from private.activity a join private.people p using (person_key) where p.pseudonym = $1)
+                    """, [pseudonym]
+                ).scalar(as: Int.self)
+            }
+            #expect(try erasedRows(fixture.warehouse) == 0)
+
+            // The DBA restores the dump into a new database and points the load at it.
+            try await withTestDatabase { restoredDatabase in
+                let restored = try await TallyBinary.runProgram(binaries.url("pg_restore").path, ["-d", restoredDatabase.conninfo, dump])
+                #expect(restored.status == 0, "\(restored.stderr)")
+                #expect(try erasedRows(restoredDatabase) == 2, "the dump brings back the erased profile's person row and activity")
+
+                var configuration = fixture.configuration
+                configuration.warehouseURL = try Conninfo.replacingDatabase(in: fixture.loaderConninfo, with: restoredDatabase.name)
+                let next = try NightlyLoad(configuration: configuration, logger: quietLogger()).run()
+                #expect(next.erasuresApplied == 1)
+                #expect(try erasedRows(restoredDatabase) == 0, "no private row of the erased profile remains after the load that follows the restore")
+                #expect(next.rowsLoaded == 1, "the restored warehouse catches up on the play it had not seen")
+            }
+        }
+    }
+
+    @Test("while another login's load holds the warehouse, a second exits 75 at once naming the holder's pid, login, host and start")
     func secondLoadExits75() async throws {
         try await withLoadFixture { fixture in
             let source = SourceWriter(connection: try fixture.source())
             try source.title(1, "A Christmas Prince")
             try source.play(try source.person(1), 1, on: try source.day(-1))
-            let holder = try PostgresConnection.connect(fixture.loaderConninfo, applicationName: "tally load", logger: quietLogger())
-            try holder.execute("begin; lock table etl.watermark in exclusive mode")
-            let started = Date()
-            let second = try await TallyBinary.run(["load"], environment: fixture.environment)
-            #expect(Date().timeIntervalSince(started) < 20, "no waiting for the lock (the bound allows for a busy test machine)")
-            #expect(second.status == 75)
-            #expect(second.stderr.contains("another tally load is running on this warehouse (pid \(holder.backendPID), application tally load"))
-            #expect(second.stderr.split(separator: "\n").count == 1, "\(second.stderr)")
-            try holder.execute("rollback")
+            try await withLoginRole(in: fixture.warehouse, memberOf: ["tally_loader"]) { other, password in
+                let conninfo = try requireLocal(fixture.warehouse).tcpConninfo(database: fixture.warehouse.name, user: other, password: password)
+                let holder = try PostgresConnection.connect(conninfo, applicationName: "tally load", logger: quietLogger())
+                try holder.execute("begin; lock table etl.watermark in exclusive mode")
+                let started = Date()
+                let second = try await TallyBinary.run(["load"], environment: fixture.environment)
+                #expect(Date().timeIntervalSince(started) < 20, "no waiting for the lock (the bound allows for a busy test machine)")
+                #expect(second.status == 75)
+                #expect(
+                    second.stderr.contains(
+                        "another tally load is running on this warehouse (pid \(holder.backendPID), login \(other), application tally load, host 127.0.0.1, since "
+                    ),
+                    "\(second.stderr)")
+                #expect(second.stderr.split(separator: "\n").count == 1, "\(second.stderr)")
+                try holder.execute("rollback")
+                holder.close()
+            }
             let third = try await TallyBinary.run(["load"], environment: fixture.environment)
             #expect(third.status == 0, "\(third.stderr)")
             #expect(third.stdout.contains("1 loaded"))

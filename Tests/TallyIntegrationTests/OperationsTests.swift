@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Subprocess
 import Tally
 import Testing
 
@@ -19,8 +20,10 @@ struct OperationsTests {
         }
     }
 
-    @Test("SIGTERM mid-load: exit 143, nothing committed; the next run equals an uninterrupted one")
-    func sigterm() async throws {
+    @Test(
+        "SIGINT or SIGTERM mid-load: exit 130 or 143, nothing committed; the next run equals an uninterrupted one",
+        arguments: [(Signal.interrupt, Int32(130)), (Signal.terminate, Int32(143))])
+    func interrupted(by signal: Signal, exit: Int32) async throws {
         try await withLoadFixture { fixture in
             try LoadCrashTests.plantVolume(try fixture.source())
             let reference = try await fixture.uninterruptedChecksum()
@@ -29,11 +32,11 @@ struct OperationsTests {
             let barrier = try fixture.facts()
             try barrier.execute("begin; lock table analytics.fact_title_daily in access exclusive mode")
             let monitor = fixture.warehouse.conninfo
-            let status = try await TallyBinary.run(["load"], environment: fixture.environment, signal: .terminate) {
+            let status = try await TallyBinary.run(["load"], environment: fixture.environment, signal: signal) {
                 try TallyBinary.isWaitingOnLock(monitor, application: "tally load")
             }
             barrier.close()
-            #expect(status == 143)
+            #expect(status == exit)
             let facts = try fixture.facts()
             #expect(try facts.query("select count(*)::int from etl.runs where status = 'succeeded'").scalar(as: Int.self) == 0)
             #expect(try facts.query("select count(*)::int from etl.watermark").scalar(as: Int.self) == 0)
@@ -41,7 +44,7 @@ struct OperationsTests {
             let ledger = try facts.query("select status || ': ' || coalesce(error_message, '') from etl.runs").rows.map { try $0.decode(0, as: String.self) }
             #expect(ledger.count == 1, "\(ledger)")
             let failed = try facts.query("select error_message from etl.runs where status = 'failed'").scalar(as: String.self)
-            #expect(failed.contains("interrupted by signal 15"))
+            #expect(failed.contains("interrupted by signal \(signal.rawValue)"))
             let next = try await TallyBinary.run(["load", "--quiet"], environment: fixture.environment)
             #expect(next.status == 0, "\(next.stderr)")
             #expect(try fixture.analyticsChecksum() == reference)

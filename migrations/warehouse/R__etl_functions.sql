@@ -191,6 +191,22 @@ end
 $$;
 comment on function etl.purge(date) is 'Deletes private state older than the retention cutoff (people included once their last day is older) and every row of the erased pseudonyms in pg_temp.stage_erasures. Returns activity rows deleted.';
 
+create or replace function etl.load_lock_holder()
+    returns table (pid integer, login text, application text, client text, since timestamptz)
+    language sql stable security definer
+    set search_path = pg_catalog
+    as $$
+    select a.pid, a.usename::text, nullif(a.application_name, ''),
+           case when a.client_port = -1 then 'local socket' else coalesce(a.client_hostname, host(a.client_addr)) end,
+           coalesce(a.xact_start, a.backend_start)
+    from pg_locks l
+    join pg_stat_activity a on a.pid = l.pid
+    where l.locktype = 'relation' and l.granted and l.mode = 'ExclusiveLock'
+      and l.database = (select oid from pg_database where datname = current_database())
+      and l.relation = 'etl.watermark'::regclass
+    $$;
+comment on function etl.load_lock_holder() is 'The session holding the load lock (EXCLUSIVE on etl.watermark): pid, login, application, client and since when. SECURITY DEFINER so that a load names a holder that runs as another login (tally_owner holds pg_read_all_stats); returns nothing else about any session.';
+
 -- Every function belongs to tally_owner, whoever ran the migration: a SECURITY DEFINER function then
 -- runs as tally_owner (never as the superuser who migrated), and the partitions it creates are its.
 do $$

@@ -61,8 +61,9 @@ public struct Demo {
         let operationalAdmin = server.conninfo(database: "tally_operational")
         let warehouseAdmin = server.conninfo(database: "tally_warehouse")
         progress("migrating both databases")
-        try Migrator(database: "operational", directory: "migrations/operational", conninfo: operationalAdmin, logger: logger).up()
-        try Migrator(database: "warehouse", directory: "migrations/warehouse", conninfo: warehouseAdmin, logger: logger).up()
+        let migrations = try MigrationRoot.resolve()
+        try Migrator(database: "operational", directory: "\(migrations)/operational", conninfo: operationalAdmin, logger: logger).up()
+        try Migrator(database: "warehouse", directory: "\(migrations)/warehouse", conninfo: warehouseAdmin, logger: logger).up()
         let logins = try prepareLogins(server: server, admin: admin)
 
         let source = try PostgresConnection.connect(operationalAdmin, logger: logger)

@@ -35,20 +35,10 @@ enum WarehouseLock {
         }
     }
 
-    /// pid, application, host and start of the transaction holding the lock.
+    /// The session holding the lock, through `etl.load_lock_holder()`, which sees every login's sessions.
     private static func describeHolder(on connection: PostgresConnection) throws -> String {
         _ = try? connection.execute("rollback")
-        let result = try connection.query(
-            """
-            select a.pid, coalesce(nullif(a.application_name, ''), 'unnamed'),
-                   coalesce(a.client_hostname, host(a.client_addr), 'local socket'),
-                   to_char(a.xact_start at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"')
-            from pg_locks l join pg_stat_activity a on a.pid = l.pid
-            where l.locktype = 'relation' and l.granted and l.relation = 'etl.watermark'::regclass and l.mode = 'ExclusiveLock'
-            """)
-        guard result.count > 0 else { return "a session that has since finished" }
-        let row = result[0]
-        return
-            "pid \(try row.decode(0, as: Int.self)), application \(try row.decode(1, as: String.self)), host \(try row.decode(2, as: String.self)), since \(try row.decode(3, as: String.self))"
+        let holder = try LockHolder.first(in: connection.query("select \(LockHolder.columns) from etl.load_lock_holder()"))
+        return holder?.description ?? "a session that has since finished"
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How far the warehouse has loaded: the source snapshot of the last committed run, in
 /// `etl.watermark`, moved on in the same transaction as the facts it stands for.
 enum Watermark {
@@ -9,6 +11,11 @@ enum Watermark {
     /// The last loaded snapshot, for readers that do not load.
     static func snapshot(on warehouse: PostgresConnection) throws -> String? {
         try warehouse.query("select snapshot from etl.watermark").rows.first.map { try $0.decode(0, as: String.self) }
+    }
+
+    /// The source clock when the last loaded snapshot was taken; nil before the first load.
+    static func sourceTime(on warehouse: PostgresConnection) throws -> Date? {
+        try warehouse.query("select r.source_time from etl.watermark w join etl.runs r using (run_id)").rows.first?.decode(0, as: Date?.self)
     }
 
     /// Records `snapshot` as loaded by `runID`.

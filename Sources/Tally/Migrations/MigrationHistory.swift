@@ -56,6 +56,19 @@ enum MigrationHistory {
         if !exists { try connection.execute(createSQL) }
     }
 
+    /// Gives the history to tally_owner once the migrations have created it, so that every role that
+    /// may migrate (a member of tally_owner) can read and write it, not only the role that created it.
+    /// Left as it is when the migrating role may not hand it over.
+    static func handOver(on connection: PostgresConnection) {
+        guard
+            let owner = try? connection.query(
+                "select nspowner::regrole::text from pg_namespace where nspname = 'tally_migrations' and to_regrole('tally_owner') is not null"
+            ).rows.first?.decode(0, as: String.self),
+            owner != "tally_owner"
+        else { return }
+        _ = try? connection.execute("alter schema tally_migrations owner to tally_owner; alter table tally_migrations.history owner to tally_owner")
+    }
+
     static func attempts(on connection: PostgresConnection) throws -> [MigrationAttempt] {
         let exists = try connection.query("select to_regclass('tally_migrations.history') is not null").scalar(as: Bool.self)
         guard exists else { return [] }

@@ -33,23 +33,24 @@ struct MigrationLock {
     }
 }
 
-/// Names the session that holds an advisory lock: pid, application, host and since when.
+/// Names the session that holds an advisory lock: pid, and the login, application, host and since
+/// when as far as the migrating role may see them.
 enum AdvisoryLockHolder {
     static func describe(key: Int, on connection: PostgresConnection) throws -> String {
-        let result = try connection.query(
-            """
-            select a.pid, coalesce(nullif(a.application_name, ''), 'unnamed'),
-                   coalesce(a.client_hostname, host(a.client_addr), 'local socket'),
-                   to_char(coalesce(a.xact_start, a.backend_start) at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"')
-            from pg_locks l join pg_stat_activity a on a.pid = l.pid
-            where l.locktype = 'advisory' and l.granted and l.objsubid = 1
-              and l.database = (select oid from pg_database where datname = current_database())
-              and ((l.classid::bigint << 32) | l.objid::bigint) = $1
-            """, [key])
-        guard result.count > 0 else { return "a session that has since let go" }
-        let row = result[0]
-        return
-            "pid \(try row.decode(0, as: Int.self)), application \(try row.decode(1, as: String.self)), host \(try row.decode(2, as: String.self)), since \(try row.decode(3, as: String.self))"
+        let holder = try LockHolder.first(
+            in: connection.query(
+                """
+                select \(LockHolder.columns) from (
+                    select a.pid, a.usename::text as login, nullif(a.application_name, '') as application,
+                           case when a.client_port = -1 then 'local socket' else coalesce(a.client_hostname, host(a.client_addr)) end as client,
+                           coalesce(a.xact_start, a.backend_start) as since
+                    from pg_locks l join pg_stat_activity a on a.pid = l.pid
+                    where l.locktype = 'advisory' and l.granted and l.objsubid = 1
+                      and l.database = (select oid from pg_database where datname = current_database())
+                      and ((l.classid::bigint << 32) | l.objid::bigint) = $1
+                ) holder
+                """, [key]))
+        return holder?.description ?? "a session that has since let go"
     }
 }
 

@@ -44,7 +44,7 @@ public struct Migrator {
         let set = try MigrationSet(directory: directory)
         let connection = try connect()
         defer { connection.close() }
-        let state = MigrationState(files: set, attempts: try MigrationHistory.attempts(on: connection))
+        let state = MigrationState(files: set, attempts: try history(on: connection))
         try state.validate(allowOutOfOrder: allowOutOfOrder)
         return steps(state, to: target).map { file in
             PlannedStep(
@@ -58,7 +58,7 @@ public struct Migrator {
         let set = try MigrationSet(directory: directory)
         let connection = try connect()
         defer { connection.close() }
-        return MigrationState(files: set, attempts: try MigrationHistory.attempts(on: connection)).statuses()
+        return MigrationState(files: set, attempts: try history(on: connection)).statuses()
     }
 
     /// Applies pending versioned migrations (up to `target`), then changed repeatables.
@@ -74,6 +74,7 @@ public struct Migrator {
                 applied.append(Applied(script: file.name, duration: Date().timeIntervalSince(started)))
                 logger.info("applied migration", metadata: ["database": "\(database)", "script": "\(file.name)"])
             }
+            MigrationHistory.handOver(on: connection)
             return applied
         }
     }
@@ -85,8 +86,29 @@ public struct Migrator {
         defer { lock.release() }
         let connection = try connect()
         defer { connection.close() }
-        try MigrationHistory.ensure(on: connection)
-        return try body(connection, MigrationState(files: set, attempts: try MigrationHistory.attempts(on: connection)))
+        return try body(connection, MigrationState(files: set, attempts: try history(on: connection, creating: true)))
+    }
+
+    /// The history's attempts (created first when `creating`), saying what the migrating role needs
+    /// when the server refuses it.
+    private func history(on connection: PostgresConnection, creating: Bool = false) throws -> [MigrationAttempt] {
+        do {
+            if creating { try MigrationHistory.ensure(on: connection) }
+            return try MigrationHistory.attempts(on: connection)
+        } catch let error as PostgresError where error.sqlState == "42501" {
+            let owner = try? connection.query("select nspowner::regrole::text from pg_namespace where nspname = 'tally_migrations'").rows.first?
+                .decode(0, as: String.self)
+            throw MigrationError(
+                code: .failed,
+                message:
+                    "\(database): \(connection.user) may not use the migration history (schema tally_migrations\(owner.map { ", owned by \($0)" } ?? "")): \(error.message). \(Self.privilegesNeeded(by: connection.user))"
+            )
+        }
+    }
+
+    /// What a role needs to run migrate.
+    static func privilegesNeeded(by user: String) -> String {
+        "tally migrate runs as a superuser: the migrations create and grant roles and give every object to tally_owner, which no login may be a member of, so \(user) cannot act for it. Connect as a superuser (for example user=postgres); see docs/operations.md, \"Who runs tally migrate\"."
     }
 
     /// Records that the database already holds everything up to `version`, without running it.
@@ -237,7 +259,11 @@ public struct Migrator {
         if let detail = e.detail { lines.append("DETAIL:  \(detail)") }
         if let hint = e.hint { lines.append("HINT:  \(hint)") }
         if let context = e.context { lines.append("CONTEXT:  \(context)") }
-        if let resumeFrom {
+        if e.sqlState == "42501" {
+            lines.append(
+                "The migrating role \(connection.user) lacks a privilege this statement needs; the file is not at fault. \(Self.privilegesNeeded(by: connection.user))"
+            )
+        } else if let resumeFrom {
             lines.append(
                 "This file runs outside a transaction: statements 1 to \(resumeFrom - 1) of \(total) stay applied, and the next 'tally migrate up' resumes at statement \(resumeFrom). Fix that statement (not the ones before it) and run it again."
             )

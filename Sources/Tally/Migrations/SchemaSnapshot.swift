@@ -124,7 +124,7 @@ extension Migrator {
             throw MigrationError(
                 code: .failed,
                 message:
-                    "\(database): verify needs to create a scratch database on the same server, but could not: \(error.message). Grant CREATEDB to the migrating role."
+                    "\(database): verify replays the migrations into a scratch database on the same server, and \(live.user) may not create one: \(error.message). Run verify as a superuser, as up runs (a superuser may create databases)."
             )
         }
         defer { _ = try? live.execute("drop database if exists \(scratch) with (force)") }

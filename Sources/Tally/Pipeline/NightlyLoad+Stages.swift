@@ -112,14 +112,18 @@ extension NightlyLoad {
         return try dimensions.mergeTitles(daysFrom: cutoff)
     }
 
-    /// Stages the pseudonyms of profiles erased within the window where their private state could
-    /// still exist; returns how many.
+    /// Stages the pseudonyms of profiles erased while their private state could still exist: within
+    /// the retention window (plus a week of slack), and since the watermark's snapshot, so that a
+    /// warehouse restored from an older dump purges again everyone erased after the dump. A day of
+    /// slack covers a transaction that set `deleted_at` before that snapshot but committed after it.
+    /// Returns how many.
     func stageErasures(
         from source: OperationalSource, into warehouse: PostgresConnection, since run: Run, settings: LoadSettings,
         pseudonymiser: Pseudonymiser
     ) throws -> Int {
-        let window = run.sourceTime.addingTimeInterval(-Double(settings.retentionDays + 7) * 86_400)
-        let erased = try source.erasedProfiles(since: window)
+        let retained = run.sourceTime.addingTimeInterval(-Double(settings.retentionDays + 7) * 86_400)
+        let loaded = try Watermark.sourceTime(on: warehouse)?.addingTimeInterval(-86_400)
+        let erased = try source.erasedProfiles(since: min(retained, loaded ?? retained))
         try PrivateState(warehouse: warehouse).stageErasures(erased.map { pseudonymiser.pseudonym(of: Array($0.utf8)) })
         return erased.count
     }

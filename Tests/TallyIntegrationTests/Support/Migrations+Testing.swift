@@ -17,11 +17,14 @@ func migrate(_ db: TestDatabase, _ database: TallyConfiguration.Database) throws
 
 /// A temporary migrations folder a test writes files into.
 struct MigrationFolder {
-    let url: URL
+    /// What `tally migrate --dir` takes: a folder holding `warehouse/`.
+    let root: URL
+    /// The warehouse migrations folder, where `write` puts files.
+    var url: URL { root.appendingPathComponent("warehouse") }
 
     init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("tally-migrations-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("tally-migrations-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("warehouse"), withIntermediateDirectories: true)
     }
 
     /// Writes (or overwrites) a file.
@@ -29,7 +32,7 @@ struct MigrationFolder {
         try Data(sql.utf8).write(to: url.appendingPathComponent(name))
     }
 
-    func remove() { try? FileManager.default.removeItem(at: url) }
+    func remove() { try? FileManager.default.removeItem(at: root) }
 
     func migrator(for db: TestDatabase, lockTimeout: Double = 60) -> Migrator {
         var migrator = Migrator(database: "warehouse", directory: url.path, conninfo: db.conninfo, logger: quietLogger())
