@@ -33,6 +33,8 @@ struct NightlyLoadTests {
     func referenceFacts() async throws {
         try await withLoadFixture { fixture in
             let d = try Self.plantReference(SourceWriter(connection: try fixture.source()))
+            // A storage floor of 2, so that the 3-viewer pair is stored (k, the default floor, is 11).
+            try fixture.facts().execute("update etl.settings set coviewing_floor = 2")
             let report = try fixture.load()
             #expect(report.rowsRejected == 0)
             #expect(report.rowsExtracted == 7 * 18 + 17 + 18 + 3 + 3)
@@ -422,6 +424,59 @@ struct NightlyLoadTests {
             #expect(try facts.query("select count(*)::int from private.people").scalar(as: Int.self) == 1)
             let ledger = try facts.query("select erasures_applied from etl.runs order by run_id desc limit 1").scalar(as: Int.self)
             #expect(ledger == 1)
+        }
+    }
+
+    @Test("co-viewing stores only pairs with k shared viewers, each equal to SQL on the source, before and after late events")
+    func coviewingAtTheFloor() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            for (n, name) in ["Alpha", "Beta", "Gamma", "Delta"].enumerated() { try source.title(n + 1, name) }
+            var people: [String] = []
+            for n in 1...14 { people.append(try source.person(n)) }
+            let day = try source.day(-3)
+            // Alpha and Beta: 12 shared viewers; Alpha and Gamma: 10; Delta: one heavy viewer.
+            for person in people[0..<12] {
+                try source.play(person, 1, on: day)
+                try source.play(person, 2, on: day)
+            }
+            for person in people[0..<10] { try source.play(person, 3, on: day) }
+            try source.play(people[13], 4, on: day)
+            try source.play(people[13], 1, on: day)
+            let facts = try fixture.facts()
+
+            /// Every stored month pair of `day`, with its SQL count of shared viewers on the source.
+            func pairs() throws -> [String: [Int]] {
+                let stored = try facts.query(
+                    """
+                    select a.title_id, b.title_id, c.shared_viewers, a.name || '+' || b.name
+                    from analytics.fact_coviewing c
+                    join analytics.dim_title a on a.title_key = c.title_a_key join analytics.dim_title b on b.title_key = c.title_b_key
+                    where c.period_kind = 'month' and c.period_start = date_trunc('month', $1::date)::date
+                    """, [day])
+                var out: [String: [Int]] = [:]
+                for row in stored.rows {
+                    let direct = try source.connection.query(
+                        """
+                        select count(*)::int from (
+                            select profile_id from app.playback_events
+                            where title_id = any(array[$1, $2]::int[]) and date_trunc('month', started_at at time zone 'UTC') = date_trunc('month', $3::date)
+                            group by profile_id having count(distinct title_id) = 2) both_titles
+                        """, [try row.decode(0, as: Int.self), try row.decode(1, as: Int.self), day]
+                    ).scalar(as: Int.self)
+                    out[try row.decode(3, as: String.self)] = [try row.decode(2, as: Int.self), direct]
+                }
+                return out
+            }
+            try fixture.load()
+            #expect(try pairs() == ["Alpha+Beta": [12, 12]], "Alpha+Gamma (10) is below k; Delta (1 viewer) pairs with nothing")
+
+            // Late events: one more person's play of Gamma on that day arrives after the day was loaded.
+            try source.play(people[10], 3, on: day)
+            try fixture.load()
+            #expect(try pairs() == ["Alpha+Beta": [12, 12], "Alpha+Gamma": [11, 11], "Beta+Gamma": [11, 11]])
+            let below = try facts.query("select count(*)::int from analytics.fact_coviewing where shared_viewers < etl.coviewing_floor()").scalar(as: Int.self)
+            #expect(below == 0)
         }
     }
 

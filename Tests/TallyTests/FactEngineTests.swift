@@ -12,17 +12,20 @@ struct FactEngineTests {
             completedPlays: 0, watchSeconds: watch, thumbsUp: plays == 0 ? 1 : 0, thumbsDown: 0)
     }
 
-    /// Titles 10 and 20 are in the catalogue (keys 1 and 2); title 30 is not.
-    static func engine(_ rows: [FactEngine.Row], durations: [FactEngine.Duration] = [], lastDay: Int32) -> FactEngine {
+    /// Titles 10, 20 and 50 are in the catalogue (keys 1, 2 and 3); title 30 is not.
+    static func engine(_ rows: [FactEngine.Row], durations: [FactEngine.Duration] = [], lastDay: Int32, coviewingFloor: Int32 = 1) -> FactEngine {
         var ends: [Int32: Int64] = [:]
         for d in (lastDay - 60)...(lastDay + 1) { ends[d] = (Int64(d) + 1) * 86_400 * 1_000_000 }
         return FactEngine(
             rows: rows, durations: durations,
             // Title 10 runs 150 s: with the default share (10%) PostgreSQL gives ceil(min(30, 15)) = 15.
             // Title 20 has no runtime: skip_seconds, 30.
-            versions: [10: [.init(key: 1, validFrom: 0, skipBelow: 15)], 20: [.init(key: 2, validFrom: 0, skipBelow: 30)]],
+            versions: [
+                10: [.init(key: 1, validFrom: 0, skipBelow: 15)], 20: [.init(key: 2, validFrom: 0, skipBelow: 30)],
+                50: [.init(key: 3, validFrom: 0, skipBelow: 30)],
+            ],
             endOfDay: ends, skipSeconds: 30,
-            streakMax: 5, lastDay: lastDay)
+            streakMax: 5, coviewingFloor: coviewingFloor, lastDay: lastDay)
     }
 
     /// The rows of a fact table as arrays in the table's column order, for comparison.
@@ -80,6 +83,27 @@ struct FactEngineTests {
         #expect(daily.contains([Int64(d), 2, 1, 1, 0, 100, 0, 0, 2]))
         #expect(daily.count == 2)
         #expect(Self.table(facts.segments).contains([Int64(d), 2, 1, 1, 1, 1, 1, 0, 100, 0, 0, 1]))
+    }
+
+    @Test("co-viewing stores only pairs at the floor, and never counts a title that has fewer viewers than the floor")
+    func coviewingFloor() {
+        let last = Self.day(2026, 11, 27)
+        var rows: [FactEngine.Row] = []
+        // Persons 0-2 watched titles 10 and 20; persons 0 and 1 also title 50; person 3 only 10 and 50.
+        for p: Int32 in 0..<3 { rows += [Self.row(p, last, 10), Self.row(p, last, 20)] }
+        rows += [Self.row(0, last, 50), Self.row(1, last, 50), Self.row(3, last, 10), Self.row(3, last, 50)]
+        let scope = FactEngine.Scope(days: [last], cutoff: last - 70, lastDay: last, streakMax: 5)
+        let week = Int64(Day(daysSince1970: last).weekStart.daysSince1970)
+        func weekPairs(floor: Int32) -> Set<[Int64]> {
+            Self.table(Self.engine(rows, lastDay: last, coviewingFloor: floor).compute(scope).coviewing).filter { $0[0] == 0 && $0[1] == week }
+        }
+        #expect(weekPairs(floor: 1) == [[0, week, 1, 2, 3], [0, week, 1, 3, 3], [0, week, 2, 3, 2]])
+        #expect(weekPairs(floor: 3) == [[0, week, 1, 2, 3], [0, week, 1, 3, 3]])
+        #expect(weekPairs(floor: 4) == [], "title 10 has 4 viewers, but no partner has 4")
+        // The period facts themselves do not depend on the floor.
+        let all = Self.engine(rows, lastDay: last, coviewingFloor: 1).compute(scope)
+        let floored = Self.engine(rows, lastDay: last, coviewingFloor: 4).compute(scope)
+        #expect(Set(all.periods.map { [$0.titleKey, Int32($0.viewers)] }) == Set(floored.periods.map { [$0.titleKey, Int32($0.viewers)] }))
     }
 
     @Test("co-viewing counts people per pair; streaks count runs ending on each as-of day")

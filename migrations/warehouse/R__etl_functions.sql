@@ -191,6 +191,12 @@ end
 $$;
 comment on function etl.purge(date) is 'Deletes private state older than the retention cutoff (people included once their last day is older) and every row of the erased pseudonyms in pg_temp.stage_erasures. Returns activity rows deleted.';
 
+create or replace function etl.coviewing_floor() returns integer
+    language sql stable security definer
+    set search_path = pg_catalog
+    as $$ select coalesce(e.coviewing_floor, r.k) from etl.settings e, report.settings r $$;
+comment on function etl.coviewing_floor() is 'Fewest shared viewers a stored co-viewing pair has: etl.settings.coviewing_floor, else report.settings.k (which the loader may not read directly).';
+
 create or replace function etl.load_lock_holder()
     returns table (pid integer, login text, application text, client text, since timestamptz)
     language sql stable security definer

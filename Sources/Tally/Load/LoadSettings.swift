@@ -9,6 +9,8 @@ struct LoadSettings {
     var serviceStart: Day
     var maxWatchSeconds: Int
     var skipSeconds: Int
+    /// Fewest shared viewers a stored co-viewing pair has: etl.settings.coviewing_floor, else k.
+    var coviewingFloor: Int
 
     static func read(from connection: PostgresConnection) throws -> LoadSettings {
         let result: PostgresResult
@@ -16,7 +18,7 @@ struct LoadSettings {
             result = try connection.query(
                 """
                 select business_time_zone, streak_max_days, retention_days, extract(epoch from late_tolerance)::int8,
-                       service_start, max_watch_seconds, skip_seconds
+                       service_start, max_watch_seconds, skip_seconds, etl.coviewing_floor()
                 from etl.settings
                 """)
         } catch {
@@ -42,7 +44,7 @@ struct LoadSettings {
         return LoadSettings(
             businessTimeZone: try row.decode(0), streakMaxDays: try row.decode(1), retentionDays: try row.decode(2),
             lateToleranceSeconds: try row.decode(3), serviceStart: try row.decode(4), maxWatchSeconds: try row.decode(5),
-            skipSeconds: try row.decode(6))
+            skipSeconds: try row.decode(6), coviewingFloor: try row.decode(7))
     }
 }
 

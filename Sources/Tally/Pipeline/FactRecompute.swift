@@ -58,7 +58,8 @@ struct FactRecompute {
             rows: stored.rows, durations: stored.durations, versions: try dimensions.titleVersions(),
             endOfDay: try dimensions.endsOfDays(
                 Day(daysSince1970: firstNeeded)...Day(daysSince1970: lastNeeded), timeZone: settings.businessTimeZone),
-            skipSeconds: Int32(settings.skipSeconds), streakMax: settings.streakMaxDays, lastDay: lastDay)
+            skipSeconds: Int32(settings.skipSeconds), streakMax: settings.streakMaxDays, coviewingFloor: Int32(settings.coviewingFloor),
+            lastDay: lastDay)
         // The server stores the new rows, then replaces the facts stage by stage, while the facts are
         // computed here: one connection, so one transaction, busy all along.
         let writer = SerialWork()

@@ -27,14 +27,8 @@ extension FactEngine {
                 order[next[t]] = i
                 next[t] += 1
             }
-            // Titles in key order; the rank of each known title, for co-viewing.
+            // Titles in key order.
             let byKey = present.map { (key: keys.key(Int32($0), self, layout), title: $0) }.sorted { ($0.key, $0.title) < ($1.key, $1.title) }
-            var rank = [Int32](repeating: -1, count: titles)
-            var known: [Int32] = []
-            for (k, t) in byKey where k != -1 {
-                rank[t] = Int32(known.count)
-                known.append(k)
-            }
             var skips: [Int32: Int64] = [:]
             for j in layout.durations(p.start...p.finish) {
                 let t = layout.durationTitle[Int(j)]
@@ -44,8 +38,13 @@ extension FactEngine {
                 if isSkip(d.watched, key: k, titleID: d.titleID) { skips[k, default: 0] += Int64(d.plays) }
             }
 
-            // Each person's first play of each known title, in key order: (person, rank).
+            // Each person's first play of each known title with at least `coviewingFloor` viewers, in
+            // key order, as (person, rank); `known` holds those titles' keys by rank. A pair's shared
+            // viewers are viewers of both its titles, so a title below the floor is in no stored pair
+            // (the a-priori rule), and heavy viewers' long tails of rare titles make no pairs.
             var watched: [(person: Int32, rank: Int32)] = []
+            var viewersOfTitle: [Int32] = []
+            var known: [Int32] = []
             var audience: Int64 = 0
             periodPeople.nextGroup()
             var sums = FactMeasures()
@@ -56,7 +55,7 @@ extension FactEngine {
                     guard r.plays > 0 else { continue }
                     if titlePeople.first(r.person) {
                         sums.viewers += 1
-                        if g.key != -1 { watched.append((r.person, rank[g.title])) }
+                        if g.key != -1 { viewersOfTitle.append(r.person) }
                     }
                     if periodPeople.first(r.person) { audience += 1 }
                 }
@@ -65,6 +64,12 @@ extension FactEngine {
                         PeriodFact(
                             period: p, titleKey: g.key, viewers: sums.viewers, plays: sums.plays, watchSeconds: sums.watchSeconds,
                             skips: skips[g.key] ?? 0))
+                    if sums.viewers >= Int64(coviewingFloor) && !viewersOfTitle.isEmpty {
+                        let rank = Int32(known.count)
+                        known.append(g.key)
+                        watched.append(contentsOf: viewersOfTitle.lazy.map { ($0, rank) })
+                    }
+                    viewersOfTitle.removeAll(keepingCapacity: true)
                     sums = FactMeasures()
                     titlePeople.nextGroup()
                 }
@@ -85,10 +90,10 @@ extension FactEngine {
         }
     }
 
-    /// Co-viewing: every pair of titles a person played in the period. `lists` holds each person's
-    /// titles as ranks into `keys` (ascending), person i's at starts[i]..<starts[i + 1]. Pairs are
-    /// counted in a dense triangle over the ranks when that is small (up to 4,096 titles, 32 MiB),
-    /// else in a dictionary.
+    /// Co-viewing: every pair of titles that at least `coviewingFloor` people played in the period.
+    /// `lists` holds each person's titles as ranks into `keys` (ascending), person i's at
+    /// starts[i]..<starts[i + 1]. Pairs are counted in a dense triangle over the ranks when that is
+    /// small (up to 4,096 titles, 32 MiB), else in a dictionary.
     func countPairs(_ lists: [Int32], starts: [Int32], keys: [Int32], period p: Period, into facts: inout Facts) {
         guard (0..<(starts.count - 1)).contains(where: { starts[$0 + 1] - starts[$0] > 1 }) else { return }
         let n = keys.count
@@ -107,7 +112,7 @@ extension FactEngine {
             }
             for a in 0..<n {
                 let base = row(a)
-                for b in (a + 1)..<n where counts[base + b] > 0 {
+                for b in (a + 1)..<n where counts[base + b] >= coviewingFloor {
                     facts.coviewing.append(CoviewingFact(period: p, titleA: keys[a], titleB: keys[b], sharedViewers: Int64(counts[base + b])))
                 }
             }
@@ -121,7 +126,7 @@ extension FactEngine {
                     for b in (a + 1)..<hi { counts[Int64(lists[a]) << 32 | Int64(lists[b]), default: 0] += 1 }
                 }
             }
-            for (pair, shared) in counts {
+            for (pair, shared) in counts where shared >= Int64(coviewingFloor) {
                 facts.coviewing.append(CoviewingFact(period: p, titleA: keys[Int(pair >> 32)], titleB: keys[Int(pair & 0xFFFF_FFFF)], sharedViewers: shared))
             }
         }

@@ -65,6 +65,9 @@ struct FactEngine {
     /// The skip threshold of plays of titles not in the catalogue (skip_seconds).
     var skipSeconds: Int32
     var streakMax: Int
+    /// Fewest shared viewers a stored co-viewing pair has (etl.coviewing_floor(): k unless a DBA set
+    /// a lower floor); 1 stores every pair.
+    var coviewingFloor: Int32
     /// The last day with any private state (after this run's rows).
     var lastDay: Int32
 
