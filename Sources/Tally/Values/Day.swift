@@ -101,3 +101,20 @@ extension CopyBinary {
         appendBigEndian(day.daysSince1970 - 10_957, to: &out)
     }
 }
+
+extension Day: Codable {
+    /// A day in JSON is its `YYYY-MM-DD` text.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let day = Day(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(text) is not a YYYY-MM-DD day")
+        }
+        self = day
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
