@@ -30,4 +30,18 @@ struct PostgresErrorTests {
     func transient(state: String, isTransient: Bool) {
         #expect(PostgresError(code: .server, message: "m", sqlState: state).isTransient == isTransient)
     }
+
+    @Test(
+        "a refused connection is retried only when the server may come back",
+        arguments: [
+            ("connection to server at \"127.0.0.1\", port 5432 failed: Connection refused", true),
+            ("connection to server at \"db\" failed: FATAL:  the database system is starting up", true),
+            ("connection to server at \"db\" failed: FATAL:  pg_hba.conf rejects connection for host \"10.0.0.5\", user \"x\"", false),
+            ("connection to server at \"db\" failed: server certificate for \"db2\" does not match host name \"db\"", false),
+            ("connection to server at \"db\" failed: SSL error: certificate verify failed", false),
+            ("connection to server at \"db\" failed: FATAL:  password authentication failed for user \"x\"", false),
+        ])
+    func refusedConnection(message: String, isTransient: Bool) {
+        #expect(PostgresError(code: .connectionFailed, message: message).isTransient == isTransient)
+    }
 }

@@ -1,12 +1,13 @@
 -- The load's set-based steps in SQL, run by tally load inside its one warehouse transaction:
 -- dimensions, partitions and purges. Inputs arrive in temporary staging tables the load fills by
 -- COPY (pg_temp.stage_segments, pg_temp.stage_titles, pg_temp.stage_erasures). The facts themselves
--- are computed by tally in memory from private state (Sources/Tally/Facts).
+-- are computed by tally in memory from private state (Sources/Tally/Transform/FactEngine.swift).
 -- Grain: one function per step; all owned by tally_owner and executable by tally_loader only.
 
 drop function if exists etl.recompute(date[]);
 drop function if exists etl.recompute(date[], date);
 drop function if exists etl.merge_activity();
+drop function if exists etl.ensure_days(date, date);
 
 create or replace function etl.date_key(d date) returns integer
     language sql immutable parallel safe
@@ -45,7 +46,7 @@ comment on function etl.region(text) is 'Maps an ISO country code to a region.';
 -- SQL copy of that rule that stood here was never called.
 drop function if exists etl.title_key_on(integer, date);
 
-create or replace function etl.ensure_days(p_first date, p_last date) returns void
+create or replace function etl.ensure_days(p_first date, p_last date, p_months date[] default null) returns void
     language plpgsql security definer
     set search_path = pg_catalog, analytics, etl
     as $$
@@ -62,8 +63,12 @@ begin
     from generate_series(p_first, p_last, interval '1 day') d
     on conflict (date_key) do nothing;
 
-    month_start := date_trunc('month', p_first)::date;
-    while month_start <= p_last loop
+    -- Partitions for the months given (those that will hold facts), else for every month of the range.
+    for month_start in
+        select distinct date_trunc('month', m)::date from unnest(p_months) m
+        union
+        select m::date from generate_series(date_trunc('month', p_first), p_last, interval '1 month') m where p_months is null
+    loop
         suffix := to_char(month_start, '"y"YYYY"m"MM');
         foreach fact in array array['fact_title_daily', 'fact_title_daily_segment', 'fact_title_streak'] loop
             if to_regclass(format('analytics.%I', fact || '_' || suffix)) is null then
@@ -72,11 +77,10 @@ begin
                                etl.date_key((month_start + interval '1 month')::date));
             end if;
         end loop;
-        month_start := (month_start + interval '1 month')::date;
     end loop;
 end
 $$;
-comment on function etl.ensure_days(date, date) is 'Adds dim_date rows and the monthly fact partitions for a range of days. SECURITY DEFINER so the loader needs no CREATE privilege; partitions are owned by tally_owner.';
+comment on function etl.ensure_days(date, date, date[]) is 'Adds dim_date rows for a range of days, and the monthly fact partitions of the months in p_months (of every month of the range when NULL): a sparse history needs partitions only where it has facts. SECURITY DEFINER so the loader needs no CREATE privilege; partitions are owned by tally_owner.';
 
 create or replace function etl.merge_titles() returns setof integer
     language plpgsql
@@ -207,11 +211,11 @@ create or replace function etl.load_lock_holder()
            coalesce(a.xact_start, a.backend_start)
     from pg_locks l
     join pg_stat_activity a on a.pid = l.pid
-    where l.locktype = 'relation' and l.granted and l.mode = 'ExclusiveLock'
+    where l.locktype = 'relation' and l.granted
       and l.database = (select oid from pg_database where datname = current_database())
       and l.relation = 'etl.watermark'::regclass
     $$;
-comment on function etl.load_lock_holder() is 'The session holding the load lock (EXCLUSIVE on etl.watermark): pid, login, application, client and since when. SECURITY DEFINER so that a load names a holder that runs as another login (tally_owner holds pg_read_all_stats); returns nothing else about any session.';
+comment on function etl.load_lock_holder() is 'The session holding the load lock (EXCLUSIVE on etl.watermark), or a lock that conflicts with it (a migration altering the table): pid, login, application, client and since when. SECURITY DEFINER so that a load names a holder that runs as another login (tally_owner holds pg_read_all_stats); returns nothing else about any session.';
 
 -- Every function belongs to tally_owner, whoever ran the migration: a SECURITY DEFINER function then
 -- runs as tally_owner (never as the superuser who migrated), and the partitions it creates are its.

@@ -109,8 +109,9 @@ struct Dimensions {
         return ends
     }
 
-    /// Makes sure `dim_date` and the monthly fact partitions cover `days`.
-    func ensureDays(_ days: ClosedRange<Day>) throws {
-        try warehouse.query("select etl.ensure_days($1, $2)", [days.lowerBound, days.upperBound])
+    /// Makes sure `dim_date` covers `days` and the monthly fact partitions cover the months of `factDays`.
+    func ensureDays(_ days: ClosedRange<Day>, factDays: [Int32]) throws {
+        let months = Set(factDays.map { Day(daysSince1970: $0).month.lowerBound })
+        try warehouse.query("select etl.ensure_days($1, $2, $3::date[])", [days.lowerBound, days.upperBound, PostgresArray(Array(months))])
     }
 }

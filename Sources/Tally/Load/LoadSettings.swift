@@ -6,7 +6,8 @@ struct LoadSettings {
     var streakMaxDays: Int
     var retentionDays: Int
     var lateToleranceSeconds: Int
-    var serviceStart: Day
+    /// Events before this day are rejected; nil: no lower bound.
+    var serviceStart: Day?
     var maxWatchSeconds: Int
     var skipSeconds: Int
     /// Fewest shared viewers a stored co-viewing pair has: etl.settings.coviewing_floor, else k.

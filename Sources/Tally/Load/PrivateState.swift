@@ -84,15 +84,17 @@ struct PrivateState {
         return (rows, durations)
     }
 
-    /// Appends new rows (binary COPY); `people` gives the person key of each row's slot.
-    func append(rows: ArraySlice<FactEngine.Row>, durations: ArraySlice<FactEngine.Duration>, people: [Int32]) throws {
+    /// Appends the new rows of days from `first` on (binary COPY): older days are the history of a
+    /// first load, whose private state is never kept. `people` gives the person key of each row's slot.
+    func append(rows: ArraySlice<FactEngine.Row>, durations: ArraySlice<FactEngine.Duration>, people: [Int32], from first: Day) throws {
+        let first = first.daysSince1970
         try warehouse.copyInBinary(
             """
             copy private.activity (day, title_id, person_key, device_key, region_key, audience_key, plays, completed_plays,
                                    watch_seconds, thumbs_up, thumbs_down) from stdin with (format binary)
             """
         ) { writer in
-            for r in rows {
+            for r in rows where r.day >= first {
                 try writer.writeBinary { line in
                     CopyBinary.appendRowStart(fields: 11, to: &line)
                     CopyBinary.append(Day(daysSince1970: r.day), to: &line)
@@ -115,7 +117,7 @@ struct PrivateState {
             from stdin with (format binary)
             """
         ) { writer in
-            for d in durations {
+            for d in durations where d.day >= first {
                 try writer.writeBinary { line in
                     CopyBinary.appendRowStart(fields: 7, to: &line)
                     CopyBinary.append(Day(daysSince1970: d.day), to: &line)

@@ -259,7 +259,11 @@ public struct Migrator {
         if let detail = e.detail { lines.append("DETAIL:  \(detail)") }
         if let hint = e.hint { lines.append("HINT:  \(hint)") }
         if let context = e.context { lines.append("CONTEXT:  \(context)") }
-        if e.sqlState == "42501" {
+        if e.sqlState == "55P03" {
+            lines.append(
+                "Another session holds a lock this statement needs (a running tally load holds etl.watermark until it commits); the file is not at fault. Wait for it to finish and run 'tally migrate up --db \(database)' again, or stop the load's timer first (docs/operations.md, \"Upgrades\")."
+            )
+        } else if e.sqlState == "42501" {
             lines.append(
                 "The migrating role \(connection.user) lacks a privilege this statement needs; the file is not at fault. \(Self.privilegesNeeded(by: connection.user))"
             )

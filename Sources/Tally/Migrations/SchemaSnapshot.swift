@@ -132,7 +132,16 @@ extension Migrator {
             database: "\(database) (scratch replay)", directory: directory,
             conninfo: try Conninfo.replacingDatabase(in: conninfo, with: scratch), logger: logger)
         replay.allowOutOfOrder = true
-        try replay.up()
+        do {
+            try replay.up()
+        } catch let failure as MigrationError {
+            let first = failure.message.split(separator: "\n").first.map(String.init) ?? failure.message
+            throw MigrationError(
+                code: failure.code,
+                message:
+                    "\(database): verify replays every migration into an empty scratch database, and the replay failed, so the files do not apply cleanly from scratch: \(first)"
+            )
+        }
         let scratchConnection = try replay.connect()
         defer { scratchConnection.close() }
         let expected = try SchemaSnapshot.read(from: scratchConnection)

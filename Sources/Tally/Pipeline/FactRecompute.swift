@@ -13,9 +13,12 @@ struct FactRecompute {
 
     /// Appends `batch` (if any) to private state, then recomputes the facts of its days and of
     /// `days`, with everything that depends on them. `cutoff` is the first day private state still
-    /// covers in full. Returns the number of days recomputed. The batch is consumed (set to nil)
-    /// as soon as its rows are in the engine's form, to keep memory to one copy of them.
-    func run(batch: inout ActivityBatch?, days: [Day], cutoff: Day) throws -> Int {
+    /// covers in full, and the first day it is kept for. `history`, on a first load, is the first day
+    /// the batch covers in full (all of the source's history): facts are computed from it on, and
+    /// its rows before `cutoff` make facts but no private state. Returns the number of days
+    /// recomputed. The batch is consumed (set to nil) as soon as its rows are in the engine's form,
+    /// to keep memory to one copy of them.
+    func run(batch: inout ActivityBatch?, days: [Day], cutoff: Day, history: Day? = nil) throws -> Int {
         let started = Date()
         func done(_ step: String) { logger.debug("recompute step", metadata: ["step": "\(step)", "seconds": "\(Date().timeIntervalSince(started))"]) }
         let dimensions = Dimensions(warehouse: warehouse)
@@ -27,10 +30,14 @@ struct FactRecompute {
 
         // The last day with any private state: a later one than this run's, if stored.
         let lastDay = max(try state.lastStoredDay(after: newest) ?? newest, newest)
-        let scope = FactEngine.Scope(days: Array(touched), cutoff: cutoff.daysSince1970, lastDay: lastDay, streakMax: settings.streakMaxDays)
+        // Nothing precedes the history, so its first week, month and streak windows are whole too.
+        let factsFrom = min(
+            history.map { min($0.weekStart, $0.month.lowerBound, $0.advanced(by: -Int32(settings.streakMaxDays - 1))) } ?? cutoff, cutoff)
+        let scope = FactEngine.Scope(days: Array(touched), cutoff: factsFrom.daysSince1970, lastDay: lastDay, streakMax: settings.streakMaxDays)
         guard let firstDay = scope.days.first, let lastScopeDay = scope.days.last else { return 0 }
         try dimensions.ensureDays(
-            Day(daysSince1970: firstDay).month.lowerBound...Day(daysSince1970: max(lastScopeDay + Int32(settings.streakMaxDays), lastDay)))
+            Day(daysSince1970: firstDay).month.lowerBound...Day(daysSince1970: max(lastScopeDay + Int32(settings.streakMaxDays), lastDay)),
+            factDays: scope.days + scope.asOf)
 
         // What is stored already, then this run's rows, which are appended after being read.
         var persons = Persons()
@@ -65,7 +72,8 @@ struct FactRecompute {
         let writer = SerialWork()
         let facts = FactWriter(warehouse: warehouse)
         try writer.submit { [stored, persons] in
-            try state.append(rows: stored.rows[storedRows...], durations: stored.durations[storedDurations...], people: persons.keys)
+            try state.append(
+                rows: stored.rows[storedRows...], durations: stored.durations[storedDurations...], people: persons.keys, from: cutoff)
             done("private state appended")
             try facts.delete(scope)
         }

@@ -11,6 +11,9 @@ extension NightlyLoad {
         var snapshot: String
         var sourceTime: Date
         var cutoff: Day
+
+        /// Whether the warehouse has loaded nothing yet: this run then takes the source's whole history.
+        var isFirstLoad: Bool { previous == nil }
     }
 
     /// Connects to the warehouse, takes the load lock in a transaction, runs `body`, and commits
@@ -72,8 +75,9 @@ extension NightlyLoad {
     ) throws -> ActivityBatch {
         var batch = ActivityBatch(
             rules: RejectRules(
-                maxWatchSeconds: Int64(settings.maxWatchSeconds), serviceStartDay: Int64(settings.serviceStart.daysSince1970),
-                firstRetainedDay: Int64(run.cutoff.daysSince1970)),
+                maxWatchSeconds: Int64(settings.maxWatchSeconds), serviceStartDay: settings.serviceStart.map { Int64($0.daysSince1970) } ?? .min,
+                // A first load takes the whole history; later loads only what private state still covers.
+                firstRetainedDay: run.isFirstLoad ? .min : Int64(run.cutoff.daysSince1970)),
             pseudonymiser: pseudonymiser)
         let window = OperationalSource.Window(
             previous: run.previous, businessTimeZone: settings.businessTimeZone,

@@ -46,7 +46,7 @@ public struct NightlyLoad {
 
             try stage("recomputing facts from \(report.rowsLoaded) rows")
             report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings, logger: logger)
-                .run(batch: &batch, days: changedDays, cutoff: run.cutoff)
+                .run(batch: &batch, days: changedDays, cutoff: run.cutoff, history: run.isFirstLoad ? batch?.firstDay : nil)
             logger.info("recomputed", metadata: ["run_id": "\(run.id)", "days": "\(report.daysRecomputed)"])
 
             try stage("committing")

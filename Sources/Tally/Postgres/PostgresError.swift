@@ -104,9 +104,13 @@ public struct PostgresError: ExitCoded, Sendable {
     /// deadlocks, and an administrator shutting the server down or starting it up.
     public var isTransient: Bool {
         if code == .connectionFailed {
-            // A server that is down or restarting may come back; bad credentials or a missing
-            // database will not.
-            let permanent = ["authentication failed", "no pg_hba.conf entry", "does not exist", "permission denied"]
+            // A server that is down or restarting may come back; bad credentials, a missing
+            // database, a pg_hba.conf line that rejects the login or a certificate that does not
+            // match will not.
+            let permanent = [
+                "authentication failed", "no pg_hba.conf entry", "pg_hba.conf rejects", "does not exist", "permission denied",
+                "does not match host name", "certificate verify failed", "root certificate file",
+            ]
             return !permanent.contains { message.contains($0) }
         }
         if code == .connectionLost { return true }

@@ -109,6 +109,10 @@ struct ActivityBatch {
     var rowsRead = 0
     /// Valid source rows (plays and ratings) in the aggregates.
     var rowsAggregated = 0
+    /// The earliest day of a valid row, days since 1970.
+    private var earliestDay: Int32?
+    /// The earliest day of a valid row.
+    var firstDay: Day? { earliestDay.map { Day(daysSince1970: $0) } }
     /// The oldest ingestion time among the rows read, in microseconds since 1970.
     /// The oldest (finite) ingestion time among the rows read, in microseconds since 2000-01-01, as
     /// PostgreSQL counts.
@@ -258,6 +262,7 @@ struct ActivityBatch {
             }
             let key = ActivityKey(profile: slot!, day: Int32(day), title: title, segment: segment)
             rowsAggregated += 1
+            earliestDay = min(earliestDay ?? key.day, key.day)
             if let watched {
                 let seconds = Int32(clamping: watched)
                 Self.addPlay(&activity[p].values[activity[p].index(of: key, inserting: Measures())], seconds: seconds, completed: row.packed & 2 != 0)

@@ -63,6 +63,24 @@ enum TallyBinary {
         ).scalar(as: Bool.self)
     }
 
+    /// Waits (up to 60 s) until no session of `application` (a prefix) is left in the databases.
+    static func waitUntilGone(application: String, in databases: [TestDatabase]) async throws {
+        for _ in 0..<600 {
+            var left = 0
+            for database in databases { left += try sessions(of: application, database.conninfo) }
+            if left == 0 { return }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+    }
+
+    private static func sessions(of application: String, _ conninfo: String) throws -> Int {
+        let monitor = try PostgresConnection.connect(conninfo, logger: quietLogger())
+        defer { monitor.close() }
+        return try monitor.query(
+            "select count(*)::int from pg_stat_activity where datname = current_database() and application_name like $1 || '%'", [application]
+        ).scalar(as: Int.self)
+    }
+
     /// Runs any program the same way.
     static func runProgram(_ path: String, _ arguments: [String], environment: [String: String?] = [:]) async throws -> Outcome {
         var updates: [Environment.Key: String?] = [:]

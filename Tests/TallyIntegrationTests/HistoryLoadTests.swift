@@ -1,0 +1,118 @@
+import Foundation
+import Tally
+import Testing
+
+@Suite("a first load takes the whole history", .enabled(if: TestServer.isAvailable))
+struct HistoryLoadTests {
+    /// Twenty years of sparse events as real services have them: 300 profiles, a catalogue of 2,000
+    /// titles whose popularity falls off steeply (most are almost never watched), 20,000 plays spread
+    /// over 20 years, three heavy viewers who play 2,000 titles each in one quarter, and five people
+    /// who watch title 7 on the first three days of the history.
+    static func plantHistory(_ connection: PostgresConnection) throws {
+        try connection.execute(
+            """
+            insert into app.titles (title_id, name, kind, runtime_seconds, updated_at)
+            select t, 'Title ' || t, 'movie', 3600, now() - interval '21 years' from generate_series(1, 2000) t;
+            insert into app.accounts (account_id, email, full_name, date_of_birth, country_code, plan)
+            select ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, 'u' || n || '@example.test', 'User ' || n,
+                   date '1950-01-01' + n * 40, (array['GB', 'US', 'DE', 'BR', 'JP'])[1 + n % 5], (array['basic', 'standard', 'premium'])[1 + n % 3]
+            from generate_series(1, 300) n;
+            insert into app.profiles (profile_id, account_id, display_name, is_kids)
+            select ('11111111-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+                   'P' || n, n % 10 = 0
+            from generate_series(1, 300) n;
+            insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code)
+            select ('11111111-0000-4000-8000-' || lpad(to_hex(1 + (g * 7919) % 300), 12, '0'))::uuid,
+                   1 + floor(2000 * power(((g * 7919) % 10007) / 10007.0, 4))::int,
+                   now() - ((g * 104729) % 7300) * interval '1 day' - interval '1 hour', 60 + g % 3000, g % 4 = 0,
+                   (array['smart_tv', 'iphone', 'web', 'ps5'])[1 + g % 4], (array['GB', 'US', 'DE', 'BR', 'JP'])[1 + g % 5]
+            from generate_series(1, 20000) g;
+            insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code)
+            select ('11111111-0000-4000-8000-' || lpad(to_hex(h), 12, '0'))::uuid, t,
+                   now() - interval '10 years' - (t % 90) * interval '1 day', 600, false, 'web', 'GB'
+            from generate_series(1, 3) h, generate_series(1, 2000) t;
+            insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code)
+            select ('11111111-0000-4000-8000-' || lpad(to_hex(p), 12, '0'))::uuid, 7, now() - d * interval '1 day' - interval '1 hour', 600, true, 'web', 'GB'
+            from generate_series(1, 5) p, generate_series(7303, 7305) d;
+            insert into app.ratings (profile_id, title_id, thumb, rated_at)
+            select ('11111111-0000-4000-8000-' || lpad(to_hex(1 + g % 300), 12, '0'))::uuid, 1 + g % 50, case when g % 3 = 0 then -1 else 1 end,
+                   now() - ((g * 7) % 7300) * interval '1 day'
+            from generate_series(1, 2000) g;
+            """)
+    }
+
+    @Test("20 years with default settings: nothing rejected for age, facts equal the source, no private state before the cutoff")
+    func twentyYears() async throws {
+        try await withLoadFixture { fixture in
+            try Self.plantHistory(try fixture.source())
+            let load = try await TallyBinary.run(["load"], environment: fixture.environment)
+            #expect(load.status == 0, "\(load.stderr)")
+            #expect(load.stdout.contains("28015 source rows, 28015 loaded, 0 rejected"), "\(load.stdout)")
+
+            let reconcile = try await TallyBinary.run(["reconcile"], environment: fixture.environment)
+            #expect(reconcile.status == 0, "\(reconcile.stdout)\(reconcile.stderr)")
+            #expect(reconcile.stdout.contains("all equal"))
+
+            let facts = try fixture.facts()
+            let cutoff = try facts.query("select current_date - retention_days from etl.settings").scalar(as: Day.self)
+            #expect(try facts.query("select count(*)::int from private.activity where day < $1", [cutoff]).scalar(as: Int.self) == 0)
+            #expect(try facts.query("select count(*)::int from private.people where last_day < $1", [cutoff]).scalar(as: Int.self) == 0)
+            #expect(try facts.query("select count(*)::int from private.activity").scalar(as: Int.self) > 0)
+
+            // Period audiences are distinct people over a whole month or week, far back in history.
+            let audiences = try facts.query(
+                "select period_kind || ' ' || period_start || ' ' || viewers from analytics.fact_period_audience order by 1"
+            ).rows.map { try $0.decode(0, as: String.self) }
+            let direct = try fixture.source().query(
+                """
+                select kind || ' ' || start || ' ' || count(distinct profile_id) from (
+                    select 'month' kind, date_trunc('month', started_at at time zone 'UTC')::date start, profile_id from app.playback_events
+                    union all
+                    select 'week', date_trunc('week', started_at at time zone 'UTC')::date, profile_id from app.playback_events
+                ) p group by kind, start order by 1
+                """
+            ).rows.map { try $0.decode(0, as: String.self) }
+            #expect(audiences.count > 400)
+            let onlyWarehouse = Set(audiences).subtracting(direct).sorted().prefix(3)
+            let onlySource = Set(direct).subtracting(audiences).sorted().prefix(3)
+            #expect(onlyWarehouse.isEmpty && onlySource.isEmpty, "warehouse only: \(onlyWarehouse); source only: \(onlySource)")
+            let streak = try facts.query(
+                """
+                select s.viewers from analytics.fact_title_streak s join analytics.dim_title t using (title_key) join analytics.dim_date d on d.date_key = s.as_of_date_key
+                where t.title_id = 7 and s.streak_days = 3 and d.full_date = (select min(full_date) + 2 from analytics.dim_date d join analytics.fact_title_daily using (date_key))
+                """
+            ).rows.map { try $0.decode(0, as: Int.self) }
+            #expect(streak == [5], "the streak of the history's first three days")
+            let oldest = try facts.query("select min(period_start) from analytics.fact_period_audience").scalar(as: Day.self)
+            #expect(oldest < Day(year: 2008, month: 1, day: 1))
+        }
+    }
+
+    @Test("killed at three points of a first load and re-run, the warehouse equals an uninterrupted one")
+    func killNine() async throws {
+        try await withLoadFixture { fixture in
+            try Self.plantHistory(try fixture.source())
+            let reference = try await fixture.uninterruptedChecksum(withPrivateState: true)
+            let points: [(database: TestDatabase, table: String)] = [
+                (fixture.operational, "app.playback_events"), (fixture.warehouse, "private.people"),
+                (fixture.warehouse, "analytics.fact_title_streak"),
+            ]
+            for point in points {
+                let barrier = try point.database.connect()
+                try barrier.execute("begin; lock table \(point.table) in access exclusive mode")
+                let monitor = point.database.conninfo
+                let status = try await TallyBinary.run(["load"], environment: fixture.environment, signal: .kill) {
+                    try TallyBinary.isWaitingOnLock(monitor, application: "tally load")
+                }
+                barrier.close()
+                #expect(status == 137, "killed while waiting for \(point.table)")
+            }
+            // A killed client's server session lives on until it next talks to the client: wait for
+            // them to end, or the next load finds the lock held (exit 75, as it should).
+            try await TallyBinary.waitUntilGone(application: "tally load", in: [fixture.warehouse, fixture.operational])
+            let final = try await TallyBinary.run(["load"], environment: fixture.environment)
+            #expect(final.status == 0, "\(final.stderr)")
+            #expect(try fixture.analyticsChecksum().merging(fixture.privateChecksum()) { $1 } == reference)
+        }
+    }
+}
