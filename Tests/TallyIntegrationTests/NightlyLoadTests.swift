@@ -565,7 +565,7 @@ struct NightlyLoadTests {
         }
     }
 
-    @Test("unsafe configurations are refused with a fix: superuser source, open key file, missing key file")
+    @Test("unsafe configurations are refused with a fix: superuser source or warehouse login, open key file, missing key file")
     func refusals() async throws {
         try await withLoadFixture { fixture in
             var superuser = fixture.configuration
@@ -573,6 +573,11 @@ struct NightlyLoadTests {
             let asSuperuser = #expect(throws: LoadError.self) { try NightlyLoad(configuration: superuser, logger: quietLogger()).run() }
             #expect(asSuperuser?.message.contains("a superuser, which can read PII") == true)
             #expect(asSuperuser?.message.contains("tally_etl_reader") == true)
+            var superLoader = fixture.configuration
+            superLoader.warehouseURL = fixture.warehouse.conninfo
+            let loadingAsSuperuser = #expect(throws: LoadError.self) { try NightlyLoad(configuration: superLoader, logger: quietLogger()).run() }
+            #expect(loadingAsSuperuser?.exitCode == 2)
+            #expect(loadingAsSuperuser?.message.contains("a superuser. Load as a login that is a member of tally_loader only") == true)
 
             chmod(fixture.keyFile, 0o644)
             let open = try await TallyBinary.run(["load"], environment: fixture.environment)
