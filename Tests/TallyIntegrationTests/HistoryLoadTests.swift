@@ -88,6 +88,34 @@ struct HistoryLoadTests {
         }
     }
 
+    @Test("read in spans of a few months, the history gives the same warehouse as read at once")
+    func spans() async throws {
+        try await withLoadFixture { fixture in
+            try Self.plantHistory(try fixture.source())
+            let (reference, privateReference) = try await fixture.uninterrupted { (try $0.analyticsChecksum(), try $0.privateContentChecksum()) }
+            var load = try NightlyLoad(configuration: fixture.configuration, logger: quietLogger())
+            load.historySpanRows = 1_000
+            let stages = Stages()
+            load.progress = { stages.append($0) }
+            let report = try load.run()
+            #expect(report.rowsLoaded == 28015 && report.rowsRejected == 0)
+            let spans = stages.lines.filter { $0.hasPrefix("history: ") }
+            #expect(spans.count > 20, "\(spans.prefix(3))")
+            #expect(spans.last?.hasSuffix(" s left") == true, "\(spans.last ?? "")")
+            let checksum = try fixture.analyticsChecksum()
+            #expect(checksum == reference, "differ: \(checksum.keys.filter { checksum[$0] != reference[$0] }.sorted())")
+            #expect(try fixture.privateContentChecksum() == privateReference, "the same private state, whatever keys the people got")
+        }
+    }
+
+    /// Progress lines, collected from the load's progress closure.
+    final class Stages: @unchecked Sendable {
+        private let lock = NSLock()
+        private var collected: [String] = []
+        func append(_ line: String) { lock.withLock { collected.append(line) } }
+        var lines: [String] { lock.withLock { collected } }
+    }
+
     @Test("killed at three points of a first load and re-run, the warehouse equals an uninterrupted one")
     func killNine() async throws {
         try await withLoadFixture { fixture in

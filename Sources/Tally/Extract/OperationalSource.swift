@@ -49,6 +49,8 @@ struct OperationalSource {
         var previous: String?
         var businessTimeZone: String
         var latestEventTime: Date
+        /// Only rows of these days (a first load's history is read a span of months at a time).
+        var days: ClosedRange<Day>?
     }
 
     /// The extract's statements, run in the run's snapshot.
@@ -72,6 +74,11 @@ struct OperationalSource {
             "(\(title)::int8 << 32) | (((\(at) at time zone \(zone))::date - date '1970-01-01') & 4294967295)"
         }
         let latest = "timestamptz \(try quote(PostgresTimestamp.format(window.latestEventTime)))"
+        func inDays(_ at: String) throws -> String {
+            guard let days = window.days else { return "" }
+            return
+                " and (\(at) at time zone \(zone))::date between date \(try quote(days.lowerBound.description)) and date \(try quote(days.upperBound.description))"
+        }
         let profiles = """
             copy (
                 select p.profile_id, p.is_kids, p.plan, upper(p.country_code::text), p.age_band,
@@ -87,14 +94,14 @@ struct OperationalSource {
             copy (
                 select e.event_id, e.profile_id, \(titleDay("e.title_id", "e.started_at")), e.device_type, e.country_code,
                        e.watched_seconds::int8 * 4 + e.completed::int * 2 + (e.started_at > \(latest))::int, e.ingested_at
-                from app.playback_events e where \(isNew("e", since: snapshot))
+                from app.playback_events e where \(isNew("e", since: snapshot))\(try inDays("e.started_at"))
             ) to stdout with (format binary)
             """
         let ratings = """
             copy (
                 select r.rating_id, r.profile_id, \(titleDay("r.title_id", "r.rated_at")),
                        r.thumb::int8 * 2 + (r.rated_at > \(latest))::int, r.ingested_at
-                from app.ratings r where \(isNew("r", since: snapshot))
+                from app.ratings r where \(isNew("r", since: snapshot))\(try inDays("r.rated_at"))
             ) to stdout with (format binary)
             """
         return (profiles, plays, ratings)
@@ -115,6 +122,29 @@ struct OperationalSource {
         try connection.execute("reset jit")
         try connection.copyOut(sql.plays) { try event($0, true) }
         try connection.copyOut(sql.ratings) { try event($0, false) }
+    }
+
+    /// The planner's estimate of the rows of both event tables (from the last ANALYZE); nil when
+    /// they were never analysed.
+    func estimatedEvents() throws -> Double? {
+        let estimate = try connection.query(
+            "select sum(reltuples)::float8 from pg_class where oid in ('app.playback_events'::regclass, 'app.ratings'::regclass) and reltuples >= 0 having count(*) = 2"
+        ).rows.first?.decode(0, as: Double?.self)
+        return estimate ?? nil
+    }
+
+    /// The rows of both event tables per month (days counted in `businessTimeZone`), in order: one
+    /// `group by` per table.
+    func eventsPerMonth(businessTimeZone: String) throws -> [(month: Day, rows: Int)] {
+        try connection.query(
+            """
+            select month, sum(rows)::int8 from (
+                select date_trunc('month', started_at at time zone $1)::date as month, count(*) as rows from app.playback_events group by 1
+                union all
+                select date_trunc('month', rated_at at time zone $1)::date, count(*) from app.ratings group by 1
+            ) counts group by month order by month
+            """, [businessTimeZone]
+        ).rows.map { (try $0.decode(0, as: Day.self), try $0.decode(1, as: Int.self)) }
     }
 
     /// Device types lower-cased by the source, under its own locale, in the order given.

@@ -12,13 +12,12 @@ struct FactRecompute {
     let logger: Logger
 
     /// Appends `batch` (if any) to private state, then recomputes the facts of its days and of
-    /// `days`, with everything that depends on them. `cutoff` is the first day private state still
-    /// covers in full, and the first day it is kept for. `history`, on a first load, is the first day
-    /// the batch covers in full (all of the source's history): facts are computed from it on, and
-    /// its rows before `cutoff` make facts but no private state. Returns the number of days
+    /// `days`, with everything that depends on them. `factsFrom` is the first day private state (with
+    /// the batch) covers in full: no day, period or streak window before it is recomputed. Rows of
+    /// days before `keepFrom` make facts but are not appended. Returns the number of days
     /// recomputed. The batch is consumed (set to nil) as soon as its rows are in the engine's form,
     /// to keep memory to one copy of them.
-    func run(batch: inout ActivityBatch?, days: [Day], cutoff: Day, history: Day? = nil) throws -> Int {
+    func run(batch: inout ActivityBatch?, days: [Day], factsFrom: Day, keepFrom: Day) throws -> Int {
         let started = Date()
         func done(_ step: String) { logger.debug("recompute step", metadata: ["step": "\(step)", "seconds": "\(Date().timeIntervalSince(started))"]) }
         let dimensions = Dimensions(warehouse: warehouse)
@@ -30,9 +29,6 @@ struct FactRecompute {
 
         // The last day with any private state: a later one than this run's, if stored.
         let lastDay = max(try state.lastStoredDay(after: newest) ?? newest, newest)
-        // Nothing precedes the history, so its first week, month and streak windows are whole too.
-        let factsFrom = min(
-            history.map { min($0.weekStart, $0.month.lowerBound, $0.advanced(by: -Int32(settings.streakMaxDays - 1))) } ?? cutoff, cutoff)
         let scope = FactEngine.Scope(days: Array(touched), cutoff: factsFrom.daysSince1970, lastDay: lastDay, streakMax: settings.streakMaxDays)
         guard let firstDay = scope.days.first, let lastScopeDay = scope.days.last else { return 0 }
         try dimensions.ensureDays(
@@ -73,7 +69,7 @@ struct FactRecompute {
         let facts = FactWriter(warehouse: warehouse)
         try writer.submit { [stored, persons] in
             try state.append(
-                rows: stored.rows[storedRows...], durations: stored.durations[storedDurations...], people: persons.keys, from: cutoff)
+                rows: stored.rows[storedRows...], durations: stored.durations[storedDurations...], people: persons.keys, from: keepFrom)
             done("private state appended")
             try facts.delete(scope)
         }

@@ -17,7 +17,7 @@ extension NightlyLoad {
             }
             var none: ActivityBatch?
             report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings, logger: logger)
-                .run(batch: &none, days: Array(days), cutoff: cutoff)
+                .run(batch: &none, days: Array(days), factsFrom: cutoff, keepFrom: cutoff)
         }
     }
 }

@@ -70,8 +70,11 @@ extension NightlyLoad {
     }
 
     /// Streams the new rows into an `ActivityBatch`: validated, pseudonymised and aggregated.
+    /// Only rows of `days` when given (a first load reads its history in spans); the report's
+    /// counts add up over the calls.
     func extract(
-        from source: OperationalSource, run: Run, settings: LoadSettings, pseudonymiser: Pseudonymiser, report: inout Report
+        from source: OperationalSource, run: Run, settings: LoadSettings, pseudonymiser: Pseudonymiser, days: ClosedRange<Day>? = nil,
+        report: inout Report
     ) throws -> ActivityBatch {
         var batch = ActivityBatch(
             rules: RejectRules(
@@ -81,7 +84,7 @@ extension NightlyLoad {
             pseudonymiser: pseudonymiser)
         let window = OperationalSource.Window(
             previous: run.previous, businessTimeZone: settings.businessTimeZone,
-            latestEventTime: run.sourceTime.addingTimeInterval(Double(settings.lateToleranceSeconds)))
+            latestEventTime: run.sourceTime.addingTimeInterval(Double(settings.lateToleranceSeconds)), days: days)
         let started = Date()
         try source.extract(
             window,
@@ -99,10 +102,10 @@ extension NightlyLoad {
         batch.normalise(
             deviceTypes: try source.normalisedDeviceTypes(batch.rawDeviceTypes),
             countries: try source.normalisedCountries(batch.rawCountries))
-        report.rowsExtracted = batch.rowsRead
-        report.rowsLoaded = batch.rowsAggregated
-        report.rowsRejected = batch.rejects.count
-        report.oldestUnloadedAt = batch.oldestIngestedAt
+        report.rowsExtracted += batch.rowsRead
+        report.rowsLoaded += batch.rowsAggregated
+        report.rowsRejected += batch.rejects.count
+        report.oldestUnloadedAt = [report.oldestUnloadedAt, batch.oldestIngestedAt].compactMap { $0 }.min()
         for reject in batch.rejects { report.rejectsByReason[reject.reason, default: 0] += 1 }
         return batch
     }

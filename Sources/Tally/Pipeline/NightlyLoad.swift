@@ -14,6 +14,9 @@ public struct NightlyLoad {
     public var control: RunControl?
     /// Receives one line per stage, for a progress display on a terminal.
     public var progress: (@Sendable (String) -> Void)?
+    /// Source rows a first load holds at most at once: its history is read in spans of whole months
+    /// of up to this many rows (a month with more is a span of its own). About 100 bytes each.
+    public var historySpanRows = 8_000_000
     /// The id of this invocation: on every log line, and in the ledger row of each of its runs.
     public let invocation: String
     public var logger: Logger
@@ -38,15 +41,23 @@ public struct NightlyLoad {
             control?.watch(source.connection)
             try stage("extracting")
             let run = try openRun(source: source, warehouse: warehouse, settings: settings, report: &report)
-            var batch: ActivityBatch? = try extract(from: source, run: run, settings: settings, pseudonymiser: pseudonymiser, report: &report)
-            try Ledger(warehouse: warehouse).writeRejects(batch?.rejects ?? [], runID: run.id)
-            let changedDays = try refreshTitles(from: source, into: warehouse, cutoff: run.cutoff)
-            report.erasuresApplied = try stageErasures(from: source, into: warehouse, since: run, settings: settings, pseudonymiser: pseudonymiser)
-            logger.info("extracted", metadata: ["run_id": "\(run.id)", "rows": "\(report.rowsExtracted)"])
+            if run.isFirstLoad {
+                let changedDays = try refreshTitles(from: source, into: warehouse, cutoff: run.cutoff)
+                report.erasuresApplied = try stageErasures(from: source, into: warehouse, since: run, settings: settings, pseudonymiser: pseudonymiser)
+                report.daysRecomputed = try loadHistory(
+                    from: source, into: warehouse, run: run, settings: settings, pseudonymiser: pseudonymiser, changedDays: changedDays,
+                    report: &report)
+            } else {
+                var batch: ActivityBatch? = try extract(from: source, run: run, settings: settings, pseudonymiser: pseudonymiser, report: &report)
+                try Ledger(warehouse: warehouse).writeRejects(batch?.rejects ?? [], runID: run.id)
+                let changedDays = try refreshTitles(from: source, into: warehouse, cutoff: run.cutoff)
+                report.erasuresApplied = try stageErasures(from: source, into: warehouse, since: run, settings: settings, pseudonymiser: pseudonymiser)
+                logger.info("extracted", metadata: ["run_id": "\(run.id)", "rows": "\(report.rowsExtracted)"])
 
-            try stage("recomputing facts from \(report.rowsLoaded) rows")
-            report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings, logger: logger)
-                .run(batch: &batch, days: changedDays, cutoff: run.cutoff, history: run.isFirstLoad ? batch?.firstDay : nil)
+                try stage("recomputing facts from \(report.rowsLoaded) rows")
+                report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings, logger: logger)
+                    .run(batch: &batch, days: changedDays, factsFrom: run.cutoff, keepFrom: run.cutoff)
+            }
             logger.info("recomputed", metadata: ["run_id": "\(run.id)", "days": "\(report.daysRecomputed)"])
 
             try stage("committing")

@@ -39,6 +39,11 @@ struct LoadFixture: Sendable {
     /// The analytics checksum of an uninterrupted load of the same source into a fresh warehouse.
     /// `withPrivateState` adds `privateChecksum()`: equal only if a single load made both.
     func uninterruptedChecksum(withPrivateState: Bool = false) async throws -> [String: String] {
+        try await uninterrupted { try $0.analyticsChecksum().merging(withPrivateState ? $0.privateChecksum() : [:]) { $1 } }
+    }
+
+    /// `measure` of the warehouse that one uninterrupted load of the same source makes.
+    func uninterrupted<T: Sendable>(_ measure: @escaping (LoadFixture) throws -> T) async throws -> T {
         try await withTestDatabase { other in
             try migrate(other, .warehouse)
             return try await withLoginRole(in: other, memberOf: ["tally_loader"]) { loader, password in
@@ -48,7 +53,7 @@ struct LoadFixture: Sendable {
                 let fixture = LoadFixture(
                     operational: operational, warehouse: other, etlConninfo: etlConninfo,
                     loaderConninfo: configuration.warehouseURL ?? "", keyFile: keyFile)
-                return try fixture.analyticsChecksum().merging(withPrivateState ? fixture.privateChecksum() : [:]) { $1 }
+                return try measure(fixture)
             }
         }
     }
@@ -81,6 +86,19 @@ struct LoadFixture: Sendable {
             ).scalar(as: String.self)
         }
         return sums
+    }
+
+    /// A checksum of private activity by pseudonym rather than person key: equal for two loads that
+    /// kept the same state, whatever keys they gave the people.
+    func privateContentChecksum() throws -> String {
+        try facts().query(
+            """
+            select count(*) || ' ' || md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from (
+                select p.pseudonym, p.last_day, a.day, a.title_id, a.device_key, a.region_key, a.audience_key, sum(a.plays), sum(a.watch_seconds)
+                from private.activity a join private.people p using (person_key) group by 1, 2, 3, 4, 5, 6, 7
+            ) t
+            """
+        ).scalar(as: String.self)
     }
 
     /// A checksum of every analytics table, for comparing two warehouses.
