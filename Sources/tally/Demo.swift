@@ -4,21 +4,30 @@ import Tally
 
 /// Workload size flags shared by `seed` and `demo`.
 struct WorkloadOptions: ParsableArguments {
-    @Option(help: "Accounts to create (each with 1-4 profiles).") var accounts = 800
-    @Option(help: "Days of events.") var days = 30
-    @Option(help: "Playback events per day (weekends get more).") var eventsPerDay = 2_000
+    @Option(help: "Accounts to create (each with 1-4 profiles). Default: 800, or 300 with --history.") var accounts: Int?
+    @Option(help: "Days of events. Default: 30, or 365 × YEARS with --history.") var days: Int?
+    @Option(help: "Playback events per day (weekends get more). Default: 2000, or 20 with --history.") var eventsPerDay: Int?
+    @Option(
+        help:
+            "Years of sparse history instead of a busy month: about 20 plays a day, 5,000 archive titles almost nobody watches, three heavy viewers."
+    )
+    var history: Int?
     @Option(help: "Random seed: the same seed gives the same data.") var seed: UInt64 = 1
     @Option(help: "First day of events (YYYY-MM-DD); default: the last day is yesterday.") var startDate: String?
 
     func validate() throws {
-        guard accounts > 0, days > 0, eventsPerDay >= 0 else { throw ValidationError("--accounts and --days must be positive.") }
+        guard (accounts ?? 1) > 0, (days ?? 1) > 0, (eventsPerDay ?? 0) >= 0 else {
+            throw ValidationError("--accounts and --days must be positive, --events-per-day not negative.")
+        }
+        if let history, !(1...100).contains(history) { throw ValidationError("--history takes 1 to 100 years.") }
+        if history != nil && days != nil { throw ValidationError("--history YEARS sets the days (365 a year); give --days or --history, not both.") }
         if let startDate, Day(startDate) == nil { throw ValidationError("--start-date takes YYYY-MM-DD.") }
     }
 
     func workload() -> Workload.Options {
-        var options = Workload.Options(days: days)
-        options.accounts = accounts
-        options.eventsPerDay = eventsPerDay
+        var options = history.map { Workload.Options.history(years: $0) } ?? Workload.Options(days: days ?? 30)
+        if let accounts { options.accounts = accounts }
+        if let eventsPerDay { options.eventsPerDay = eventsPerDay }
         options.seed = seed
         if let startDate, let date = Day(startDate) { options.startDate = date }
         return options

@@ -88,6 +88,31 @@ struct HistoryLoadTests {
         }
     }
 
+    @Test("tally seed --history: years of sparse events, archive titles and heavy viewers load with nothing rejected for age, and reconcile")
+    func seededHistory() async throws {
+        try await withLoadFixture { fixture in
+            let seed = try await TallyBinary.run(["seed", "--history", "5"], environment: ["TALLY_OPERATIONAL_URL": fixture.operational.conninfo])
+            #expect(seed.status == 0, "\(seed.stderr)")
+            #expect(seed.stdout.contains("5545 titles"), "\(seed.stdout)")
+            let load = try await TallyBinary.run(["load"], environment: fixture.environment)
+            #expect(load.status == 0, "\(load.stderr)")
+            let facts = try fixture.facts()
+            let forAge = try facts.query("select count(*)::int from etl.rejects where reason in ('beyond_retention', 'before_service_start')").scalar(
+                as: Int.self)
+            #expect(forAge == 0)
+            let days = try facts.query("select count(distinct date_key)::int from analytics.fact_title_daily").scalar(as: Int.self)
+            #expect(days >= 5 * 365)
+            let heavy = try fixture.source().query(
+                "select max(n)::int from (select count(distinct title_id) n from app.playback_events group by profile_id) p"
+            ).scalar(as: Int.self)
+            #expect(heavy > 1_000, "a heavy viewer watched \(heavy) titles")
+            let below = try facts.query("select count(*)::int from analytics.fact_coviewing where shared_viewers < etl.coviewing_floor()").scalar(as: Int.self)
+            #expect(below == 0)
+            let reconcile = try await TallyBinary.run(["reconcile"], environment: fixture.environment)
+            #expect(reconcile.status == 0, "\(reconcile.stdout)\(reconcile.stderr)")
+        }
+    }
+
     @Test("read in spans of a few months, the history gives the same warehouse as read at once")
     func spans() async throws {
         try await withLoadFixture { fixture in

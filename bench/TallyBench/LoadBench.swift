@@ -13,6 +13,10 @@ extension TallyBench {
         @Option(help: "Path of the release tally binary.") var tally = ".build/release/tally"
         @Option(help: "Rounds of (a), (b) and (c), one after another on the same data; the summary gives the medians.")
         var rounds = 3
+        @Option(
+            parsing: .upToNextOption,
+            help: "Years of the history cases (tally seed --history's workload), each loaded once after the rounds; none to skip.")
+        var history: [Int] = [10, 20]
 
         func run() async throws {
             var logger = Logger(label: "bench")
@@ -98,6 +102,20 @@ extension TallyBench {
             print("a/b                         \(String(format: "%.2f", median(measured.map { $0.a / $0.b })))")
             print("a/c                         \(String(format: "%.2f", median(measured.map { $0.a / $0.c })))")
             print("incremental, nothing new    \(Self.seconds(median(measured.map(\.noop)))) s")
+
+            let fiveMillion = median(measured.map(\.a))
+            for years in history {
+                print("")
+                print("history of \(years) years: seeding and loading ...")
+                let h = try measureHistory(years: years, server: server, admin: admin, environment: environment, logger: logger)
+                print("history \(years) years           \(h.events) events, tally load \(Self.seconds(h.seconds)) s, peak RSS \(h.rss) KiB")
+                print("  time / (a) above           \(String(format: "%.2f", h.seconds / fiveMillion))")
+                print(
+                    "  warehouse / source events  \(h.warehouseBytes / 1_048_576) MiB / \(h.sourceBytes / 1_048_576) MiB = \(String(format: "%.2f", Double(h.warehouseBytes) / Double(max(h.sourceBytes, 1))))"
+                )
+                print("  fact_coviewing rows        \(h.coviewingRows), below the storage floor \(h.coviewingBelowFloor)")
+                print("  rejects                    \(h.rejected)")
+            }
         }
 
         /// One round's times in seconds, and tally's peak RSS in KiB.

@@ -235,9 +235,20 @@ extension Workload {
             event.lateBy = 0
             try emit(event)
         }
+        // Heavy viewers: on about one day in thirty, `heavyBinge` different titles of the whole catalogue.
+        for p in heavyProfiles where r.unit() < 1.0 / 30 {
+            var second = 36_000 + Int(r.next() % 3_600)
+            for _ in 0..<options.heavyBinge {
+                var event = play(of: titles[1 + Int(r.next() % UInt64(titles.count - 1))], by: profiles[p], day: day, second: min(second, 86_399), &r)
+                event.watched = min(event.watched, 600)
+                event.lateBy = 0
+                try emit(event)
+                second += 700
+            }
+        }
         // The canary watches something every day, so its (absent) PII is really put to the test.
         var canaryPlay = play(
-            of: titles[2],
+            of: titles[options.canaryRotates ? 2 + index % 50 : 2],
             by: Profile(
                 id: Self.canaryProfileID, account: -1, isKids: false, country: "GB",
                 device: "web_chrome", ip: Self.ipv4(canary.ipAddress)), day: day, second: 72_000, &r)

@@ -15,6 +15,27 @@ public struct Workload: Sendable {
         /// Profiles that watch A Christmas Prince on every one of the last `bingeDays` days.
         public var bingers = 53
         public var bingeDays = 18
+        /// Archive titles added to the catalogue, which the popularity skew leaves almost unwatched.
+        public var tailTitles = 0
+        /// Profiles that now and then binge `heavyBinge` different titles in a day: over a long
+        /// history, thousands of titles each.
+        public var heavyViewers = 0
+        public var heavyBinge = 40
+        /// Whether the canary's daily play moves through 50 titles: over years, one person's
+        /// 30-day streak on one title every day would be most of the streak facts.
+        public var canaryRotates = false
+
+        /// Years of sparse history as real services have them, ending yesterday: about 20 plays a
+        /// day plus A Christmas Prince's casual viewers, 5,000 archive titles, and three heavy viewers.
+        public static func history(years: Int, today: Date = Date()) -> Options {
+            var options = Options(days: years * 365, today: today)
+            options.eventsPerDay = 20
+            options.accounts = 300
+            options.tailTitles = 5_000
+            options.heavyViewers = 3
+            options.canaryRotates = true
+            return options
+        }
 
         /// Options whose last day is yesterday (UTC).
         public init(days: Int = 30, today: Date = Date()) {
@@ -74,6 +95,8 @@ public struct Workload: Sendable {
     let popularity: [Int]
     let bingerProfiles: Set<Int>
     let nearBingerProfiles: Set<Int>
+    /// Heavy viewers, in order.
+    let heavyProfiles: [Int]
     /// The id of "A Christmas Prince".
     public static let christmasPrinceID = 1
     public static let christmasPrince = "A Christmas Prince"
@@ -89,7 +112,7 @@ public struct Workload: Sendable {
     public init(options: Options) {
         self.options = options
         var random = SeededGenerator(seed: options.seed)
-        titles = Self.catalogue(&random)
+        titles = Self.catalogue(&random, tail: options.tailTitles)
         var accountIDs: [String] = []
         var profiles: [Profile] = []
         let countries = ["US", "US", "US", "GB", "GB", "DE", "FR", "BR", "MX", "JP", "IN", "CA", "ES", "IT", "AU", "NL", "SE", "KR", "ZA", "AR"]
@@ -123,8 +146,14 @@ public struct Workload: Sendable {
             let p = adults[Int(chosen.next() % UInt64(adults.count))]
             if !bingers.contains(p) { near.insert(p) }
         }
+        var heavy: [Int] = []
+        while heavy.count < min(options.heavyViewers, adults.count / 4) {
+            let p = adults[Int(chosen.next() % UInt64(adults.count))]
+            if !bingers.contains(p) && !near.contains(p) && !heavy.contains(p) { heavy.append(p) }
+        }
         bingerProfiles = bingers
         nearBingerProfiles = near
+        heavyProfiles = heavy
     }
 
     /// A random version-4 UUID from the generator, in canonical text.
@@ -137,7 +166,7 @@ public struct Workload: Sendable {
         return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(digits[$0]) }.joined(separator: "-")
     }
 
-    static func catalogue(_ random: inout SeededGenerator) -> [Title] {
+    static func catalogue(_ random: inout SeededGenerator, tail: Int = 0) -> [Title] {
         var r = random.derived(0xCA7A)
         let genres = ["drama", "comedy", "thriller", "documentary", "animation", "romance", "sci-fi", "horror", "family", "crime"]
         let adjectives = ["Silent", "Last", "Golden", "Broken", "Hidden", "Midnight", "Crimson", "Endless", "Lost", "Electric", "Frozen", "Wild"]
@@ -177,6 +206,13 @@ public struct Workload: Sendable {
                         genre: "music", releaseYear: 1990 + a, runtime: 150 + Int(r.next() % 200)))
                 id += 1
             }
+        }
+        for a in 0..<tail {
+            titles.append(
+                Title(
+                    id: id, name: "Archive \(adjectives[a % adjectives.count]) \(nouns[(a / adjectives.count) % nouns.count]) \(a + 1)", kind: "movie",
+                    seriesName: nil, genre: genres[Int(r.next() % 10)], releaseYear: 1930 + Int(r.next() % 60), runtime: 4800 + Int(r.next() % 3600)))
+            id += 1
         }
         return titles
     }
