@@ -11,16 +11,7 @@ struct HistoryLoadTests {
     static func plantHistory(_ connection: PostgresConnection) throws {
         try connection.execute(
             """
-            insert into app.titles (title_id, name, kind, runtime_seconds, updated_at)
-            select t, 'Title ' || t, 'movie', 3600, now() - interval '21 years' from generate_series(1, 2000) t;
-            insert into app.accounts (account_id, email, full_name, date_of_birth, country_code, plan)
-            select ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, 'u' || n || '@example.test', 'User ' || n,
-                   date '1950-01-01' + n * 40, (array['GB', 'US', 'DE', 'BR', 'JP'])[1 + n % 5], (array['basic', 'standard', 'premium'])[1 + n % 3]
-            from generate_series(1, 300) n;
-            insert into app.profiles (profile_id, account_id, display_name, is_kids)
-            select ('11111111-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
-                   'P' || n, n % 10 = 0
-            from generate_series(1, 300) n;
+            \(LoadCrashTests.catalogueSQL(titles: 2000, people: 300, age: "21 years"))
             insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code)
             select ('11111111-0000-4000-8000-' || lpad(to_hex(1 + (g * 7919) % 300), 12, '0'))::uuid,
                    1 + floor(2000 * power(((g * 7919) % 10007) / 10007.0, 4))::int,
@@ -150,19 +141,7 @@ struct HistoryLoadTests {
                 (fixture.operational, "app.playback_events"), (fixture.warehouse, "private.people"),
                 (fixture.warehouse, "analytics.fact_title_streak"),
             ]
-            for point in points {
-                let barrier = try point.database.connect()
-                try barrier.execute("begin; lock table \(point.table) in access exclusive mode")
-                let monitor = point.database.conninfo
-                let status = try await TallyBinary.run(["load"], environment: fixture.environment, signal: .kill) {
-                    try TallyBinary.isWaitingOnLock(monitor, application: "tally load")
-                }
-                barrier.close()
-                #expect(status == 137, "killed while waiting for \(point.table)")
-            }
-            // A killed client's server session lives on until it next talks to the client: wait for
-            // them to end, or the next load finds the lock held (exit 75, as it should).
-            try await TallyBinary.waitUntilGone(application: "tally load", in: [fixture.warehouse, fixture.operational])
+            try await LoadCrashTests.killLoads(of: fixture, at: points)
             let final = try await TallyBinary.run(["load"], environment: fixture.environment)
             #expect(final.status == 0, "\(final.stderr)")
             #expect(try fixture.analyticsChecksum().merging(fixture.privateChecksum()) { $1 } == reference)

@@ -402,16 +402,22 @@ struct NightlyLoadTests {
         }
     }
 
+    /// Two viewers of A Christmas Prince two days ago: one to keep, and one whose account will be erased.
+    static func plantErasable(_ source: SourceWriter) throws -> (keep: String, account: String, erased: String) {
+        try source.title(1, "A Christmas Prince")
+        let keep = try source.person(1)
+        let account = try source.account(2)
+        let erased = try source.profile(2, account: account)
+        try source.play(keep, 1, on: try source.day(-2))
+        try source.play(erased, 1, on: try source.day(-2))
+        return (keep, account, erased)
+    }
+
     @Test("after an account is erased and a load runs, no private state of its profiles remains")
     func erasure() async throws {
         try await withLoadFixture { fixture in
             let source = SourceWriter(connection: try fixture.source())
-            try source.title(1, "A Christmas Prince")
-            let keep = try source.person(1)
-            let account = try source.account(2)
-            let erased = try source.profile(2, account: account)
-            try source.play(keep, 1, on: try source.day(-2))
-            try source.play(erased, 1, on: try source.day(-2))
+            let (_, account, erased) = try Self.plantErasable(source)
             try fixture.load()
             let pseudonym = try Pseudonymiser(keyFile: fixture.keyFile).pseudonym(of: Array(erased.utf8))
             let facts = try fixture.facts()
@@ -491,12 +497,7 @@ struct NightlyLoadTests {
     func erasureAfterRestore() async throws {
         try await withLoadFixture { fixture in
             let source = SourceWriter(connection: try fixture.source())
-            try source.title(1, "A Christmas Prince")
-            let keep = try source.person(1)
-            let account = try source.account(2)
-            let erased = try source.profile(2, account: account)
-            try source.play(keep, 1, on: try source.day(-2))
-            try source.play(erased, 1, on: try source.day(-2))
+            let (keep, account, erased) = try Self.plantErasable(source)
             try fixture.load()
 
             let binaries = try await PostgresBinaries.locate()
@@ -593,7 +594,7 @@ struct NightlyLoadTests {
             #expect(absent.stderr.contains("does not exist"))
 
             let short = fixture.keyFile + ".short"
-            FileManager.default.createFile(atPath: short, contents: Data("too short".utf8), attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: short, contents: Data("too short".utf8), attributes: [.posixPermissions: 0o600])
             defer { try? FileManager.default.removeItem(atPath: short) }
             missing["TALLY_PSEUDONYM_KEY_FILE"] = short
             let tooShort = try await TallyBinary.run(["load"], environment: missing)
