@@ -28,6 +28,8 @@ extension TallyCommand {
         var maxRejectShare = 0.05
         @Option(name: .long, help: "Attempts for transient failures (connection lost, serialization, shutdown).")
         var attempts = 3
+        @Option(name: .long, help: "A first load reads its history in spans of whole months of at most this many source rows (memory).")
+        var historySpanRows = 8_000_000
 
         func validate() throws {
             guard rebuild.isEmpty || (rebuild.count == 2 && rebuild.allSatisfy { Day($0) != nil }) else {
@@ -35,6 +37,7 @@ extension TallyCommand {
             }
             guard (0...1).contains(maxRejectShare) else { throw ValidationError("--max-reject-share is a share between 0 and 1.") }
             guard attempts >= 1 else { throw ValidationError("--attempts must be at least 1.") }
+            guard historySpanRows >= 1 else { throw ValidationError("--history-span-rows must be at least 1.") }
         }
 
         func run() async throws {
@@ -47,6 +50,7 @@ extension TallyCommand {
                 var load = try NightlyLoad(configuration: configuration, logger: global.makeLogger())
                 load.isDryRun = dryRun
                 load.control = control
+                load.historySpanRows = historySpanRows
                 let showsProgress = isatty(STDERR_FILENO) == 1 && !quiet
                 if showsProgress {
                     load.progress = { stage in FileHandle.standardError.write(Data("\r\u{1B}[2Ktally load: \(stage) ...".utf8)) }

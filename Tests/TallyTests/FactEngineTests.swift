@@ -106,6 +106,33 @@ struct FactEngineTests {
         #expect(Set(all.periods.map { [$0.titleKey, Int32($0.viewers)] }) == Set(floored.periods.map { [$0.titleKey, Int32($0.viewers)] }))
     }
 
+    @Test("a bound on titles per person keeps a heavy viewer's pairs to the chosen titles, the same on every run; off, co-viewing is exact")
+    func contributionBound() {
+        let last = Self.day(2026, 11, 27)
+        // Persons 0 and 1 watched titles 10 and 20; person 2, a heavy viewer, 10, 20 and 50.
+        var rows = [Self.row(0, last, 10), Self.row(0, last, 20), Self.row(1, last, 10), Self.row(1, last, 20)]
+        rows += [Self.row(2, last, 10), Self.row(2, last, 20), Self.row(2, last, 50)]
+        let scope = FactEngine.Scope(days: [last], cutoff: last - 70, lastDay: last, streakMax: 5)
+        let week = Int64(Day(daysSince1970: last).weekStart.daysSince1970)
+        func weekPairs(_ bound: ContributionBound?) -> Set<[Int64]> {
+            var engine = Self.engine(rows, lastDay: last)
+            engine.contributionBound = bound
+            return Self.table(engine.compute(scope).coviewing).filter { $0[0] == 0 && $0[1] == week }
+        }
+        #expect(weekPairs(nil) == [[0, week, 1, 2, 3], [0, week, 1, 3, 1], [0, week, 2, 3, 1]])
+        let bound = ContributionBound(limit: 2, key: Array("a key for the test, 32 bytes long".utf8))
+        let bounded = weekPairs(bound)
+        #expect(
+            bounded.map { $0[4] }.reduce(0, +) == 3, "persons 0 and 1 share 10 and 20; person 2 adds one pair of its two chosen titles: \(bounded)")
+        #expect(weekPairs(bound) == bounded, "the same choice on every run")
+        let choices = Set(
+            (0..<16).map { n in
+                ContributionBound(limit: 2, key: Array("key \(n) for this test, 32 bytes".utf8)).chosen([0, 1, 2], person: 2, titleKeys: [1, 2, 3])
+            })
+        #expect(choices.count > 1, "the choice depends on the key")
+        #expect(bound.chosen([0, 1], person: 2, titleKeys: [1, 2]) == [0, 1], "within the bound, every title counts")
+    }
+
     @Test("co-viewing counts people per pair; streaks count runs ending on each as-of day")
     func periodsAndStreaks() {
         let last = Self.day(2026, 11, 27)  // a Friday

@@ -20,7 +20,7 @@ extension TallyBench.Load {
     /// The history case: `tally seed --history YEARS`'s workload (sparse years, 5,000 archive titles,
     /// heavy viewers) in an operational database of its own, loaded by tally into an empty warehouse.
     func measureHistory(
-        years: Int, server: LocalServer, admin: PostgresConnection, environment: [String: String], logger: Logger
+        years: Int, server: LocalServer, admin: PostgresConnection, environment: [String: String], logger: Logger, spanRows: Int? = nil
     ) throws -> HistoryRound {
         let op = server.conninfo(database: "bench_history_operational")
         let wh = server.conninfo(database: "bench_history_warehouse")
@@ -40,7 +40,8 @@ extension TallyBench.Load {
         history["TALLY_OPERATIONAL_URL"] = environment["TALLY_OPERATIONAL_URL"]?.replacingOccurrences(
             of: "bench_operational", with: "bench_history_operational")
         history["TALLY_WAREHOUSE_URL"] = environment["TALLY_WAREHOUSE_URL"]?.replacingOccurrences(of: "bench_warehouse", with: "bench_history_warehouse")
-        let load = try Self.timed("/usr/bin/time", ["-v", tally, "load"], environment: history)
+        let load = try Self.timed(
+            "/usr/bin/time", ["-v", tally, "load"] + (spanRows.map { ["--history-span-rows", String($0)] } ?? []), environment: history)
         let rss = load.output.split(separator: "\n").first { $0.contains("Maximum resident set size") }?
             .split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { Int($0) }
         guard load.status == 0, let rss else { throw ValidationError("tally load of the history failed: \(load.output)") }

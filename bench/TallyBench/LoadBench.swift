@@ -17,6 +17,8 @@ extension TallyBench {
             parsing: .upToNextOption,
             help: "Years of the history cases (tally seed --history's workload), each loaded once after the rounds; none to skip.")
         var history: [Int] = [10, 20]
+        @Option(help: "tally load --history-span-rows for a second load of each history case; 0 to skip.")
+        var historySpanRows = 20_000
 
         func run() async throws {
             var logger = Logger(label: "bench")
@@ -115,6 +117,11 @@ extension TallyBench {
                 )
                 print("  fact_coviewing rows        \(h.coviewingRows), below the storage floor \(h.coviewingBelowFloor)")
                 print("  rejects                    \(h.rejected)")
+                if historySpanRows > 0 {
+                    let spans = try measureHistory(
+                        years: years, server: server, admin: admin, environment: environment, logger: logger, spanRows: historySpanRows)
+                    print("  --history-span-rows \(historySpanRows): tally load \(Self.seconds(spans.seconds)) s, peak RSS \(spans.rss) KiB")
+                }
             }
         }
 

@@ -12,6 +12,10 @@ struct LoadSettings {
     var skipSeconds: Int
     /// Fewest shared viewers a stored co-viewing pair has: etl.settings.coviewing_floor, else k.
     var coviewingFloor: Int
+    /// At most this many titles of a period per person count towards co-viewing; nil: all.
+    var coviewingTitlesPerPerson: Int?
+    /// The key that chooses a heavy viewer's titles under that bound.
+    var coviewingChoiceKey: [UInt8]
 
     static func read(from connection: PostgresConnection) throws -> LoadSettings {
         let result: PostgresResult
@@ -19,7 +23,8 @@ struct LoadSettings {
             result = try connection.query(
                 """
                 select business_time_zone, streak_max_days, retention_days, extract(epoch from late_tolerance)::int8,
-                       service_start, max_watch_seconds, skip_seconds, etl.coviewing_floor()
+                       service_start, max_watch_seconds, skip_seconds, etl.coviewing_floor(), coviewing_titles_per_person,
+                       coviewing_choice_key
                 from etl.settings
                 """)
         } catch {
@@ -45,7 +50,8 @@ struct LoadSettings {
         return LoadSettings(
             businessTimeZone: try row.decode(0), streakMaxDays: try row.decode(1), retentionDays: try row.decode(2),
             lateToleranceSeconds: try row.decode(3), serviceStart: try row.decode(4), maxWatchSeconds: try row.decode(5),
-            skipSeconds: try row.decode(6), coviewingFloor: try row.decode(7))
+            skipSeconds: try row.decode(6), coviewingFloor: try row.decode(7), coviewingTitlesPerPerson: try row.decode(8),
+            coviewingChoiceKey: try row.decode(9))
     }
 }
 

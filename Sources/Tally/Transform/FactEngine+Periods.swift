@@ -86,7 +86,19 @@ extension FactEngine {
                 lists[Int(fill[Int(w.person)])] = w.rank
                 fill[Int(w.person)] += 1
             }
-            countPairs(lists, starts: perPerson, keys: known, period: p, into: &facts)
+            if let bound = contributionBound {
+                var bounded: [Int32] = []
+                var starts = [Int32](repeating: 0, count: people + 1)
+                for person in 0..<people {
+                    let titles = lists[Int(perPerson[person])..<Int(perPerson[person + 1])]
+                    let key = person < personKeys.count ? personKeys[person] : Int32(person)
+                    bounded += bound.chosen(titles, person: key, titleKeys: known)
+                    starts[person + 1] = Int32(bounded.count)
+                }
+                countPairs(bounded, starts: starts, keys: known, period: p, into: &facts)
+            } else {
+                countPairs(lists, starts: perPerson, keys: known, period: p, into: &facts)
+            }
         }
     }
 

@@ -70,6 +70,10 @@ struct FactEngine {
     var coviewingFloor: Int32
     /// The last day with any private state (after this run's rows).
     var lastDay: Int32
+    /// The `private.people` key of each person slot, for the co-viewing bound's choice.
+    var personKeys: [Int32] = []
+    /// The bound on titles per person and period in co-viewing; nil: none, co-viewing is exact.
+    var contributionBound: ContributionBound?
 
     /// The dim_title version of a title valid at the end of a day: the latest version that had taken
     /// effect, else its first version; -1 (unknown) when the title is not in the catalogue.
