@@ -493,6 +493,44 @@ struct NightlyLoadTests {
         }
     }
 
+    @Test("a bound on titles per person keeps two heavy viewers from making hundreds of pairs; without it, a rebuild counts them all")
+    func coviewingBound() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            for n in 1...32 { try source.title(n, "Title \(n)") }
+            let day = try source.day(-3)
+            for n in 1...12 {
+                let person = try source.person(n)
+                try source.play(person, 1, on: day)
+                try source.play(person, 2, on: day)
+            }
+            // Two heavy viewers play the same 32 titles: 496 pairs with 2 shared viewers each.
+            for n in 13...14 {
+                let heavy = try source.person(n)
+                for title in 1...32 { try source.play(heavy, title, on: day) }
+            }
+            let facts = try fixture.facts()
+            try facts.execute("update etl.settings set coviewing_floor = 2, coviewing_titles_per_person = 3")
+            try fixture.load()
+            func monthPairs() throws -> [Int] {
+                try facts.query(
+                    "select shared_viewers from analytics.fact_coviewing where period_kind = 'month' and period_start = date_trunc('month', $1::date)::date",
+                    [day]
+                ).rows.map { try $0.decode(0, as: Int.self) }
+            }
+            let bounded = try monthPairs()
+            #expect(bounded.count <= 1 + 3, "titles 1 and 2, and at most the 3 pairs both heavy viewers chose: \(bounded.count)")
+            #expect(bounded.max().map { $0 >= 12 } == true)
+
+            try facts.execute("update etl.settings set coviewing_titles_per_person = null")
+            let rebuild = try NightlyLoad(configuration: fixture.configuration, logger: quietLogger())
+            _ = try rebuild.rebuild(day...day)
+            let exact = try monthPairs()
+            #expect(exact.count == 496)
+            #expect(exact.max() == 14)
+        }
+    }
+
     @Test("a warehouse restored from a dump taken before an erasure purges the erased profile again on its next load")
     func erasureAfterRestore() async throws {
         try await withLoadFixture { fixture in
