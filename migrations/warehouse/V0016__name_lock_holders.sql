@@ -9,6 +9,8 @@ do $$
 begin
     grant pg_read_all_stats to tally_owner;
 exception
+    -- Several databases on one cluster may migrate at once: a lost race means the grant is there.
+    when unique_violation or duplicate_object then null;
     when insufficient_privilege then
         raise notice 'tally_owner was not granted pg_read_all_stats (the migrating role may not grant it): a load blocked by another login''s run names its pid, login and application, but not its host and start. A superuser can run: grant pg_read_all_stats to tally_owner';
 end
