@@ -127,10 +127,9 @@ struct OperationalSource {
     /// The planner's estimate of the rows of both event tables (from the last ANALYZE); nil when
     /// they were never analysed.
     func estimatedEvents() throws -> Double? {
-        let estimate = try connection.query(
+        try connection.query(
             "select sum(reltuples)::float8 from pg_class where oid in ('app.playback_events'::regclass, 'app.ratings'::regclass) and reltuples >= 0 having count(*) = 2"
-        ).rows.first?.decode(0, as: Double?.self)
-        return estimate ?? nil
+        ).rows.first?.decode(0, as: Double.self)
     }
 
     /// The rows of both event tables per month (days counted in `businessTimeZone`), in order: one

@@ -4,9 +4,10 @@
 struct FactWriter {
     let warehouse: PostgresConnection
 
-    /// Deletes the facts of the scope, before `write` adds them again. A table that holds no facts
-    /// (a first load) is left alone: planning a delete of thousands of days over hundreds of
-    /// partitions costs close to a second per table.
+    /// Deletes the facts of the scope, before `write` adds them again. With no daily facts (a first
+    /// load: every fact table derives from the same rows, so all are empty) nothing is deleted:
+    /// planning a delete of thousands of days over hundreds of partitions costs close to a second
+    /// per table.
     func delete(_ scope: FactEngine.Scope) throws {
         guard try warehouse.query("select exists (select 1 from analytics.fact_title_daily)").scalar(as: Bool.self) else { return }
         let days = scope.days.map { Int(Day(daysSince1970: $0).dateKey) }

@@ -41,24 +41,12 @@ public struct NightlyLoad {
             control?.watch(source.connection)
             try stage("extracting")
             let run = try openRun(source: source, warehouse: warehouse, settings: settings, report: &report)
-            if run.isFirstLoad {
-                let changedDays = try refreshTitles(from: source, into: warehouse, cutoff: run.cutoff)
-                report.erasuresApplied = try stageErasures(from: source, into: warehouse, since: run, settings: settings, pseudonymiser: pseudonymiser)
-                report.daysRecomputed = try loadHistory(
-                    from: source, into: warehouse, run: run, settings: settings, pseudonymiser: pseudonymiser, changedDays: changedDays,
-                    report: &report)
-            } else {
-                var batch: ActivityBatch? = try extract(from: source, run: run, settings: settings, pseudonymiser: pseudonymiser, report: &report)
-                try Ledger(warehouse: warehouse).writeRejects(batch?.rejects ?? [], runID: run.id)
-                let changedDays = try refreshTitles(from: source, into: warehouse, cutoff: run.cutoff)
-                report.erasuresApplied = try stageErasures(from: source, into: warehouse, since: run, settings: settings, pseudonymiser: pseudonymiser)
-                logger.info("extracted", metadata: ["run_id": "\(run.id)", "rows": "\(report.rowsExtracted)"])
-
-                try stage("recomputing facts from \(report.rowsLoaded) rows")
-                report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings, logger: logger)
-                    .run(batch: &batch, days: changedDays, factsFrom: run.cutoff, keepFrom: run.cutoff)
-            }
-            logger.info("recomputed", metadata: ["run_id": "\(run.id)", "days": "\(report.daysRecomputed)"])
+            let changedDays = try refreshTitles(from: source, into: warehouse, cutoff: run.cutoff)
+            report.erasuresApplied = try stageErasures(from: source, into: warehouse, since: run, settings: settings, pseudonymiser: pseudonymiser)
+            report.daysRecomputed = try loadSpans(
+                from: source, into: warehouse, run: run, settings: settings, pseudonymiser: pseudonymiser, changedDays: changedDays,
+                report: &report)
+            logger.info("recomputed", metadata: ["run_id": "\(run.id)", "rows": "\(report.rowsExtracted)", "days": "\(report.daysRecomputed)"])
 
             try stage("committing")
             report.privateRowsPurged = try PrivateState(warehouse: warehouse).purge(before: run.cutoff)

@@ -21,20 +21,23 @@ extension NightlyLoad {
         min(first.weekStart, first.month.lowerBound, first.advanced(by: -Int32(streakMax - 1)))
     }
 
-    /// A first load: the source's whole history, read a span of months at a time in the run's one
-    /// snapshot, each span's facts computed as a nightly run computes them. While the history is
-    /// read, private state is kept for the days the next span's weeks and streak windows reach back
-    /// to; what lies before those days and before the retention window is purged after each span,
-    /// so memory and private state are bounded by a span, not by the length of the history. Returns
-    /// the days recomputed.
-    func loadHistory(
+    /// Extracts the new rows, records their rejects and recomputes the facts that depend on them;
+    /// returns the days recomputed. A nightly run does this once. A first load takes the source's
+    /// whole history, a span of months at a time in the run's one snapshot, each span as a nightly
+    /// run: while the history is read, private state is kept for the days the next span's weeks and
+    /// streak windows reach back to, and what lies before those days and before the retention window
+    /// is purged after each span, so memory and private state are bounded by a span, not by the
+    /// length of the history.
+    func loadSpans(
         from source: OperationalSource, into warehouse: PostgresConnection, run: Run, settings: LoadSettings, pseudonymiser: Pseudonymiser,
         changedDays: [Day], report: inout Report
     ) throws -> Int {
         let spans: [(days: ClosedRange<Day>?, rows: Int)]
         // The planner's statistics decide without a scan when the history fits one span (autovacuum
         // keeps them within about a fifth of the truth); otherwise one count per month does.
-        if let estimate = try source.estimatedEvents(), estimate <= Double(historySpanRows) {
+        if !run.isFirstLoad {
+            spans = [(nil, 0)]
+        } else if let estimate = try source.estimatedEvents(), estimate <= Double(historySpanRows) {
             spans = [(nil, Int(estimate))]
         } else {
             spans = Self.historySpans(try source.eventsPerMonth(businessTimeZone: settings.businessTimeZone), budget: historySpanRows)
@@ -58,7 +61,9 @@ extension NightlyLoad {
             var batch: ActivityBatch? = try extract(
                 from: source, run: run, settings: settings, pseudonymiser: pseudonymiser, days: span.days, report: &report)
             try Ledger(warehouse: warehouse).writeRejects(batch?.rejects ?? [], runID: run.id)
-            if factsFrom == nil, let first = batch?.firstDay { factsFrom = Self.factsFrom(history: first, streakMax: settings.streakMaxDays) }
+            if run.isFirstLoad, factsFrom == nil, let first = batch?.firstDay {
+                factsFrom = Self.factsFrom(history: first, streakMax: settings.streakMaxDays)
+            }
             try stage("recomputing facts from \(batch?.rowsAggregated ?? 0) rows")
             // The last span's rows before the retention window are needed by no later span.
             let isLast = i + 1 == spans.count
