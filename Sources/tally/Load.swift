@@ -20,6 +20,10 @@ extension TallyCommand {
         var dryRun = false
         @Option(name: .long, parsing: .upToNextOption, help: "Recompute the facts of a date range FROM TO (YYYY-MM-DD) instead of loading.")
         var rebuild: [String] = []
+        @Option(
+            name: .long, parsing: .upToNextOption,
+            help: "Also recompute the facts of FROM TO (YYYY-MM-DD) from every source row, however old: history that arrived late.")
+        var backfill: [String] = []
         @Flag(name: .long, help: "Print nothing on success (cron mails any output).")
         var quiet = false
         @Option(name: .long, help: "Write Prometheus text metrics here (atomically) for node_exporter's textfile collector.")
@@ -28,12 +32,23 @@ extension TallyCommand {
         var maxRejectShare = 0.05
         @Option(name: .long, help: "Attempts for transient failures (connection lost, serialization, shutdown).")
         var attempts = 3
-        @Option(name: .long, help: "A first load reads its history in spans of whole months of at most this many source rows (memory).")
+        @Option(
+            name: .long,
+            help: "A first load or a backfill reads history in spans of whole months of at most this many source rows (memory); each span commits.")
         var historySpanRows = 8_000_000
 
         func validate() throws {
             guard rebuild.isEmpty || (rebuild.count == 2 && rebuild.allSatisfy { Day($0) != nil }) else {
                 throw ValidationError("--rebuild takes two days, FROM and TO, as YYYY-MM-DD.")
+            }
+            guard backfill.isEmpty || (backfill.count == 2 && backfill.allSatisfy { Day($0) != nil }) else {
+                throw ValidationError("--backfill takes two days, FROM and TO, as YYYY-MM-DD.")
+            }
+            if backfill.count == 2, let first = Day(backfill[0]), let last = Day(backfill[1]), first > last {
+                throw ValidationError("--backfill \(first) \(last): the first day is after the last one.")
+            }
+            guard rebuild.isEmpty || backfill.isEmpty else {
+                throw ValidationError("--rebuild and --backfill are two different runs: give one of them.")
             }
             guard (0...1).contains(maxRejectShare) else { throw ValidationError("--max-reject-share is a share between 0 and 1.") }
             guard attempts >= 1 else { throw ValidationError("--attempts must be at least 1.") }
@@ -51,6 +66,7 @@ extension TallyCommand {
                 load.isDryRun = dryRun
                 load.control = control
                 load.historySpanRows = historySpanRows
+                if let first = backfill.first.flatMap(Day.init), let last = backfill.last.flatMap(Day.init) { load.backfill = first...last }
                 let showsProgress = isatty(STDERR_FILENO) == 1 && !quiet
                 if showsProgress {
                     load.progress = { stage in FileHandle.standardError.write(Data("\r\u{1B}[2Ktally load: \(stage) ...".utf8)) }

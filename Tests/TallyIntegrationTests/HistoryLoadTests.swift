@@ -147,4 +147,116 @@ struct HistoryLoadTests {
             #expect(try fixture.analyticsChecksum().merging(fixture.privateChecksum()) { $1 } == reference)
         }
     }
+
+    /// The first day an unfinished history load has not read, from its progress row; nil when none.
+    static func nextDay(_ fixture: LoadFixture) throws -> Day? {
+        try fixture.facts().query("select next_day from etl.history_progress").rows.first?.decode(0)
+    }
+
+    /// Runs `tally arguments` and kills it (-9) once it has committed a span beyond `after`;
+    /// returns the progress it had made.
+    static func killAfterSpan(_ arguments: [String], of fixture: LoadFixture, after: Day?) async throws -> Day? {
+        let status = try await TallyBinary.run(arguments, environment: fixture.environment, signal: .kill) {
+            guard let next = try nextDay(fixture) else { return false }
+            return after.map { next > $0 } ?? true
+        }
+        #expect(status == 137, "killed after a span beyond \(after.map(String.init(describing:)) ?? "none")")
+        try await TallyBinary.waitUntilGone(application: "tally load", in: [fixture.warehouse, fixture.operational])
+        return try nextDay(fixture)
+    }
+
+    @Test("a first load killed after committed spans resumes where it stopped, in its own snapshot, and equals an uninterrupted one")
+    func resumesAfterKill() async throws {
+        try await withLoadFixture { fixture in
+            try Self.plantHistory(try fixture.source())
+            let (reference, privateReference) = try await fixture.uninterrupted { (try $0.analyticsChecksum(), try $0.privateContentChecksum()) }
+            let arguments = ["load", "--history-span-rows", "1000"]
+            var reached: Day?
+            for kill in 1...3 {
+                let next = try await Self.killAfterSpan(arguments, of: fixture, after: reached)
+                #expect(next != nil && next! > reached ?? Day(daysSince1970: .min), "kill \(kill) came after a span more")
+                reached = next
+                #expect(try fixture.facts().query("select count(*)::int from etl.watermark").scalar(as: Int.self) == 0, "no watermark before the end")
+                if kill == 2 {
+                    // Written after the load's snapshot: neither the resumed run nor its history may take them.
+                    try fixture.source().execute(
+                        """
+                        insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code)
+                        values ('11111111-0000-4000-8000-000000000001', 7, now() - interval '15 years', 60, false, 'web', 'GB'),
+                               ('11111111-0000-4000-8000-000000000001', 7, now() - interval '1 hour', 60, false, 'web', 'GB')
+                        """)
+                }
+            }
+            let resumed = try await TallyBinary.run(arguments, environment: fixture.environment)
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            let checksum = try fixture.analyticsChecksum()
+            #expect(checksum == reference, "differ: \(checksum.keys.filter { checksum[$0] != reference[$0] }.sorted())")
+            #expect(try fixture.privateContentChecksum() == privateReference)
+            let runs = try fixture.facts().query("select status, rows_extracted::int from etl.runs order by run_id").rows.map {
+                (try $0.decode(0, as: String.self), try $0.decode(1, as: Int.self))
+            }
+            #expect(runs.map(\.0) == ["interrupted", "interrupted", "interrupted", "succeeded"], "\(runs)")
+            #expect(runs.last!.1 > 0 && runs.last!.1 < 28015, "the last run read only what was left: \(runs)")
+            #expect(try Self.nextDay(fixture) == nil)
+
+            // The rows written after the snapshot come with the next load: the old one as too late.
+            let next = try NightlyLoad(configuration: fixture.configuration, logger: quietLogger()).run()
+            #expect(next.rowsExtracted == 2 && next.rowsLoaded == 1 && next.rejectsByReason == [.beyondRetention: 1], "\(next)")
+        }
+    }
+
+    @Test("history that arrives after the first load is backfilled: the same warehouse as a first load of it all, its rejects gone")
+    func backfill() async throws {
+        try await withLoadFixture { fixture in
+            let source = try fixture.source()
+            try source.execute(
+                """
+                \(LoadCrashTests.catalogueSQL(titles: 300, people: 200, age: "5 years"))
+                insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code)
+                select ('11111111-0000-4000-8000-' || lpad(to_hex(1 + g % 200), 12, '0'))::uuid, 1 + g % 40,
+                       now() - (g % 30) * interval '1 day' - interval '1 hour', 300, g % 3 = 0, 'web', 'GB'
+                from generate_series(1, 3000) g;
+                """)
+            #expect(try NightlyLoad(configuration: fixture.configuration, logger: quietLogger()).run().rowsRejected == 0)
+            // A merged system's archive: two years ago, for a quarter, with the same people.
+            try source.execute(
+                """
+                insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code)
+                select ('11111111-0000-4000-8000-' || lpad(to_hex(1 + (g * 7) % 200), 12, '0'))::uuid, 1 + floor(300 * power(g % 997 / 997.0, 3))::int,
+                       date_trunc('day', now()) - interval '2 years' + (g % 90) * interval '1 day' + interval '10 hours', 600, g % 2 = 0,
+                       (array['smart_tv', 'iphone'])[1 + g % 2], 'DE'
+                from generate_series(1, 4000) g;
+                insert into app.ratings (profile_id, title_id, thumb, rated_at)
+                select ('11111111-0000-4000-8000-' || lpad(to_hex(1 + g % 200), 12, '0'))::uuid, 1 + g % 20, 1,
+                       date_trunc('day', now()) - interval '2 years' + (g % 90) * interval '1 day' + interval '11 hours'
+                from generate_series(1, 300) g;
+                """)
+            let late = try NightlyLoad(configuration: fixture.configuration, logger: quietLogger()).run()
+            #expect(late.rejectsByReason == [.beyondRetention: 4300], "the nightly load cannot take them: \(late.rejectsByReason)")
+            let (reference, privateReference) = try await fixture.uninterrupted { (try $0.analyticsChecksum(), try $0.privateContentChecksum()) }
+            let first = try source.query("select (date_trunc('day', now()) - interval '2 years')::date").scalar(as: Day.self)
+            let range = [first.description, first.advanced(by: 89).description]
+
+            // Killed after its first span, the backfill is finished by the next plain load; until
+            // then, another range is refused.
+            let spans = ["--history-span-rows", "500"]
+            _ = try await Self.killAfterSpan(["load", "--backfill"] + range + spans, of: fixture, after: nil)
+            let other = try await TallyBinary.run(["load", "--backfill", "2020-01-01", "2020-01-31"], environment: fixture.environment)
+            #expect(other.status == 2 && other.stderr.contains("Run tally load without --backfill to finish it first"), "\(other.stderr)")
+            let resumed = try await TallyBinary.run(["load"] + spans, environment: fixture.environment)
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+
+            let checksum = try fixture.analyticsChecksum()
+            #expect(checksum == reference, "differ: \(checksum.keys.filter { checksum[$0] != reference[$0] }.sorted())")
+            #expect(try fixture.privateContentChecksum() == privateReference, "private state only for the retention window")
+            let rejects = try fixture.facts().query("select count(*)::int from etl.rejects").scalar(as: Int.self)
+            #expect(rejects == 0, "the rows once too late now make facts")
+            let reconcile = try await TallyBinary.run(["reconcile"], environment: fixture.environment)
+            #expect(reconcile.status == 0, "\(reconcile.stdout)\(reconcile.stderr)")
+
+            let today = try source.query("select current_date").scalar(as: Day.self).description
+            let recent = try await TallyBinary.run(["load", "--backfill", today, today], environment: fixture.environment)
+            #expect(recent.status == 2 && recent.stderr.contains("within the retention window"), "\(recent.stderr)")
+        }
+    }
 }

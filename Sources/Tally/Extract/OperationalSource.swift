@@ -49,8 +49,13 @@ struct OperationalSource {
         var previous: String?
         var businessTimeZone: String
         var latestEventTime: Date
-        /// Only rows of these days (a first load's history is read a span of months at a time).
+        /// Only rows of these days (history is read a span of months at a time).
         var days: ClosedRange<Day>?
+        /// No rows of these days (read in full by the same run's history spans).
+        var skipping: ClosedRange<Day>?
+        /// Only rows visible in this snapshot: set when a run resumes a history load that an
+        /// earlier process began in this snapshot, so that it reads what that process would have.
+        var through: String?
     }
 
     /// The extract's statements, run in the run's snapshot.
@@ -74,10 +79,17 @@ struct OperationalSource {
             "(\(title)::int8 << 32) | (((\(at) at time zone \(zone))::date - date '1970-01-01') & 4294967295)"
         }
         let latest = "timestamptz \(try quote(PostgresTimestamp.format(window.latestEventTime)))"
-        func inDays(_ at: String) throws -> String {
-            guard let days = window.days else { return "" }
-            return
-                " and (\(at) at time zone \(zone))::date between date \(try quote(days.lowerBound.description)) and date \(try quote(days.upperBound.description))"
+        let through = try window.through.map { "\(try quote($0))::pg_snapshot" }
+        func between(_ at: String, _ days: ClosedRange<Day>) throws -> String {
+            "(\(at) at time zone \(zone))::date between date \(try quote(days.lowerBound.description)) and date \(try quote(days.upperBound.description))"
+        }
+        /// The rows of the window: new, visible in `through`, in `days` and not in `skipping`.
+        func rows(_ alias: String, _ at: String) throws -> String {
+            var conditions = [isNew(alias, since: snapshot)]
+            if let through { conditions.append("pg_visible_in_snapshot(\(alias).load_xid, \(through))") }
+            if let days = window.days { conditions.append(try between(at, days)) }
+            if let skipping = window.skipping { conditions.append("not \(try between(at, skipping))") }
+            return conditions.joined(separator: " and ")
         }
         let profiles = """
             copy (
@@ -94,14 +106,14 @@ struct OperationalSource {
             copy (
                 select e.event_id, e.profile_id, \(titleDay("e.title_id", "e.started_at")), e.device_type, e.country_code,
                        e.watched_seconds::int8 * 4 + e.completed::int * 2 + (e.started_at > \(latest))::int, e.ingested_at
-                from app.playback_events e where \(isNew("e", since: snapshot))\(try inDays("e.started_at"))
+                from app.playback_events e where \(try rows("e", "e.started_at"))
             ) to stdout with (format binary)
             """
         let ratings = """
             copy (
                 select r.rating_id, r.profile_id, \(titleDay("r.title_id", "r.rated_at")),
                        r.thumb::int8 * 2 + (r.rated_at > \(latest))::int, r.ingested_at
-                from app.ratings r where \(isNew("r", since: snapshot))\(try inDays("r.rated_at"))
+                from app.ratings r where \(try rows("r", "r.rated_at"))
             ) to stdout with (format binary)
             """
         return (profiles, plays, ratings)
@@ -144,6 +156,25 @@ struct OperationalSource {
             ) counts group by month order by month
             """, [businessTimeZone]
         ).rows.map { (try $0.decode(0, as: Day.self), try $0.decode(1, as: Int.self)) }
+    }
+
+    /// Of the given row ids, those of rows on `days` (and visible in `through`, when given).
+    func rows(
+        on days: ClosedRange<Day>, among ids: (plays: [Int], ratings: [Int]), businessTimeZone: String, through: String?
+    ) throws -> (plays: [Int], ratings: [Int]) {
+        func select(_ table: String, _ id: String, _ at: String, _ among: [Int]) throws -> [Int] {
+            guard !among.isEmpty else { return [] }
+            return try connection.query(
+                """
+                select r.\(id) from \(table) r where r.\(id) = any($1::int8[])
+                and (r.\(at) at time zone $2)::date between $3 and $4
+                and ($5::text is null or pg_visible_in_snapshot(r.load_xid, $5::pg_snapshot))
+                """, [PostgresArray(among), businessTimeZone, days.lowerBound, days.upperBound, through]
+            ).rows.map { try $0.decode(0, as: Int.self) }
+        }
+        return (
+            try select("app.playback_events", "event_id", "started_at", ids.plays), try select("app.ratings", "rating_id", "rated_at", ids.ratings)
+        )
     }
 
     /// Device types lower-cased by the source, under its own locale, in the order given.

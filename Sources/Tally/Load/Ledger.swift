@@ -5,12 +5,13 @@ import Foundation
 struct Ledger {
     let warehouse: PostgresConnection
 
-    /// Opens the run's row (committed only with the run) and returns its id.
+    /// Opens the run's row, `running` until `close` (committed with the run, or with the first
+    /// span of a history load), and returns its id.
     func open(invocation: String, startedAt: Date, previous: String?, snapshot: String, sourceTime: Date) throws -> Int {
         try warehouse.query(
             """
             insert into etl.runs (invocation, started_at, status, snapshot_from, snapshot_to, source_time)
-            values ($1, $2, 'succeeded', $3, $4, $5) returning run_id
+            values ($1, $2, 'running', $3, $4, $5) returning run_id
             """, [invocation, startedAt, previous, snapshot, sourceTime]
         ).scalar(as: Int.self)
     }
@@ -31,11 +32,24 @@ struct Ledger {
         }
     }
 
+    /// Deletes the rejects of these source rows (a backfill reads them again).
+    func forgetRejects(plays: [Int], ratings: [Int]) throws {
+        for (source, ids) in [(Reject.Source.playback.rawValue, plays), (Reject.Source.rating.rawValue, ratings)] where !ids.isEmpty {
+            try warehouse.query("delete from etl.rejects where source = $1 and source_id = any($2::int8[])", [source, PostgresArray(ids)])
+        }
+    }
+
+    /// Marks the rows of runs that committed spans of a history load and were then killed: this
+    /// run holds the lock, so no other run is running.
+    func markInterrupted() throws {
+        try warehouse.execute("update etl.runs set status = 'interrupted' where status = 'running'")
+    }
+
     /// Records what the run did in its row.
     func close(runID: Int, report: NightlyLoad.Report) throws {
         try warehouse.query(
             """
-            update etl.runs set finished_at = clock_timestamp(), rows_extracted = $2, rows_loaded = $3, rows_rejected = $4,
+            update etl.runs set status = 'succeeded', finished_at = clock_timestamp(), rows_extracted = $2, rows_loaded = $3, rows_rejected = $4,
                 days_recomputed = $5, erasures_applied = $6, private_rows_purged = $7, oldest_unloaded_at = $8
             where run_id = $1
             """,

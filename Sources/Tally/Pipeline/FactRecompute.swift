@@ -14,17 +14,19 @@ struct FactRecompute {
     /// Appends `batch` (if any) to private state, then recomputes the facts of its days and of
     /// `days`, with everything that depends on them. `factsFrom` is the first day private state (with
     /// the batch) covers in full: no day, period or streak window before it is recomputed. Rows of
-    /// days before `keepFrom` make facts but are not appended. Returns the number of days
+    /// days before `keepFrom` make facts but are not appended. With `touching`, only the batch's days
+    /// in it count as changed; its other rows are there for what reaches into them. Returns the number of days
     /// recomputed. The batch is consumed (set to nil) as soon as its rows are in the engine's form,
     /// to keep memory to one copy of them.
-    func run(batch: inout ActivityBatch?, days: [Day], factsFrom: Day, keepFrom: Day) throws -> Int {
+    func run(batch: inout ActivityBatch?, days: [Day], factsFrom: Day, touching: ClosedRange<Day>? = nil, keepFrom: Day) throws -> Int {
         let started = Date()
         func done(_ step: String) { logger.debug("recompute step", metadata: ["step": "\(step)", "seconds": "\(Date().timeIntervalSince(started))"]) }
         let dimensions = Dimensions(warehouse: warehouse)
         let state = PrivateState(warehouse: warehouse)
         let segmentKeys = try batch.map { try dimensions.mergeSegments($0.segments) } ?? []
         var touched = Set(days.map(\.daysSince1970))
-        if let batch { batch.forEachActivity { key, _ in touched.insert(key.day) } }
+        let changing = touching.map { $0.lowerBound.daysSince1970...$0.upperBound.daysSince1970 } ?? Int32.min...Int32.max
+        if let batch { batch.forEachActivity { key, _ in if changing.contains(key.day) { touched.insert(key.day) } } }
         guard let newest = touched.max() else { return 0 }
 
         // The last day with any private state: a later one than this run's, if stored.

@@ -8,9 +8,15 @@ extension NightlyLoad {
         var id: Int
         var startedAt: Date
         var previous: String?
+        /// The snapshot the run loads up to, and that becomes the watermark.
         var snapshot: String
         var sourceTime: Date
         var cutoff: Day
+        /// The history the run reads besides what is new: all of it on a first load, a range on a backfill.
+        var history: History?
+        /// Set when the run resumes a history load that an earlier process began: the source's own
+        /// snapshot is newer, so rows are read only if visible in `snapshot`.
+        var through: String?
 
         /// Whether the warehouse has loaded nothing yet: this run then takes the source's whole history.
         var isFirstLoad: Bool { previous == nil }
@@ -49,42 +55,57 @@ extension NightlyLoad {
     }
 
     /// Opens the source snapshot and the run's ledger row, after checking that the source did not
-    /// go back behind the last loaded snapshot.
+    /// go back behind the last loaded snapshot. A history load that an earlier process left
+    /// unfinished is resumed in its own snapshot, before anything else.
     func openRun(source: OperationalSource, warehouse: PostgresConnection, settings: LoadSettings, report: inout Report) throws -> Run {
         let started = Date()
         let previous = try Watermark.lockedSnapshot(on: warehouse)
-        let (snapshot, sourceTime) = try source.beginSnapshot()
-        if let previous, try source.isBehind(previous, snapshot: snapshot) {
+        let resumed = try HistoryProgress.read(on: warehouse)
+        if let resumed, let backfill {
+            throw LoadError(
+                code: .usage,
+                message:
+                    "--backfill \(backfill.lowerBound) \(backfill.upperBound): an interrupted \(resumed.history.readFrom == nil ? "first load" : "backfill") is not finished (it has read up to \(resumed.history.nextDay.map(String.init(describing:)) ?? "its start")). Run tally load without --backfill to finish it first."
+            )
+        }
+        let (current, currentTime) = try source.beginSnapshot()
+        let (snapshot, sourceTime) = resumed.map { ($0.snapshot, $0.sourceTime) } ?? (current, currentTime)
+        for loaded in [previous, resumed?.snapshot].compactMap({ $0 }) where try source.isBehind(loaded, snapshot: current) {
             throw LoadError(
                 code: .sourceRewound,
                 message:
-                    "the operational database's transaction ids are behind the last loaded snapshot (\(previous) > \(snapshot)): it was restored or failed over. Loading now would skip rows; reset the watermark (delete from etl.watermark) and rebuild deliberately."
+                    "the operational database's transaction ids are behind the last loaded snapshot (\(loaded) > \(current)): it was restored or failed over. Loading now would skip rows; reset the watermark (delete from etl.watermark; delete from etl.history_progress) and rebuild deliberately."
             )
         }
         report.sourceTime = sourceTime
+        try Ledger(warehouse: warehouse).markInterrupted()
         let id = try Ledger(warehouse: warehouse).open(
             invocation: invocation, startedAt: started, previous: previous, snapshot: snapshot, sourceTime: sourceTime)
         report.runID = id
         let cutoff = try settings.retentionCutoff(at: sourceTime, on: warehouse)
-        return Run(id: id, startedAt: started, previous: previous, snapshot: snapshot, sourceTime: sourceTime, cutoff: cutoff)
+        var history = resumed?.history
+        if history == nil, previous == nil {
+            history = History()
+        } else if history == nil, let backfill {
+            history = try History(backfill: backfill, cutoff: cutoff, streakMax: settings.streakMaxDays)
+        }
+        return Run(
+            id: id, startedAt: started, previous: previous, snapshot: snapshot, sourceTime: sourceTime, cutoff: cutoff, history: history,
+            through: resumed == nil ? nil : snapshot)
     }
 
-    /// Streams the new rows into an `ActivityBatch`: validated, pseudonymised and aggregated.
-    /// Only rows of `days` when given (a first load reads its history in spans); the report's
-    /// counts add up over the calls.
+    /// Streams the rows of `window` into an `ActivityBatch`: validated, pseudonymised and
+    /// aggregated. History rows are taken however old; other rows only if private state still
+    /// covers their day. The report's counts add up over the calls.
     func extract(
-        from source: OperationalSource, run: Run, settings: LoadSettings, pseudonymiser: Pseudonymiser, days: ClosedRange<Day>? = nil,
+        from source: OperationalSource, run: Run, settings: LoadSettings, pseudonymiser: Pseudonymiser, window: OperationalSource.Window,
         report: inout Report
     ) throws -> ActivityBatch {
         var batch = ActivityBatch(
             rules: RejectRules(
                 maxWatchSeconds: Int64(settings.maxWatchSeconds), serviceStartDay: settings.serviceStart.map { Int64($0.daysSince1970) } ?? .min,
-                // A first load takes the whole history; later loads only what private state still covers.
-                firstRetainedDay: run.isFirstLoad ? .min : Int64(run.cutoff.daysSince1970)),
+                firstRetainedDay: window.previous == nil ? .min : Int64(run.cutoff.daysSince1970)),
             pseudonymiser: pseudonymiser)
-        let window = OperationalSource.Window(
-            previous: run.previous, businessTimeZone: settings.businessTimeZone,
-            latestEventTime: run.sourceTime.addingTimeInterval(Double(settings.lateToleranceSeconds)), days: days)
         let started = Date()
         try source.extract(
             window,

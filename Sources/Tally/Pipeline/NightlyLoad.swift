@@ -3,7 +3,9 @@ import Logging
 
 /// One nightly load: extract what is new in the source snapshot, transform it (validate,
 /// pseudonymise, aggregate, compute facts), and load facts, dimensions, private state, rejects, the
-/// ledger row and the watermark in one warehouse transaction. This type only orders the stages;
+/// ledger row and the watermark in one warehouse transaction. A history load (the first load, or a
+/// backfill) of more than one span commits each span but the last with a progress row, and moves
+/// the watermark only with the last. This type only orders the stages;
 /// each stage's work lives in Extract/, Transform/ and Load/.
 public struct NightlyLoad {
     public var operationalURL: String
@@ -17,6 +19,9 @@ public struct NightlyLoad {
     /// Source rows a first load holds at most at once: its history is read in spans of whole months
     /// of up to this many rows (a month with more is a span of its own). About 100 bytes each.
     public var historySpanRows = 8_000_000
+    /// Days whose facts this run recomputes from every source row, however old (`--backfill`):
+    /// history that arrived after the first load.
+    public var backfill: ClosedRange<Day>?
     /// The id of this invocation: on every log line, and in the ledger row of each of its runs.
     public let invocation: String
     public var logger: Logger
@@ -45,7 +50,16 @@ public struct NightlyLoad {
             report.erasuresApplied = try stageErasures(from: source, into: warehouse, since: run, settings: settings, pseudonymiser: pseudonymiser)
             report.daysRecomputed = try loadSpans(
                 from: source, into: warehouse, run: run, settings: settings, pseudonymiser: pseudonymiser, changedDays: changedDays,
-                report: &report)
+                report: &report
+            ) { progress in
+                // A dry run commits nothing, so it keeps its one transaction.
+                guard !isDryRun else { return }
+                try progress.save(runID: run.id, on: warehouse)
+                try stage("committing a span")
+                try warehouse.execute("commit")
+                try WarehouseLock.begin(on: warehouse)
+                _ = try stageErasures(from: source, into: warehouse, since: run, settings: settings, pseudonymiser: pseudonymiser)
+            }
             logger.info("recomputed", metadata: ["run_id": "\(run.id)", "rows": "\(report.rowsExtracted)", "days": "\(report.daysRecomputed)"])
 
             try stage("committing")
@@ -53,6 +67,7 @@ public struct NightlyLoad {
             report.duration = Date().timeIntervalSince(run.startedAt)
             try Ledger(warehouse: warehouse).close(runID: run.id, report: report)
             try Watermark.advance(to: run.snapshot, runID: run.id, on: warehouse)
+            try HistoryProgress.clear(on: warehouse)
         }
     }
 

@@ -88,20 +88,39 @@ struct LoadFixture: Sendable {
         return sums
     }
 
-    /// A checksum of private activity by pseudonym rather than person key: equal for two loads that
-    /// kept the same state, whatever keys they gave the people.
+    /// A checksum of private activity by pseudonym rather than person key, and by device type,
+    /// country and audience rather than their keys: equal for two loads that kept the same state,
+    /// whatever keys they gave the people and the segments.
     func privateContentChecksum() throws -> String {
         try facts().query(
             """
             select count(*) || ' ' || md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from (
-                select p.pseudonym, p.last_day, a.day, a.title_id, a.device_key, a.region_key, a.audience_key, sum(a.plays), sum(a.watch_seconds)
-                from private.activity a join private.people p using (person_key) group by 1, 2, 3, 4, 5, 6, 7
+                select p.pseudonym, p.last_day, a.day, a.title_id, \(Self.segmentColumns("a")), sum(a.plays), sum(a.watch_seconds)
+                from private.activity a join private.people p using (person_key)
+                \(Self.segmentJoins("a"))
+                group by 1, 2, 3, 4, 5, 6, 7
             ) t
             """
         ).scalar(as: String.self)
     }
 
-    /// A checksum of every analytics table, for comparing two warehouses.
+    /// The segment a row's keys stand for (device type, country, audience), for checksums that
+    /// must not depend on the order in which keys were given.
+    static func segmentColumns(_ alias: String) -> String {
+        "d.device_type, r.country_code, a_.age_band || '/' || a_.plan || '/' || a_.is_kids"
+    }
+
+    /// The joins `segmentColumns` needs; a table without a key column gets NULLs.
+    static func segmentJoins(_ alias: String) -> String {
+        """
+        left join analytics.dim_device d on d.device_key = (to_jsonb(\(alias)) ->> 'device_key')::smallint
+        left join analytics.dim_region r on r.region_key = (to_jsonb(\(alias)) ->> 'region_key')::smallint
+        left join analytics.dim_audience a_ on a_.audience_key = (to_jsonb(\(alias)) ->> 'audience_key')::smallint
+        """
+    }
+
+    /// A checksum of every analytics table, for comparing two warehouses: segments by what their
+    /// keys stand for, since two warehouses can give keys in another order.
     func analyticsChecksum() throws -> [String: String] {
         let connection = try facts()
         var sums: [String: String] = [:]
@@ -110,7 +129,13 @@ struct LoadFixture: Sendable {
             "fact_title_daily_segment", "fact_title_period", "fact_coviewing", "fact_title_streak",
         ] {
             sums[table] = try connection.query(
-                "select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from analytics.\(table) t"
+                """
+                select md5(coalesce(string_agg(c, '|' order by c), '')) from (
+                    select (to_jsonb(t) - 'device_key' - 'region_key' - 'audience_key')::text || ' ' || concat_ws('/', \(Self.segmentColumns("t"))) as c
+                    from analytics.\(table) t
+                    \(Self.segmentJoins("t"))
+                ) rows
+                """
             ).scalar(as: String.self)
         }
         return sums
