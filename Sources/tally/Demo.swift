@@ -63,12 +63,15 @@ extension TallyCommand {
         @OptionGroup var size: WorkloadOptions
         @Option(help: "Folder of the demo's local cluster.") var dir = ".tally/demo"
         @Flag(help: "Drop both demo databases and start again.") var reset = false
+        @Flag(help: "Seed every day, then load once instead of night by night: the same warehouse on any date (with --start-date).")
+        var oneLoad = false
         @Flag(help: "Print the report as JSON.") var json = false
 
         func run() async throws {
             try await mappingErrors {
                 var options = Tally.Demo.Options(directory: URL(fileURLWithPath: dir), workload: size.workload())
                 options.reset = reset
+                options.oneLoad = oneLoad
                 let isTerminal = isatty(STDOUT_FILENO) == 1
                 let report = try await Tally.Demo(options: options, logger: global.makeLogger()).run { line in
                     FileHandle.standardError.write(Data("tally demo: \(line)\n".utf8))

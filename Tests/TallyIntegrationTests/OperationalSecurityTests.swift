@@ -370,6 +370,25 @@ struct OperationalSecurityTests {
         }
     }
 
+    @Test("an analyst's warehouse login, and a login of no group, cannot connect to the operational database")
+    func onlyItsRolesConnect() async throws {
+        try await withLoadFixture { fixture in
+            for groups in [["tally_analyst"], []] {
+                try await withLoginRole(in: fixture.warehouse, memberOf: groups) { login, password in
+                    let local = try requireLocal(fixture.operational)
+                    let warehouse = try PostgresConnection.connect(
+                        local.tcpConninfo(database: fixture.warehouse.name, user: login, password: password), logger: quietLogger())
+                    warehouse.close()
+                    let error = #expect(throws: PostgresError.self, "\(groups)") {
+                        try PostgresConnection.connect(
+                            local.tcpConninfo(database: fixture.operational.name, user: login, password: password), logger: quietLogger())
+                    }
+                    #expect(error?.message.contains("permission denied for database") == true, "\(error?.message ?? "")")
+                }
+            }
+        }
+    }
+
     // MARK: Spoofing and escalation
 
     @Test("a support login gains nothing from settings, row_security, set role, leaky functions, COPY or dblink")

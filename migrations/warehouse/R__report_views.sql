@@ -1,36 +1,64 @@
 -- The report views analysts read with psql: the analytics facts with titles and days spelled out,
--- and every count of people suppressed below k (report.settings.k, default 11).
+-- and every count of people at least k (report.settings.k, default 11).
 -- Grain: one view per question; each view's comment gives its grain.
 --
--- How suppression works (docs/analysts.md explains it for analysts):
---   * Primary: a row whose count of people is below k shows NULL in every count and measure of that
---     row, and suppressed = true. A derived ratio (jaccard, lift) is NULL unless every count it is
---     computed from is shown.
---   * Complementary, title_segments against title_daily: title_daily publishes each title-day's
---     total. Without more, total minus the published segments would give a lone suppressed segment
---     away (its viewers, and its plays and watch time, which do add up). So within a title-day
---     with a suppressed segment, further segments are suppressed, smallest first, until the
---     residual an analyst can compute, total viewers minus the viewers of the published segments,
---     is at least k. That residual is a lower bound on the distinct people in the suppressed
---     segments (viewers do not add up across segments, so it cannot be more), so at least two
---     segments are always suppressed and the plays and watch time that differencing reveals
---     belong to k or more people together. A title-day whose total is below k has every segment
---     below k too (a segment's viewers are a subset of the day's), so all are suppressed.
---   * Periods against days: title_weekly and title_monthly publish plays and watch_hours only when
---     no day of that title in the period is suppressed in title_daily; otherwise the period total
---     minus the published days would give the hidden days' plays away. Viewers are distinct over
---     the period and are not the sum of days, so they are shown whenever they reach k.
---   * Streak and co-viewing counts are not broken down by segment; differences between them
---     (streak_days 17 minus 18, viewers_a minus shared_viewers) describe behaviour, not a
---     quasi-identifier cell, and are left as they are (see docs/analysts.md).
+-- The views are linked tables: the same people are counted in days, weeks, months, segments,
+-- streaks and pairs, so suppression is decided across them, as statistical agencies do for linked
+-- tables (tau-ARGUS). docs/analysts.md writes out each identity between published counts and the
+-- rule that breaks it; the tests compute the attacker's interval for each.
+--   * A hidden cell has no row. A missing row means none, fewer than k, or hidden to protect a
+--     linked count; never a known 0.
+--   * Primary: a cell whose count of people is below k has no row (ratings count raters).
+--   * Segments against their title-day: title_daily publishes each title-day's total, so within a
+--     title-day with a hidden segment, further segments hide, smallest first, until the residual
+--     (total viewers minus the viewers of the shown segments) is at least k; one "all other" row
+--     then carries the hidden segments' sums, with that residual as its viewers.
+--   * Streak lengths against each other and against the day (I1): a title's streak counts as of a
+--     day, with the day's viewers as length 1, are nested sets. The difference of two shown
+--     lengths is the number of people whose run has exactly those lengths, so it must be 0 or at
+--     least k: lengths are shown in order from 1, each only when it equals the last one shown or
+--     is at least k below it (report.shown_runs).
+--   * Pairs against their titles (I2): viewers_a - shared_viewers is the number of people who
+--     watched A and not B, so a pair is shown only when that number (and the one for B) is 0 or at
+--     least k.
+--   * Periods against days (I3): plays, skips and watch hours of a week or month are published only
+--     when no day of that title in the period is hidden (the period minus the shown days would give
+--     the hidden days away); viewers, distinct over the period, are published when they reach k.
 --
 -- Views run with the privileges of their owner (tally_owner), so analysts need no grant on
 -- analytics. security_barrier keeps an analyst's own functions from seeing rows or values before
 -- suppression (only leakproof conditions, such as = on a day or a title, are pushed inside).
 -- Views are dropped and re-created, so a column can be added anywhere (e.g. skips next to plays).
 
-drop view if exists report.title_daily, report.title_weekly, report.title_monthly,
-    report.title_segments, report.coviewing, report.title_streaks;
+drop view if exists report.title_daily, report.title_ratings, report.title_breakdown, report.title_weekly, report.title_monthly,
+    report.title_segments, report.coviewing, report.title_streaks, report.titles, analytics.report_periods;
+
+-- Which of a title's nested counts as of one day may be shown: counts[1] is the day's viewers
+-- (shown when at least k), counts[n] the people with a run of at least n days. A count is shown
+-- when it is at least k and equals the last shown count or lies at least k below it, so that the
+-- difference of any two shown counts (people with a run of exactly those lengths) is 0 or at least k.
+create or replace function report.shown_runs(counts integer[], k integer) returns boolean[]
+language plpgsql immutable strict parallel safe
+set search_path = pg_catalog
+as $$
+declare
+    shown boolean[] := array[counts[1] >= k];
+    last integer := case when counts[1] >= k then counts[1] end;
+begin
+    for n in 2 .. coalesce(array_length(counts, 1), 0) loop
+        if last is not null and counts[n] >= k and (counts[n] = last or counts[n] <= last - k) then
+            shown := shown || true;
+            last := counts[n];
+        else
+            shown := shown || false;
+        end if;
+    end loop;
+    return shown;
+end
+$$;
+alter function report.shown_runs(integer[], integer) owner to tally_owner;
+revoke all on function report.shown_runs(integer[], integer) from public;
+comment on function report.shown_runs(integer[], integer) is 'Which of a title''s nested counts as of one day (counts[1]: the day''s viewers; counts[n]: people with a run of at least n days) report.title_streaks shows: at least k, and equal to the last shown count or at least k below it, so that no difference of shown counts is between 1 and k - 1.';
 
 create view report.title_daily with (security_barrier) as
 select
@@ -38,70 +66,107 @@ select
     t.title_id,
     t.name as title,
     t.kind,
-    case when f.viewers >= s.k then f.viewers end as viewers,
-    case when f.viewers >= s.k then f.plays end as plays,
-    case when f.viewers >= s.k then f.completed_plays end as completed_plays,
-    case when f.viewers >= s.k then f.skips end as skips,
-    case when f.viewers >= s.k then round(f.watch_seconds / 3600.0, 1) end as watch_hours,
-    case when f.viewers >= s.k then f.thumbs_up end as thumbs_up,
-    case when f.viewers >= s.k then f.thumbs_down end as thumbs_down,
-    f.viewers < s.k as suppressed
+    f.viewers,
+    f.plays,
+    f.completed_plays,
+    f.skips,
+    round(f.watch_seconds / 3600.0, 1) as watch_hours
 from analytics.fact_title_daily f
 join analytics.dim_date d on d.date_key = f.date_key
 join analytics.dim_title t on t.title_key = f.title_key
-cross join report.settings s;
+cross join report.settings s
+where f.viewers >= s.k;
+
+create view report.title_ratings with (security_barrier) as
+select
+    d.full_date as day,
+    t.title_id,
+    t.name as title,
+    t.kind,
+    f.raters,
+    f.thumbs_up,
+    f.thumbs_down
+from analytics.fact_title_daily f
+join analytics.dim_date d on d.date_key = f.date_key
+join analytics.dim_title t on t.title_key = f.title_key
+cross join report.settings s
+where f.raters >= s.k;
+
+-- Weeks and months alike: each title-period that the report shows (at least k viewers, and I3), with
+-- its plays where no day of it is hidden. Not readable by analysts; title_weekly, title_monthly and
+-- title_breakdown read it.
+create view analytics.report_periods with (security_barrier) as
+with days as (
+    -- Each title-day in each of its periods: whether title_daily shows it, and, for a shown day whose
+    -- previous day is shown too and in the same period, the people who watched on both.
+    select
+        x.period_kind,
+        x.period_start,
+        coalesce(t.title_id, -1) as title_ref,
+        f.viewers,
+        f.viewers >= s.k as shown,
+        case when f.viewers >= s.k and p.viewers >= s.k and x.previous_start = x.period_start then coalesce(b.viewers, 0) end as both_days
+    from analytics.fact_title_daily f
+    join analytics.dim_date d on d.date_key = f.date_key
+    join analytics.dim_title t on t.title_key = f.title_key
+    cross join report.settings s
+    left join analytics.dim_date pd on pd.full_date = d.full_date - 1
+    left join analytics.fact_title_daily p on p.date_key = pd.date_key and p.title_key = f.title_key
+    left join analytics.fact_title_streak b on b.as_of_date_key = f.date_key and b.title_key = f.title_key and b.streak_days = 2
+    cross join lateral (values ('week', d.week_start, pd.week_start), ('month', d.month_start, pd.month_start)) x (period_kind, period_start, previous_start)
+), periods as (
+    -- Per title and period: whether a day is hidden, and the most people the shown days can hold
+    -- together (their viewers less the people of each two shown days in a row; an attacker who
+    -- reads title_streaks can know no more).
+    select
+        period_kind,
+        period_start,
+        title_ref,
+        bool_or(not shown) as has_hidden_day,
+        coalesce(sum(viewers) filter (where shown), 0) - coalesce(sum(both_days), 0) as shown_days_hold
+    from days
+    group by period_kind, period_start, title_ref
+), loaded as (
+    -- The days the warehouse holds facts for: from its first day with a play to its last.
+    select min(date_key) as first_key, max(date_key) as last_key from analytics.fact_title_daily
+)
+select
+    p.period_kind,
+    p.period_start,
+    p.title_key,
+    t.title_id,
+    t.name as title,
+    t.kind,
+    p.viewers,
+    case when not x.has_hidden_day then p.plays end as plays,
+    case when not x.has_hidden_day then p.skips end as skips,
+    case when not x.has_hidden_day then round(p.watch_seconds / 3600.0, 1) end as watch_hours,
+    (select count(*)::integer from analytics.dim_date dd
+     where case p.period_kind when 'week' then dd.week_start else dd.month_start end = p.period_start
+       and dd.date_key between l.first_key and l.last_key) as days_covered,
+    x.has_hidden_day as suppressed
+from analytics.fact_title_period p
+join analytics.dim_title t on t.title_key = p.title_key
+cross join report.settings s
+cross join loaded l
+join periods x on x.period_kind = p.period_kind and x.period_start = p.period_start and x.title_ref = coalesce(t.title_id, -1)
+where p.viewers >= s.k
+  -- I3: the period's viewers less what the shown days can hold is a lower bound on the people of
+  -- its hidden days, each fewer than k; it may narrow none of them below the protection level.
+  and (not x.has_hidden_day or p.viewers - x.shown_days_hold <= s.k - coalesce(s.protection, (s.k + 1) / 2));
+alter view analytics.report_periods owner to tally_owner;
+revoke all on analytics.report_periods from public;
+comment on view analytics.report_periods is 'The title-periods (weeks and months) the report shows, with the suppression of plays applied: at least k viewers, and the periods-against-days rule (I3). Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
 
 create view report.title_weekly with (security_barrier) as
-with suppressed_days as (
-    -- Title-days hidden in title_daily, per ISO week and title (the unknown member as -1).
-    select distinct d.week_start, coalesce(t.title_id, -1) as title_ref
-    from analytics.fact_title_daily f
-    join analytics.dim_date d on d.date_key = f.date_key
-    join analytics.dim_title t on t.title_key = f.title_key
-    cross join report.settings s
-    where f.viewers < s.k
-)
-select
-    p.period_start as week_start,
-    t.title_id,
-    t.name as title,
-    t.kind,
-    case when p.viewers >= s.k then p.viewers end as viewers,
-    case when p.viewers >= s.k and x.week_start is null then p.plays end as plays,
-    case when p.viewers >= s.k and x.week_start is null then p.skips end as skips,
-    case when p.viewers >= s.k and x.week_start is null then round(p.watch_seconds / 3600.0, 1) end as watch_hours,
-    (p.viewers < s.k or x.week_start is not null) as suppressed
-from analytics.fact_title_period p
-join analytics.dim_title t on t.title_key = p.title_key
-cross join report.settings s
-left join suppressed_days x on x.week_start = p.period_start and x.title_ref = coalesce(t.title_id, -1)
-where p.period_kind = 'week';
+select period_start as week_start, title_id, title, kind, viewers, plays, skips, watch_hours, days_covered, suppressed
+from analytics.report_periods
+where period_kind = 'week';
 
 create view report.title_monthly with (security_barrier) as
-with suppressed_days as (
-    -- Title-days hidden in title_daily, per calendar month and title (the unknown member as -1).
-    select distinct d.month_start, coalesce(t.title_id, -1) as title_ref
-    from analytics.fact_title_daily f
-    join analytics.dim_date d on d.date_key = f.date_key
-    join analytics.dim_title t on t.title_key = f.title_key
-    cross join report.settings s
-    where f.viewers < s.k
-)
-select
-    p.period_start as month_start,
-    t.title_id,
-    t.name as title,
-    t.kind,
-    case when p.viewers >= s.k then p.viewers end as viewers,
-    case when p.viewers >= s.k and x.month_start is null then p.plays end as plays,
-    case when p.viewers >= s.k and x.month_start is null then p.skips end as skips,
-    case when p.viewers >= s.k and x.month_start is null then round(p.watch_seconds / 3600.0, 1) end as watch_hours,
-    (p.viewers < s.k or x.month_start is not null) as suppressed
-from analytics.fact_title_period p
-join analytics.dim_title t on t.title_key = p.title_key
-cross join report.settings s
-left join suppressed_days x on x.month_start = p.period_start and x.title_ref = coalesce(t.title_id, -1)
-where p.period_kind = 'month';
+select period_start as month_start, title_id, title, kind, viewers, plays, skips, watch_hours, days_covered, suppressed
+from analytics.report_periods
+where period_kind = 'month';
 
 create view report.title_segments with (security_barrier) as
 with cells as (
@@ -172,13 +237,119 @@ select
     age_band,
     plan,
     is_kids,
-    case when not is_suppressed then plays end as plays,
-    case when not is_suppressed then completed_plays end as completed_plays,
-    case when not is_suppressed then skips end as skips,
-    case when not is_suppressed then round(watch_seconds / 3600.0, 1) end as watch_hours,
-    case when not is_suppressed then viewers end as viewers,
-    is_suppressed as suppressed
-from decided;
+    plays,
+    completed_plays,
+    skips,
+    round(watch_seconds / 3600.0, 1) as watch_hours,
+    viewers,
+    false as all_other
+from decided
+where not is_suppressed
+union all
+-- One row for the hidden segments of a title-day whose total is shown: their sums, and as viewers
+-- the residual (title_daily's viewers minus the shown segments' viewers), at least k by the rule above.
+select
+    day,
+    title_id,
+    title,
+    kind,
+    null,
+    null,
+    null,
+    null,
+    null,
+    null,
+    null,
+    sum(plays) filter (where is_suppressed),
+    sum(completed_plays) filter (where is_suppressed),
+    sum(skips) filter (where is_suppressed),
+    round(sum(watch_seconds) filter (where is_suppressed) / 3600.0, 1),
+    min(day_viewers) - coalesce(sum(viewers) filter (where not is_suppressed), 0),
+    true
+from decided
+where day_viewers >= k
+group by day, title_id, title, kind, title_key
+having bool_or(is_suppressed);
+
+create view report.title_breakdown with (security_barrier) as
+with cells as (
+    select
+        b.period_kind,
+        b.period_start,
+        b.title_key,
+        b.dimension,
+        b.value,
+        b.viewers,
+        b.plays,
+        b.completed_plays,
+        b.watch_seconds,
+        p.viewers as period_viewers,
+        s.k,
+        b.viewers < s.k as is_primary
+    from analytics.fact_title_period_breakdown b
+    join analytics.fact_title_period p
+        on p.period_kind = b.period_kind and p.period_start = b.period_start and p.title_key = b.title_key
+    cross join report.settings s
+), ranked as (
+    -- As in title_segments, per title-period and dimension: the residual if only the primary cells
+    -- were hidden, and, from the smallest cell, the viewers of the smaller shown cells.
+    select
+        c.*,
+        bool_or(c.is_primary) over cell_group as group_has_primary,
+        c.period_viewers - coalesce(sum(c.viewers) filter (where not c.is_primary) over cell_group, 0) as primary_residual,
+        coalesce(sum(c.viewers) filter (where not c.is_primary) over (
+            cell_group order by c.viewers, c.plays, c.value rows between unbounded preceding and 1 preceding), 0) as smaller_shown_viewers
+    from cells c
+    window cell_group as (partition by c.period_kind, c.period_start, c.title_key, c.dimension)
+), decided as (
+    select
+        r.*,
+        (r.is_primary or (r.group_has_primary and r.primary_residual + r.smaller_shown_viewers < r.k)) as is_suppressed
+    from ranked r
+), published as (
+    -- Only title-periods that title_weekly or title_monthly show, whose viewers the all_other row
+    -- would otherwise give away; plays only where those views show them (I3).
+    select period_kind, period_start, title_key, suppressed from analytics.report_periods
+), shown as (
+    select d.*, t.title_id, t.name as title, t.kind, pb.suppressed
+    from decided d
+    join analytics.dim_title t on t.title_key = d.title_key
+    join published pb on pb.period_kind = d.period_kind and pb.period_start = d.period_start and pb.title_key = d.title_key
+)
+select
+    period_kind as period,
+    period_start,
+    title_id,
+    title,
+    kind,
+    dimension,
+    value,
+    viewers,
+    case when not suppressed then plays end as plays,
+    case when not suppressed then completed_plays end as completed_plays,
+    case when not suppressed then round(watch_seconds / 3600.0, 1) end as watch_hours,
+    false as all_other,
+    suppressed
+from shown
+where not is_suppressed
+union all
+select
+    period_kind,
+    period_start,
+    title_id,
+    title,
+    kind,
+    dimension,
+    null,
+    min(period_viewers) - coalesce(sum(viewers) filter (where not is_suppressed), 0),
+    case when not bool_or(suppressed) then sum(plays) filter (where is_suppressed) end,
+    case when not bool_or(suppressed) then sum(completed_plays) filter (where is_suppressed) end,
+    case when not bool_or(suppressed) then round(sum(watch_seconds) filter (where is_suppressed) / 3600.0, 1) end,
+    true,
+    bool_or(suppressed)
+from shown
+group by period_kind, period_start, title_id, title, kind, dimension, title_key
+having bool_or(is_suppressed);
 
 create view report.coviewing with (security_barrier) as
 with pairs as (
@@ -186,10 +357,6 @@ with pairs as (
     select period_kind, period_start, title_a_key as a_key, title_b_key as b_key, shared_viewers from analytics.fact_coviewing
     union all
     select period_kind, period_start, title_b_key, title_a_key, shared_viewers from analytics.fact_coviewing
-), audience as (
-    -- The period's whole audience: distinct people with any play in it.
-    select period_kind, period_start, viewers as audience_viewers
-    from analytics.fact_period_audience
 ), counted as (
     select
         c.period_kind,
@@ -201,17 +368,16 @@ with pairs as (
         c.shared_viewers,
         pa.viewers as viewers_a,
         pb.viewers as viewers_b,
-        n.audience_viewers,
-        s.k,
-        (c.shared_viewers >= s.k and pa.viewers >= s.k and pb.viewers >= s.k) as is_shown
+        n.viewers as audience_viewers,
+        s.k
     from pairs c
     join analytics.dim_title ta on ta.title_key = c.a_key
     join analytics.dim_title tb on tb.title_key = c.b_key
-    left join analytics.fact_title_period pa
+    join analytics.fact_title_period pa
         on pa.period_kind = c.period_kind and pa.period_start = c.period_start and pa.title_key = c.a_key
-    left join analytics.fact_title_period pb
+    join analytics.fact_title_period pb
         on pb.period_kind = c.period_kind and pb.period_start = c.period_start and pb.title_key = c.b_key
-    left join audience n on n.period_kind = c.period_kind and n.period_start = c.period_start
+    join analytics.fact_period_audience n on n.period_kind = c.period_kind and n.period_start = c.period_start
     cross join report.settings s
 )
 select
@@ -221,118 +387,196 @@ select
     title_a,
     title_b_id,
     title_b,
-    case when shared_viewers >= k then shared_viewers end as shared_viewers,
-    case when viewers_a >= k then viewers_a end as viewers_a,
-    case when viewers_b >= k then viewers_b end as viewers_b,
-    case when is_shown then round(shared_viewers::numeric / (viewers_a + viewers_b - shared_viewers), 3) end as jaccard,
-    case when is_shown then round(shared_viewers::numeric * audience_viewers / (viewers_a::numeric * viewers_b), 2) end as lift,
-    not coalesce(is_shown, false) as suppressed
-from counted;
+    shared_viewers,
+    viewers_a,
+    viewers_b,
+    round(shared_viewers::numeric / (viewers_a + viewers_b - shared_viewers), 3) as jaccard,
+    round(shared_viewers::numeric * audience_viewers / (viewers_a::numeric * viewers_b), 2) as lift
+from counted
+where shared_viewers >= k and viewers_a >= k and viewers_b >= k
+  -- I2: the people who watched one title and not the other are 0 or at least k.
+  and (viewers_a = shared_viewers or viewers_a - shared_viewers >= k)
+  and (viewers_b = shared_viewers or viewers_b - shared_viewers >= k);
 
 create view report.title_streaks with (security_barrier) as
+with runs as (
+    -- Per title and day: the day's viewers, then the people with a run of at least 2, 3, ... days.
+    select
+        f.as_of_date_key,
+        f.title_key,
+        dd.viewers || array_agg(f.viewers order by f.streak_days) as counts,
+        1 || array_agg(f.streak_days order by f.streak_days) as lengths
+    from analytics.fact_title_streak f
+    join analytics.fact_title_daily dd on dd.date_key = f.as_of_date_key and dd.title_key = f.title_key
+    group by f.as_of_date_key, f.title_key, dd.viewers
+)
 select
     d.full_date as as_of,
     t.title_id,
     t.name as title,
-    f.streak_days,
-    case when f.viewers >= s.k then f.viewers end as viewers,
-    f.viewers < s.k as suppressed
-from analytics.fact_title_streak f
-join analytics.dim_date d on d.date_key = f.as_of_date_key
-join analytics.dim_title t on t.title_key = f.title_key
-cross join report.settings s;
+    u.streak_days,
+    u.viewers
+from runs r
+cross join report.settings s
+cross join lateral unnest(r.lengths, r.counts, report.shown_runs(r.counts, s.k)) as u(streak_days, viewers, shown)
+join analytics.dim_date d on d.date_key = r.as_of_date_key
+join analytics.dim_title t on t.title_key = r.title_key
+where u.shown and u.streak_days >= 2;
+
+create view report.titles with (security_barrier) as
+with seen as (
+    -- The first day each title had at least k viewers: an earlier day would date a smaller audience.
+    select t.title_id, min(d.full_date) as first_day
+    from analytics.fact_title_daily f
+    join analytics.dim_title t on t.title_key = f.title_key
+    join analytics.dim_date d on d.date_key = f.date_key
+    cross join report.settings s
+    where f.viewers >= s.k and t.title_id is not null
+    group by t.title_id
+)
+select
+    c.title_id,
+    c.name,
+    array(select distinct o.name from analytics.dim_title o where o.title_id = c.title_id and o.name <> c.name order by o.name) as former_names,
+    c.kind,
+    c.series_name as series,
+    c.genre,
+    c.release_year,
+    seen.first_day
+from analytics.dim_title c
+left join seen on seen.title_id = c.title_id
+where c.is_current and c.title_id is not null;
 
 alter view report.title_daily owner to tally_owner;
+alter view report.title_ratings owner to tally_owner;
 alter view report.title_weekly owner to tally_owner;
 alter view report.title_monthly owner to tally_owner;
 alter view report.title_segments owner to tally_owner;
+alter view report.title_breakdown owner to tally_owner;
 alter view report.coviewing owner to tally_owner;
 alter view report.title_streaks owner to tally_owner;
+alter view report.titles owner to tally_owner;
 
-revoke all on report.title_daily, report.title_weekly, report.title_monthly,
-    report.title_segments, report.coviewing, report.title_streaks from public;
-grant select on report.title_daily, report.title_weekly, report.title_monthly,
-    report.title_segments, report.coviewing, report.title_streaks to tally_analyst;
+revoke all on report.title_daily, report.title_ratings, report.title_weekly, report.title_monthly,
+    report.title_segments, report.title_breakdown, report.coviewing, report.title_streaks, report.titles from public;
+grant select on report.title_daily, report.title_ratings, report.title_weekly, report.title_monthly,
+    report.title_segments, report.title_breakdown, report.coviewing, report.title_streaks, report.titles to tally_analyst;
+-- A view's functions run with the privileges of whoever reads the view.
+grant execute on function report.shown_runs(integer[], integer) to tally_analyst;
 
 -- report.title_daily
-comment on view report.title_daily is 'Per title per day: audience, plays, watch time and thumbs. Grain: one row per (day, title) with a play or a rating. Source: analytics.fact_title_daily. Suppression: a row with fewer than k viewers (report.settings) shows NULL in every count and measure, with suppressed = true. Rows add up across titles and days for plays, watch_hours and thumbs; viewers do not.';
+comment on view report.title_daily is 'Per title per day: audience, plays and watch time. Grain: one row per (day, title) with at least k viewers (report.settings); a missing day means none or fewer than k, never a known 0. Source: analytics.fact_title_daily. Rows add up across titles and days for plays and watch_hours; viewers do not. Thumbs are in title_ratings.';
 comment on column report.title_daily.day is 'The day, in the warehouse business time zone (UTC unless configured otherwise). Grain column.';
 comment on column report.title_daily.title_id is 'Catalogue title id; NULL for the unknown title (plays of titles not yet in the catalogue). Grain column.';
 comment on column report.title_daily.title is 'Title name as it was that day.';
 comment on column report.title_daily.kind is 'movie, episode, series, track or album (unknown for the unknown title).';
-comment on column report.title_daily.viewers is 'Distinct profiles that played the title that day. Exact. NOT additive: do not sum across days (one person watching on 3 days is 1 viewer each day). NULL when fewer than k (suppressed).';
-comment on column report.title_daily.plays is 'Playback events that day. Additive. NULL when the row is suppressed.';
-comment on column report.title_daily.skips is 'Plays that ended before the skip threshold (min of etl.settings.skip_seconds, default 30 s, and skip_runtime_share, default 10%, of the runtime). Additive; skips / plays is the skip rate. NULL when the row is suppressed, like plays.';
-comment on column report.title_daily.completed_plays is 'Plays watched to the end. Additive; completed_plays / plays is the completion rate. NULL when the row is suppressed.';
-comment on column report.title_daily.watch_hours is 'Hours watched (seconds / 3600, rounded to 0.1). Additive. NULL when the row is suppressed.';
-comment on column report.title_daily.thumbs_up is 'Thumbs-up ratings given that day. Additive. NULL when the row is suppressed.';
-comment on column report.title_daily.thumbs_down is 'Thumbs-down ratings given that day. Additive. NULL when the row is suppressed.';
-comment on column report.title_daily.suppressed is 'True when the day had fewer than k viewers, so every count and measure of the row is NULL. Explains the NULLs; never NULL itself.';
+comment on column report.title_daily.viewers is 'Distinct profiles that played the title that day, at least k. Exact. NOT additive: do not sum across days (one person watching on 3 days is 1 viewer each day).';
+comment on column report.title_daily.plays is 'Playback events that day. Additive.';
+comment on column report.title_daily.skips is 'Plays that ended before the skip threshold (min of etl.settings.skip_seconds, default 30 s, and skip_runtime_share, default 10%, of the runtime). Additive; skips / plays is the skip rate.';
+comment on column report.title_daily.completed_plays is 'Plays watched to the end. Additive; completed_plays / plays is the completion rate.';
+comment on column report.title_daily.watch_hours is 'Hours watched (seconds / 3600, rounded to 0.1). Additive.';
+
+-- report.title_ratings
+comment on view report.title_ratings is 'Per title per day: thumbs up and down. Grain: one row per (day, title) with at least k raters (distinct profiles that rated it that day), however many watched; a missing day means fewer raters (or none), so one person''s thumb is never shown. Source: analytics.fact_title_daily. Thumbs add up across days and titles; raters do not. Days loaded before raters were counted (warehouse migration V0021) have no row until they are recomputed.';
+comment on column report.title_ratings.day is 'The day of the ratings. Grain column.';
+comment on column report.title_ratings.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
+comment on column report.title_ratings.title is 'Title name as it was that day.';
+comment on column report.title_ratings.kind is 'movie, episode, series, track or album.';
+comment on column report.title_ratings.raters is 'Distinct profiles that rated the title that day, at least k. Not additive.';
+comment on column report.title_ratings.thumbs_up is 'Thumbs-up ratings given that day. Additive.';
+comment on column report.title_ratings.thumbs_down is 'Thumbs-down ratings given that day. Additive.';
 
 -- report.title_weekly
-comment on view report.title_weekly is 'Per title per ISO week (Monday to Sunday): distinct audience over the week, plays and watch time. Grain: one row per (week_start, title). Source: analytics.fact_title_period (week). Suppression: viewers NULL below k; plays and watch_hours NULL also when any day of the title in that week is suppressed in title_daily, since the week minus the shown days would reveal it.';
+comment on view report.title_weekly is 'Per title per ISO week (Monday to Sunday): distinct audience over the week, plays and watch time. Grain: one row per (week_start, title) with at least k viewers over the week. Source: analytics.fact_title_period (week). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when any day of the title in that week has no row in title_daily, since the week minus the shown days would reveal it. days_covered says how many of the 7 days the warehouse has loaded.';
 comment on column report.title_weekly.week_start is 'Monday of the ISO week. Grain column.';
 comment on column report.title_weekly.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_weekly.title is 'Title name as of the last loaded day of the week.';
 comment on column report.title_weekly.kind is 'movie, episode, series, track or album.';
-comment on column report.title_weekly.viewers is 'Distinct profiles that played the title at least once in the week. Exact; not the sum of daily viewers, and not additive across weeks or titles. NULL when fewer than k.';
-comment on column report.title_weekly.plays is 'Playback events in the week. Additive (the sum of the days). NULL when viewers are suppressed or when any day of this title in the week is suppressed in title_daily.';
+comment on column report.title_weekly.viewers is 'Distinct profiles that played the title at least once in the week, at least k. Exact; not the sum of daily viewers, and not additive across weeks or titles.';
+comment on column report.title_weekly.plays is 'Playback events in the week. Additive (the sum of the days). NULL when a day of this title in the week is hidden in title_daily.';
 comment on column report.title_weekly.skips is 'Plays in the week that ended before the skip threshold. Additive. NULL under the same rule as plays.';
 comment on column report.title_weekly.watch_hours is 'Hours watched in the week, rounded to 0.1. Additive. NULL under the same rule as plays.';
-comment on column report.title_weekly.suppressed is 'True when any value of the row is NULL for privacy: fewer than k viewers, or a suppressed day inside the week (then only plays and watch_hours are NULL).';
+comment on column report.title_weekly.days_covered is 'Days of the week (1 to 7) between the first and the last day the warehouse holds facts for. Below 7 the week is partial: compare it with whole weeks only per day.';
+comment on column report.title_weekly.suppressed is 'True when plays, skips and watch_hours are NULL because a day of this title in the week is hidden in title_daily. viewers is always shown.';
 
 -- report.title_monthly
-comment on view report.title_monthly is 'Per title per calendar month: distinct audience over the month, plays and watch time. Grain: one row per (month_start, title). Source: analytics.fact_title_period (month). Suppression: viewers NULL below k; plays and watch_hours NULL also when any day of the title in that month is suppressed in title_daily.';
+comment on view report.title_monthly is 'Per title per calendar month: distinct audience over the month, plays and watch time. Grain: one row per (month_start, title) with at least k viewers over the month. Source: analytics.fact_title_period (month). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when any day of the title in that month has no row in title_daily. days_covered says how many days of the month the warehouse has loaded.';
 comment on column report.title_monthly.month_start is 'First day of the month. Grain column.';
 comment on column report.title_monthly.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_monthly.title is 'Title name as of the last loaded day of the month.';
 comment on column report.title_monthly.kind is 'movie, episode, series, track or album.';
-comment on column report.title_monthly.viewers is 'Distinct profiles that played the title at least once in the month. Exact; not the sum of daily or weekly viewers, and not additive. NULL when fewer than k.';
-comment on column report.title_monthly.plays is 'Playback events in the month. Additive. NULL when viewers are suppressed or when any day of this title in the month is suppressed in title_daily.';
+comment on column report.title_monthly.viewers is 'Distinct profiles that played the title at least once in the month, at least k. Exact; not the sum of daily or weekly viewers, and not additive.';
+comment on column report.title_monthly.plays is 'Playback events in the month. Additive. NULL when a day of this title in the month is hidden in title_daily.';
 comment on column report.title_monthly.skips is 'Plays in the month that ended before the skip threshold. Additive. NULL under the same rule as plays.';
 comment on column report.title_monthly.watch_hours is 'Hours watched in the month, rounded to 0.1. Additive. NULL under the same rule as plays.';
-comment on column report.title_monthly.suppressed is 'True when any value of the row is NULL for privacy: fewer than k viewers, or a suppressed day inside the month (then only plays and watch_hours are NULL).';
+comment on column report.title_monthly.days_covered is 'Days of the month between the first and the last day the warehouse holds facts for. Below the month''s length the month is partial: do not rank it against whole months.';
+comment on column report.title_monthly.suppressed is 'True when plays, skips and watch_hours are NULL because a day of this title in the month is hidden in title_daily. viewers is always shown.';
 
 -- report.title_segments
-comment on view report.title_segments is 'Per title per day per audience segment: device type, country and audience (age band, plan, kids), with their groupings device_class and region. Grain: one row per (day, title, device_type, country_code, age_band, plan, is_kids) with activity. Source: analytics.fact_title_daily_segment. Suppression: a segment with fewer than k viewers is hidden, and so are further segments of the same title-day, smallest first, until title_daily''s total minus the shown segments is at least k: no hidden segment can be recovered by subtraction. Hidden rows show NULL in every count and measure, suppressed = true; primary and complementary cells look the same on purpose. Sums of shown rows therefore undercount; title_daily has the exact totals.';
+comment on view report.title_segments is 'Per title per day per audience segment: device type, country and audience (age band, plan, kids), with their groupings device_class and region. Grain: one row per shown (day, title, device_type, country_code, age_band, plan, is_kids), plus one all_other row per title-day with hidden segments. Source: analytics.fact_title_daily_segment. Suppression: a segment with fewer than k viewers has no row, and neither do further segments of the same title-day, smallest first, until title_daily''s total minus the shown segments is at least k; the hidden segments'' sums are in the all_other row. A missing segment means none, fewer than k, or hidden with them.';
 comment on column report.title_segments.day is 'The day. Grain column.';
 comment on column report.title_segments.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_segments.title is 'Title name as it was that day.';
 comment on column report.title_segments.kind is 'movie, episode, series, track or album.';
-comment on column report.title_segments.device_class is 'tv, mobile, web, console or other (ratings, which carry no device, count under other). Group by it to compare device classes.';
-comment on column report.title_segments.device_type is 'Device type as the service reports it; unknown for ratings. Grain column.';
-comment on column report.title_segments.region is 'Europe, North America, Latin America, Asia Pacific, Middle East & Africa or Other.';
-comment on column report.title_segments.country_code is 'ISO 3166-1 alpha-2 country of the play (the account''s country for ratings). Grain column.';
-comment on column report.title_segments.age_band is 'Age band of the account holder (generalised before it left the operational database), or unknown. Grain column.';
-comment on column report.title_segments.plan is 'Subscription plan. Grain column.';
-comment on column report.title_segments.is_kids is 'Whether the activity came from a kids'' profile. Grain column.';
-comment on column report.title_segments.plays is 'Playback events in the segment. Additive; but hidden segments are NULL, so sums over shown rows undercount. NULL when suppressed.';
-comment on column report.title_segments.skips is 'Plays in the segment that ended before the skip threshold. Additive. NULL when suppressed, like plays.';
-comment on column report.title_segments.completed_plays is 'Plays watched to the end. Additive; completed_plays / plays is the completion rate. NULL when suppressed.';
-comment on column report.title_segments.watch_hours is 'Hours watched (seconds / 3600, rounded to 0.1). Additive. NULL when suppressed.';
-comment on column report.title_segments.viewers is 'Distinct profiles in the segment. NON-ADDITIVE: one profile on two devices or in two countries counts in both segments, so segments do not sum to title_daily.viewers, nor across days. NULL when suppressed.';
-comment on column report.title_segments.suppressed is 'True when the segment is hidden: it had fewer than k viewers, or it hides with them so that title_daily''s total minus the shown segments cannot give a small one away. Every count and measure of the row is then NULL.';
+comment on column report.title_segments.device_class is 'tv, mobile, web, console or other (ratings, which carry no device, count under other). Group by it to compare device classes. NULL in the all_other row.';
+comment on column report.title_segments.device_type is 'Device type as the service reports it; unknown for ratings. Grain column; NULL in the all_other row.';
+comment on column report.title_segments.region is 'Europe, North America, Latin America, Asia Pacific, Middle East & Africa or Other. NULL in the all_other row.';
+comment on column report.title_segments.country_code is 'ISO 3166-1 alpha-2 country of the play (the account''s country for ratings). Grain column; NULL in the all_other row.';
+comment on column report.title_segments.age_band is 'Age band of the account holder (generalised before it left the operational database), or unknown. Grain column; NULL in the all_other row.';
+comment on column report.title_segments.plan is 'Subscription plan. Grain column; NULL in the all_other row.';
+comment on column report.title_segments.is_kids is 'Whether the activity came from a kids'' profile. Grain column; NULL in the all_other row.';
+comment on column report.title_segments.plays is 'Playback events in the segment. Additive: the shown segments and the all_other row add up to title_daily.plays.';
+comment on column report.title_segments.skips is 'Plays in the segment that ended before the skip threshold. Additive, like plays.';
+comment on column report.title_segments.completed_plays is 'Plays watched to the end. Additive; completed_plays / plays is the completion rate.';
+comment on column report.title_segments.watch_hours is 'Hours watched (seconds / 3600, rounded to 0.1). Additive.';
+comment on column report.title_segments.viewers is 'Distinct profiles in the segment, at least k. NON-ADDITIVE: one profile on two devices or in two countries counts in both segments, so segments do not sum to title_daily.viewers, nor across days. In the all_other row: title_daily.viewers minus the shown segments'' viewers, a lower bound on the people in the hidden segments.';
+comment on column report.title_segments.all_other is 'True for the one row per title-day that sums the hidden segments; its segment columns are NULL.';
+
+-- report.title_breakdown
+comment on view report.title_breakdown is 'A title''s week or month by one audience dimension at a time: device_class, region, age_band, plan or kids. Answers "TV against mobile for A Christmas Prince last month". Grain: one row per (period, period_start, title, dimension, value) with at least k viewers, plus one all_other row per (period, period_start, title, dimension) with hidden values. Only title-periods that title_weekly / title_monthly show. Source: analytics.fact_title_period_breakdown. Suppression: as in title_segments, within a title-period and dimension: a value with fewer than k viewers has no row, and further values hide, smallest first, until the period''s viewers minus the shown values'' viewers is at least k; the all_other row has that residual and the hidden values'' sums. plays, completed_plays and watch_hours are NULL (suppressed = true) where title_weekly / title_monthly hide the period''s plays.';
+comment on column report.title_breakdown.period is 'week (ISO, Monday start) or month. Grain column.';
+comment on column report.title_breakdown.period_start is 'First day of the period. Grain column.';
+comment on column report.title_breakdown.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
+comment on column report.title_breakdown.title is 'Title name as of the period''s last loaded day.';
+comment on column report.title_breakdown.kind is 'movie, episode, series, track or album.';
+comment on column report.title_breakdown.dimension is 'device_class, region, age_band, plan or kids: compare the values of one dimension, never across dimensions. Grain column.';
+comment on column report.title_breakdown.value is 'The value: tv, mobile, web, console or other; a region; an age band; a plan; kids or adults. NULL in the all_other row. Grain column.';
+comment on column report.title_breakdown.viewers is 'Distinct profiles that played the title in the period with this value, at least k. For age_band, plan and kids the values nearly partition the period''s viewers; a person on two devices or in two regions counts in both. In the all_other row: the period''s viewers minus the shown values'' viewers.';
+comment on column report.title_breakdown.plays is 'Plays with this value. Additive across the values of one dimension (with all_other, to the period''s plays). NULL when suppressed.';
+comment on column report.title_breakdown.completed_plays is 'Plays watched to the end with this value; completed_plays / plays is the completion rate. NULL when suppressed.';
+comment on column report.title_breakdown.watch_hours is 'Hours watched with this value, rounded to 0.1. NULL when suppressed.';
+comment on column report.title_breakdown.all_other is 'True for the one row per title-period and dimension that sums the hidden values; value is then NULL.';
+comment on column report.title_breakdown.suppressed is 'True when plays, completed_plays and watch_hours are NULL because title_weekly / title_monthly hide the period''s plays (a hidden day).';
 
 -- report.coviewing
-comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) that at least the storage floor of people watched together (etl.coviewing_floor(): k unless the DBA set it lower; a missing pair has fewer, not none), in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. Source: analytics.fact_coviewing, fact_title_period and fact_period_audience. Suppression: counts below k are NULL; jaccard and lift are NULL unless all three counts are shown. No counts add up.';
+comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when shared_viewers, viewers_a and viewers_b are at least k and the people who watched one title and not the other are 0 or at least k; a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. Source: analytics.fact_coviewing, fact_title_period and fact_period_audience. No counts add up.';
 comment on column report.coviewing.period is 'week (ISO, Monday start) or month. Grain column.';
 comment on column report.coviewing.period_start is 'First day of the period. Grain column.';
 comment on column report.coviewing.title_a_id is 'Catalogue id of the first title of the pair. Grain column.';
 comment on column report.coviewing.title_a is 'Name of the first title (as of the period''s last loaded day).';
 comment on column report.coviewing.title_b_id is 'Catalogue id of the second title. Grain column.';
 comment on column report.coviewing.title_b is 'Name of the second title.';
-comment on column report.coviewing.shared_viewers is 'Distinct profiles that played both titles in the period. Exact; not additive. NULL when fewer than k.';
-comment on column report.coviewing.viewers_a is 'Distinct profiles that played title A in the period (as in title_weekly / title_monthly). NULL when fewer than k.';
-comment on column report.coviewing.viewers_b is 'Distinct profiles that played title B in the period. NULL when fewer than k.';
-comment on column report.coviewing.jaccard is 'shared_viewers / (viewers_a + viewers_b - shared_viewers): the overlap of the two audiences, 0 to 1, rounded to 0.001. NULL unless all three counts are shown.';
-comment on column report.coviewing.lift is 'shared_viewers x N / (viewers_a x viewers_b): how many times more often the titles share viewers than if they were watched independently. N is the period''s whole audience (analytics.fact_period_audience: distinct people with any play in it), so lift is exact; above 1 means the titles share more viewers than chance. Rounded to 0.01. NULL unless all three counts are shown.';
-comment on column report.coviewing.suppressed is 'True when shared_viewers, viewers_a or viewers_b is NULL because it is below k; jaccard and lift are then NULL too.';
+comment on column report.coviewing.shared_viewers is 'Distinct profiles that played both titles in the period, at least k. Exact; not additive.';
+comment on column report.coviewing.viewers_a is 'Distinct profiles that played title A in the period (as in title_weekly / title_monthly), at least k; viewers_a - shared_viewers is 0 or at least k.';
+comment on column report.coviewing.viewers_b is 'Distinct profiles that played title B in the period, at least k; viewers_b - shared_viewers is 0 or at least k.';
+comment on column report.coviewing.jaccard is 'shared_viewers / (viewers_a + viewers_b - shared_viewers): the overlap of the two audiences, 0 to 1, rounded to 0.001.';
+comment on column report.coviewing.lift is 'shared_viewers x N / (viewers_a x viewers_b): how many times more often the titles share viewers than if they were watched independently. N is the period''s whole audience (analytics.fact_period_audience: distinct people with any play in it), so lift is exact; above 1 means the titles share more viewers than chance. Rounded to 0.01.';
 
 -- report.title_streaks
-comment on view report.title_streaks is 'Binge streaks: how many people watched a title on every one of the streak_days consecutive days ending on as_of. Answers "how many people watched A Christmas Prince every day for the past 18 days". Grain: one row per (as_of, title, streak_days), streak_days from 2 up to the load''s maximum (30 by default), stored only when at least one person qualifies; a missing row means 0, which is below k. Source: analytics.fact_title_streak. Suppression: viewers below k are NULL. Not additive.';
+comment on view report.title_streaks is 'Binge streaks: how many people watched a title on every one of the streak_days consecutive days ending on as_of. Answers "how many people watched A Christmas Prince every day for the past 18 days". Grain: one row per (as_of, title, streak_days), streak_days from 2 up to the load''s maximum (30 by default), shown when at least k people qualify and the count equals the next shorter shown length (or the day''s viewers in title_daily) or lies at least k below it, so that no two shown counts differ by 1 to k - 1 people. A missing row means none, fewer than k, or hidden by that rule: it is never a known 0. Source: analytics.fact_title_streak. Not additive.';
 comment on column report.title_streaks.as_of is 'Last day of the streak. Grain column.';
 comment on column report.title_streaks.title_id is 'Catalogue title id. Grain column.';
 comment on column report.title_streaks.title is 'Title name as of as_of.';
 comment on column report.title_streaks.streak_days is 'Length of the run of consecutive days ending on as_of, from 2. Grain column.';
-comment on column report.title_streaks.viewers is 'People who played the title on each of the streak_days days ending on as_of (at least that long a run). Exact; decreases as streak_days grows. NULL when fewer than k.';
-comment on column report.title_streaks.suppressed is 'True when fewer than k people had the streak, so viewers is NULL.';
+comment on column report.title_streaks.viewers is 'People who played the title on each of the streak_days days ending on as_of (at least that long a run), at least k. Exact; decreases as streak_days grows.';
+
+-- report.titles
+comment on view report.titles is 'The catalogue, to find titles by name: one row per title as it is now, with its former names. Grain: one row per title_id. Match names case-insensitively (name ilike ''%prince%''), and on title_id in the other views. Source: analytics.dim_title and fact_title_daily.';
+comment on column report.titles.title_id is 'Catalogue title id, as in every other view. Grain column.';
+comment on column report.titles.name is 'The title''s current name.';
+comment on column report.titles.former_names is 'Names the title had before (renames), sorted; empty when none.';
+comment on column report.titles.kind is 'movie, episode, series, track or album.';
+comment on column report.titles.series is 'Series the title belongs to, if any.';
+comment on column report.titles.genre is 'Genre, if the catalogue has one.';
+comment on column report.titles.release_year is 'Year of release, if known.';
+comment on column report.titles.first_day is 'First day on which at least k people played the title (NULL if none yet): an earlier first play would date a smaller audience.';

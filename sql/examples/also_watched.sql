@@ -5,12 +5,14 @@
 --                            limit   how many partners (default 10)
 -- Reads:    report.coviewing, which lists every pair in both orders, so title_a = the title finds
 --           all its partners. pct_of_viewers is the share of the title's viewers who also watched
---           the partner; lift above 1 means more overlap than chance (it is a lower bound).
---           Pairs sharing fewer than k viewers are suppressed and left out.
+--           the partner; lift above 1 means more overlap than chance. Pairs that fewer than k
+--           people share, or that would tell how many watched one title and not the other when
+--           that is 1 to k - 1 people, have no row.
 
-\if :{?title}
+\ir find_title.psql
+\if :title_found
 \else
-    \set title 'A Christmas Prince'
+    \quit
 \endif
 \if :{?period}
 \else
@@ -21,13 +23,10 @@
     \set limit 10
 \endif
 
-with the_title as (
-    select distinct title_id from report.title_daily where title = :'title'
-), latest as (
+with latest as (
     select max(c.period_start) as period_start
     from report.coviewing c
-    join the_title t on t.title_id = c.title_a_id
-    where c.period = :'period'
+    where c.period = :'period' and c.title_a_id in (:title_ids)
 )
 select
     c.period_start,
@@ -38,9 +37,8 @@ select
     c.jaccard,
     c.lift
 from report.coviewing c
-join the_title t on t.title_id = c.title_a_id
 join latest l on l.period_start = c.period_start
 where c.period = :'period'
-  and not c.suppressed
+  and c.title_a_id in (:title_ids)
 order by c.shared_viewers desc, c.title_b
 limit :limit;

@@ -3,25 +3,26 @@
 -- Run:      psql -v title='A Christmas Prince' -f sql/examples/binge_curve.sql
 -- Variables (none required): title  the title's name, any name it has had (default 'A Christmas Prince')
 -- Reads:    report.title_streaks. Each row counts people whose run is at least streak_days long,
---           so the numbers fall as streak_days grows; counts below k are NULL (suppressed).
+--           so the numbers fall as streak_days grows. A length is shown only when its count is
+--           at least k and equals the next shorter shown one or lies at least k below it (so no
+--           difference tells of 1 to k - 1 people): the missing lengths lie between their
+--           neighbours.
 
-\if :{?title}
+\ir find_title.psql
+\if :title_found
 \else
-    \set title 'A Christmas Prince'
+    \quit
 \endif
 
 with as_of as (
     select max(day) as day from report.title_daily
-), the_title as (
-    select distinct title_id from report.title_daily where title = :'title'
 )
 select
     s.as_of,
     s.title,
     s.streak_days,
-    s.viewers,
-    s.suppressed
+    s.viewers
 from report.title_streaks s
 join as_of a on a.day = s.as_of
-join the_title t on t.title_id = s.title_id
+where s.title_id in (:title_ids)
 order by s.streak_days;

@@ -1,27 +1,21 @@
 -- Question: how often are plays watched to the end on each class of device (tv, mobile, web,
---           console, other) over the last N days?
--- Run:      psql -v days=28 -f sql/examples/completion_by_device_class.sql
--- Variables (none required): days  how many days back from the latest loaded day (default 28)
--- Reads:    report.title_segments. plays and completed_plays add up across segments, but
---           suppressed segments are NULL and drop out of the sums, so the rate is over the shown
---           segments; hidden_segments says how many were left out.
+--           console, other) in a month, over all titles?
+-- Run:      psql -v month=2026-11-01 -f sql/examples/completion_by_device_class.sql
+-- Variables (none required): month  any day of the month, YYYY-MM-DD (default: the latest loaded month)
+-- Reads:    report.title_breakdown (dimension device_class), summed over the titles. plays and
+--           completed_plays add up; the values a title-month hides are in its all_other row, a
+--           group of their own here. Title-months whose plays are suppressed (a hidden day) drop
+--           out; titles_left_out says how many.
 
-\if :{?days}
-\else
-    \set days 28
-\endif
+\ir pick_month.psql
 
-with recent as (
-    select *
-    from report.title_segments
-    where day > (select max(day) from report.title_daily) - :days
-)
 select
-    device_class,
-    sum(plays) as plays,
-    sum(completed_plays) as completed_plays,
-    round(100.0 * sum(completed_plays) / nullif(sum(plays), 0), 1) as completion_pct,
-    count(*) filter (where suppressed) as hidden_segments
-from recent
-group by device_class
-order by completion_pct desc nulls last, device_class;
+    coalesce(b.value, '(hidden values)') as device_class,
+    sum(b.plays) as plays,
+    sum(b.completed_plays) as completed_plays,
+    round(100.0 * sum(b.completed_plays) / nullif(sum(b.plays), 0), 1) as completion_pct,
+    count(distinct b.title_id) filter (where b.suppressed) as titles_left_out
+from report.title_breakdown b
+where b.period = 'month' and b.period_start = :'month_start' and b.dimension = 'device_class'
+group by b.value
+order by b.value nulls last;

@@ -1,29 +1,21 @@
--- Question: how much does each region and age band watch in a month?
--- Run:      psql -v month=2026-12-01 -f sql/examples/monthly_audience_by_region_age.sql
+-- Question: how much does each region, and each age band, watch in a month?
+-- Run:      psql -v month=2026-11-01 -f sql/examples/monthly_audience_by_region_age.sql
 -- Variables (none required): month  any day of the month, YYYY-MM-DD (default: the latest loaded month)
--- Reads:    report.title_segments, summed over the month's days and all titles. watch_hours and
---           plays add up. viewer_days is the sum of daily segment viewers: a person who watched on
---           5 days, or 2 titles, counts 5 (or 2) times, so it measures attention, not distinct
---           people (distinct monthly audiences by segment are not published). Suppressed segments
---           drop out of every sum; hidden_segments says how many.
+-- Reads:    report.title_breakdown (dimensions region and age_band, one at a time), summed over
+--           the titles. watch_hours and plays add up. viewer_titles is the sum of each title's
+--           distinct viewers: a person who watched 2 titles counts twice, so it measures reach
+--           across titles, not distinct people. The values a title-month hides are in its
+--           all_other row, a group of their own here.
 
-\if :{?month}
-\else
-    \set month ''
-\endif
+\ir pick_month.psql
 
-with the_month as (
-    select date_trunc('month', coalesce(nullif(:'month', '')::date, (select max(day) from report.title_daily)))::date as month_start
-)
 select
-    m.month_start,
-    s.region,
-    s.age_band,
-    sum(s.watch_hours) as watch_hours,
-    sum(s.plays) as plays,
-    sum(s.viewers) as viewer_days,
-    count(*) filter (where s.suppressed) as hidden_segments
-from report.title_segments s
-join the_month m on s.day >= m.month_start and s.day < (m.month_start + interval '1 month')
-group by m.month_start, s.region, s.age_band
-order by s.region, s.age_band;
+    b.dimension,
+    coalesce(b.value, '(hidden values)') as value,
+    sum(b.watch_hours) as watch_hours,
+    sum(b.plays) as plays,
+    sum(b.viewers) as viewer_titles
+from report.title_breakdown b
+where b.period = 'month' and b.period_start = :'month_start' and b.dimension in ('region', 'age_band')
+group by b.dimension, b.value
+order by b.dimension, b.value nulls last;

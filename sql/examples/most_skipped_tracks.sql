@@ -4,7 +4,7 @@
 --                            min_plays   leave out tracks with fewer plays (default 20)
 --                            limit       how many tracks (default 10)
 -- Reads:    report.title_weekly. A skip is a play that ended before min(30 s, 10% of the runtime)
---           (etl.settings); skips add up. Weeks with a suppressed day show NULL plays and skips and
+--           (etl.settings); skips add up. Weeks with a hidden day show NULL plays and skips and
 --           drop out.
 
 \if :{?week_start}

@@ -2,45 +2,62 @@
 --           day? ("To the 53 people who've watched A Christmas Prince every day for the past 18
 --           days: who hurt you?")
 -- Run:      psql -v title='A Christmas Prince' -v days=18 -f sql/examples/streak_viewers.sql
--- Variables (none required): title  the title's name, any name it has had (default 'A Christmas Prince')
+-- Variables (none required): title  the title's name, any name it has had, in any case (default
+--                                   'A Christmas Prince')
 --                            days   the number of consecutive days, 2 up to the load's maximum
 --                                   (30 unless the DBA changed it) (default 18)
--- Reads:    report.title_streaks, as of the latest day in report.title_daily. The answer is exact
---           when it is at least k; below k (zero included) it reads "fewer than k".
+-- Reads:    report.title_streaks and report.title_daily, as of the latest day in title_daily.
+--           The answer is exact when that streak length is shown. Otherwise it gives the range
+--           that the neighbouring shown lengths allow: a length is hidden when fewer than k
+--           people had it, or when its count would tell how many people had a run of exactly
+--           some length, if that is 1 to k - 1.
 
-\if :{?title}
+\ir find_title.psql
+\if :title_found
 \else
-    \set title 'A Christmas Prince'
+    \quit
 \endif
 \if :{?days}
 \else
     \set days 18
 \endif
+select :days::int between 2 and greatest(30, (select max(streak_days) from report.title_streaks)) as days_in_range \gset
+\if :days_in_range
+\else
+    \echo days must be from 2 to the longest streak the load counts (30 unless the DBA changed it). For one day, read the viewers in report.title_daily.
+    \quit
+\endif
 
 with as_of as (
     select max(day) as day from report.title_daily
-), the_title as (
-    select distinct title_id from report.title_daily where title = :'title'
-), streak as (
-    select s.viewers, s.suppressed
-    from report.title_streaks s
-    join as_of a on a.day = s.as_of
-    join the_title t on t.title_id = s.title_id
-    where s.streak_days = :days
+), lengths as (
+    -- Shown counts as of that day: the day's viewers as length 1, then the shown streak lengths.
+    select 1 as streak_days, d.viewers
+    from report.title_daily d join as_of a on a.day = d.day
+    where d.title_id in (:title_ids)
+    union all
+    select s.streak_days, s.viewers
+    from report.title_streaks s join as_of a on a.day = s.as_of
+    where s.title_id in (:title_ids)
+), bounds as (
+    select
+        max(viewers) filter (where streak_days = :days) as exact,
+        min(viewers) filter (where streak_days < :days) as at_most,
+        max(viewers) filter (where streak_days > :days) as at_least
+    from lengths
 )
 select
     a.day as as_of,
     :'title' as title,
     :days as days,
-    s.viewers,
-    coalesce(s.suppressed, true) as suppressed,
+    b.exact as viewers,
     case
-        when not exists (select 1 from the_title)
-            then format('no title has been called %s', :'title')
-        when s.viewers is not null
-            then format('%s people watched %s every day for the past %s days', s.viewers, :'title', :days)
-        else format('fewer than %s people watched %s every day for the past %s days',
-                    (select k from report.settings), :'title', :days)
+        when b.exact is not null
+            then format('%s people watched %s every day for the past %s days', b.exact, :'title', :days)
+        when b.at_most is null
+            then format('fewer than %s people watched %s every day for the past %s days (or none)',
+                        (select k from report.settings), :'title', :days)
+        else format('between %s and %s people watched %s every day for the past %s days (not published exactly: fewer than %s, or it would reveal a smaller group)',
+                    coalesce(b.at_least, 0), b.at_most, :'title', :days, (select k from report.settings))
     end as answer
-from as_of a
-left join streak s on true;
+from as_of a, bounds b;

@@ -3,8 +3,8 @@
 -- Variables (none required): days         days back from the latest loaded day (default 28)
 --                            min_ratings  leave out titles with fewer ratings (default 20)
 --                            limit        how many titles (default 20)
--- Reads:    report.title_daily. thumbs add up across days; title-days with fewer than k viewers
---           are suppressed (NULL) and drop out of the sums.
+-- Reads:    report.title_ratings. thumbs add up across days; title-days with fewer than k
+--           raters have no row and drop out of the sums.
 
 \if :{?days}
 \else
@@ -21,9 +21,8 @@
 
 with recent as (
     select title_id, title, thumbs_up, thumbs_down
-    from report.title_daily
+    from report.title_ratings
     where day > (select max(day) from report.title_daily) - :days
-      and not suppressed
 ), totals as (
     select title_id, max(title) as title, sum(thumbs_up) as thumbs_up, sum(thumbs_down) as thumbs_down
     from recent

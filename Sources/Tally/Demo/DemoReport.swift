@@ -56,7 +56,7 @@ public struct DemoReport: Sendable, Codable {
         let top = try analyst.query(
             """
             select title, viewers, plays, watch_hours::float8 from report.title_daily
-            where day = $1 and not suppressed order by viewers desc, title limit 8
+            where day = $1 order by viewers desc, title limit 8
             """, [asOf]
         ).rows.map {
             TitleRow(title: try $0.decode(0), viewers: try $0.decode(1), plays: try $0.decode(2), watchHours: try $0.decode(3))
@@ -130,7 +130,7 @@ public struct DemoReport: Sendable, Codable {
         out.append("")
         let streakText =
             streakViewers.map { "\($0) people watched \(streakTitle) every day for the past \(streakDays) days." }
-            ?? "Fewer than \(k) people watched \(streakTitle) every day for the past \(streakDays) days (suppressed)."
+            ?? "The number of people who watched \(streakTitle) every day for the past \(streakDays) days is not published: fewer than \(k), or it would reveal a smaller group."
         out.append("\(bold)\(streakText)\(reset)")
         out.append("  (from report.title_streaks: a count of people; the warehouse holds no row about any of them)")
         out.append("")

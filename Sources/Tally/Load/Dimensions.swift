@@ -76,6 +76,20 @@ struct Dimensions {
         }
     }
 
+    /// What each segment key stands for in the audience dimensions that periods are broken down by.
+    func breakdowns() throws -> FactEngine.Breakdowns {
+        FactEngine.Breakdowns(
+            devices: try warehouse.query("select device_key, device_class from analytics.dim_device").rows.map {
+                (Int16(clamping: try $0.decode(0, as: Int.self)), try $0.decode(1))
+            },
+            regions: try warehouse.query("select region_key, region from analytics.dim_region").rows.map {
+                (Int16(clamping: try $0.decode(0, as: Int.self)), try $0.decode(1))
+            },
+            audiences: try warehouse.query("select audience_key, age_band, plan, is_kids from analytics.dim_audience").rows.map {
+                (Int16(clamping: try $0.decode(0, as: Int.self)), try $0.decode(1), try $0.decode(2), try $0.decode(3))
+            })
+    }
+
     /// Every version of every catalogued title, with its skip threshold, by title id.
     func titleVersions() throws -> [Int32: [FactEngine.TitleVersion]] {
         var versions: [Int32: [FactEngine.TitleVersion]] = [:]

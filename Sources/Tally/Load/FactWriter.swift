@@ -16,7 +16,7 @@ struct FactWriter {
         try warehouse.query("delete from analytics.fact_title_daily_segment where date_key = any ($1::int[])", [PostgresArray(days)])
         let kinds = scope.periods.map(\.kind.name)
         let starts = scope.periods.map { Day(daysSince1970: $0.start) }
-        for table in ["fact_title_period", "fact_period_audience", "fact_coviewing"] {
+        for table in ["fact_title_period", "fact_period_audience", "fact_coviewing", "fact_title_period_breakdown"] {
             try warehouse.query(
                 """
                 delete from analytics.\(table) f using unnest($1::text[], $2::date[]) p (kind, start)
@@ -34,6 +34,7 @@ struct FactWriter {
         try write(facts.audiences, to: .audiences)
         try write(facts.coviewing, to: .coviewing)
         try write(facts.streaks, to: .streaks)
+        try write(facts.breakdowns, to: .breakdowns)
     }
 
     private func write<Row>(_ rows: [Row], to table: FactTable<Row>) throws {
@@ -98,6 +99,13 @@ extension FactTable.Column {
         ]
     }
 
+    static func text(_ name: String, _ value: @escaping (Row) -> String) -> Self {
+        Self(name: name) { row, out in
+            CopyBinary.appendText(value(row).utf8, to: &out)
+            return true
+        }
+    }
+
     static func smallint(_ name: String, _ value: @escaping (Row) -> Int16) -> Self {
         Self(name: name) { row, out in
             CopyBinary.appendInt16(value(row), to: &out)
@@ -134,7 +142,7 @@ extension FactTable.Column {
             .count("viewers") { value($0).viewers }, .count("plays") { value($0).plays },
             .count("completed_plays") { value($0).completedPlays }, .bigint("watch_seconds") { value($0).watchSeconds },
             .count("thumbs_up") { value($0).thumbsUp }, .count("thumbs_down") { value($0).thumbsDown },
-            .count("skips") { value($0).skips },
+            .count("skips") { value($0).skips }, .count("raters") { value($0).raters },
         ]
     }
 }
@@ -190,6 +198,18 @@ extension FactTable where Row == StreakFact {
             columns: [
                 .dateKey("as_of_date_key", \.asOf), .integer("title_key", \.titleKey), .integer("streak_days", \.streakDays),
                 .count("viewers", \.viewers),
+            ])
+    }
+}
+
+extension FactTable where Row == BreakdownFact {
+    static var breakdowns: FactTable {
+        FactTable(
+            name: "fact_title_period_breakdown",
+            columns: Column.period(\.period) + [
+                .integer("title_key", \.titleKey), .text("dimension") { $0.dimension.name }, .text("value", \.value),
+                .count("viewers") { $0.measures.viewers }, .count("plays") { $0.measures.plays },
+                .count("completed_plays") { $0.measures.completedPlays }, .bigint("watch_seconds") { $0.measures.watchSeconds },
             ])
     }
 }

@@ -6,6 +6,8 @@ extension FactEngine {
     func computeDays(_ scope: Scope, _ layout: Layout, people: Int, into facts: inout Facts) {
         var dayPeople = Stamps(people: people)
         var segmentPeople = Stamps(people: people)
+        var dayRaters = Stamps(people: people)
+        var segmentRaters = Stamps(people: people)
         var keys = KeysOnDay(titles: layout.titleIDs.count)
         var active = [Bool](repeating: false, count: layout.titleIDs.count)
         var activeTitles: [Int32] = []
@@ -61,6 +63,10 @@ extension FactEngine {
                     if dayPeople.first(r.person) { daily.viewers += 1 }
                     if segmentPeople.first(r.person) { segment.viewers += 1 }
                 }
+                if r.thumbsUp + r.thumbsDown > 0 {
+                    if dayRaters.first(r.person) { daily.raters += 1 }
+                    if segmentRaters.first(r.person) { segment.raters += 1 }
+                }
                 let next = n + 1 < order.count ? order[n + 1] : nil
                 let key = Int32(bitPattern: UInt32(o.a >> 32) ^ 0x8000_0000)
                 let keyEnds = next.map { $0.a >> 32 != o.a >> 32 } ?? true
@@ -71,12 +77,14 @@ extension FactEngine {
                             day: Day(daysSince1970: d), titleKey: key, device: r.device, region: r.region, audience: r.audience, measures: segment))
                     segment = FactMeasures()
                     segmentPeople.nextGroup()
+                    segmentRaters.nextGroup()
                 }
                 if keyEnds {
                     daily.skips = daySkips[key] ?? 0
                     facts.daily.append(DailyFact(day: Day(daysSince1970: d), titleKey: key, measures: daily))
                     daily = FactMeasures()
                     dayPeople.nextGroup()
+                    dayRaters.nextGroup()
                 }
             }
         }

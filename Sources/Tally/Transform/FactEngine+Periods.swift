@@ -48,6 +48,8 @@ extension FactEngine {
             var audience: Int64 = 0
             periodPeople.nextGroup()
             var sums = FactMeasures()
+            var groupStart = 0
+            var seen = Set<Int64>()
             for (n, g) in byKey.enumerated() {
                 for i in order[start[g.title]..<start[g.title + 1]] {
                     let r = rows[Int(i)]
@@ -64,6 +66,16 @@ extension FactEngine {
                         PeriodFact(
                             period: p, titleKey: g.key, viewers: sums.viewers, plays: sums.plays, watchSeconds: sums.watchSeconds,
                             skips: skips[g.key] ?? 0))
+                    // Title-periods that can be shown (the storage floor) are broken down by audience.
+                    if sums.viewers >= Int64(coviewingFloor) && !breakdowns.isEmpty {
+                        let titlesOfKey = byKey[groupStart...n].map(\.title)
+                        breakdown(
+                            period: p, titleKey: g.key,
+                            group: { visit in
+                                for t in titlesOfKey { for i in order[start[t]..<start[t + 1]] { visit(rows[Int(i)]) } }
+                            }, seen: &seen, into: &facts)
+                    }
+                    groupStart = n + 1
                     if sums.viewers >= Int64(coviewingFloor) && !viewersOfTitle.isEmpty {
                         let rank = Int32(known.count)
                         known.append(g.key)

@@ -74,6 +74,8 @@ struct FactEngine {
     var personKeys: [Int32] = []
     /// The bound on titles per person and period in co-viewing; nil: none, co-viewing is exact.
     var contributionBound: ContributionBound?
+    /// The audience dimensions title-periods are broken down by; empty: no breakdowns.
+    var breakdowns = Breakdowns()
 
     /// The dim_title version of a title valid at the end of a day: the latest version that had taken
     /// effect, else its first version; -1 (unknown) when the title is not in the catalogue.

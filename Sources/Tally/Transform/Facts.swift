@@ -7,6 +7,7 @@ struct Facts {
     var audiences: [AudienceFact] = []
     var coviewing: [CoviewingFact] = []
     var streaks: [StreakFact] = []
+    var breakdowns: [BreakdownFact] = []
 
     mutating func append(_ other: Facts) {
         daily += other.daily
@@ -15,6 +16,7 @@ struct Facts {
         audiences += other.audiences
         coviewing += other.coviewing
         streaks += other.streaks
+        breakdowns += other.breakdowns
     }
 }
 
@@ -22,6 +24,8 @@ struct Facts {
 struct FactMeasures: Equatable {
     /// Distinct people with a play.
     var viewers: Int64 = 0
+    /// Distinct people with a rating.
+    var raters: Int64 = 0
     var plays: Int64 = 0
     var completedPlays: Int64 = 0
     var watchSeconds: Int64 = 0
@@ -64,6 +68,16 @@ struct PeriodFact: Equatable {
     var plays: Int64
     var watchSeconds: Int64
     var skips: Int64
+}
+
+/// A row of `fact_title_period_breakdown`: a title's week or month in one value of one audience
+/// dimension (device class, region, age band, plan, kids).
+struct BreakdownFact: Equatable {
+    var period: FactEngine.Period
+    var titleKey: Int32
+    var dimension: FactEngine.Breakdowns.Dimension
+    var value: String
+    var measures: FactMeasures
 }
 
 /// A row of `fact_period_audience`: distinct people with any play in a period.

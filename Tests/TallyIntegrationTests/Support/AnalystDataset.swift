@@ -91,6 +91,11 @@ enum AnalystDataset {
         from analytics.fact_title_daily_segment
         group by date_key, title_key;
 
+        -- Raters: each rating from a person of its own, so a segment's raters are its thumbs and a
+        -- day's the sum of its segments' (title-days with many viewers and one rater included).
+        update analytics.fact_title_daily_segment set raters = thumbs_up + thumbs_down;
+        update analytics.fact_title_daily set raters = thumbs_up + thumbs_down;
+
         -- Weeks and months: distinct audience somewhere between the largest day and the sum of days.
         insert into analytics.fact_title_period
         select p.period_kind, p.start,
@@ -101,6 +106,38 @@ enum AnalystDataset {
         join analytics.dim_title t using (title_key)
         cross join lateral (values ('week', d.week_start), ('month', d.month_start)) p(period_kind, start)
         group by p.period_kind, p.start, coalesce(t.title_id, -1);
+
+        -- A title-period by one audience dimension at a time (title-periods at the storage floor):
+        -- each value's segments summed, and the period's viewers shared out over the values in
+        -- proportion to their segments' viewers, so that every viewer is in one value (as in real
+        -- data, where a viewer has a device class, a region and an audience).
+        insert into analytics.fact_title_period_breakdown
+        select period_kind, period_start, title_key, dimension, value,
+               share + case when rank = 1 then total - sum(share) over cell_group else 0 end, plays, completed_plays, watch_seconds
+        from (
+            select c.*, floor(c.total * c.segment_viewers::numeric / sum(c.segment_viewers) over cell_group)::int as share,
+                   row_number() over (cell_group order by c.segment_viewers desc, c.value) as rank
+            from (
+                select p.period_kind, p.period_start, p.title_key, p.viewers as total, x.dimension, x.value,
+                       sum(f.viewers) as segment_viewers, sum(f.plays) as plays, sum(f.completed_plays) as completed_plays,
+                       sum(f.watch_seconds) as watch_seconds
+                from analytics.fact_title_period p
+                join analytics.dim_title tp on tp.title_key = p.title_key
+                join analytics.dim_date d
+                    on (p.period_kind = 'week' and d.week_start = p.period_start) or (p.period_kind = 'month' and d.month_start = p.period_start)
+                join analytics.fact_title_daily_segment f on f.date_key = d.date_key
+                join analytics.dim_title tf on tf.title_key = f.title_key and tf.title_id is not distinct from tp.title_id
+                join analytics.dim_device dv on dv.device_key = f.device_key
+                join analytics.dim_region r on r.region_key = f.region_key
+                join analytics.dim_audience a on a.audience_key = f.audience_key
+                cross join lateral (values ('device_class', dv.device_class), ('region', r.region), ('age_band', a.age_band),
+                                           ('plan', a.plan), ('kids', case when a.is_kids then 'kids' else 'adults' end)) x (dimension, value)
+                where p.viewers >= 11 and f.viewers > 0
+                group by p.period_kind, p.period_start, p.title_key, p.viewers, x.dimension, x.value
+            ) c
+            window cell_group as (partition by c.period_kind, c.period_start, c.title_key, c.dimension)
+        ) shared
+        window cell_group as (partition by period_kind, period_start, title_key, dimension);
 
         -- The whole audience of a period: at least its largest title's, well short of the sum.
         insert into analytics.fact_period_audience
@@ -135,72 +172,87 @@ enum AnalystDataset {
 
 /// The SQL the analyst report tests judge the views with.
 enum AnalystChecks {
-    /// Run as the analyst: per report view, the rows that show a count of people below k or a NULL
-    /// that `suppressed` does not explain, then the suppressed and the shown rows.
+    /// Run as the analyst: per report view, the rows that show a count of people below k or NULL,
+    /// or a linked difference of 1 to k - 1 people, then all its rows.
     static let floor = """
         with k as (select k from report.settings)
-        select 'title_daily' as view, count(*) filter (where viewers < k.k or (viewers is null) <> suppressed
-                or (suppressed and num_nonnulls(plays, completed_plays, watch_hours, thumbs_up, thumbs_down) > 0)),
-            count(*) filter (where suppressed), count(*) filter (where not suppressed)
+        select 'title_daily' as view, count(*) filter (where coalesce(viewers < k.k, true) or plays is null), count(*)
         from report.title_daily, k
         union all
-        select 'title_weekly', count(*) filter (where viewers < k.k or (viewers is null and not suppressed)
-                or (plays is null) <> suppressed or (watch_hours is null) <> suppressed),
-            count(*) filter (where suppressed), count(*) filter (where not suppressed)
+        select 'title_ratings', count(*) filter (where coalesce(raters < k.k, true) or thumbs_up is null or thumbs_down is null), count(*)
+        from report.title_ratings, k
+        union all
+        select 'title_weekly', count(*) filter (where coalesce(viewers < k.k, true) or (plays is null) <> suppressed
+                or (watch_hours is null) <> suppressed or days_covered not between 1 and 7), count(*)
         from report.title_weekly, k
         union all
-        select 'title_monthly', count(*) filter (where viewers < k.k or (viewers is null and not suppressed)
-                or (plays is null) <> suppressed or (watch_hours is null) <> suppressed),
-            count(*) filter (where suppressed), count(*) filter (where not suppressed)
+        select 'title_monthly', count(*) filter (where coalesce(viewers < k.k, true) or (plays is null) <> suppressed
+                or (watch_hours is null) <> suppressed or days_covered not between 1 and 31), count(*)
         from report.title_monthly, k
         union all
-        select 'title_segments', count(*) filter (where viewers < k.k or (viewers is null) <> suppressed
-                or (suppressed and num_nonnulls(plays, completed_plays, watch_hours) > 0)),
-            count(*) filter (where suppressed), count(*) filter (where not suppressed)
+        select 'title_segments', count(*) filter (where coalesce(viewers < k.k, true) or plays is null or all_other <> (device_type is null)), count(*)
         from report.title_segments, k
         union all
-        select 'coviewing', count(*) filter (where shared_viewers < k.k or viewers_a < k.k or viewers_b < k.k
-                or (num_nulls(shared_viewers, viewers_a, viewers_b) > 0) <> suppressed
-                or (jaccard is null) <> suppressed or (lift is null) <> suppressed),
-            count(*) filter (where suppressed), count(*) filter (where not suppressed)
+        select 'title_breakdown', count(*) filter (where coalesce(viewers < k.k, true) or (plays is null) <> suppressed
+                or all_other <> (value is null)), count(*)
+        from report.title_breakdown, k
+        union all
+        select 'coviewing', count(*) filter (where coalesce(shared_viewers < k.k or viewers_a < k.k or viewers_b < k.k, true)
+                or viewers_a - shared_viewers between 1 and k.k - 1 or viewers_b - shared_viewers between 1 and k.k - 1
+                or jaccard is null or lift is null), count(*)
         from report.coviewing, k
         union all
-        select 'title_streaks', count(*) filter (where viewers < k.k or (viewers is null) <> suppressed),
-            count(*) filter (where suppressed), count(*) filter (where not suppressed)
+        select 'title_streaks', count(*) filter (where coalesce(viewers < k.k, true)), count(*)
         from report.title_streaks, k
+        union all
+        select 'titles', count(*) filter (where name is null or former_names is null), count(*)
+        from report.titles
         order by 1;
         """
 
     /// Run as the superuser, who also reads the true counts: the differencing attack over every
-    /// title-day (title_daily total minus the shown segments of title_segments), the same attack
-    /// against naive primary-only suppression as a control, and the periods-over-days check.
+    /// title-day (title_daily total minus the shown segments of title_segments), the all_other
+    /// rows, the same attack against naive primary-only suppression as a control, and the
+    /// periods-over-days check.
     static let attack = """
-        with cells as (
-            select s.day, s.title_id, s.viewers as shown, s.suppressed, f.viewers as truth
-            from report.title_segments s
-            join analytics.dim_date d on d.full_date = s.day
-            join analytics.dim_device dv on dv.device_type = s.device_type
-            join analytics.dim_region r on r.country_code = s.country_code
-            join analytics.dim_audience a on a.age_band = s.age_band and a.plan = s.plan and a.is_kids = s.is_kids
-            join analytics.fact_title_daily_segment f
-                on f.date_key = d.date_key and f.device_key = dv.device_key and f.region_key = r.region_key and f.audience_key = a.audience_key
-            join analytics.dim_title t on t.title_key = f.title_key and t.title_id is not distinct from s.title_id
+        with facts as (
+            select d.full_date as day, t.title_id, dv.device_type, r.country_code, a.age_band, a.plan, a.is_kids,
+                   f.viewers as truth, f.plays
+            from analytics.fact_title_daily_segment f
+            join analytics.dim_date d on d.date_key = f.date_key
+            join analytics.dim_title t on t.title_key = f.title_key
+            join analytics.dim_device dv on dv.device_key = f.device_key
+            join analytics.dim_region r on r.region_key = f.region_key
+            join analytics.dim_audience a on a.audience_key = f.audience_key
+        ), cells as (
+            select f.*, s.viewers as shown
+            from facts f
+            left join report.title_segments s
+                on not s.all_other and s.day = f.day and s.title_id is not distinct from f.title_id and s.device_type = f.device_type
+                and s.country_code = f.country_code and s.age_band = f.age_band and s.plan = f.plan and s.is_kids = f.is_kids
+        ), others as (
+            select day, title_id, count(*) as n, min(viewers) as viewers, min(plays) as plays
+            from report.title_segments where all_other group by day, title_id
         ), title_days as (
             select c.day, c.title_id, td.viewers as total, count(*) as cells,
-                count(*) filter (where c.suppressed) as hidden,
+                count(*) filter (where c.shown is null) as hidden,
                 coalesce(sum(c.shown), 0) as shown_sum,
-                max(c.truth) filter (where c.suppressed) as hidden_truth
+                max(c.truth) filter (where c.shown is null) as hidden_truth,
+                sum(c.plays) filter (where c.shown is null) as hidden_plays
             from cells c
-            join report.title_daily td on td.day = c.day and td.title_id is not distinct from c.title_id
+            left join report.title_daily td on td.day = c.day and td.title_id is not distinct from c.title_id
             group by c.day, c.title_id, td.viewers
         )
         select
-            (select count(*) from analytics.fact_title_daily_segment) - (select count(*) from cells) as unmatched,
+            (select count(*) from report.title_segments where not all_other) - (select count(*) from cells where shown is not null) as unmatched,
             count(*) filter (where hidden > 0 and total is not null) as attacked,
             count(*) filter (where hidden = 1 and total is not null and total - shown_sum = hidden_truth) as recovered,
             count(*) filter (where hidden = 1 and total is not null) as lone_hidden,
             count(*) filter (where hidden > 0 and total is not null and total - shown_sum < s.k) as small_residual,
             count(*) filter (where total is null and hidden < cells) as shown_under_hidden_total,
+            count(*) filter (where hidden > 0 and total is not null
+                and (o.n is distinct from 1 or o.viewers <> total - shown_sum or o.plays <> hidden_plays)) as wrong_all_other,
+            count(*) filter (where (hidden = 0 or total is null) and o.n is not null) as stray_all_other,
             (select count(*)
              from (select f.date_key, f.title_key,
                           count(*) filter (where f.viewers < s.k) as hidden,
@@ -211,20 +263,96 @@ enum AnalystChecks {
              join analytics.fact_title_daily t on t.date_key = n.date_key and t.title_key = n.title_key
              where n.hidden = 1 and t.viewers >= s.k and t.viewers - n.shown_sum = n.hidden_truth) as naive_recovered,
             (select count(*) from report.title_weekly w
-             join report.title_daily d on d.title_id is not distinct from w.title_id and d.day between w.week_start and w.week_start + 6
-             where w.plays is not null and d.suppressed)
+             join analytics.dim_date d on d.week_start = w.week_start
+             join analytics.fact_title_daily f on f.date_key = d.date_key
+             join analytics.dim_title t on t.title_key = f.title_key and t.title_id is not distinct from w.title_id
+             where w.plays is not null and f.viewers < s.k)
             + (select count(*) from report.title_monthly m
-               join report.title_daily d on d.title_id is not distinct from m.title_id
-                   and d.day >= m.month_start and d.day < m.month_start + interval '1 month'
-               where m.plays is not null and d.suppressed) as periods_over_hidden_days,
-            (select count(*) from report.title_weekly where viewers is not null and plays is null) as weeks_with_hidden_days
-        from title_days, report.settings s
+               join analytics.dim_date d on d.month_start = m.month_start
+               join analytics.fact_title_daily f on f.date_key = d.date_key
+               join analytics.dim_title t on t.title_key = f.title_key and t.title_id is not distinct from m.title_id
+               where m.plays is not null and f.viewers < s.k) as periods_over_hidden_days,
+            (select count(*) from report.title_weekly where suppressed) as weeks_with_hidden_days
+        from title_days
+        left join others o on o.day = title_days.day and o.title_id is not distinct from title_days.title_id
+        cross join report.settings s
         group by s.k;
         """
 
+    /// Run as the superuser. I1, the nested streak counts: shown counts of one title and day (its
+    /// viewers as length 1) that differ by 1 to k - 1, hidden lengths whose range between the shown
+    /// neighbours is narrower than the protection level, and the lengths the rule hides although
+    /// k or more people had them. I3, periods against days: for each shown week or month with
+    /// hidden days, the attacker's range for a hidden day from the period's viewers less what the
+    /// shown days and the shown 2-day streaks say the shown days hold; periods narrower than the
+    /// protection level, and periods the rule hides.
+    static let identities = """
+        with k as (select k, coalesce(protection, (k + 1) / 2) as p from report.settings),
+        shown as (
+            select day as as_of, title_id, 1 as streak_days, viewers from report.title_daily
+            union all
+            select as_of, title_id, streak_days, viewers from report.title_streaks
+        ), stored as (
+            select d.full_date as as_of, t.title_id, f.streak_days, f.viewers
+            from analytics.fact_title_streak f
+            join analytics.dim_date d on d.date_key = f.as_of_date_key
+            join analytics.dim_title t on t.title_key = f.title_key
+        ), hidden_lengths as (
+            select h.viewers,
+                (select min(s.viewers) from shown s where s.as_of = h.as_of and s.title_id is not distinct from h.title_id and s.streak_days < h.streak_days) as at_most,
+                (select max(s.viewers) from shown s where s.as_of = h.as_of and s.title_id is not distinct from h.title_id and s.streak_days > h.streak_days) as at_least
+            from stored h
+            where not exists (select 1 from shown s where s.as_of = h.as_of and s.title_id is not distinct from h.title_id and s.streak_days = h.streak_days)
+        ), facts as (
+            select d.full_date as day, t.title_id, f.viewers, x.kind, x.start,
+                   case when x.kind = 'week' then date_trunc('week', d.full_date - 1)::date else date_trunc('month', d.full_date - 1)::date end as previous_start
+            from analytics.fact_title_daily f
+            join analytics.dim_date d on d.date_key = f.date_key
+            join analytics.dim_title t on t.title_key = f.title_key
+            cross join lateral (values ('week', d.week_start), ('month', d.month_start)) x (kind, start)
+        ), periods as (
+            select f.kind, f.start, f.title_id,
+                count(*) filter (where sd.viewers is null) as hidden,
+                coalesce(sum(sd.viewers), 0)
+                    - coalesce(sum(s2.viewers) filter (where sd.viewers is not null and pd.viewers is not null and f.previous_start = f.start), 0) as shown_hold
+            from facts f
+            left join report.title_daily sd on sd.day = f.day and sd.title_id is not distinct from f.title_id
+            left join report.title_daily pd on pd.day = f.day - 1 and pd.title_id is not distinct from f.title_id
+            left join report.title_streaks s2 on s2.as_of = f.day and s2.title_id is not distinct from f.title_id and s2.streak_days = 2
+            group by f.kind, f.start, f.title_id
+        ), published as (
+            select 'week' as kind, week_start as start, title_id, viewers from report.title_weekly
+            union all
+            select 'month', month_start, title_id, viewers from report.title_monthly
+        ), stored_periods as (
+            select p.period_kind as kind, p.period_start as start, t.title_id, p.viewers
+            from analytics.fact_title_period p join analytics.dim_title t on t.title_key = p.title_key
+        )
+        select
+            (select count(*) from shown a join shown b on b.as_of = a.as_of and b.title_id is not distinct from a.title_id
+                 and b.streak_days > a.streak_days cross join k
+             where a.viewers - b.viewers between 1 and k.k - 1) as close_lengths,
+            (select count(*) from hidden_lengths, k where at_most is not null and at_most - coalesce(at_least, 0) + 1 < k.p) as narrow_lengths,
+            (select count(*) from hidden_lengths, k where viewers >= k.k) as lengths_hidden_by_rule,
+            (select count(*) from periods x join published w on w.kind = x.kind and w.start = x.start and w.title_id is not distinct from x.title_id
+             cross join k
+             where x.hidden > 0
+               and (k.k - 1) - greatest(0, w.viewers - x.shown_hold - (x.hidden - 1) * (k.k - 1)) + 1 < k.p) as narrow_periods,
+            (select count(*) from periods x join published w on w.kind = x.kind and w.start = x.start and w.title_id is not distinct from x.title_id
+             where x.hidden > 0) as periods_with_hidden_days,
+            (select count(*) from stored_periods x cross join k
+             where x.viewers >= k.k and not exists (
+                 select 1 from published w where w.kind = x.kind and w.start = x.start and w.title_id is not distinct from x.title_id)) as periods_hidden_by_rule
+        """
+
+    /// The columns of `identities`.
+    static let identityColumns = [
+        "close_lengths", "narrow_lengths", "lengths_hidden_by_rule", "narrow_periods", "periods_with_hidden_days", "periods_hidden_by_rule",
+    ]
+
     /// The columns of `attack`.
     static let attackColumns = [
-        "unmatched", "attacked", "recovered", "lone_hidden", "small_residual", "shown_under_hidden_total",
-        "naive_recovered", "periods_over_hidden_days", "weeks_with_hidden_days",
+        "unmatched", "attacked", "recovered", "lone_hidden", "small_residual", "shown_under_hidden_total", "wrong_all_other",
+        "stray_all_other", "naive_recovered", "periods_over_hidden_days", "weeks_with_hidden_days",
     ]
 }

@@ -1,0 +1,91 @@
+import Foundation
+import Tally
+import Testing
+
+/// docs/analysts.md shows each example's output on the demo dataset: `tally demo --reset
+/// --start-date 2026-11-01 --one-load` (the default seed and size, 2026-11-01 to 2026-11-30, loaded
+/// in one run, so the same warehouse on any date). This test makes that dataset the same way, runs
+/// every `$ psql ...` line of the docs as an analyst, and compares the output line for line. With
+/// TALLY_DOCS_ACTUAL=FILE set, it also writes what each line printed to FILE, to update the docs from.
+@Suite("the analysts' docs reproduce on the demo dataset", .enabled(if: TestServer.isAvailable))
+struct AnalystDocsTests {
+    static let docs = repositoryRoot.appendingPathComponent("docs/analysts.md")
+    static let demoStart = Day(year: 2026, month: 11, day: 1)
+
+    /// A `$ psql ...` line of the docs, as psql arguments, and the output shown under it.
+    struct Block {
+        var command: String
+        var arguments: [String]
+        var output: String
+    }
+
+    /// Every fenced block that starts with `$ psql`: its `-v` flags and `-f` file, and the lines after it.
+    static func blocks(in text: String) throws -> [Block] {
+        var blocks: [Block] = []
+        let lines = text.components(separatedBy: "\n")
+        var i = 0
+        while i < lines.count {
+            defer { i += 1 }
+            guard lines[i] == "```", i + 1 < lines.count, lines[i + 1].hasPrefix("$ psql ") else { continue }
+            let command = String(lines[i + 1].dropFirst(2))
+            var output: [String] = []
+            var j = i + 2
+            while j < lines.count, lines[j] != "```" {
+                output.append(lines[j])
+                j += 1
+            }
+            let file = try #require(command.firstMatch(of: /-f (\S+)/)?.1, "\(command) names its file")
+            let arguments = try AnalystReportTests.documentedVariables(in: "-- Run: " + command)
+            blocks.append(
+                Block(
+                    command: command, arguments: arguments + ["-f", repositoryRoot.appendingPathComponent(String(file)).path],
+                    output: output.joined(separator: "\n")))
+            i = j
+        }
+        return blocks
+    }
+
+    /// Whether psql's output is the documented one, line for line (trailing blank lines aside).
+    static func matches(_ stdout: String, _ documented: String) -> Bool {
+        stdout.trimmingCharacters(in: .newlines) == documented.trimmingCharacters(in: .newlines)
+    }
+
+    @Test("every psql line of docs/analysts.md prints its documented output on the demo dataset, and a changed line would fail")
+    func docsReproduce() async throws {
+        let blocks = try Self.blocks(in: String(contentsOf: Self.docs, encoding: .utf8))
+        #expect(blocks.count >= 10, "\(blocks.map(\.command))")
+        try await withDemoWarehouse { analyst in
+            var actual = ""
+            defer {
+                if let file = ProcessInfo.processInfo.environment["TALLY_DOCS_ACTUAL"] { try? actual.write(toFile: file, atomically: true, encoding: .utf8) }
+            }
+            for block in blocks {
+                let outcome = try await analyst.run(block.arguments)
+                actual += "$ \(block.command)\n\(outcome.stdout)\(outcome.stderr)\n"
+                #expect(outcome.status == 0 && outcome.stderr.isEmpty, "\(block.command): \(outcome.stderr)")
+                #expect(Self.matches(outcome.stdout, block.output), "\(block.command) prints:\n\(outcome.stdout)\ndocumented:\n\(block.output)")
+            }
+            // The comparison is line for line: one changed digit in a documented output fails it.
+            let first = try #require(blocks.first)
+            let outcome = try await analyst.run(first.arguments)
+            let changed = first.output.replacingOccurrences(of: "5", with: "6")
+            #expect(changed != first.output && !Self.matches(outcome.stdout, changed))
+        }
+    }
+}
+
+/// The demo dataset (default seed and size, from `AnalystDocsTests.demoStart`) loaded into a fresh
+/// warehouse in one run, with psql as a tally_analyst login.
+func withDemoWarehouse<T: Sendable>(_ body: (AnalystSession) async throws -> T) async throws -> T {
+    try await withLoadFixture { fixture in
+        var options = Workload.Options()
+        options.startDate = AnalystDocsTests.demoStart
+        _ = try Workload(options: options).write(to: try fixture.source())
+        _ = try NightlyLoad(configuration: fixture.configuration, logger: quietLogger()).run()
+        let local = try requireLocal(fixture.warehouse)
+        let psql = try await PostgresBinaries.locate().url("psql").path
+        return try await withLoginRole(in: fixture.warehouse, memberOf: ["tally_analyst"]) { role, password in
+            try await body(AnalystSession(psql: psql, conninfo: local.tcpConninfo(database: fixture.warehouse.name, user: role), password: password))
+        }
+    }
+}
