@@ -144,11 +144,17 @@ struct AnalystReportTests {
             #expect((result["lengths_hidden_by_rule"] ?? 0) > 0, "the nested-counts rule hides lengths that k or more people had: \(result)")
             #expect(result["narrow_periods"] == 0, "\(result)")
             #expect((result["periods_with_hidden_days"] ?? 0) > 0, "periods with hidden days are published and tested: \(result)")
-            #expect((result["periods_hidden_by_rule"] ?? 0) > 0, "the periods-against-days rule hides periods that k or more people watched: \(result)")
-            // A higher protection level hides more periods, and still holds.
+            #expect(
+                result["periods_hidden_by_rule"] == result["narrow_if_all_shown"],
+                "the periods-against-days rule hides exactly the periods that would narrow a hidden day: \(result)")
+            // At the highest protection level, publishing every period would narrow hidden days; the
+            // rule hides those periods, and no others.
             try admin.execute("update report.settings set protection = \(k)")
-            let strict = try #require(try admin.query(AnalystChecks.identities).rows.first)
-            #expect(try strict.decode("narrow_periods", as: Int.self) == 0, "a higher protection level hides more, and still holds")
+            let strictRow = try #require(try admin.query(AnalystChecks.identities).rows.first)
+            let strict = try AnalystChecks.identityColumns.reduce(into: [String: Int]()) { $0[$1] = try strictRow.decode($1, as: Int.self) }
+            #expect((strict["narrow_if_all_shown"] ?? 0) > 0, "the dataset has periods that would narrow a hidden day: \(strict)")
+            #expect(strict["narrow_periods"] == 0, "\(strict)")
+            #expect(strict["periods_hidden_by_rule"] == strict["narrow_if_all_shown"], "\(strict)")
         }
     }
 

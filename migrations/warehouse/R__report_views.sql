@@ -105,7 +105,9 @@ with days as (
         coalesce(t.title_id, -1) as title_ref,
         f.viewers,
         f.viewers >= s.k as shown,
-        case when f.viewers >= s.k and p.viewers >= s.k and x.previous_start = x.period_start then coalesce(b.viewers, 0) end as both_days
+        case when f.viewers >= s.k and p.viewers >= s.k and x.previous_start = x.period_start
+             -- the 2-day streak only where title_streaks shows it (report.shown_runs for length 2)
+             and b.viewers >= s.k and (b.viewers = f.viewers or b.viewers <= f.viewers - s.k) then b.viewers end as both_days
     from analytics.fact_title_daily f
     join analytics.dim_date d on d.date_key = f.date_key
     join analytics.dim_title t on t.title_key = f.title_key
@@ -123,6 +125,7 @@ with days as (
         period_start,
         title_ref,
         bool_or(not shown) as has_hidden_day,
+        count(*) filter (where not shown) as hidden_days,
         coalesce(sum(viewers) filter (where shown), 0) - coalesce(sum(both_days), 0) as shown_days_hold
     from days
     group by period_kind, period_start, title_ref
@@ -152,8 +155,11 @@ cross join loaded l
 join periods x on x.period_kind = p.period_kind and x.period_start = p.period_start and x.title_ref = coalesce(t.title_id, -1)
 where p.viewers >= s.k
   -- I3: the period's viewers less what the shown days can hold is a lower bound on the people of
-  -- its hidden days, each fewer than k; it may narrow none of them below the protection level.
-  and (not x.has_hidden_day or p.viewers - x.shown_days_hold <= s.k - coalesce(s.protection, (s.k + 1) / 2));
+  -- its hidden days together. Each hidden day holds at most k - 1, so one hidden day holds at least
+  -- that bound less k - 1 for each other hidden day; that may narrow none of them below the
+  -- protection level.
+  and (not x.has_hidden_day
+       or p.viewers - x.shown_days_hold - (x.hidden_days - 1) * (s.k - 1) <= s.k - coalesce(s.protection, (s.k + 1) / 2));
 alter view analytics.report_periods owner to tally_owner;
 revoke all on analytics.report_periods from public;
 comment on view analytics.report_periods is 'The title-periods (weeks and months) the report shows, with the suppression of plays applied: at least k viewers, and the periods-against-days rule (I3). Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';

@@ -107,6 +107,29 @@ enum AnalystDataset {
         cross join lateral (values ('week', d.week_start), ('month', d.month_start)) p(period_kind, start)
         group by p.period_kind, p.start, coalesce(t.title_id, -1);
 
+        -- Planted for the periods-against-days rule (I3): in the title-week with the largest lone day
+        -- below 11 viewers among days of 20 or more, no one watched on two days (its streaks go, below),
+        -- so the week's viewers are its days' sum. Published, that week would pin the hidden day to
+        -- within a few values.
+        create temporary table planted_week as
+        select d.week_start, f.title_key
+        from analytics.fact_title_daily f join analytics.dim_date d using (date_key)
+        where f.title_key between 2 and 12
+        group by d.week_start, f.title_key
+        having count(*) >= 3 and count(*) filter (where f.viewers < 11) = 1 and count(*) filter (where f.viewers >= 20) = count(*) - 1
+        order by max(f.viewers) filter (where f.viewers < 11) desc, d.week_start, f.title_key
+        limit 1;
+        do $$ begin
+            if (select count(*) from planted_week) <> 1 then
+                raise exception 'the dataset has no title-week to plant the periods-against-days case in';
+            end if;
+        end $$;
+        update analytics.fact_title_period p set viewers = (
+            select sum(f.viewers) from analytics.fact_title_daily f join analytics.dim_date d using (date_key)
+            where d.week_start = w.week_start and f.title_key = w.title_key)
+        from planted_week w
+        where p.period_kind = 'week' and p.period_start = w.week_start and p.title_key = w.title_key;
+
         -- A title-period by one audience dimension at a time (title-periods at the storage floor):
         -- each value's segments summed, and the period's viewers shared out over the values in
         -- proportion to their segments' viewers, so that every viewer is in one value (as in real
@@ -160,6 +183,12 @@ enum AnalystDataset {
         cross join generate_series(2, 30) g
         cross join lateral (select floor(f.viewers * 0.4 * 0.8 ^ (g - 2))::int as v) x
         where v > 0 and f.title_key <> -1;
+
+        -- The planted week has no runs over two of its days.
+        delete from analytics.fact_title_streak f
+        using planted_week w, analytics.dim_date d
+        where f.title_key = w.title_key and d.date_key = f.as_of_date_key
+          and d.full_date - f.streak_days + 1 < w.week_start + 6 and d.full_date > w.week_start;
 
         -- The planted binge: as of 2026-12-24, exactly 53 people watched A Christmas Prince on each of the
         -- past 18 days; longer streaks have fewer people, shorter ones more.
@@ -285,7 +314,8 @@ enum AnalystChecks {
     /// k or more people had them. I3, periods against days: for each shown week or month with
     /// hidden days, the attacker's range for a hidden day from the period's viewers less what the
     /// shown days and the shown 2-day streaks say the shown days hold; periods narrower than the
-    /// protection level, and periods the rule hides.
+    /// protection level, those that would be if every period of k or more viewers were shown, and
+    /// periods the rule hides.
     static let identities = """
         with k as (select k, coalesce(protection, (k + 1) / 2) as p from report.settings),
         shown as (
@@ -340,6 +370,10 @@ enum AnalystChecks {
                and (k.k - 1) - greatest(0, w.viewers - x.shown_hold - (x.hidden - 1) * (k.k - 1)) + 1 < k.p) as narrow_periods,
             (select count(*) from periods x join published w on w.kind = x.kind and w.start = x.start and w.title_id is not distinct from x.title_id
              where x.hidden > 0) as periods_with_hidden_days,
+            (select count(*) from periods x join stored_periods w on w.kind = x.kind and w.start = x.start and w.title_id is not distinct from x.title_id
+             cross join k
+             where w.viewers >= k.k and x.hidden > 0
+               and (k.k - 1) - greatest(0, w.viewers - x.shown_hold - (x.hidden - 1) * (k.k - 1)) + 1 < k.p) as narrow_if_all_shown,
             (select count(*) from stored_periods x cross join k
              where x.viewers >= k.k and not exists (
                  select 1 from published w where w.kind = x.kind and w.start = x.start and w.title_id is not distinct from x.title_id)) as periods_hidden_by_rule
@@ -347,7 +381,8 @@ enum AnalystChecks {
 
     /// The columns of `identities`.
     static let identityColumns = [
-        "close_lengths", "narrow_lengths", "lengths_hidden_by_rule", "narrow_periods", "periods_with_hidden_days", "periods_hidden_by_rule",
+        "close_lengths", "narrow_lengths", "lengths_hidden_by_rule", "narrow_periods", "periods_with_hidden_days", "narrow_if_all_shown",
+        "periods_hidden_by_rule",
     ]
 
     /// The columns of `attack`.
