@@ -493,6 +493,62 @@ struct NightlyLoadTests {
         }
     }
 
+    @Test("a week's plays show once its hidden days hold k people, counted exactly as SQL on the source; its month then hides them")
+    func playsOfHiddenDays() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "Alpha")
+            var people: [String] = []
+            for n in 1...23 { people.append(try source.person(n)) }
+            // Monday two weeks back: 12 people on Monday (shown), 6 on Tuesday and 5 on Wednesday
+            // (hidden), one of them on both: 10 people on the hidden days.
+            let monday = try source.connection.query("select date_trunc('week', now() at time zone 'UTC')::date - 14").scalar(as: Day.self)
+            let days = try (0..<3).map { offset in
+                try source.connection.query("select $1::date + $2::integer", [monday, offset]).scalar(as: Day.self)
+            }
+            for person in people[0..<12] { try source.play(person, 1, on: days[0]) }
+            for person in people[12..<18] { try source.play(person, 1, on: days[1]) }
+            for person in people[17..<22] { try source.play(person, 1, on: days[2]) }
+            let facts = try fixture.facts()
+
+            /// The week's small_day_viewers as stored and as SQL counts them on the source, and the
+            /// week's plays in title_weekly.
+            func week() throws -> (stored: Int, direct: Int, plays: Int?) {
+                let stored = try facts.query(
+                    "select small_day_viewers from analytics.fact_title_period where period_kind = 'week' and period_start = $1::date",
+                    [monday]
+                ).scalar(as: Int.self)
+                let direct = try source.connection.query(
+                    """
+                    with plays as (
+                        select (started_at at time zone 'UTC')::date as day, profile_id from app.playback_events
+                        where title_id = 1 and date_trunc('week', started_at at time zone 'UTC') = $1::date
+                    ), days as (select day, count(distinct profile_id) as viewers from plays group by day)
+                    select count(distinct profile_id)::int from plays join days using (day)
+                    where viewers < $2
+                    """, [monday, try facts.query("select etl.coviewing_floor()").scalar(as: Int.self)]
+                ).scalar(as: Int.self)
+                let plays = try facts.query("select plays from report.title_weekly where week_start = $1::date", [monday]).scalar(as: Int?.self)
+                return (stored, direct, plays)
+            }
+            try fixture.load()
+            let before = try week()
+            #expect(before.stored == 10 && before.direct == 10, "\(before)")
+            #expect(before.plays == nil, "10 people on the hidden days: the week's plays would give theirs away")
+
+            // A late play on Wednesday by a new person: the hidden days now hold 11 people.
+            try source.play(people[22], 1, on: days[2])
+            try fixture.load()
+            let after = try week()
+            #expect(after.stored == 11 && after.direct == 11, "\(after)")
+            #expect(after.plays == 24, "the week's plays are shown: 12 + 6 + 6")
+            let month = try facts.query(
+                "select suppressed from report.title_monthly where month_start = date_trunc('month', $1::date)::date", [days[2]]
+            ).scalar(as: Bool.self)
+            #expect(month, "the month holding Wednesday hides its plays: less the week's, they would leave other hidden days'")
+        }
+    }
+
     @Test("a bound on titles per person keeps two heavy viewers from making hundreds of pairs; without it, a rebuild counts them all")
     func coviewingBound() async throws {
         try await withLoadFixture { fixture in

@@ -93,8 +93,8 @@ cross join report.settings s
 where f.raters >= s.k;
 
 -- Weeks and months alike: each title-period that the report shows (at least k viewers, and I3), with
--- its plays where no day of it is hidden. Not readable by analysts; title_weekly, title_monthly and
--- title_breakdown read it.
+-- its plays where they describe no fewer than k people (I4). Not readable by analysts; title_weekly,
+-- title_monthly and title_breakdown read it.
 create view analytics.report_periods with (security_barrier) as
 with days as (
     -- Each title-day in each of its periods: whether title_daily shows it, and, for a shown day whose
@@ -126,9 +126,45 @@ with days as (
         title_ref,
         bool_or(not shown) as has_hidden_day,
         count(*) filter (where not shown) as hidden_days,
+        min(viewers) filter (where shown) as least_shown,
         coalesce(sum(viewers) filter (where shown), 0) - coalesce(sum(both_days), 0) as shown_days_hold
     from days
     group by period_kind, period_start, title_ref
+), published as (
+    -- The title-periods shown (at least k viewers, and I3), and whether their plays are shown by
+    -- the hidden-days rule: the period's plays less its shown days' plays are the plays of its
+    -- hidden days, which the engine counts the people of (small_day_viewers: the people on days
+    -- below small_day_below viewers; every such day must be hidden now, so they are a lower bound).
+    select
+        p.*,
+        t.title_id,
+        t.name as title,
+        t.kind,
+        x.title_ref,
+        x.has_hidden_day,
+        x.has_hidden_day and p.small_day_viewers >= s.k and coalesce(x.least_shown >= p.small_day_below, true) as plays_by_rule
+    from analytics.fact_title_period p
+    join analytics.dim_title t on t.title_key = p.title_key
+    cross join report.settings s
+    join periods x on x.period_kind = p.period_kind and x.period_start = p.period_start and x.title_ref = coalesce(t.title_id, -1)
+    where p.viewers >= s.k
+      -- I3: the period's viewers less what the shown days can hold is a lower bound on the people of
+      -- its hidden days together. Each hidden day holds at most k - 1, so one hidden day holds at
+      -- least that bound less k - 1 for each other hidden day; that may narrow none of them below
+      -- the protection level.
+      and (not x.has_hidden_day
+           or p.viewers - x.shown_days_hold - (x.hidden_days - 1) * (s.k - 1) <= s.k - coalesce(s.protection, (s.k + 1) / 2))
+), decided as (
+    -- I4: plays with hidden days are shown for weeks by the rule; for a month, only when no week
+    -- that overlaps it shows plays by the rule too, since the month less those weeks would leave the
+    -- plays of the month's other hidden days, which may be fewer than k people.
+    select
+        u.*,
+        not u.has_hidden_day or (u.plays_by_rule and (u.period_kind = 'week' or not exists (
+            select 1 from published w
+            where w.period_kind = 'week' and w.plays_by_rule and w.title_ref = u.title_ref
+              and w.period_start between u.period_start - 6 and (u.period_start + interval '1 month')::date - 1))) as plays_shown
+    from published u
 ), loaded as (
     -- The days the warehouse holds facts for: from its first day with a play to its last.
     select min(date_key) as first_key, max(date_key) as last_key from analytics.fact_title_daily
@@ -137,32 +173,22 @@ select
     p.period_kind,
     p.period_start,
     p.title_key,
-    t.title_id,
-    t.name as title,
-    t.kind,
+    p.title_id,
+    p.title,
+    p.kind,
     p.viewers,
-    case when not x.has_hidden_day then p.plays end as plays,
-    case when not x.has_hidden_day then p.skips end as skips,
-    case when not x.has_hidden_day then round(p.watch_seconds / 3600.0, 1) end as watch_hours,
+    case when p.plays_shown then p.plays end as plays,
+    case when p.plays_shown then p.skips end as skips,
+    case when p.plays_shown then round(p.watch_seconds / 3600.0, 1) end as watch_hours,
     (select count(*)::integer from analytics.dim_date dd
      where case p.period_kind when 'week' then dd.week_start else dd.month_start end = p.period_start
        and dd.date_key between l.first_key and l.last_key) as days_covered,
-    x.has_hidden_day as suppressed
-from analytics.fact_title_period p
-join analytics.dim_title t on t.title_key = p.title_key
-cross join report.settings s
-cross join loaded l
-join periods x on x.period_kind = p.period_kind and x.period_start = p.period_start and x.title_ref = coalesce(t.title_id, -1)
-where p.viewers >= s.k
-  -- I3: the period's viewers less what the shown days can hold is a lower bound on the people of
-  -- its hidden days together. Each hidden day holds at most k - 1, so one hidden day holds at least
-  -- that bound less k - 1 for each other hidden day; that may narrow none of them below the
-  -- protection level.
-  and (not x.has_hidden_day
-       or p.viewers - x.shown_days_hold - (x.hidden_days - 1) * (s.k - 1) <= s.k - coalesce(s.protection, (s.k + 1) / 2));
+    not p.plays_shown as suppressed
+from decided p
+cross join loaded l;
 alter view analytics.report_periods owner to tally_owner;
 revoke all on analytics.report_periods from public;
-comment on view analytics.report_periods is 'The title-periods (weeks and months) the report shows, with the suppression of plays applied: at least k viewers, and the periods-against-days rule (I3). Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
+comment on view analytics.report_periods is 'The title-periods (weeks and months) the report shows, with the suppression of plays applied: at least k viewers, the periods-against-days rule (I3), and plays only where no day is hidden or the hidden days hold k or more people (I4). Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
 
 create view report.title_weekly with (security_barrier) as
 select period_start as week_start, title_id, title, kind, viewers, plays, skips, watch_hours, days_covered, suppressed
@@ -493,30 +519,30 @@ comment on column report.title_ratings.thumbs_up is 'Thumbs-up ratings given tha
 comment on column report.title_ratings.thumbs_down is 'Thumbs-down ratings given that day. Additive.';
 
 -- report.title_weekly
-comment on view report.title_weekly is 'Per title per ISO week (Monday to Sunday): distinct audience over the week, plays and watch time. Grain: one row per (week_start, title) with at least k viewers over the week. Source: analytics.fact_title_period (week). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when any day of the title in that week has no row in title_daily, since the week minus the shown days would reveal it. days_covered says how many of the 7 days the warehouse has loaded.';
+comment on view report.title_weekly is 'Per title per ISO week (Monday to Sunday): distinct audience over the week, plays and watch time. Grain: one row per (week_start, title) with at least k viewers over the week. Source: analytics.fact_title_period (week). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that week has no row in title_daily and the hidden days together hold fewer than k people, since the week minus the shown days would reveal theirs. days_covered says how many of the 7 days the warehouse has loaded.';
 comment on column report.title_weekly.week_start is 'Monday of the ISO week. Grain column.';
 comment on column report.title_weekly.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_weekly.title is 'Title name as of the last loaded day of the week.';
 comment on column report.title_weekly.kind is 'movie, episode, series, track or album.';
 comment on column report.title_weekly.viewers is 'Distinct profiles that played the title at least once in the week, at least k. Exact; not the sum of daily viewers, and not additive across weeks or titles.';
-comment on column report.title_weekly.plays is 'Playback events in the week. Additive (the sum of the days). NULL when a day of this title in the week is hidden in title_daily.';
+comment on column report.title_weekly.plays is 'Playback events in the week. Additive (the sum of the days). NULL when a day of this title in the week is hidden in title_daily and the hidden days hold fewer than k people.';
 comment on column report.title_weekly.skips is 'Plays in the week that ended before the skip threshold. Additive. NULL under the same rule as plays.';
 comment on column report.title_weekly.watch_hours is 'Hours watched in the week, rounded to 0.1. Additive. NULL under the same rule as plays.';
 comment on column report.title_weekly.days_covered is 'Days of the week (1 to 7) between the first and the last day the warehouse holds facts for. Below 7 the week is partial: compare it with whole weeks only per day.';
-comment on column report.title_weekly.suppressed is 'True when plays, skips and watch_hours are NULL because a day of this title in the week is hidden in title_daily. viewers is always shown.';
+comment on column report.title_weekly.suppressed is 'True when plays, skips and watch_hours are NULL: a day of this title in the week is hidden in title_daily, and the hidden days hold fewer than k people. viewers is always shown.';
 
 -- report.title_monthly
-comment on view report.title_monthly is 'Per title per calendar month: distinct audience over the month, plays and watch time. Grain: one row per (month_start, title) with at least k viewers over the month. Source: analytics.fact_title_period (month). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when any day of the title in that month has no row in title_daily. days_covered says how many days of the month the warehouse has loaded.';
+comment on view report.title_monthly is 'Per title per calendar month: distinct audience over the month, plays and watch time. Grain: one row per (month_start, title) with at least k viewers over the month. Source: analytics.fact_title_period (month). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that month has no row in title_daily, unless the hidden days together hold k or more people and no week overlapping the month shows plays over hidden days of its own. days_covered says how many days of the month the warehouse has loaded.';
 comment on column report.title_monthly.month_start is 'First day of the month. Grain column.';
 comment on column report.title_monthly.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_monthly.title is 'Title name as of the last loaded day of the month.';
 comment on column report.title_monthly.kind is 'movie, episode, series, track or album.';
 comment on column report.title_monthly.viewers is 'Distinct profiles that played the title at least once in the month, at least k. Exact; not the sum of daily or weekly viewers, and not additive.';
-comment on column report.title_monthly.plays is 'Playback events in the month. Additive. NULL when a day of this title in the month is hidden in title_daily.';
+comment on column report.title_monthly.plays is 'Playback events in the month. Additive. NULL when suppressed.';
 comment on column report.title_monthly.skips is 'Plays in the month that ended before the skip threshold. Additive. NULL under the same rule as plays.';
 comment on column report.title_monthly.watch_hours is 'Hours watched in the month, rounded to 0.1. Additive. NULL under the same rule as plays.';
 comment on column report.title_monthly.days_covered is 'Days of the month between the first and the last day the warehouse holds facts for. Below the month''s length the month is partial: do not rank it against whole months.';
-comment on column report.title_monthly.suppressed is 'True when plays, skips and watch_hours are NULL because a day of this title in the month is hidden in title_daily. viewers is always shown.';
+comment on column report.title_monthly.suppressed is 'True when plays, skips and watch_hours are NULL: a day of this title in the month is hidden in title_daily, and either the hidden days hold fewer than k people or a week overlapping the month shows plays over hidden days of its own (the month less that week would leave the rest). viewers is always shown.';
 
 -- report.title_segments
 comment on view report.title_segments is 'Per title per day per audience segment: device type, country and audience (age band, plan, kids), with their groupings device_class and region. Grain: one row per shown (day, title, device_type, country_code, age_band, plan, is_kids), plus one all_other row per title-day with hidden segments. Source: analytics.fact_title_daily_segment. Suppression: a segment with fewer than k viewers has no row, and neither do further segments of the same title-day, smallest first, until title_daily''s total minus the shown segments is at least k; the hidden segments'' sums are in the all_other row. A missing segment means none, fewer than k, or hidden with them.';
@@ -552,7 +578,7 @@ comment on column report.title_breakdown.plays is 'Plays with this value. Additi
 comment on column report.title_breakdown.completed_plays is 'Plays watched to the end with this value; completed_plays / plays is the completion rate. NULL when suppressed.';
 comment on column report.title_breakdown.watch_hours is 'Hours watched with this value, rounded to 0.1. NULL when suppressed.';
 comment on column report.title_breakdown.all_other is 'True for the one row per title-period and dimension that sums the hidden values; value is then NULL.';
-comment on column report.title_breakdown.suppressed is 'True when plays, completed_plays and watch_hours are NULL because title_weekly / title_monthly hide the period''s plays (a hidden day).';
+comment on column report.title_breakdown.suppressed is 'True when plays, completed_plays and watch_hours are NULL because title_weekly / title_monthly hide the period''s plays.';
 
 -- report.coviewing
 comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when shared_viewers, viewers_a and viewers_b are at least k and the people who watched one title and not the other are 0 or at least k; a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. Source: analytics.fact_coviewing, fact_title_period and fact_period_audience. No counts add up.';

@@ -4,8 +4,9 @@
 -- Variables (none required): month  any day of the month, YYYY-MM-DD (default: the latest loaded month)
 -- Reads:    report.title_breakdown (dimension device_class), summed over the titles. plays and
 --           completed_plays add up; the values a title-month hides are in its all_other row, a
---           group of their own here. Title-months whose plays are suppressed (a hidden day) drop
---           out; titles_left_out says how many.
+--           group of their own here. Title-months whose plays are suppressed (hidden days that
+--           hold fewer than k people, or a week that shows theirs) drop out; titles_left_out says
+--           how many.
 
 \ir pick_month.psql
 

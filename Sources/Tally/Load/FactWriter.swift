@@ -173,6 +173,7 @@ extension FactTable where Row == PeriodFact {
             columns: Column.period(\.period) + [
                 .integer("title_key", \.titleKey), .count("viewers", \.viewers), .count("plays", \.plays),
                 .bigint("watch_seconds", \.watchSeconds), .count("skips", \.skips),
+                .count("small_day_viewers", \.smallDayViewers), .integer("small_day_below", \.smallDayBelow),
             ])
     }
 }

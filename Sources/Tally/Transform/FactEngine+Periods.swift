@@ -6,6 +6,7 @@ extension FactEngine {
         let titles = layout.titleIDs.count
         var titlePeople = Stamps(people: people)
         var periodPeople = Stamps(people: people)
+        var small = SmallDays(people: people)
         var keys = KeysOnDay(titles: titles)
         var start = [Int](repeating: 0, count: titles + 1)
         var order: [Int32] = []
@@ -62,18 +63,18 @@ extension FactEngine {
                     if periodPeople.first(r.person) { audience += 1 }
                 }
                 if n + 1 == byKey.count || byKey[n + 1].key != g.key {
+                    let titlesOfKey = byKey[groupStart...n].map(\.title)
+                    let group = { (visit: (Row) -> Void) in
+                        for t in titlesOfKey { for i in order[start[t]..<start[t + 1]] { visit(rows[Int(i)]) } }
+                    }
                     facts.periods.append(
                         PeriodFact(
                             period: p, titleKey: g.key, viewers: sums.viewers, plays: sums.plays, watchSeconds: sums.watchSeconds,
-                            skips: skips[g.key] ?? 0))
+                            skips: skips[g.key] ?? 0, smallDayViewers: small.viewers(group, below: coviewingFloor),
+                            smallDayBelow: coviewingFloor))
                     // Title-periods that can be shown (the storage floor) are broken down by audience.
                     if sums.viewers >= Int64(coviewingFloor) && !breakdowns.isEmpty {
-                        let titlesOfKey = byKey[groupStart...n].map(\.title)
-                        breakdown(
-                            period: p, titleKey: g.key,
-                            group: { visit in
-                                for t in titlesOfKey { for i in order[start[t]..<start[t + 1]] { visit(rows[Int(i)]) } }
-                            }, seen: &seen, into: &facts)
+                        breakdown(period: p, titleKey: g.key, group: group, seen: &seen, into: &facts)
                     }
                     groupStart = n + 1
                     if sums.viewers >= Int64(coviewingFloor) && !viewersOfTitle.isEmpty {
@@ -153,6 +154,48 @@ extension FactEngine {
             for (pair, shared) in counts where shared >= Int64(coviewingFloor) {
                 facts.coviewing.append(CoviewingFact(period: p, titleA: keys[Int(pair >> 32)], titleB: keys[Int(pair & 0xFFFF_FFFF)], sharedViewers: shared))
             }
+        }
+    }
+}
+
+extension FactEngine {
+    /// The people of a title-period on its days with fewer than a floor of viewers, the days that
+    /// title_daily hides at k = the floor. When they are k or more, the period's plays less its
+    /// shown days' plays describe k or more people, and the report may show them.
+    struct SmallDays {
+        private var dayPeople: Stamps
+        private var smallPeople: Stamps
+        private var plays: [(day: Int32, person: Int32)] = []
+
+        init(people: Int) {
+            dayPeople = Stamps(people: people)
+            smallPeople = Stamps(people: people)
+        }
+
+        /// Distinct people, over the rows `group` yields, on the days on which fewer than `floor`
+        /// people played.
+        mutating func viewers(_ group: (_ visit: (Row) -> Void) -> Void, below floor: Int32) -> Int64 {
+            plays.removeAll(keepingCapacity: true)
+            group { r in if r.plays > 0 { plays.append((r.day, r.person)) } }
+            // One title's rows come in day order; the unknown titles' come title by title.
+            if zip(plays, plays.dropFirst()).contains(where: { $0.day > $1.day }) { plays.sort { $0.day < $1.day } }
+            smallPeople.nextGroup()
+            var total: Int64 = 0
+            var lo = 0
+            while lo < plays.count {
+                var hi = lo
+                var dayViewers: Int32 = 0
+                dayPeople.nextGroup()
+                while hi < plays.count && plays[hi].day == plays[lo].day {
+                    if dayPeople.first(plays[hi].person) { dayViewers += 1 }
+                    hi += 1
+                }
+                if dayViewers < floor {
+                    for i in lo..<hi where smallPeople.first(plays[i].person) { total += 1 }
+                }
+                lo = hi
+            }
+            return total
         }
     }
 }

@@ -68,6 +68,9 @@ struct PeriodFact: Equatable {
     var plays: Int64
     var watchSeconds: Int64
     var skips: Int64
+    /// Distinct people on the period's days with fewer than `smallDayBelow` viewers.
+    var smallDayViewers: Int64
+    var smallDayBelow: Int32
 }
 
 /// A row of `fact_title_period_breakdown`: a title's week or month in one value of one audience

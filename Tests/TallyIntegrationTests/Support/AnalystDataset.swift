@@ -130,6 +130,21 @@ enum AnalystDataset {
         from planted_week w
         where p.period_kind = 'week' and p.period_start = w.week_start and p.title_key = w.title_key;
 
+        -- The people of each title-period's days below 11 viewers: between the largest such day and
+        -- their sum, as the engine counts them at a floor of 11.
+        update analytics.fact_title_period p set small_day_viewers = x.small, small_day_below = 11
+        from (
+            select x.kind, x.start, coalesce(t.title_id, -1) as title_ref,
+                   coalesce(greatest(max(f.viewers) filter (where f.viewers < 11), floor(sum(f.viewers) filter (where f.viewers < 11) * 0.9)::int), 0) as small
+            from analytics.fact_title_daily f
+            join analytics.dim_date d using (date_key)
+            join analytics.dim_title t using (title_key)
+            cross join lateral (values ('week', d.week_start), ('month', d.month_start)) x (kind, start)
+            where f.viewers > 0
+            group by 1, 2, 3
+        ) x, analytics.dim_title t
+        where t.title_key = p.title_key and x.kind = p.period_kind and x.start = p.period_start and x.title_ref = coalesce(t.title_id, -1);
+
         -- A title-period by one audience dimension at a time (title-periods at the storage floor):
         -- each value's segments summed, and the period's viewers shared out over the values in
         -- proportion to their segments' viewers, so that every viewer is in one value (as in real
@@ -315,7 +330,9 @@ enum AnalystChecks {
     /// hidden days, the attacker's range for a hidden day from the period's viewers less what the
     /// shown days and the shown 2-day streaks say the shown days hold; periods narrower than the
     /// protection level, those that would be if every period of k or more viewers were shown, and
-    /// periods the rule hides.
+    /// periods the rule hides. I4, plays over hidden days: periods that show plays although a day
+    /// is hidden, those whose hidden days hold fewer than k people, and months that show such plays
+    /// together with a week that overlaps them.
     static let identities = """
         with k as (select k, coalesce(protection, (k + 1) / 2) as p from report.settings),
         shown as (
@@ -351,12 +368,18 @@ enum AnalystChecks {
             left join report.title_streaks s2 on s2.as_of = f.day and s2.title_id is not distinct from f.title_id and s2.streak_days = 2
             group by f.kind, f.start, f.title_id
         ), published as (
-            select 'week' as kind, week_start as start, title_id, viewers from report.title_weekly
+            select 'week' as kind, week_start as start, title_id, viewers, plays from report.title_weekly
             union all
-            select 'month', month_start, title_id, viewers from report.title_monthly
+            select 'month', month_start, title_id, viewers, plays from report.title_monthly
         ), stored_periods as (
-            select p.period_kind as kind, p.period_start as start, t.title_id, p.viewers
+            select p.period_kind as kind, p.period_start as start, t.title_id, p.viewers, p.small_day_viewers
             from analytics.fact_title_period p join analytics.dim_title t on t.title_key = p.title_key
+        ), plays_over_hidden as (
+            select x.kind, x.start, x.title_id, s.small_day_viewers
+            from periods x
+            join published w on w.kind = x.kind and w.start = x.start and w.title_id is not distinct from x.title_id
+            join stored_periods s on s.kind = x.kind and s.start = x.start and s.title_id is not distinct from x.title_id
+            where x.hidden > 0 and w.plays is not null
         )
         select
             (select count(*) from shown a join shown b on b.as_of = a.as_of and b.title_id is not distinct from a.title_id
@@ -374,6 +397,11 @@ enum AnalystChecks {
              cross join k
              where w.viewers >= k.k and x.hidden > 0
                and (k.k - 1) - greatest(0, w.viewers - x.shown_hold - (x.hidden - 1) * (k.k - 1)) + 1 < k.p) as narrow_if_all_shown,
+            (select count(*) from plays_over_hidden) as plays_over_hidden_days,
+            (select count(*) from plays_over_hidden, k where small_day_viewers < k.k) as plays_of_fewer_than_k,
+            (select count(*) from plays_over_hidden m join plays_over_hidden w on w.kind = 'week' and w.title_id is not distinct from m.title_id
+                 and w.start between m.start - 6 and (m.start + interval '1 month')::date - 1
+             where m.kind = 'month') as months_over_weeks,
             (select count(*) from stored_periods x cross join k
              where x.viewers >= k.k and not exists (
                  select 1 from published w where w.kind = x.kind and w.start = x.start and w.title_id is not distinct from x.title_id)) as periods_hidden_by_rule
@@ -382,7 +410,7 @@ enum AnalystChecks {
     /// The columns of `identities`.
     static let identityColumns = [
         "close_lengths", "narrow_lengths", "lengths_hidden_by_rule", "narrow_periods", "periods_with_hidden_days", "narrow_if_all_shown",
-        "periods_hidden_by_rule",
+        "periods_hidden_by_rule", "plays_over_hidden_days", "plays_of_fewer_than_k", "months_over_weeks",
     ]
 
     /// The columns of `attack`.
