@@ -86,7 +86,7 @@ struct OperationalSecurityTests {
             #expect(
                 names.isSuperset(of: [
                     "app.accounts", "app.profiles", "app.playback_events", "app.ratings",
-                    "privacy.access_requests", "privacy.access_approvals", "audit.access_log",
+                    "privacy.access_requests", "privacy.access_approvals", "audit.access_log", "etl.erasure_log",
                 ]))
         }
     }
@@ -630,10 +630,11 @@ struct OperationalSecurityTests {
                     try Probe.strings(
                         etl,
                         """
-                        select etl.age_band('2000-06-15', d) from unnest(array[
-                            '2000-06-14', '2013-06-14', '2013-06-15', '2018-06-14', '2018-06-15', '2065-06-15'
+                        select etl.age_band('1991-06-15', d) from unnest(array[
+                            '1990-12-31', '2026-06-14', '2026-06-15', '2026-06-16', '2026-12-31', '2027-01-01'
                         ]::date[]) d
-                        """) == ["unknown", "under_13", "13_17", "13_17", "18_24", "65_plus"])
+                        """) == ["unknown", "25_34", "25_34", "25_34", "25_34", "35_44"],
+                    "by birth year: the same on either side of the 35th birthday, and a new band on 1 January for all born in 1991")
             }
         }
     }

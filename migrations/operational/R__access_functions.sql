@@ -14,6 +14,7 @@ create or replace function app.bound_account_id()
     returns uuid
     language sql
     stable
+    set search_path = pg_catalog, pg_temp
 as $$
     select nullif(pg_catalog.current_setting('tally.account_id', true), '')::uuid
 $$;
@@ -43,6 +44,7 @@ create or replace function audit.conninfo_value(value text)
     language sql
     immutable
     strict
+    set search_path = pg_catalog, pg_temp
 as $$
     select '''' || pg_catalog.replace(pg_catalog.replace(value, E'\\', E'\\\\'), '''', E'\\''') || ''''
 $$;
@@ -223,6 +225,7 @@ create or replace function privacy.statement_token()
     returns uuid
     language sql
     volatile
+    set search_path = pg_catalog, pg_temp
 as $$
     select pg_catalog.gen_random_uuid()
 $$;

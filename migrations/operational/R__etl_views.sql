@@ -12,21 +12,25 @@ create or replace function etl.age_band(date_of_birth date, on_day date)
     returns text
     language sql
     immutable
+    set search_path = pg_catalog, pg_temp
 as $$
+    -- By birth year, as the age on 1 January of on_day's year of everyone born in that year (but on
+    -- 1 January itself): all of them change band on the same day, so no band change dates a birthday.
     select case
-        when date_of_birth is null or on_day is null or date_of_birth > on_day then 'unknown'
-        when pg_catalog.age(on_day, date_of_birth) < interval '13 years' then 'under_13'
-        when pg_catalog.age(on_day, date_of_birth) < interval '18 years' then '13_17'
-        when pg_catalog.age(on_day, date_of_birth) < interval '25 years' then '18_24'
-        when pg_catalog.age(on_day, date_of_birth) < interval '35 years' then '25_34'
-        when pg_catalog.age(on_day, date_of_birth) < interval '45 years' then '35_44'
-        when pg_catalog.age(on_day, date_of_birth) < interval '55 years' then '45_54'
-        when pg_catalog.age(on_day, date_of_birth) < interval '65 years' then '55_64'
+        when date_of_birth is null or on_day is null or b.born > b.year then 'unknown'
+        when b.year - b.born - 1 < 13 then 'under_13'
+        when b.year - b.born - 1 < 18 then '13_17'
+        when b.year - b.born - 1 < 25 then '18_24'
+        when b.year - b.born - 1 < 35 then '25_34'
+        when b.year - b.born - 1 < 45 then '35_44'
+        when b.year - b.born - 1 < 55 then '45_54'
+        when b.year - b.born - 1 < 65 then '55_64'
         else '65_plus'
     end
+    from (select extract(year from date_of_birth)::integer as born, extract(year from on_day)::integer as year) b
 $$;
 alter function etl.age_band(date, date) owner to tally_owner;
-comment on function etl.age_band(date, date) is 'Age band on a day: under_13, 13_17, 18_24, 25_34, 35_44, 45_54, 55_64, 65_plus, or unknown (no or future date of birth). A pure function; the loader can call it but has no date of birth to give it.';
+comment on function etl.age_band(date, date) is 'Age band in a day''s year, by birth year: the band of the age on 1 January of that year of everyone born in the birth year (year - birth year - 1), so that a band changes on 1 January for all born in a year and never on a birthday. under_13, 13_17, 18_24, 25_34, 35_44, 45_54, 55_64, 65_plus, or unknown (no date of birth, or born after that year). search_path is pinned: no operator planted in the caller''s path can see a date of birth. A pure function; the loader can call it but has no date of birth to give it.';
 
 create or replace view etl.profile_attributes with (security_barrier) as
 select
@@ -40,13 +44,13 @@ from app.profiles p
 join app.accounts a on a.account_id = p.account_id;
 alter view etl.profile_attributes owner to tally_owner;
 
-comment on view etl.profile_attributes is 'One row per profile: the non-PII attributes the warehouse dimensions need, with the account holder''s age band (today, UTC) instead of the date of birth. Profiles of deleted accounts are included; etl.erasures says which they are.';
+comment on view etl.profile_attributes is 'One row per profile: the non-PII attributes the warehouse dimensions need, with the account holder''s age band (by birth year, in the current UTC year) instead of the date of birth. Profiles of deleted accounts are included; etl.erasures says which they are.';
 comment on column etl.profile_attributes.profile_id is 'Profile identifier (app.profiles.profile_id). Privacy class: quasi.';
 comment on column etl.profile_attributes.account_id is 'Account of the profile. Privacy class: quasi.';
 comment on column etl.profile_attributes.is_kids is 'Whether this is a kids profile. Privacy class: quasi.';
 comment on column etl.profile_attributes.plan is 'Subscription plan of the account. Privacy class: quasi.';
 comment on column etl.profile_attributes.country_code is 'Country of the account. Privacy class: quasi.';
-comment on column etl.profile_attributes.age_band is 'Age band of the account holder today (UTC), from etl.age_band: under_13, 13_17, 18_24, 25_34, 35_44, 45_54, 55_64, 65_plus or unknown. Privacy class: quasi.';
+comment on column etl.profile_attributes.age_band is 'Age band of the account holder in the current year (UTC), by birth year, from etl.age_band: under_13, 13_17, 18_24, 25_34, 35_44, 45_54, 55_64, 65_plus or unknown. Privacy class: quasi.';
 
 create or replace view etl.erasures with (security_barrier) as
 select
@@ -55,13 +59,18 @@ select
     a.deleted_at
 from app.accounts a
 left join app.profiles p on p.account_id = a.account_id
-where a.deleted_at is not null;
+where a.deleted_at is not null
+union all
+-- Hard deletes, which leave no row above: each profile and account deleted, from the trigger log.
+select l.account_id, l.profile_id, l.at
+from etl.erasure_log l
+where l.cause <> 'account_marked_deleted';
 alter view etl.erasures owner to tally_owner;
 
-comment on view etl.erasures is 'Accounts whose holders asked for erasure, with each of their profiles (profile_id NULL for an account without profiles). The loader purges its restricted state for these.';
+comment on view etl.erasures is 'Accounts whose holders asked for erasure, with each of their profiles (profile_id NULL for an account without profiles), and every profile or account deleted outright (from etl.erasure_log, written by triggers). The loader purges its restricted state for these.';
 comment on column etl.erasures.account_id is 'The deleted account. Privacy class: quasi.';
 comment on column etl.erasures.profile_id is 'A profile of the deleted account, or NULL if it has none. Privacy class: quasi.';
-comment on column etl.erasures.deleted_at is 'When erasure was asked for. Privacy class: quasi.';
+comment on column etl.erasures.deleted_at is 'When erasure was asked for, or when the row was deleted. Privacy class: quasi.';
 
 revoke all on function etl.age_band(date, date) from public;
 grant execute on function etl.age_band(date, date) to tally_etl_reader;

@@ -11,11 +11,13 @@ drop function if exists etl.ensure_days(date, date);
 
 create or replace function etl.date_key(d date) returns integer
     language sql immutable parallel safe
+    set search_path = pg_catalog, pg_temp
     as $$ select (extract(year from d) * 10000 + extract(month from d) * 100 + extract(day from d))::integer $$;
 comment on function etl.date_key(date) is 'The yyyymmdd smart key of a day.';
 
 create or replace function etl.device_class(device_type text) returns text
     language sql immutable parallel safe
+    set search_path = pg_catalog, pg_temp
     as $$
     select case
         when device_type ~ '(tv|roku|chromecast|firestick|fire_tv|apple_tv|set.?top)' then 'tv'
@@ -29,6 +31,7 @@ comment on function etl.device_class(text) is 'Maps a lower-case device type to 
 
 create or replace function etl.region(country_code text) returns text
     language sql immutable parallel safe
+    set search_path = pg_catalog, pg_temp
     as $$
     select case
         when country_code in ('US', 'CA') then 'North America'

@@ -23,6 +23,7 @@ extension Workload {
         ]
         let plans = ["basic", "standard", "standard", "premium"]
         let start = Self.epochDay(options.startDate)
+        let thisYear = Day(daysSince1970: Int32(Date().timeIntervalSince1970 / 86_400)).civil.year
         var firstProfile = [Int?](repeating: nil, count: accountIDs.count)
         for (p, profile) in profiles.enumerated().reversed() { firstProfile[profile.account] = p }
         written.accounts = try connection.copyIn(
@@ -32,7 +33,10 @@ extension Workload {
                 var r = SeededGenerator(seed: options.seed).derived(UInt64(a) + 0xACC0_0000)
                 let f = first[Int(r.next() % UInt64(first.count))]
                 let l = last[Int(r.next() % UInt64(last.count))]
-                let birthDay = Self.epochDay(Day(year: 1945, month: 1, day: 1)) + Int(r.next() % 22_000)
+                // Ages 21 to 80 this year: age bands go by birth year against the current year
+                // (etl.age_band), so the demo's bands are the same in any year it runs.
+                let b = r.next()
+                let birthDay = Self.epochDay(Day(year: thisYear - 21 - Int(b % 60), month: 1 + Int(b / 60 % 12), day: 1 + Int(b / 720 % 28)))
                 let country = firstProfile[a].map { profiles[$0].country } ?? "US"
                 try writer.writeRow([
                     id, "\(f.lowercased()).\(l.lowercased()).\(a)@example.com", "\(f) \(l)", Self.dateText(birthDay), country,

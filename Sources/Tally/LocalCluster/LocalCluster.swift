@@ -171,7 +171,7 @@ public struct LocalCluster: Sendable {
             port = \(port)
             listen_addresses = '127.0.0.1'
             unix_socket_directories = '\(socketDirectory.path)'
-            max_connections = 300
+            max_connections = 1000
             fsync = off
             synchronous_commit = off
             full_page_writes = off
