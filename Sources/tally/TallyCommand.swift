@@ -9,7 +9,7 @@ struct TallyCommand: AsyncParsableCommand {
         commandName: "tally",
         abstract: "Aggregate analytics without surveillance: PII-free facts from an operational database to a warehouse.",
         version: TallyVersion.current,
-        subcommands: [Dev.self, Check.self, Migrate.self, Load.self, Status.self, Reconcile.self, Seed.self, Demo.self]
+        subcommands: [Dev.self, Check.self, Migrate.self, Load.self, Status.self, Reconcile.self, Seed.self, Demo.self, Audit.self]
     )
 
     /// ArgumentParser's own entry point, except that usage errors exit 2 as the README documents

@@ -6,6 +6,7 @@ import Testing
 /// role would try it, with its real login.
 @Suite("every path that touches a person", .enabled(if: TestServer.isAvailable))
 struct PersonPathsTests {
+    typealias Probe = SecurityProbe
     @Test("with CREATE on public granted to PUBLIC, an operator the ETL login plants gets no date of birth, and tally load refuses that login")
     func plantedOperator() async throws {
         try await withLoadFixture { fixture in
@@ -158,6 +159,108 @@ struct PersonPathsTests {
                 let publicCreate = try admin.query("select has_schema_privilege('public', 'public', 'create')").scalar(as: Bool.self)
                 #expect(!publicCreate, "\(database): PUBLIC may create in schema public")
             }
+        }
+    }
+    @Test(
+        "the audit trail is a hash chain: the owner cannot change it, a superuser's one-byte change with the trigger disabled is named by tally audit verify, and retention keeps it verifiable"
+    )
+    func auditHashChain() async throws {
+        try await Probe.withSecuredDatabase { db in
+            try await Probe.withLogins(in: db, [["tally_support"], ["tally_approver_cs"], ["tally_approver_security"], ["tally_auditor"]]) { logins in
+                // Workflow entries, each written autonomously through dblink.
+                try Probe.grantAccess(db, logins, account: OperationalFixture.accountA)
+                let admin = try db.connect()
+                defer { admin.close() }
+                let auditor = try requireLocal(db).tcpConninfo(database: db.name, user: logins[3].role, password: logins[3].password)
+                func verify() async throws -> TallyBinary.Outcome {
+                    try await TallyBinary.run(["audit", "verify"], environment: ["TALLY_OPERATIONAL_URL": auditor])
+                }
+                let entries = try admin.query("select count(*)::int from audit.access_log").scalar(as: Int.self)
+                #expect(entries >= 3)
+                let intact = try await verify()
+                #expect(intact.status == 0, "\(intact.stderr)")
+                #expect(intact.stdout == "audit chain: intact, \(entries) entries\n")
+
+                // Not even the owner may change an entry while the trigger stands.
+                try admin.execute("set role tally_owner")
+                let refused = #expect(throws: PostgresError.self) { try admin.execute("update audit.access_log set detail = 'x'") }
+                #expect(refused?.message.contains("append-only") == true)
+                try admin.execute("reset role")
+
+                // A superuser disables the trigger and changes one byte of the second entry.
+                let second = try admin.query("select entry_id::int from audit.access_log order by chain_seq offset 1 limit 1").scalar(as: Int.self)
+                try admin.execute(
+                    """
+                    alter table audit.access_log disable trigger access_log_append_only;
+                    update audit.access_log set actor = overlay(actor placing 'X' from 1 for 1) where entry_id = \(second);
+                    alter table audit.access_log enable trigger access_log_append_only;
+                    """)
+                let tampered = try await verify()
+                #expect(tampered.status == 3)
+                #expect(tampered.stdout.contains("broken at entry \(second) (chain_seq 2): its fields do not match its hash"), "\(tampered.stdout)")
+                #expect(tampered.stderr.contains("changed after it was written"), "\(tampered.stderr)")
+
+                // Removing an entry in the middle breaks the link after it.
+                try admin.execute(
+                    """
+                    alter table audit.access_log disable trigger access_log_append_only;
+                    update audit.access_log set actor = overlay(actor placing \(try admin.escapeLiteral(logins[1].role.prefix(1).description)) from 1 for 1) where entry_id = \(second);
+                    delete from audit.access_log where entry_id = \(second);
+                    alter table audit.access_log enable trigger access_log_append_only;
+                    """)
+                let gap = try await verify()
+                #expect(gap.status == 3)
+                #expect(gap.stdout.contains("chain_seq 3): an entry before it is missing"), "\(gap.stdout)")
+
+                // Retention removes the chain's start and records it; what remains verifies.
+                let removed = try admin.query("select audit.purge_before(clock_timestamp())").scalar(as: Int.self)
+                #expect(removed == entries - 1)
+                try Probe.grantAccess(db, logins, account: OperationalFixture.accountB)
+                let afterPurge = try await verify()
+                #expect(afterPurge.status == 0, "\(afterPurge.stdout)\(afterPurge.stderr)")
+                let recorded = try admin.query("select rows_removed::int from audit.retention_log").scalar(as: Int.self)
+                #expect(recorded == removed)
+            }
+        }
+    }
+
+    @Test("with pgaudit preloaded, a superuser's read of app.accounts.email writes an AUDIT line; tally check says whether PII reads are audited")
+    func piiReadsAreAudited() async throws {
+        try await withLoadFixture { fixture in
+            let local = try requireLocal(fixture.operational)
+            let admin = try fixture.source()
+            defer { admin.close() }
+            let loaded = try admin.query("select exists (select 1 from pg_settings where name = 'pgaudit.log_level')").scalar(as: Bool.self)
+            try #require(loaded, "pgaudit is not installed on this machine: apt-get install postgresql-15-pgaudit (.ci/run does)")
+            let marker = "audit_probe_\(UUID().uuidString.prefix(8).lowercased())"
+            // A new session, so that the database's pgaudit.role applies.
+            let superuser = try PostgresConnection.connect(fixture.operational.conninfo, logger: quietLogger())
+            _ = try superuser.query("select email as \(marker) from app.accounts")
+            superuser.close()
+            var log = ""
+            for _ in 0..<50 {
+                log = (try? String(contentsOfFile: local.logFile, encoding: .utf8)) ?? ""
+                if log.contains(marker) { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let line = log.split(separator: "\n").first { $0.contains(marker) }.map(String.init) ?? ""
+            #expect(line.contains("AUDIT: OBJECT"), "no AUDIT line for the superuser's read in \(local.logFile): \(line)")
+            #expect(line.contains("TABLE,app.accounts"), "\(line)")
+
+            let check = try await TallyBinary.run(["check", "--db", "operational"], environment: fixture.environment)
+            #expect(check.status == 0, "\(check.stderr)")
+            #expect(check.stdout.contains("operational: PII reads: audited by pgaudit (role tally_pii_audit, "), "\(check.stdout)")
+            #expect(check.stdout.contains("operational: audit writer: pg_hba_file_rules is not readable by this login"), "\(check.stdout)")
+            // As a superuser it reads pg_hba.conf: the test cluster trusts every local login.
+            var asSuperuser = fixture.environment
+            asSuperuser["TALLY_OPERATIONAL_URL"] = fixture.operational.conninfo
+            let superCheck = try await TallyBinary.run(["check", "--db", "operational"], environment: asSuperuser)
+            #expect(superCheck.stdout.contains("audit writer: WARNING: pg_hba.conf line "), "\(superCheck.stdout)")
+            #expect(superCheck.stdout.contains("local all all trust) lets tally_audit_writer in with trust"), "\(superCheck.stdout)")
+            // Without the database's audit role, tally check says so, and how to fix it.
+            try admin.execute("alter database \(fixture.operational.name) reset pgaudit.role")
+            let unset = try await TallyBinary.run(["check", "--db", "operational"], environment: fixture.environment)
+            #expect(unset.stdout.contains("PII reads: NOT audited: pgaudit.role is not set for this database"), "\(unset.stdout)")
         }
     }
 }

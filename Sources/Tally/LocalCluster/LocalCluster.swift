@@ -133,7 +133,7 @@ public struct LocalCluster: Sendable {
     }
 
     private func server(port: Int) -> LocalServer {
-        LocalServer(socketDirectory: socketDirectory.path, port: port, superuser: Self.superuser)
+        LocalServer(socketDirectory: socketDirectory.path, port: port, superuser: Self.superuser, logFile: logFile.path)
     }
 
     private func initialise(logger: Logger) async throws {
@@ -177,7 +177,7 @@ public struct LocalCluster: Sendable {
             full_page_writes = off
             log_min_messages = warning
             log_line_prefix = '%m [%p] %q%u@%d '
-
+            \(binaries.hasLibrary("pgaudit") ? "shared_preload_libraries = 'pgaudit'\n" : "")
             """
         try Data(settings.utf8).write(to: settingsFile)
         if let serverUser { try await handOver(to: serverUser) }

@@ -6,6 +6,8 @@ public struct LocalServer: Sendable, Equatable {
     public let port: Int
     /// The bootstrap superuser, trusted on the unix socket only.
     public let superuser: String
+    /// The server's log (pgaudit's AUDIT lines among it).
+    public let logFile: String
 
     /// A libpq keyword connection string for `database` over the unix socket.
     public func conninfo(database: String, user: String? = nil) -> String {

@@ -8,6 +8,12 @@ public struct PostgresBinaries: Sendable {
     /// The program called `name` in `directory`.
     public func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
+    /// Whether the server has the loadable module `name` (such as pgaudit, from Debian's
+    /// postgresql-15-pgaudit) in its library folder, next to `directory`.
+    public func hasLibrary(_ name: String) -> Bool {
+        FileManager.default.fileExists(atPath: directory.deletingLastPathComponent().appendingPathComponent("lib/\(name).so").path)
+    }
+
     /// Finds the server programs: on PATH, then via `pg_config --bindir`, then in the newest
     /// `/usr/lib/postgresql/*/bin` (Debian and Ubuntu keep them off PATH).
     public static func locate(

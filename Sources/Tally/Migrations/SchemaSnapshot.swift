@@ -91,14 +91,17 @@ extension Migrator {
     public struct VerifyReport: Sendable {
         public var database: String
         public var differences: [String]
+        /// Findings that are not drift: for the operational database, whether PII reads are audited.
+        public var notes: [String] = []
         public var isClean: Bool { differences.isEmpty }
 
         /// What `migrate verify` prints for this database: "no drift", or the differences one a line.
         public var summary: String {
-            guard let first = differences.first else { return "\(database): no drift" }
+            let notes = self.notes.map { "\n\(database): \($0)" }.joined()
+            guard let first = differences.first else { return "\(database): no drift" + notes }
             return
                 (["\(database): \(differences.count) differences from a fresh replay of the migrations, the first: \(first)"]
-                + differences.map { "  \($0)" }).joined(separator: "\n")
+                + differences.map { "  \($0)" }).joined(separator: "\n") + notes
         }
 
         /// The drift error (exit 3) for the databases that drifted, or nil when all are clean.
@@ -146,6 +149,8 @@ extension Migrator {
         defer { scratchConnection.close() }
         let expected = try SchemaSnapshot.read(from: scratchConnection)
         let actual = try SchemaSnapshot.read(from: live)
-        return VerifyReport(database: database, differences: expected.differences(live: actual))
+        var report = VerifyReport(database: database, differences: expected.differences(live: actual))
+        if database == TallyConfiguration.Database.operational.rawValue { report.notes.append(try PIIReadAudit.read(live).summary) }
+        return report
     }
 }
