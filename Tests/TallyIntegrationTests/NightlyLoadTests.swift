@@ -440,6 +440,47 @@ struct NightlyLoadTests {
         }
     }
 
+    @Test("with a closing window, late events and an erasure leave a closed day's facts as published, update private state, and a rebuild counts them")
+    func closingWindow() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            let (_, account, erased) = try Self.plantErasable(source)
+            try fixture.facts().execute("update etl.settings set closing_days = 3")
+            try source.title(2, "Holiday Rush")
+            let closed = try source.day(-10)
+            let open = try source.day(-1)
+            let others = try (3...5).map { try source.person($0) }
+            for person in others + [erased] { try source.play(person, 2, on: closed) }
+            try fixture.load()
+            let facts = try fixture.facts()
+            func viewers(_ day: Day) throws -> Int {
+                try facts.query(
+                    "select coalesce(sum(viewers), 0)::int from analytics.fact_title_daily where date_key = etl.date_key($1::date)", [day]
+                ).scalar(as: Int.self)
+            }
+            func privateRows(_ day: Day) throws -> Int {
+                try facts.query("select count(*)::int from private.activity where day = $1::date", [day]).scalar(as: Int.self)
+            }
+            #expect(try viewers(closed) == 4)
+
+            // Two late plays on the closed day, one on an open day, and the erasure of a profile
+            // that played on the closed day.
+            for n in 6...7 { try source.play(try source.person(n), 2, on: closed) }
+            try source.play(others[0], 2, on: open)
+            try source.connection.query("update app.accounts set deleted_at = now() where account_id = $1", [account])
+            let report = try fixture.load()
+            #expect(report.rowsExtracted == 3)
+            #expect(report.erasuresApplied == 1)
+            #expect(try viewers(closed) == 4, "the closed day's facts stay as published")
+            #expect(try privateRows(closed) == 5, "its private state took the late plays and lost the erased profile")
+            #expect(try viewers(open) == 1, "an open day is recomputed")
+
+            // A rebuild of the closed day counts what private state holds.
+            _ = try NightlyLoad(configuration: fixture.configuration, logger: quietLogger()).rebuild(closed...closed)
+            #expect(try viewers(closed) == 5)
+        }
+    }
+
     @Test("co-viewing stores only pairs with k shared viewers, each equal to SQL on the source, before and after late events")
     func coviewingAtTheFloor() async throws {
         try await withLoadFixture { fixture in

@@ -263,4 +263,24 @@ struct PersonPathsTests {
             #expect(unset.stdout.contains("PII reads: NOT audited: pgaudit.role is not set for this database"), "\(unset.stdout)")
         }
     }
+
+    @Test("a login in tally_data_steward reads no analytics table, even with CONNECT granted to it")
+    func noDataSteward() async throws {
+        try await withTestDatabase { warehouse in
+            try migrate(warehouse, .warehouse)
+            try await withLoginRole(in: warehouse, memberOf: ["tally_data_steward"]) { role, password in
+                let admin = try warehouse.connect()
+                defer { admin.close() }
+                try admin.execute("grant connect on database \(warehouse.name) to \(role)")
+                let steward = try PostgresConnection.connect(
+                    try requireLocal(warehouse).tcpConninfo(database: warehouse.name, user: role, password: password), logger: quietLogger())
+                defer { steward.close() }
+                let tables = try admin.query("select format('analytics.%I', tablename) from pg_tables where schemaname = 'analytics' order by 1").rows.map {
+                    try $0.decode(0, as: String.self)
+                }
+                #expect(tables.count >= 8)
+                for table in tables { SecurityProbe.expectDenied(steward, "select count(*) from \(table)") }
+            }
+        }
+    }
 }

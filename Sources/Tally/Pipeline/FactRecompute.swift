@@ -17,8 +17,11 @@ struct FactRecompute {
     /// days before `keepFrom` make facts but are not appended. With `touching`, only the batch's days
     /// in it count as changed; its other rows are there for what reaches into them. Returns the number of days
     /// recomputed. The batch is consumed (set to nil) as soon as its rows are in the engine's form,
-    /// to keep memory to one copy of them.
-    func run(batch: inout ActivityBatch?, days: [Day], factsFrom: Day, touching: ClosedRange<Day>? = nil, keepFrom: Day) throws -> Int {
+    /// to keep memory to one copy of them. Days before `closedBefore` (the closing window) are not
+    /// recomputed, though their rows are appended to private state.
+    func run(
+        batch: inout ActivityBatch?, days: [Day], factsFrom: Day, touching: ClosedRange<Day>? = nil, keepFrom: Day, closedBefore: Day? = nil
+    ) throws -> Int {
         let started = Date()
         func done(_ step: String) { logger.debug("recompute step", metadata: ["step": "\(step)", "seconds": "\(Date().timeIntervalSince(started))"]) }
         let dimensions = Dimensions(warehouse: warehouse)
@@ -27,7 +30,19 @@ struct FactRecompute {
         var touched = Set(days.map(\.daysSince1970))
         let changing = touching.map { $0.lowerBound.daysSince1970...$0.upperBound.daysSince1970 } ?? Int32.min...Int32.max
         if let batch { batch.forEachActivity { key, _ in if changing.contains(key.day) { touched.insert(key.day) } } }
-        guard let newest = touched.max() else { return 0 }
+        if let closedBefore { touched = touched.filter { $0 >= closedBefore.daysSince1970 } }
+        guard let newest = touched.max() else {
+            // Nothing to recompute, but the batch's rows still go to private state.
+            if let new = batch {
+                batch = nil
+                var persons = Persons()
+                var rows: [FactEngine.Row] = []
+                var durations: [FactEngine.Duration] = []
+                try drain(new, segments: segmentKeys, state: state, persons: &persons, rows: &rows, durations: &durations)
+                try state.append(rows: rows[...], durations: durations[...], people: persons.keys, from: keepFrom)
+            }
+            return 0
+        }
 
         // The last day with any private state: a later one than this run's, if stored.
         let lastDay = max(try state.lastStoredDay(after: newest) ?? newest, newest)
@@ -42,13 +57,9 @@ struct FactRecompute {
         var stored = try state.read(scope.stateDays, persons: &persons)
         let storedRows = stored.rows.count
         let storedDurations = stored.durations.count
-        if var new = batch {
+        if let new = batch {
             batch = nil
-            let active = new.activePeople()
-            let keys = try state.mergePeople(active.people)
-            var slots = [Int32](repeating: -1, count: new.profiles.count)
-            for (profile, key) in zip(active.profiles, keys) { slots[profile] = persons.slot(of: key) }
-            new.drain(into: &stored.rows, durations: &stored.durations, segments: segmentKeys, slots: slots)
+            try drain(new, segments: segmentKeys, state: state, persons: &persons, rows: &stored.rows, durations: &stored.durations)
         }
         #if canImport(Glibc)
             // The batch's many small arrays were freed into malloc's heap, which keeps them; give them
@@ -84,5 +95,21 @@ struct FactRecompute {
         try computed.get()
         done("facts written")
         return scope.days.count
+    }
+}
+
+extension FactRecompute {
+    /// Merges the batch's people into `private.people`, gives each a slot in `persons`, and moves
+    /// its rows into the engine's form after `rows` and `durations`.
+    private func drain(
+        _ batch: consuming ActivityBatch, segments: [SegmentKeys], state: PrivateState, persons: inout Persons, rows: inout [FactEngine.Row],
+        durations: inout [FactEngine.Duration]
+    ) throws {
+        var new = batch
+        let active = new.activePeople()
+        let keys = try state.mergePeople(active.people)
+        var slots = [Int32](repeating: -1, count: new.profiles.count)
+        for (profile, key) in zip(active.profiles, keys) { slots[profile] = persons.slot(of: key) }
+        new.drain(into: &rows, durations: &durations, segments: segments, slots: slots)
     }
 }

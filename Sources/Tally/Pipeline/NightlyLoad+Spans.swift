@@ -155,7 +155,8 @@ extension NightlyLoad {
                 .run(
                     batch: &batch, days: i == 0 ? changedDays : [], factsFrom: factsFrom,
                     touching: readsHistory ? history?.readFrom.map { $0...(history?.touchTo ?? $0) } : nil,
-                    keepFrom: isLast ? run.cutoff : Day(daysSince1970: .min))
+                    keepFrom: isLast ? run.cutoff : Day(daysSince1970: .min),
+                    closedBefore: readsHistory ? nil : try settings.closingCutoff(at: run.sourceTime, on: warehouse))
             done += span.rows
             if i + 1 < historySpanCount, var progress = history, let next = spans[i + 1].days?.lowerBound {
                 _ = try PrivateState(warehouse: warehouse).purge(before: min(next.advanced(by: -carry), run.cutoff))
