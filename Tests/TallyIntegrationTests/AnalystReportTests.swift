@@ -150,6 +150,14 @@ struct AnalystReportTests {
             #expect((result["plays_over_hidden_days"] ?? 0) > 0, "periods show plays over hidden days that hold k people: \(result)")
             #expect(result["plays_of_fewer_than_k"] == 0, "\(result)")
             #expect(result["months_over_weeks"] == 0, "a month less its weeks would leave hidden days' plays: \(result)")
+            // With weeks first, weeks show plays over hidden days, and still no month with one of them.
+            try admin.execute("update report.settings set plays_priority = 'week'")
+            let weeksRow = try #require(try admin.query(AnalystChecks.identities).rows.first)
+            let weeksFirst = try AnalystChecks.identityColumns.reduce(into: [String: Int]()) { $0[$1] = try weeksRow.decode($1, as: Int.self) }
+            #expect(weeksFirst["months_over_weeks"] == 0, "\(weeksFirst)")
+            #expect(weeksFirst["plays_of_fewer_than_k"] == 0, "\(weeksFirst)")
+            #expect((weeksFirst["plays_over_hidden_days"] ?? 0) > 0, "\(weeksFirst)")
+            try admin.execute("update report.settings set plays_priority = 'month'")
             // At the highest protection level, publishing every period would narrow hidden days; the
             // rule hides those periods, and no others.
             try admin.execute("update report.settings set protection = \(k)")

@@ -155,16 +155,20 @@ with days as (
       and (not x.has_hidden_day
            or p.viewers - x.shown_days_hold - (x.hidden_days - 1) * (s.k - 1) <= s.k - coalesce(s.protection, (s.k + 1) / 2))
 ), decided as (
-    -- I4: plays with hidden days are shown for weeks by the rule; for a month, only when no week
-    -- that overlaps it shows plays by the rule too, since the month less those weeks would leave the
+    -- I4: plays with hidden days are shown by the rule for the kind of period that
+    -- report.settings.plays_priority names; for the other kind, only where no period of that kind
+    -- that overlaps it shows plays by the rule too, since the month less a week would leave the
     -- plays of the month's other hidden days, which may be fewer than k people.
     select
         u.*,
-        not u.has_hidden_day or (u.plays_by_rule and (u.period_kind = 'week' or not exists (
-            select 1 from published w
-            where w.period_kind = 'week' and w.plays_by_rule and w.title_ref = u.title_ref
-              and w.period_start between u.period_start - 6 and (u.period_start + interval '1 month')::date - 1))) as plays_shown
+        not u.has_hidden_day or (u.plays_by_rule and (u.period_kind = s.plays_priority or not exists (
+            select 1 from published o
+            where o.period_kind = s.plays_priority and o.plays_by_rule and o.title_ref = u.title_ref
+              and case when u.period_kind = 'month'
+                       then o.period_start between u.period_start - 6 and (u.period_start + interval '1 month')::date - 1
+                       else u.period_start between o.period_start - 6 and (o.period_start + interval '1 month')::date - 1 end))) as plays_shown
     from published u
+    cross join report.settings s
 ), loaded as (
     -- The days the warehouse holds facts for: from its first day with a play to its last.
     select min(date_key) as first_key, max(date_key) as last_key from analytics.fact_title_daily
@@ -519,20 +523,20 @@ comment on column report.title_ratings.thumbs_up is 'Thumbs-up ratings given tha
 comment on column report.title_ratings.thumbs_down is 'Thumbs-down ratings given that day. Additive.';
 
 -- report.title_weekly
-comment on view report.title_weekly is 'Per title per ISO week (Monday to Sunday): distinct audience over the week, plays and watch time. Grain: one row per (week_start, title) with at least k viewers over the week. Source: analytics.fact_title_period (week). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that week has no row in title_daily and the hidden days together hold fewer than k people, since the week minus the shown days would reveal theirs. days_covered says how many of the 7 days the warehouse has loaded.';
+comment on view report.title_weekly is 'Per title per ISO week (Monday to Sunday): distinct audience over the week, plays and watch time. Grain: one row per (week_start, title) with at least k viewers over the week. Source: analytics.fact_title_period (week). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that week has no row in title_daily, unless the hidden days together hold k or more people and (with report.settings.plays_priority = month, the default) no month the week overlaps shows plays over hidden days of its own. days_covered says how many of the 7 days the warehouse has loaded.';
 comment on column report.title_weekly.week_start is 'Monday of the ISO week. Grain column.';
 comment on column report.title_weekly.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_weekly.title is 'Title name as of the last loaded day of the week.';
 comment on column report.title_weekly.kind is 'movie, episode, series, track or album.';
 comment on column report.title_weekly.viewers is 'Distinct profiles that played the title at least once in the week, at least k. Exact; not the sum of daily viewers, and not additive across weeks or titles.';
-comment on column report.title_weekly.plays is 'Playback events in the week. Additive (the sum of the days). NULL when a day of this title in the week is hidden in title_daily and the hidden days hold fewer than k people.';
+comment on column report.title_weekly.plays is 'Playback events in the week. Additive (the sum of the days). NULL when suppressed.';
 comment on column report.title_weekly.skips is 'Plays in the week that ended before the skip threshold. Additive. NULL under the same rule as plays.';
 comment on column report.title_weekly.watch_hours is 'Hours watched in the week, rounded to 0.1. Additive. NULL under the same rule as plays.';
 comment on column report.title_weekly.days_covered is 'Days of the week (1 to 7) between the first and the last day the warehouse holds facts for. Below 7 the week is partial: compare it with whole weeks only per day.';
-comment on column report.title_weekly.suppressed is 'True when plays, skips and watch_hours are NULL: a day of this title in the week is hidden in title_daily, and the hidden days hold fewer than k people. viewers is always shown.';
+comment on column report.title_weekly.suppressed is 'True when plays, skips and watch_hours are NULL: a day of this title in the week is hidden in title_daily, and either the hidden days hold fewer than k people or (plays_priority = month) a month the week overlaps shows plays over hidden days of its own. viewers is always shown.';
 
 -- report.title_monthly
-comment on view report.title_monthly is 'Per title per calendar month: distinct audience over the month, plays and watch time. Grain: one row per (month_start, title) with at least k viewers over the month. Source: analytics.fact_title_period (month). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that month has no row in title_daily, unless the hidden days together hold k or more people and no week overlapping the month shows plays over hidden days of its own. days_covered says how many days of the month the warehouse has loaded.';
+comment on view report.title_monthly is 'Per title per calendar month: distinct audience over the month, plays and watch time. Grain: one row per (month_start, title) with at least k viewers over the month. Source: analytics.fact_title_period (month). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that month has no row in title_daily, unless the hidden days together hold k or more people and (with report.settings.plays_priority = week) no week overlapping the month shows plays over hidden days of its own. days_covered says how many days of the month the warehouse has loaded.';
 comment on column report.title_monthly.month_start is 'First day of the month. Grain column.';
 comment on column report.title_monthly.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_monthly.title is 'Title name as of the last loaded day of the month.';
@@ -542,7 +546,7 @@ comment on column report.title_monthly.plays is 'Playback events in the month. A
 comment on column report.title_monthly.skips is 'Plays in the month that ended before the skip threshold. Additive. NULL under the same rule as plays.';
 comment on column report.title_monthly.watch_hours is 'Hours watched in the month, rounded to 0.1. Additive. NULL under the same rule as plays.';
 comment on column report.title_monthly.days_covered is 'Days of the month between the first and the last day the warehouse holds facts for. Below the month''s length the month is partial: do not rank it against whole months.';
-comment on column report.title_monthly.suppressed is 'True when plays, skips and watch_hours are NULL: a day of this title in the month is hidden in title_daily, and either the hidden days hold fewer than k people or a week overlapping the month shows plays over hidden days of its own (the month less that week would leave the rest). viewers is always shown.';
+comment on column report.title_monthly.suppressed is 'True when plays, skips and watch_hours are NULL: a day of this title in the month is hidden in title_daily, and either the hidden days hold fewer than k people or (plays_priority = week) a week overlapping the month shows plays over hidden days of its own (the month less that week would leave the rest). viewers is always shown.';
 
 -- report.title_segments
 comment on view report.title_segments is 'Per title per day per audience segment: device type, country and audience (age band, plan, kids), with their groupings device_class and region. Grain: one row per shown (day, title, device_type, country_code, age_band, plan, is_kids), plus one all_other row per title-day with hidden segments. Source: analytics.fact_title_daily_segment. Suppression: a segment with fewer than k viewers has no row, and neither do further segments of the same title-day, smallest first, until title_daily''s total minus the shown segments is at least k; the hidden segments'' sums are in the all_other row. A missing segment means none, fewer than k, or hidden with them.';

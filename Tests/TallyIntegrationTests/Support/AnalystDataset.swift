@@ -335,76 +335,88 @@ enum AnalystChecks {
     /// together with a week that overlaps them.
     static let identities = """
         with k as (select k, coalesce(protection, (k + 1) / 2) as p from report.settings),
-        shown as (
-            select day as as_of, title_id, 1 as streak_days, viewers from report.title_daily
+        shown as materialized (
+            select day as as_of, coalesce(title_id, -1) as ref, 1 as streak_days, viewers from report.title_daily
             union all
-            select as_of, title_id, streak_days, viewers from report.title_streaks
-        ), stored as (
-            select d.full_date as as_of, t.title_id, f.streak_days, f.viewers
+            select as_of, coalesce(title_id, -1), streak_days, viewers from report.title_streaks
+        ), stored as materialized (
+            select d.full_date as as_of, coalesce(t.title_id, -1) as ref, f.streak_days, f.viewers
             from analytics.fact_title_streak f
             join analytics.dim_date d on d.date_key = f.as_of_date_key
             join analytics.dim_title t on t.title_key = f.title_key
+            union all
+            select d.full_date, coalesce(t.title_id, -1), 1, f.viewers
+            from analytics.fact_title_daily f
+            join analytics.dim_date d on d.date_key = f.date_key
+            join analytics.dim_title t on t.title_key = f.title_key
+        ), bounded as (
+            -- Each stored count with the nearest shown counts of shorter and longer runs.
+            select m.*,
+                min(m.viewers) filter (where m.is_shown) over (
+                    partition by m.as_of, m.ref order by m.streak_days rows between unbounded preceding and 1 preceding) as at_most,
+                max(m.viewers) filter (where m.is_shown) over (
+                    partition by m.as_of, m.ref order by m.streak_days rows between 1 following and unbounded following) as at_least
+            from (
+                select st.*, sh.viewers is not null as is_shown
+                from stored st left join shown sh on sh.as_of = st.as_of and sh.ref = st.ref and sh.streak_days = st.streak_days
+            ) m
         ), hidden_lengths as (
-            select h.viewers,
-                (select min(s.viewers) from shown s where s.as_of = h.as_of and s.title_id is not distinct from h.title_id and s.streak_days < h.streak_days) as at_most,
-                (select max(s.viewers) from shown s where s.as_of = h.as_of and s.title_id is not distinct from h.title_id and s.streak_days > h.streak_days) as at_least
-            from stored h
-            where not exists (select 1 from shown s where s.as_of = h.as_of and s.title_id is not distinct from h.title_id and s.streak_days = h.streak_days)
+            select viewers, at_most, at_least from bounded where not is_shown and streak_days >= 2
         ), facts as (
-            select d.full_date as day, t.title_id, f.viewers, x.kind, x.start,
+            select d.full_date as day, coalesce(t.title_id, -1) as ref, f.viewers, x.kind, x.start,
                    case when x.kind = 'week' then date_trunc('week', d.full_date - 1)::date else date_trunc('month', d.full_date - 1)::date end as previous_start
             from analytics.fact_title_daily f
             join analytics.dim_date d on d.date_key = f.date_key
             join analytics.dim_title t on t.title_key = f.title_key
             cross join lateral (values ('week', d.week_start), ('month', d.month_start)) x (kind, start)
-        ), periods as (
-            select f.kind, f.start, f.title_id,
+        ), periods as materialized (
+            select f.kind, f.start, f.ref,
                 count(*) filter (where sd.viewers is null) as hidden,
                 coalesce(sum(sd.viewers), 0)
                     - coalesce(sum(s2.viewers) filter (where sd.viewers is not null and pd.viewers is not null and f.previous_start = f.start), 0) as shown_hold
             from facts f
-            left join report.title_daily sd on sd.day = f.day and sd.title_id is not distinct from f.title_id
-            left join report.title_daily pd on pd.day = f.day - 1 and pd.title_id is not distinct from f.title_id
-            left join report.title_streaks s2 on s2.as_of = f.day and s2.title_id is not distinct from f.title_id and s2.streak_days = 2
-            group by f.kind, f.start, f.title_id
-        ), published as (
-            select 'week' as kind, week_start as start, title_id, viewers, plays from report.title_weekly
+            left join shown sd on sd.streak_days = 1 and sd.as_of = f.day and sd.ref = f.ref
+            left join shown pd on pd.streak_days = 1 and pd.as_of = f.day - 1 and pd.ref = f.ref
+            left join shown s2 on s2.streak_days = 2 and s2.as_of = f.day and s2.ref = f.ref
+            group by f.kind, f.start, f.ref
+        ), published as materialized (
+            select 'week' as kind, week_start as start, coalesce(title_id, -1) as ref, viewers, plays from report.title_weekly
             union all
-            select 'month', month_start, title_id, viewers, plays from report.title_monthly
-        ), stored_periods as (
-            select p.period_kind as kind, p.period_start as start, t.title_id, p.viewers, p.small_day_viewers
+            select 'month', month_start, coalesce(title_id, -1), viewers, plays from report.title_monthly
+        ), stored_periods as materialized (
+            select p.period_kind as kind, p.period_start as start, coalesce(t.title_id, -1) as ref, p.viewers, p.small_day_viewers
             from analytics.fact_title_period p join analytics.dim_title t on t.title_key = p.title_key
         ), plays_over_hidden as (
-            select x.kind, x.start, x.title_id, s.small_day_viewers
+            select x.kind, x.start, x.ref, s.small_day_viewers
             from periods x
-            join published w on w.kind = x.kind and w.start = x.start and w.title_id is not distinct from x.title_id
-            join stored_periods s on s.kind = x.kind and s.start = x.start and s.title_id is not distinct from x.title_id
+            join published w on w.kind = x.kind and w.start = x.start and w.ref = x.ref
+            join stored_periods s on s.kind = x.kind and s.start = x.start and s.ref = x.ref
             where x.hidden > 0 and w.plays is not null
         )
         select
-            (select count(*) from shown a join shown b on b.as_of = a.as_of and b.title_id is not distinct from a.title_id
+            (select count(*) from shown a join shown b on b.as_of = a.as_of and b.ref = a.ref
                  and b.streak_days > a.streak_days cross join k
              where a.viewers - b.viewers between 1 and k.k - 1) as close_lengths,
             (select count(*) from hidden_lengths, k where at_most is not null and at_most - coalesce(at_least, 0) + 1 < k.p) as narrow_lengths,
             (select count(*) from hidden_lengths, k where viewers >= k.k) as lengths_hidden_by_rule,
-            (select count(*) from periods x join published w on w.kind = x.kind and w.start = x.start and w.title_id is not distinct from x.title_id
+            (select count(*) from periods x join published w on w.kind = x.kind and w.start = x.start and w.ref = x.ref
              cross join k
              where x.hidden > 0
                and (k.k - 1) - greatest(0, w.viewers - x.shown_hold - (x.hidden - 1) * (k.k - 1)) + 1 < k.p) as narrow_periods,
-            (select count(*) from periods x join published w on w.kind = x.kind and w.start = x.start and w.title_id is not distinct from x.title_id
+            (select count(*) from periods x join published w on w.kind = x.kind and w.start = x.start and w.ref = x.ref
              where x.hidden > 0) as periods_with_hidden_days,
-            (select count(*) from periods x join stored_periods w on w.kind = x.kind and w.start = x.start and w.title_id is not distinct from x.title_id
+            (select count(*) from periods x join stored_periods w on w.kind = x.kind and w.start = x.start and w.ref = x.ref
              cross join k
              where w.viewers >= k.k and x.hidden > 0
                and (k.k - 1) - greatest(0, w.viewers - x.shown_hold - (x.hidden - 1) * (k.k - 1)) + 1 < k.p) as narrow_if_all_shown,
             (select count(*) from plays_over_hidden) as plays_over_hidden_days,
             (select count(*) from plays_over_hidden, k where small_day_viewers < k.k) as plays_of_fewer_than_k,
-            (select count(*) from plays_over_hidden m join plays_over_hidden w on w.kind = 'week' and w.title_id is not distinct from m.title_id
+            (select count(*) from plays_over_hidden m join plays_over_hidden w on w.kind = 'week' and w.ref = m.ref
                  and w.start between m.start - 6 and (m.start + interval '1 month')::date - 1
              where m.kind = 'month') as months_over_weeks,
             (select count(*) from stored_periods x cross join k
              where x.viewers >= k.k and not exists (
-                 select 1 from published w where w.kind = x.kind and w.start = x.start and w.title_id is not distinct from x.title_id)) as periods_hidden_by_rule
+                 select 1 from published w where w.kind = x.kind and w.start = x.start and w.ref = x.ref)) as periods_hidden_by_rule
         """
 
     /// The columns of `identities`.
