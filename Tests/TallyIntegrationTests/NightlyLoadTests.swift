@@ -102,6 +102,22 @@ struct NightlyLoadTests {
         }
     }
 
+    @Test("a first load leaves the facts analysed, so the report views have statistics before autovacuum")
+    func firstLoadAnalyses() async throws {
+        try await withLoadFixture { fixture in
+            _ = try Self.plantReference(SourceWriter(connection: try fixture.source()))
+            try fixture.load()
+            let unanalysed = try fixture.facts().query(
+                """
+                select coalesce(string_agg(c.relname, ', ' order by c.relname), '') from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                where n.nspname = 'analytics' and c.relname in ('fact_title_daily', 'fact_title_period', 'fact_title_streak', 'dim_title')
+                  and c.reltuples < 0
+                """
+            ).scalar(as: String.self)
+            #expect(unanalysed == "", "never analysed: \(unanalysed)")
+        }
+    }
+
     @Test("a second load with nothing new loads nothing and changes nothing")
     func noOp() async throws {
         try await withLoadFixture { fixture in
