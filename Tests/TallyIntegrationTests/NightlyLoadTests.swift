@@ -110,7 +110,7 @@ struct NightlyLoadTests {
             let unanalysed = try fixture.facts().query(
                 """
                 select coalesce(string_agg(c.relname, ', ' order by c.relname), '') from pg_class c join pg_namespace n on n.oid = c.relnamespace
-                where n.nspname = 'analytics' and c.relname in ('fact_title_daily', 'fact_title_period', 'fact_title_streak', 'dim_title')
+                where n.nspname = 'analytics' and c.relname in ('fact_title_period', 'fact_title_period_breakdown', 'fact_coviewing', 'dim_title')
                   and c.reltuples < 0
                 """
             ).scalar(as: String.self)
