@@ -130,7 +130,7 @@ struct AnalystReportTests {
     }
 
     @Test(
-        "linked counts: no two shown streak counts differ by 1 to k - 1, and no published combination narrows a hidden day or streak below the protection level",
+        "linked counts: no two shown streak counts or periods differ by 1 to k - 1, and no published combination narrows a hidden day or streak below the protection level",
         arguments: [11, 20])
     func linkedIdentities(k: Int) async throws {
         try await withAnalystWarehouse { db, _ in
@@ -140,13 +140,15 @@ struct AnalystReportTests {
             let row = try #require(try admin.query(AnalystChecks.identities).rows.first)
             let result = try AnalystChecks.identityColumns.reduce(into: [String: Int]()) { $0[$1] = try row.decode($1, as: Int.self) }
             #expect(result["close_lengths"] == 0, "\(result)")
+            #expect(result["close_periods"] == 0, "\(result)")
             #expect(result["narrow_lengths"] == 0, "\(result)")
             #expect((result["lengths_hidden_by_rule"] ?? 0) > 0, "the nested-counts rule hides lengths that k or more people had: \(result)")
             #expect(result["narrow_periods"] == 0, "\(result)")
             #expect((result["periods_with_hidden_days"] ?? 0) > 0, "periods with hidden days are published and tested: \(result)")
+            #expect((result["nested_if_all_shown"] ?? 0) > 0, "the dataset has periods 1 to k - 1 above a day or inside a month: \(result)")
             #expect(
-                result["periods_hidden_by_rule"] == result["narrow_if_all_shown"],
-                "the periods-against-days rule hides exactly the periods that would narrow a hidden day: \(result)")
+                result["periods_hidden_by_rule"] == result["hidden_if_all_shown"],
+                "the period rules hide exactly the periods that would narrow a hidden day or leave fewer than k people: \(result)")
             #expect((result["plays_over_hidden_days"] ?? 0) > 0, "periods show plays over hidden days that hold k people: \(result)")
             #expect(result["plays_of_fewer_than_k"] == 0, "\(result)")
             #expect(result["months_over_weeks"] == 0, "a month less its weeks would leave hidden days' plays: \(result)")
@@ -165,7 +167,7 @@ struct AnalystReportTests {
             let strict = try AnalystChecks.identityColumns.reduce(into: [String: Int]()) { $0[$1] = try strictRow.decode($1, as: Int.self) }
             #expect((strict["narrow_if_all_shown"] ?? 0) > 0, "the dataset has periods that would narrow a hidden day: \(strict)")
             #expect(strict["narrow_periods"] == 0, "\(strict)")
-            #expect(strict["periods_hidden_by_rule"] == strict["narrow_if_all_shown"], "\(strict)")
+            #expect(strict["periods_hidden_by_rule"] == strict["hidden_if_all_shown"], "\(strict)")
         }
     }
 

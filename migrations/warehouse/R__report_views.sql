@@ -18,6 +18,14 @@
 --     lengths is the number of people whose run has exactly those lengths, so it must be 0 or at
 --     least k: lengths are shown in order from 1, each only when it equals the last one shown or
 --     is at least k below it (report.shown_runs).
+--   * Streaks against earlier days (I1b): a run of n days ending on a day lies inside every
+--     shorter run that ends on one of its earlier days (the people on 3 days ending today watched
+--     on the 2 days ending yesterday). A streak is shown only when no such earlier count, shown or
+--     not, is 1 to k - 1 above it.
+--   * Periods against their days and months against their weeks (I5): a week's people include
+--     each of its days', and a month's each of its weeks', so a period is shown only when it is 0
+--     or at least k above each shown day it holds, and a week only when a shown month holding it
+--     is 0 or at least k above it.
 --   * Pairs against their titles (I2): viewers_a - shared_viewers is the number of people who
 --     watched A and not B, so a pair is shown only when that number (and the one for B) is 0 or at
 --     least k.
@@ -31,13 +39,15 @@
 -- Views are dropped and re-created, so a column can be added anywhere (e.g. skips next to plays).
 
 drop view if exists report.title_daily, report.title_ratings, report.title_breakdown, report.title_weekly, report.title_monthly,
-    report.title_segments, report.coviewing, report.title_streaks, report.titles, analytics.report_periods;
+    report.title_segments, report.coviewing, report.title_streaks, report.titles, analytics.report_periods, analytics.title_runs;
+drop function if exists report.shown_runs(integer[], integer);
 
 -- Which of a title's nested counts as of one day may be shown: counts[1] is the day's viewers
 -- (shown when at least k), counts[n] the people with a run of at least n days. A count is shown
--- when it is at least k and equals the last shown count or lies at least k below it, so that the
--- difference of any two shown counts (people with a run of exactly those lengths) is 0 or at least k.
-create or replace function report.shown_runs(counts integer[], k integer) returns boolean[]
+-- when it is at least k, free (no count of an earlier day that holds its people is 1 to k - 1
+-- above it), and equals the last shown count or lies at least k below it, so that the difference
+-- of any two shown counts (people with a run of exactly those lengths) is 0 or at least k.
+create or replace function report.shown_runs(counts integer[], k integer, free boolean[]) returns boolean[]
 language plpgsql immutable strict parallel safe
 set search_path = pg_catalog
 as $$
@@ -46,7 +56,7 @@ declare
     last integer := case when counts[1] >= k then counts[1] end;
 begin
     for n in 2 .. coalesce(array_length(counts, 1), 0) loop
-        if last is not null and counts[n] >= k and (counts[n] = last or counts[n] <= last - k) then
+        if last is not null and counts[n] >= k and free[n] and (counts[n] = last or counts[n] <= last - k) then
             shown := shown || true;
             last := counts[n];
         else
@@ -56,9 +66,26 @@ begin
     return shown;
 end
 $$;
-alter function report.shown_runs(integer[], integer) owner to tally_owner;
-revoke all on function report.shown_runs(integer[], integer) from public;
-comment on function report.shown_runs(integer[], integer) is 'Which of a title''s nested counts as of one day (counts[1]: the day''s viewers; counts[n]: people with a run of at least n days) report.title_streaks shows: at least k, and equal to the last shown count or at least k below it, so that no difference of shown counts is between 1 and k - 1.';
+alter function report.shown_runs(integer[], integer, boolean[]) owner to tally_owner;
+revoke all on function report.shown_runs(integer[], integer, boolean[]) from public;
+comment on function report.shown_runs(integer[], integer, boolean[]) is 'Which of a title''s nested counts as of one day (counts[1]: the day''s viewers; counts[n]: people with a run of at least n days) report.title_streaks shows: at least k, free (free[n]: no count of an earlier day holding the same people is 1 to k - 1 above it), and equal to the last shown count or at least k below it, so that no difference of shown counts is between 1 and k - 1.';
+
+-- Every count of people a title has as of a day, by title id (a renamed title keeps its runs): the
+-- day's viewers as a run of 1 day, then its streaks. Read by report.title_streaks and the
+-- periods-against-days rule; not granted to analysts.
+create view analytics.title_runs with (security_barrier) as
+select coalesce(t.title_id, -1) as title_ref, d.full_date as as_of, f.title_key, 1 as streak_days, f.viewers
+from analytics.fact_title_daily f
+join analytics.dim_date d on d.date_key = f.date_key
+join analytics.dim_title t on t.title_key = f.title_key
+union all
+select coalesce(t.title_id, -1), d.full_date, f.title_key, f.streak_days, f.viewers
+from analytics.fact_title_streak f
+join analytics.dim_date d on d.date_key = f.as_of_date_key
+join analytics.dim_title t on t.title_key = f.title_key;
+alter view analytics.title_runs owner to tally_owner;
+revoke all on analytics.title_runs from public;
+comment on view analytics.title_runs is 'Every count of people of a title as of a day, by title id: the day''s viewers (streak_days 1) and its streaks. Read by report.title_streaks; not granted to analysts.';
 
 create view report.title_daily with (security_barrier) as
 select
@@ -106,8 +133,10 @@ with days as (
         f.viewers,
         f.viewers >= s.k as shown,
         case when f.viewers >= s.k and p.viewers >= s.k and x.previous_start = x.period_start
-             -- the 2-day streak only where title_streaks shows it (report.shown_runs for length 2)
-             and b.viewers >= s.k and (b.viewers = f.viewers or b.viewers <= f.viewers - s.k) then b.viewers end as both_days
+             -- the 2-day streak only where title_streaks shows it (report.shown_runs for length 2,
+             -- free against the previous day's viewers)
+             and b.viewers >= s.k and (b.viewers = f.viewers or b.viewers <= f.viewers - s.k)
+             and (b.viewers = p.viewers or b.viewers <= p.viewers - s.k) then b.viewers end as both_days
     from analytics.fact_title_daily f
     join analytics.dim_date d on d.date_key = f.date_key
     join analytics.dim_title t on t.title_key = f.title_key
@@ -127,11 +156,12 @@ with days as (
         bool_or(not shown) as has_hidden_day,
         count(*) filter (where not shown) as hidden_days,
         min(viewers) filter (where shown) as least_shown,
+        array_agg(viewers) filter (where shown) as shown_days,
         coalesce(sum(viewers) filter (where shown), 0) - coalesce(sum(both_days), 0) as shown_days_hold
     from days
     group by period_kind, period_start, title_ref
-), published as (
-    -- The title-periods shown (at least k viewers, and I3), and whether their plays are shown by
+), candidates as (
+    -- The title-periods shown (at least k viewers, I3, and I5 against their days), and whether their plays are shown by
     -- the hidden-days rule: the period's plays less its shown days' plays are the plays of its
     -- hidden days, which the engine counts the people of (small_day_viewers: the people on days
     -- below small_day_below viewers; every such day must be hidden now, so they are a lower bound).
@@ -154,6 +184,19 @@ with days as (
       -- the protection level.
       and (not x.has_hidden_day
            or p.viewers - x.shown_days_hold - (x.hidden_days - 1) * (s.k - 1) <= s.k - coalesce(s.protection, (s.k + 1) / 2))
+      -- I5: the people of the period who were not there on one of its shown days are 0 or at least k.
+      and not exists (select 1 from unnest(x.shown_days) v where p.viewers - v between 1 and s.k - 1)
+), published as (
+    -- I5: a week inside a month that is shown is shown only when the month's people who were not
+    -- there that week are 0 or at least k.
+    select c.*
+    from candidates c
+    cross join report.settings s
+    where c.period_kind = 'month' or not exists (
+        select 1 from candidates m
+        where m.period_kind = 'month' and m.title_ref = c.title_ref
+          and c.period_start >= m.period_start and c.period_start + 6 < (m.period_start + interval '1 month')::date
+          and m.viewers - c.viewers between 1 and s.k - 1)
 ), decided as (
     -- I4: plays with hidden days are shown by the rule for the kind of period that
     -- report.settings.plays_priority names; for the other kind, only where no period of that kind
@@ -436,26 +479,35 @@ where shared_viewers >= k and viewers_a >= k and viewers_b >= k
 
 create view report.title_streaks with (security_barrier) as
 with runs as (
-    -- Per title and day: the day's viewers, then the people with a run of at least 2, 3, ... days.
+    -- Per title and day: the day's viewers, then the people with a run of at least 2, 3, ... days,
+    -- each with whether it is free: no count of an earlier day that holds its people (a run ending
+    -- on day e of at most n - (as_of - e) days) is 1 to k - 1 above it (I1b).
     select
-        f.as_of_date_key,
-        f.title_key,
-        dd.viewers || array_agg(f.viewers order by f.streak_days) as counts,
-        1 || array_agg(f.streak_days order by f.streak_days) as lengths
-    from analytics.fact_title_streak f
-    join analytics.fact_title_daily dd on dd.date_key = f.as_of_date_key and dd.title_key = f.title_key
-    group by f.as_of_date_key, f.title_key, dd.viewers
+        r.as_of,
+        r.title_ref,
+        (array_agg(r.title_key order by r.streak_days))[1] as title_key,
+        array_agg(r.viewers order by r.streak_days) as counts,
+        array_agg(r.streak_days order by r.streak_days) as lengths,
+        array_agg(not exists (
+            select 1 from analytics.title_runs e
+            where e.title_ref = r.title_ref
+              and e.as_of between r.as_of - r.streak_days + 1 and r.as_of - 1
+              and e.streak_days <= r.streak_days - (r.as_of - e.as_of)
+              and e.viewers - r.viewers between 1 and s.k - 1) order by r.streak_days) as free,
+        s.k
+    from analytics.title_runs r
+    cross join report.settings s
+    group by r.as_of, r.title_ref, s.k
+    having min(r.streak_days) = 1
 )
 select
-    d.full_date as as_of,
+    r.as_of,
     t.title_id,
     t.name as title,
     u.streak_days,
     u.viewers
 from runs r
-cross join report.settings s
-cross join lateral unnest(r.lengths, r.counts, report.shown_runs(r.counts, s.k)) as u(streak_days, viewers, shown)
-join analytics.dim_date d on d.date_key = r.as_of_date_key
+cross join lateral unnest(r.lengths, r.counts, report.shown_runs(r.counts, r.k, r.free)) as u(streak_days, viewers, shown)
 join analytics.dim_title t on t.title_key = r.title_key
 where u.shown and u.streak_days >= 2;
 
@@ -498,7 +550,7 @@ revoke all on report.title_daily, report.title_ratings, report.title_weekly, rep
 grant select on report.title_daily, report.title_ratings, report.title_weekly, report.title_monthly,
     report.title_segments, report.title_breakdown, report.coviewing, report.title_streaks, report.titles to tally_analyst;
 -- A view's functions run with the privileges of whoever reads the view.
-grant execute on function report.shown_runs(integer[], integer) to tally_analyst;
+grant execute on function report.shown_runs(integer[], integer, boolean[]) to tally_analyst;
 
 -- report.title_daily
 comment on view report.title_daily is 'Per title per day: audience, plays and watch time. Grain: one row per (day, title) with at least k viewers (report.settings); a missing day means none or fewer than k, never a known 0. Source: analytics.fact_title_daily. Rows add up across titles and days for plays and watch_hours; viewers do not. Thumbs are in title_ratings.';
@@ -523,7 +575,7 @@ comment on column report.title_ratings.thumbs_up is 'Thumbs-up ratings given tha
 comment on column report.title_ratings.thumbs_down is 'Thumbs-down ratings given that day. Additive.';
 
 -- report.title_weekly
-comment on view report.title_weekly is 'Per title per ISO week (Monday to Sunday): distinct audience over the week, plays and watch time. Grain: one row per (week_start, title) with at least k viewers over the week. Source: analytics.fact_title_period (week). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that week has no row in title_daily, unless the hidden days together hold k or more people and (with report.settings.plays_priority = month, the default) no month the week overlaps shows plays over hidden days of its own. days_covered says how many of the 7 days the warehouse has loaded.';
+comment on view report.title_weekly is 'Per title per ISO week (Monday to Sunday): distinct audience over the week, plays and watch time. Grain: one row per (week_start, title) with at least k viewers over the week, hidden as well when its people less those of one of its shown days, or those of a shown month holding the week less its own, are 1 to k - 1, or when it would narrow a hidden day (docs/analysts.md, I3 and I5). Source: analytics.fact_title_period (week). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that week has no row in title_daily, unless the hidden days together hold k or more people and (with report.settings.plays_priority = month, the default) no month the week overlaps shows plays over hidden days of its own. days_covered says how many of the 7 days the warehouse has loaded.';
 comment on column report.title_weekly.week_start is 'Monday of the ISO week. Grain column.';
 comment on column report.title_weekly.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_weekly.title is 'Title name as of the last loaded day of the week.';
@@ -536,7 +588,7 @@ comment on column report.title_weekly.days_covered is 'Days of the week (1 to 7)
 comment on column report.title_weekly.suppressed is 'True when plays, skips and watch_hours are NULL: a day of this title in the week is hidden in title_daily, and either the hidden days hold fewer than k people or (plays_priority = month) a month the week overlaps shows plays over hidden days of its own. viewers is always shown.';
 
 -- report.title_monthly
-comment on view report.title_monthly is 'Per title per calendar month: distinct audience over the month, plays and watch time. Grain: one row per (month_start, title) with at least k viewers over the month. Source: analytics.fact_title_period (month). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that month has no row in title_daily, unless the hidden days together hold k or more people and (with report.settings.plays_priority = week) no week overlapping the month shows plays over hidden days of its own. days_covered says how many days of the month the warehouse has loaded.';
+comment on view report.title_monthly is 'Per title per calendar month: distinct audience over the month, plays and watch time. Grain: one row per (month_start, title) with at least k viewers over the month, hidden as well when its people less those of one of its shown days are 1 to k - 1, or when it would narrow a hidden day (docs/analysts.md, I3 and I5). Source: analytics.fact_title_period (month). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that month has no row in title_daily, unless the hidden days together hold k or more people and (with report.settings.plays_priority = week) no week overlapping the month shows plays over hidden days of its own. days_covered says how many days of the month the warehouse has loaded.';
 comment on column report.title_monthly.month_start is 'First day of the month. Grain column.';
 comment on column report.title_monthly.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_monthly.title is 'Title name as of the last loaded day of the month.';
@@ -599,7 +651,7 @@ comment on column report.coviewing.jaccard is 'shared_viewers / (viewers_a + vie
 comment on column report.coviewing.lift is 'shared_viewers x N / (viewers_a x viewers_b): how many times more often the titles share viewers than if they were watched independently. N is the period''s whole audience (analytics.fact_period_audience: distinct people with any play in it), so lift is exact; above 1 means the titles share more viewers than chance. Rounded to 0.01.';
 
 -- report.title_streaks
-comment on view report.title_streaks is 'Binge streaks: how many people watched a title on every one of the streak_days consecutive days ending on as_of. Answers "how many people watched A Christmas Prince every day for the past 18 days". Grain: one row per (as_of, title, streak_days), streak_days from 2 up to the load''s maximum (30 by default), shown when at least k people qualify and the count equals the next shorter shown length (or the day''s viewers in title_daily) or lies at least k below it, so that no two shown counts differ by 1 to k - 1 people. A missing row means none, fewer than k, or hidden by that rule: it is never a known 0. Source: analytics.fact_title_streak. Not additive.';
+comment on view report.title_streaks is 'Binge streaks: how many people watched a title on every one of the streak_days consecutive days ending on as_of. Answers "how many people watched A Christmas Prince every day for the past 18 days". Grain: one row per (as_of, title, streak_days), streak_days from 2 up to the load''s maximum (30 by default), shown when at least k people qualify and the count equals the next shorter shown length (or the day''s viewers in title_daily) or lies at least k below it, and no count of an earlier day that holds the same people (a shorter run ending on one of the streak''s earlier days) is 1 to k - 1 above it, so that no two shown counts differ by 1 to k - 1 people. A missing row means none, fewer than k, or hidden by that rule: it is never a known 0. Source: analytics.fact_title_streak. Not additive.';
 comment on column report.title_streaks.as_of is 'Last day of the streak. Grain column.';
 comment on column report.title_streaks.title_id is 'Catalogue title id. Grain column.';
 comment on column report.title_streaks.title is 'Title name as of as_of.';

@@ -10,7 +10,7 @@
 --           The answer is exact when that streak length is shown. Otherwise it gives the range
 --           that the neighbouring shown lengths allow: a length is hidden when fewer than k
 --           people had it, or when its count would tell how many people had a run of exactly
---           some length, if that is 1 to k - 1.
+--           some length, or whose run ended on an earlier day, if that is 1 to k - 1.
 
 \ir find_title.psql
 \if :title_found

@@ -192,25 +192,43 @@ enum AnalystDataset {
         ) s
         where a.title_key <> -1 and shared > 0;
 
-        insert into analytics.fact_title_streak
-        select f.date_key, f.title_key, g, v
+        -- Streaks from runs, so that they nest as real ones do (a run of n days ending on a day lies
+        -- inside the shorter runs ending on its earlier days): per title, the people whose run of
+        -- consecutive days is exactly [a, b], a few of the least-watched day in it, fewer the longer
+        -- the run (together at most three quarters of any day's viewers).
+        create temporary table runs as
+        select f.title_key, d.full_date as a, d.full_date + g - 1 as b,
+               floor(x.least * 0.05 * 0.7 ^ (g - 2) * pg_temp.u(f.title_key || '/' || d.full_date || '/' || g))::int as people
         from analytics.fact_title_daily f
+        join analytics.dim_date d using (date_key)
         cross join generate_series(2, 30) g
-        cross join lateral (select floor(f.viewers * 0.4 * 0.8 ^ (g - 2))::int as v) x
-        where v > 0 and f.title_key <> -1;
+        cross join lateral (
+            select min(v.viewers) as least, count(*) as days
+            from analytics.fact_title_daily v join analytics.dim_date vd using (date_key)
+            where v.title_key = f.title_key and vd.full_date between d.full_date and d.full_date + g - 1
+        ) x
+        where f.title_key <> -1 and x.days = g;
 
         -- The planted week has no runs over two of its days.
-        delete from analytics.fact_title_streak f
-        using planted_week w, analytics.dim_date d
-        where f.title_key = w.title_key and d.date_key = f.as_of_date_key
-          and d.full_date - f.streak_days + 1 < w.week_start + 6 and d.full_date > w.week_start;
+        delete from runs r using planted_week w
+        where r.title_key = w.title_key and greatest(r.a, w.week_start) < least(r.b, w.week_start + 6);
 
         -- The planted binge: as of 2026-12-24, exactly 53 people watched A Christmas Prince on each of the
-        -- past 18 days; longer streaks have fewer people, shorter ones more.
-        delete from analytics.fact_title_streak where as_of_date_key = 20261224 and title_key = 1;
+        -- past 18 days, from runs ending that day of 2, 6, 10, 14, 18, 24 and 30 days; longer streaks
+        -- have fewer people, shorter ones more, and no two of its counts (nor those of the days
+        -- before, which hold only these runs) differ by 1 to 10.
+        delete from runs where title_key = 1 and b >= date '2026-12-07';
+        insert into runs
+        select 1, date '2026-12-24' - l + 1, date '2026-12-24', people
+        from (values (2, 30), (6, 12), (10, 12), (14, 12), (18, 20), (24, 18), (30, 15)) p(l, people);
+        delete from runs where people = 0;
+
         insert into analytics.fact_title_streak
-        select 20261224, 1, g, case when g <= 18 then 53 + (18 - g) * 3 else 53 - (g - 18) * 4 end
-        from generate_series(2, 30) g;
+        select d.date_key, r.title_key, n, sum(r.people)
+        from runs r
+        cross join generate_series(2, 30) n
+        join analytics.dim_date d on d.full_date between r.a + n - 1 and r.b
+        group by d.date_key, r.title_key, n;
         """
 }
 
@@ -323,14 +341,17 @@ enum AnalystChecks {
         group by s.k;
         """
 
-    /// Run as the superuser. I1, the nested streak counts: shown counts of one title and day (its
-    /// viewers as length 1) that differ by 1 to k - 1, hidden lengths whose range between the shown
-    /// neighbours is narrower than the protection level, and the lengths the rule hides although
-    /// k or more people had them. I3, periods against days: for each shown week or month with
-    /// hidden days, the attacker's range for a hidden day from the period's viewers less what the
-    /// shown days and the shown 2-day streaks say the shown days hold; periods narrower than the
-    /// protection level, those that would be if every period of k or more viewers were shown, and
-    /// periods the rule hides. I4, plays over hidden days: periods that show plays although a day
+    /// Run as the superuser. I1 and I1b, the nested streak counts: two shown counts of one title,
+    /// one holding the other's people (the same day's shorter run, its viewers as length 1, or a
+    /// shorter run ending on an earlier day inside the other's run), that differ by 1 to k - 1;
+    /// hidden lengths whose range between the shown counts around them is narrower than the
+    /// protection level; and the lengths the rules hide although k or more people had them. I3,
+    /// periods against days: for each shown week or month with hidden days, the attacker's range
+    /// for a hidden day from the period's viewers less what the shown days and the shown 2-day
+    /// streaks say the shown days hold; periods narrower than the protection level. I5, periods
+    /// against the shown days and months that hold them: pairs that differ by 1 to k - 1. The
+    /// stored periods that each rule would hide if every period of k or more viewers were shown,
+    /// and the periods the rules hide. I4, plays over hidden days: periods that show plays although a day
     /// is hidden, those whose hidden days hold fewer than k people, and months that show such plays
     /// together with a week that overlaps them.
     static let identities = """
@@ -349,19 +370,16 @@ enum AnalystChecks {
             from analytics.fact_title_daily f
             join analytics.dim_date d on d.date_key = f.date_key
             join analytics.dim_title t on t.title_key = f.title_key
-        ), bounded as (
-            -- Each stored count with the nearest shown counts of shorter and longer runs.
-            select m.*,
-                min(m.viewers) filter (where m.is_shown) over (
-                    partition by m.as_of, m.ref order by m.streak_days rows between unbounded preceding and 1 preceding) as at_most,
-                max(m.viewers) filter (where m.is_shown) over (
-                    partition by m.as_of, m.ref order by m.streak_days rows between 1 following and unbounded following) as at_least
-            from (
-                select st.*, sh.viewers is not null as is_shown
-                from stored st left join shown sh on sh.as_of = st.as_of and sh.ref = st.ref and sh.streak_days = st.streak_days
-            ) m
         ), hidden_lengths as (
-            select viewers, at_most, at_least from bounded where not is_shown and streak_days >= 2
+            -- Each hidden streak count with the shown counts that bound it: the least shown count
+            -- that holds its people (a shorter run ending on the same day or on one of its earlier
+            -- days), and the greatest that its people hold (a longer run, the same day or later).
+            select st.viewers,
+                (select min(a.viewers) from shown a where a.ref = st.ref and \(holds("a", "st"))) as at_most,
+                (select max(b.viewers) from shown b where b.ref = st.ref and \(holds("st", "b"))) as at_least
+            from stored st
+            where st.streak_days >= 2
+              and not exists (select 1 from shown sh where sh.as_of = st.as_of and sh.ref = st.ref and sh.streak_days = st.streak_days)
         ), facts as (
             select d.full_date as day, coalesce(t.title_id, -1) as ref, f.viewers, x.kind, x.start,
                    case when x.kind = 'week' then date_trunc('week', d.full_date - 1)::date else date_trunc('month', d.full_date - 1)::date end as previous_start
@@ -386,6 +404,22 @@ enum AnalystChecks {
         ), stored_periods as materialized (
             select p.period_kind as kind, p.period_start as start, coalesce(t.title_id, -1) as ref, p.viewers, p.small_day_viewers
             from analytics.fact_title_period p join analytics.dim_title t on t.title_key = p.title_key
+        ), judged as materialized (
+            -- Each stored title-period of k or more people: whether publishing it would narrow a
+            -- hidden day (I3), or leave 1 to k - 1 people against a shown day it holds or, for a
+            -- week, against a shown month that holds it (I5).
+            select w.kind, w.start, w.ref,
+                x.hidden > 0 and (k.k - 1) - greatest(0, w.viewers - x.shown_hold - (x.hidden - 1) * (k.k - 1)) + 1 < k.p as narrow,
+                exists (select 1 from shown d where d.streak_days = 1 and d.ref = w.ref
+                            and d.as_of between w.start and case when w.kind = 'week' then w.start + 6 else (w.start + interval '1 month')::date - 1 end
+                            and w.viewers - d.viewers between 1 and k.k - 1)
+                or (w.kind = 'week' and exists (select 1 from published m where m.kind = 'month' and m.ref = w.ref
+                            and w.start >= m.start and w.start + 6 < (m.start + interval '1 month')::date
+                            and m.viewers - w.viewers between 1 and k.k - 1)) as nested
+            from stored_periods w
+            join periods x on x.kind = w.kind and x.start = w.start and x.ref = w.ref
+            cross join k
+            where w.viewers >= k.k
         ), plays_over_hidden as (
             select x.kind, x.start, x.ref, s.small_day_viewers
             from periods x
@@ -394,9 +428,14 @@ enum AnalystChecks {
             where x.hidden > 0 and w.plays is not null
         )
         select
-            (select count(*) from shown a join shown b on b.as_of = a.as_of and b.ref = a.ref
-                 and b.streak_days > a.streak_days cross join k
+            (select count(*) from shown a join shown b on b.ref = a.ref and \(holds("a", "b")) cross join k
              where a.viewers - b.viewers between 1 and k.k - 1) as close_lengths,
+            (select count(*) from published w join shown d on d.streak_days = 1 and d.ref = w.ref
+                 and d.as_of between w.start and case when w.kind = 'week' then w.start + 6 else (w.start + interval '1 month')::date - 1 end
+             cross join k where w.viewers - d.viewers between 1 and k.k - 1)
+            + (select count(*) from published m join published w on m.kind = 'month' and w.kind = 'week' and w.ref = m.ref
+                   and w.start >= m.start and w.start + 6 < (m.start + interval '1 month')::date
+               cross join k where m.viewers - w.viewers between 1 and k.k - 1) as close_periods,
             (select count(*) from hidden_lengths, k where at_most is not null and at_most - coalesce(at_least, 0) + 1 < k.p) as narrow_lengths,
             (select count(*) from hidden_lengths, k where viewers >= k.k) as lengths_hidden_by_rule,
             (select count(*) from periods x join published w on w.kind = x.kind and w.start = x.start and w.ref = x.ref
@@ -405,10 +444,9 @@ enum AnalystChecks {
                and (k.k - 1) - greatest(0, w.viewers - x.shown_hold - (x.hidden - 1) * (k.k - 1)) + 1 < k.p) as narrow_periods,
             (select count(*) from periods x join published w on w.kind = x.kind and w.start = x.start and w.ref = x.ref
              where x.hidden > 0) as periods_with_hidden_days,
-            (select count(*) from periods x join stored_periods w on w.kind = x.kind and w.start = x.start and w.ref = x.ref
-             cross join k
-             where w.viewers >= k.k and x.hidden > 0
-               and (k.k - 1) - greatest(0, w.viewers - x.shown_hold - (x.hidden - 1) * (k.k - 1)) + 1 < k.p) as narrow_if_all_shown,
+            (select count(*) from judged where narrow) as narrow_if_all_shown,
+            (select count(*) from judged where nested) as nested_if_all_shown,
+            (select count(*) from judged where narrow or nested) as hidden_if_all_shown,
             (select count(*) from plays_over_hidden) as plays_over_hidden_days,
             (select count(*) from plays_over_hidden, k where small_day_viewers < k.k) as plays_of_fewer_than_k,
             (select count(*) from plays_over_hidden m join plays_over_hidden w on w.kind = 'week' and w.ref = m.ref
@@ -419,10 +457,18 @@ enum AnalystChecks {
                  select 1 from published w where w.kind = x.kind and w.start = x.start and w.ref = x.ref)) as periods_hidden_by_rule
         """
 
+    /// SQL for "count `a` holds the people of count `b`": both of one title, `a` a run ending on
+    /// `b`'s day or one of its earlier days that lies inside `b`'s run, and not `b` itself.
+    static func holds(_ a: String, _ b: String) -> String {
+        "\(a).as_of between \(b).as_of - \(b).streak_days + 1 and \(b).as_of and \(a).streak_days + (\(b).as_of - \(a).as_of) <= \(b).streak_days"
+            + " and (\(a).as_of, \(a).streak_days) <> (\(b).as_of, \(b).streak_days)"
+    }
+
     /// The columns of `identities`.
     static let identityColumns = [
-        "close_lengths", "narrow_lengths", "lengths_hidden_by_rule", "narrow_periods", "periods_with_hidden_days", "narrow_if_all_shown",
-        "periods_hidden_by_rule", "plays_over_hidden_days", "plays_of_fewer_than_k", "months_over_weeks",
+        "close_lengths", "close_periods", "narrow_lengths", "lengths_hidden_by_rule", "narrow_periods", "periods_with_hidden_days",
+        "narrow_if_all_shown", "nested_if_all_shown", "hidden_if_all_shown", "periods_hidden_by_rule", "plays_over_hidden_days", "plays_of_fewer_than_k",
+        "months_over_weeks",
     ]
 
     /// The columns of `attack`.
