@@ -22,6 +22,7 @@ struct AnalystReportTests {
         ],
         "title_streaks": ["as_of", "title_id", "title", "streak_days", "viewers"],
         "titles": ["title_id", "name", "former_names", "kind", "series", "genre", "first_day"],
+        "group_totals": ["grouping", "name", "period", "period_start", "titles", "viewers", "plays", "watch_hours", "days_covered", "suppressed"],
     ]
     static var views: [String] { contract.keys.sorted() }
     static let examples = repositoryRoot.appendingPathComponent("sql/examples")
@@ -95,7 +96,7 @@ struct AnalystReportTests {
             defer { admin.close() }
             #expect(try admin.query("select k from report.settings").scalar(as: Int.self) == 11)
             #expect(
-                try admin.query("select count(*)::int from pg_class where relnamespace = 'report'::regnamespace and relkind = 'v'").scalar(as: Int.self) == 9)
+                try admin.query("select count(*)::int from pg_class where relnamespace = 'report'::regnamespace and relkind = 'v'").scalar(as: Int.self) == 10)
         }
     }
 
@@ -141,6 +142,8 @@ struct AnalystReportTests {
             let result = try AnalystChecks.identityColumns.reduce(into: [String: Int]()) { $0[$1] = try row.decode($1, as: Int.self) }
             #expect(result["close_lengths"] == 0, "\(result)")
             #expect(result["close_periods"] == 0, "\(result)")
+            #expect(result["close_groups"] == 0, "\(result)")
+            #expect((result["groups_shown"] ?? 0) > 0, "\(result)")
             #expect(result["narrow_lengths"] == 0, "\(result)")
             #expect((result["lengths_hidden_by_rule"] ?? 0) > 0, "the nested-counts rule hides lengths that k or more people had: \(result)")
             #expect(result["narrow_periods"] == 0, "\(result)")

@@ -79,8 +79,15 @@ struct DemoTests {
             where t.name = 'A Christmas Prince' and d.full_date = $1::date and s.streak_days = 18
             """, [report.asOf]
         ).scalar(as: Int.self)
-        #expect(report.streakViewers == streak)
         #expect(streak == 53, "the planted bingers, and nobody else")
+        // The demo prints what report.title_streaks shows: at this scale, 5 casual viewers on the
+        // streak's first day would be given away by the 18-day count (I1b), so it is hidden.
+        let shown = try warehouse.query(
+            """
+            select (select viewers from report.title_streaks where title = 'A Christmas Prince' and as_of = $1::date and streak_days = 18)
+            """, [report.asOf]
+        ).scalar(as: Int?.self)
+        #expect(report.streakViewers == shown)
         let ledger = try warehouse.query("select count(*)::int, sum(rows_loaded)::int, sum(rows_rejected)::int from etl.runs where status = 'succeeded'")[0]
         #expect(report.runs == (try ledger.decode(0, as: Int.self)))
         #expect(report.rowsLoaded == (try ledger.decode(1, as: Int.self)))

@@ -188,7 +188,9 @@ struct NightlyLoadTests {
             // The same source loaded in one go into a fresh warehouse gives the same analytics.
             let incremental = try fixture.analyticsChecksum()
             let scratch = try await fixture.uninterruptedChecksum()
-            for table in ["fact_title_daily", "fact_title_daily_segment", "fact_title_period", "fact_coviewing", "fact_title_streak"] {
+            for table in [
+                "fact_title_daily", "fact_title_daily_segment", "fact_title_period", "fact_coviewing", "fact_title_streak", "fact_group_period",
+            ] {
                 #expect(incremental[table] == scratch[table], "\(table) equals a from-scratch load")
             }
         }
@@ -556,21 +558,23 @@ struct NightlyLoadTests {
             let source = SourceWriter(connection: try fixture.source())
             try source.title(1, "Alpha")
             var people: [String] = []
-            for n in 1...23 { people.append(try source.person(n)) }
+            for n in 1...35 { people.append(try source.person(n)) }
             // Monday two weeks back: 12 people on Monday (shown), 6 on Tuesday and 5 on Wednesday
-            // (hidden), one of them on both: 10 people on the hidden days.
+            // (hidden), one of them on both: 10 people on the hidden days; 12 others on Thursday
+            // (shown), so that the week is at least k above each shown day (I5).
             // (in one month, so that the month holds the same hidden days)
             let monday = try source.connection.query(
                 """
                 select m from (values (date_trunc('week', now() at time zone 'UTC')::date - 14),
                                       (date_trunc('week', now() at time zone 'UTC')::date - 21)) v (m)
-                where date_trunc('month', m) = date_trunc('month', m + 2) limit 1
+                where date_trunc('month', m) = date_trunc('month', m + 3) limit 1
                 """
             ).scalar(as: Day.self)
-            let days = try (0..<3).map { offset in
+            let days = try (0..<4).map { offset in
                 try source.connection.query("select $1::date + $2::integer", [monday, offset]).scalar(as: Day.self)
             }
             for person in people[0..<12] { try source.play(person, 1, on: days[0]) }
+            for person in people[23..<35] { try source.play(person, 1, on: days[3]) }
             for person in people[12..<18] { try source.play(person, 1, on: days[1]) }
             for person in people[17..<22] { try source.play(person, 1, on: days[2]) }
             let facts = try fixture.facts()
@@ -592,9 +596,10 @@ struct NightlyLoadTests {
                     where viewers < $2
                     """, [monday, try facts.query("select etl.coviewing_floor()").scalar(as: Int.self)]
                 ).scalar(as: Int.self)
-                let plays = try facts.query("select plays from report.title_weekly where week_start = $1::date", [monday]).scalar(as: Int?.self)
+                let plays = try facts.query("select (select plays from report.title_weekly where week_start = $1::date)", [monday]).scalar(
+                    as: Int?.self)
                 let month = try facts.query(
-                    "select plays from report.title_monthly where month_start = date_trunc('month', $1::date)::date", [monday]
+                    "select (select plays from report.title_monthly where month_start = date_trunc('month', $1::date)::date)", [monday]
                 ).scalar(as: Int?.self)
                 return (stored, direct, plays, month)
             }
@@ -608,12 +613,101 @@ struct NightlyLoadTests {
             try fixture.load()
             let after = try week()
             #expect(after.stored == 11 && after.direct == 11, "\(after)")
-            #expect(after.month == 24, "the month's plays are shown: 12 + 6 + 6")
+            #expect(after.month == 36, "the month's plays are shown: 12 + 6 + 6 + 12")
             #expect(after.plays == nil, "the week's stay hidden: the month less the week would be the month's other hidden days'")
             // With weeks first, the week shows them and the month does not.
             try facts.execute("update report.settings set plays_priority = 'week'")
             let weeksFirst = try week()
-            #expect(weeksFirst.plays == 24 && weeksFirst.month == nil, "\(weeksFirst)")
+            #expect(weeksFirst.plays == 36 && weeksFirst.month == nil, "\(weeksFirst)")
+        }
+    }
+
+    @Test("series and genre totals count distinct people exactly as SQL on the source, and hide a group that would narrow a title below k")
+    func groupTotals() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            for (id, name) in [(1, "Saga 1"), (2, "Saga 2"), (3, "Saga 3")] { try source.title(id, name, kind: "episode") }
+            try source.title(4, "Film")
+            try source.connection.execute(
+                "update app.titles set series_name = case when title_id <= 3 then 'Saga' end, genre = 'drama', updated_at = now() - interval '1 year'")
+            var people: [String] = []
+            for n in 1...51 { people.append(try source.person(n)) }
+            // Monday to Wednesday of a week two or three back, in one month.
+            let monday = try source.connection.query(
+                """
+                select m from (values (date_trunc('week', now() at time zone 'UTC')::date - 14),
+                                      (date_trunc('week', now() at time zone 'UTC')::date - 21)) v (m)
+                where date_trunc('month', m) = date_trunc('month', m + 2) limit 1
+                """
+            ).scalar(as: Day.self)
+            let days = try (0..<3).map { try source.connection.query("select $1::date + $2::integer", [monday, $0]).scalar(as: Day.self) }
+            // Saga 1: people 1-20 on Monday; Saga 2: 21-32 on Tuesday; Saga 3 (below k): 1-3 and 33-35
+            // on Wednesday, so 3 people watched only it; Film: 1-12 and 36-47 on Monday.
+            for n in 1...20 { try source.play(people[n - 1], 1, on: days[0]) }
+            for n in 21...32 { try source.play(people[n - 1], 2, on: days[1]) }
+            for n in [1, 2, 3, 33, 34, 35] { try source.play(people[n - 1], 3, on: days[2]) }
+            for n in Array(1...12) + Array(36...47) { try source.play(people[n - 1], 4, on: days[0]) }
+            let facts = try fixture.facts()
+            let floor = try facts.query("select etl.coviewing_floor()").scalar(as: Int.self)
+
+            /// The week's groups as stored, and as SQL counts them on the source.
+            func compared() throws -> (stored: [String], direct: [String]) {
+                let stored = try facts.query(
+                    """
+                    select concat_ws(' ', grouping, name, titles, viewers, plays, small_titles, small_title_viewers)
+                    from analytics.fact_group_period where period_kind = 'week' and period_start = $1::date order by grouping, name
+                    """, [monday]
+                ).rows.map { try $0.decode(0, as: String.self) }
+                let direct = try source.connection.query(
+                    """
+                    with plays as (
+                        select e.profile_id, e.title_id, t.series_name, t.genre from app.playback_events e join app.titles t using (title_id)
+                        where date_trunc('week', e.started_at at time zone 'UTC')::date = $1::date
+                    ), titles as (
+                        select title_id, count(distinct profile_id) as viewers from plays group by title_id
+                    ), members as (
+                        select 'series' as grouping, series_name as name, p.profile_id, p.title_id, t.viewers < $2 as small
+                        from plays p join titles t using (title_id) where series_name is not null
+                        union all
+                        select 'genre', genre, p.profile_id, p.title_id, t.viewers < $2 from plays p join titles t using (title_id)
+                    ), only_small as (
+                        select grouping, name, count(*) as people from (
+                            select grouping, name, profile_id from members group by grouping, name, profile_id having bool_and(small)) x
+                        group by grouping, name
+                    )
+                    select concat_ws(' ', m.grouping, m.name, count(distinct m.title_id), count(distinct m.profile_id), count(*),
+                                     count(distinct m.title_id) filter (where m.small), coalesce(max(o.people), 0))
+                    from members m left join only_small o using (grouping, name)
+                    group by m.grouping, m.name order by m.grouping, m.name
+                    """, [monday, floor]
+                ).rows.map { try $0.decode(0, as: String.self) }
+                return (stored, direct)
+            }
+            func shown() throws -> [String] {
+                try facts.query(
+                    """
+                    select concat_ws(' ', grouping, name, viewers, coalesce(plays::text, 'hidden'))
+                    from report.group_totals where period = 'week' and period_start = $1::date order by grouping, name
+                    """, [monday]
+                ).rows.map { try $0.decode(0, as: String.self) }
+            }
+
+            try fixture.load()
+            let before = try compared()
+            #expect(before.stored == before.direct)
+            #expect(before.stored == ["genre drama 4 47 62 1 3", "series Saga 3 35 38 1 3"])
+            // Saga 3 is hidden: an attacker learns at least 35 - (20 + 12) = 3 of its people, so
+            // 3 to 10, a range of 8 (p = 6). Its plays are hidden, so are the groups'.
+            #expect(try shown() == ["genre drama 47 hidden", "series Saga 35 hidden"])
+
+            // Late plays of Saga 3 by four people who watched nothing else: 7 watched only it, so
+            // the series would pin it to 7 to 10 people, and the genre likewise.
+            for n in 48...51 { try source.play(people[n - 1], 3, on: days[2]) }
+            try fixture.load()
+            let after = try compared()
+            #expect(after.stored == after.direct)
+            #expect(after.stored == ["genre drama 4 51 66 1 7", "series Saga 3 39 42 1 7"])
+            #expect(try shown() == [], "both groups would narrow Saga 3 to 4 values")
         }
     }
 

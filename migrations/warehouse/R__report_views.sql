@@ -39,7 +39,8 @@
 -- Views are dropped and re-created, so a column can be added anywhere (e.g. skips next to plays).
 
 drop view if exists report.title_daily, report.title_ratings, report.title_breakdown, report.title_weekly, report.title_monthly,
-    report.title_segments, report.coviewing, report.title_streaks, report.titles, analytics.report_periods, analytics.title_runs;
+    report.title_segments, report.coviewing, report.title_streaks, report.titles, report.group_totals, analytics.report_periods,
+    analytics.title_runs;
 drop function if exists report.shown_runs(integer[], integer);
 
 -- Which of a title's nested counts as of one day may be shown: counts[1] is the day's viewers
@@ -511,6 +512,78 @@ cross join lateral unnest(r.lengths, r.counts, report.shown_runs(r.counts, r.k, 
 join analytics.dim_title t on t.title_key = r.title_key
 where u.shown and u.streak_days >= 2;
 
+-- Series and genre totals of a week or a month (I6): distinct people over the group's titles.
+create view report.group_totals with (security_barrier) as
+with members as (
+    -- Each title-period of each group: its stored viewers, what title_weekly / title_monthly show
+    -- of it (shown: NULL when hidden), and the least gap between the shown days of the title in
+    -- the period and the group (checked below).
+    select f.period_kind, f.period_start, x.grouping, x.name, t.genre, f.viewers as stored, r.viewers as shown, r.suppressed,
+           (select array_agg(dd.viewers) from analytics.fact_title_daily dd join analytics.dim_date d on d.date_key = dd.date_key
+            where dd.title_key = f.title_key and dd.viewers >= s.k
+              and d.full_date between f.period_start
+                  and case f.period_kind when 'week' then f.period_start + 6 else (f.period_start + interval '1 month')::date - 1 end) as shown_days
+    from analytics.fact_title_period f
+    join analytics.dim_title t on t.title_key = f.title_key
+    cross join report.settings s
+    cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
+    left join analytics.report_periods r on r.period_kind = f.period_kind and r.period_start = f.period_start and r.title_key = f.title_key
+    where nullif(x.name, '') is not null and f.viewers > 0
+), candidates as (
+    select g.*, s.k,
+           m.all_plays_shown,
+           m.one_genre
+    from analytics.fact_group_period g
+    cross join report.settings s
+    join lateral (
+        select bool_and(m.shown is not null and not m.suppressed) as all_plays_shown,
+               case when count(distinct m.genre) = 1 then min(m.genre) end as one_genre,
+               -- the group less one of its shown titles, or one of their shown days, is 0 or at least k
+               bool_and(m.shown is null or g.viewers - m.shown not between 1 and s.k - 1)
+               and bool_and(not exists (select 1 from unnest(m.shown_days) v where g.viewers - v between 1 and s.k - 1)) as nested,
+               -- the hidden titles the load counted (below small_title_below) are all the hidden ones below k
+               count(*) filter (where m.stored >= g.small_title_below and m.stored < s.k) = 0 as counted
+        from members m
+        where m.period_kind = g.period_kind and m.period_start = g.period_start and m.grouping = g.grouping and m.name = g.name
+    ) m on true
+    where g.viewers >= s.k and m.nested and m.counted
+      -- I6: the group's viewers less its shown titles' are, at best for an attacker, the people who
+      -- played only its hidden titles; of those below k (h titles), one then holds at least that
+      -- less (h - 1)(k - 1) people, which may narrow none of them below the protection level. The
+      -- load counts the people who played only the group's titles below the floor.
+      and (g.small_titles = 0
+           or g.small_title_viewers - (g.small_titles - 1) * (s.k - 1) <= s.k - coalesce(s.protection, (s.k + 1) / 2))
+), published as (
+    -- A series whose titles are all of one genre lies inside that genre, and a week inside a
+    -- month: the inner group is hidden when the outer one is 1 to k - 1 above it.
+    select c.*
+    from candidates c
+    where not exists (
+        select 1 from candidates o
+        where o.viewers - c.viewers between 1 and c.k - 1
+          and ((c.grouping = 'series' and o.grouping = 'genre' and o.name = c.one_genre
+                and o.period_kind = c.period_kind and o.period_start = c.period_start)
+               or (c.period_kind = 'week' and o.period_kind = 'month' and o.grouping = c.grouping and o.name = c.name
+                   and c.period_start >= o.period_start and c.period_start + 6 < (o.period_start + interval '1 month')::date)))
+), loaded as (
+    select min(date_key) as first_key, max(date_key) as last_key from analytics.fact_title_daily
+)
+select
+    p.grouping,
+    p.name,
+    p.period_kind as period,
+    p.period_start,
+    p.titles,
+    p.viewers,
+    case when p.all_plays_shown then p.plays end as plays,
+    case when p.all_plays_shown then round(p.watch_seconds / 3600.0, 1) end as watch_hours,
+    (select count(*)::integer from analytics.dim_date dd
+     where case p.period_kind when 'week' then dd.week_start else dd.month_start end = p.period_start
+       and dd.date_key between l.first_key and l.last_key) as days_covered,
+    not p.all_plays_shown as suppressed
+from published p
+cross join loaded l;
+
 create view report.titles with (security_barrier) as
 with seen as (
     -- The first day each title had at least k viewers: an earlier day would date a smaller audience.
@@ -544,11 +617,12 @@ alter view report.title_breakdown owner to tally_owner;
 alter view report.coviewing owner to tally_owner;
 alter view report.title_streaks owner to tally_owner;
 alter view report.titles owner to tally_owner;
+alter view report.group_totals owner to tally_owner;
 
 revoke all on report.title_daily, report.title_ratings, report.title_weekly, report.title_monthly,
-    report.title_segments, report.title_breakdown, report.coviewing, report.title_streaks, report.titles from public;
+    report.title_segments, report.title_breakdown, report.coviewing, report.title_streaks, report.titles, report.group_totals from public;
 grant select on report.title_daily, report.title_ratings, report.title_weekly, report.title_monthly,
-    report.title_segments, report.title_breakdown, report.coviewing, report.title_streaks, report.titles to tally_analyst;
+    report.title_segments, report.title_breakdown, report.coviewing, report.title_streaks, report.titles, report.group_totals to tally_analyst;
 -- A view's functions run with the privileges of whoever reads the view.
 grant execute on function report.shown_runs(integer[], integer, boolean[]) to tally_analyst;
 
@@ -668,3 +742,16 @@ comment on column report.titles.series is 'Series the title belongs to, if any.'
 comment on column report.titles.genre is 'Genre, if the catalogue has one.';
 comment on column report.titles.release_year is 'Year of release, if known.';
 comment on column report.titles.first_day is 'First day on which at least k people played the title (NULL if none yet): an earlier first play would date a smaller audience.';
+
+-- report.group_totals
+comment on view report.group_totals is 'Series and genre totals of a week or a month: distinct people who played any title of the series or genre. Answers "how many people watched any episode of Echo of Crimson Street in November". Grain: one row per (grouping, name, period, period_start) with at least k viewers, hidden as well when the group less one of its shown titles (title_weekly / title_monthly) or one of their shown days is 1 to k - 1 people, when a genre holding a series, or a month holding a week, is 1 to k - 1 above it, or when it would narrow a title hidden for having fewer than k viewers (docs/analysts.md, I6). A title belongs to the series and genre it has as of the period''s last loaded day. Source: analytics.fact_group_period. Viewers are not additive across groups or periods.';
+comment on column report.group_totals.grouping is 'series or genre. Grain column.';
+comment on column report.group_totals.name is 'The series'' or the genre''s name (dim_title.series_name, dim_title.genre). Grain column.';
+comment on column report.group_totals.period is 'week (ISO, Monday start) or month. Grain column.';
+comment on column report.group_totals.period_start is 'First day of the week or month. Grain column.';
+comment on column report.group_totals.titles is 'Titles of the group with a play in the period, shown or not in the title views.';
+comment on column report.group_totals.viewers is 'Distinct profiles with a play of any title of the group in the period, at least k. Exact.';
+comment on column report.group_totals.plays is 'Plays of the group''s titles: the sum of their title_weekly / title_monthly plays. NULL (suppressed) unless every title of the group shows its plays there, since the group less its shown titles would give the plays of the hidden ones.';
+comment on column report.group_totals.watch_hours is 'Hours watched of the group''s titles, one decimal; NULL when plays is.';
+comment on column report.group_totals.days_covered is 'Days of the period between the first and the last day the warehouse holds facts for. Below the period''s length the period is partial.';
+comment on column report.group_totals.suppressed is 'True when plays and watch_hours are hidden.';

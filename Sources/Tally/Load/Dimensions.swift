@@ -90,6 +90,14 @@ struct Dimensions {
             })
     }
 
+    /// The series and the genre of every catalogued title version.
+    func titleGroups() throws -> FactEngine.TitleGroups {
+        FactEngine.TitleGroups(
+            try warehouse.query("select title_key, series_name, genre from analytics.dim_title where title_key <> -1").rows.map {
+                (Int32(try $0.decode(0, as: Int.self)), try $0.decode(1, as: String?.self), try $0.decode(2, as: String?.self))
+            })
+    }
+
     /// Every version of every catalogued title, with its skip threshold, by title id.
     func titleVersions() throws -> [Int32: [FactEngine.TitleVersion]] {
         var versions: [Int32: [FactEngine.TitleVersion]] = [:]

@@ -16,7 +16,7 @@ struct FactWriter {
         try warehouse.query("delete from analytics.fact_title_daily_segment where date_key = any ($1::int[])", [PostgresArray(days)])
         let kinds = scope.periods.map(\.kind.name)
         let starts = scope.periods.map { Day(daysSince1970: $0.start) }
-        for table in ["fact_title_period", "fact_period_audience", "fact_coviewing", "fact_title_period_breakdown"] {
+        for table in ["fact_title_period", "fact_period_audience", "fact_coviewing", "fact_title_period_breakdown", "fact_group_period"] {
             try warehouse.query(
                 """
                 delete from analytics.\(table) f using unnest($1::text[], $2::date[]) p (kind, start)
@@ -35,6 +35,7 @@ struct FactWriter {
         try write(facts.coviewing, to: .coviewing)
         try write(facts.streaks, to: .streaks)
         try write(facts.breakdowns, to: .breakdowns)
+        try write(facts.groups, to: .groups)
     }
 
     private func write<Row>(_ rows: [Row], to table: FactTable<Row>) throws {
@@ -211,6 +212,18 @@ extension FactTable where Row == BreakdownFact {
                 .integer("title_key", \.titleKey), .text("dimension") { $0.dimension.name }, .text("value", \.value),
                 .count("viewers") { $0.measures.viewers }, .count("plays") { $0.measures.plays },
                 .count("completed_plays") { $0.measures.completedPlays }, .bigint("watch_seconds") { $0.measures.watchSeconds },
+            ])
+    }
+}
+
+extension FactTable where Row == GroupFact {
+    static var groups: FactTable {
+        FactTable(
+            name: "fact_group_period",
+            columns: Column.period(\.period) + [
+                .text("grouping") { $0.grouping.name }, .text("name", \.name), .integer("titles", \.titles), .count("viewers", \.viewers),
+                .count("plays", \.plays), .bigint("watch_seconds", \.watchSeconds), .integer("small_titles", \.smallTitles),
+                .count("small_title_viewers", \.smallTitleViewers), .integer("small_title_below", \.smallTitleBelow),
             ])
     }
 }

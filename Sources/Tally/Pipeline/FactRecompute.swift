@@ -77,7 +77,7 @@ struct FactRecompute {
             skipSeconds: Int32(settings.skipSeconds), streakMax: settings.streakMaxDays, coviewingFloor: Int32(settings.coviewingFloor),
             lastDay: lastDay, personKeys: persons.keys,
             contributionBound: settings.coviewingTitlesPerPerson.map { ContributionBound(limit: $0, key: settings.coviewingChoiceKey) },
-            breakdowns: try dimensions.breakdowns())
+            breakdowns: try dimensions.breakdowns(), groups: try dimensions.titleGroups())
         // The server stores the new rows, then replaces the facts stage by stage, while the facts are
         // computed here: one connection, so one transaction, busy all along.
         let writer = SerialWork()

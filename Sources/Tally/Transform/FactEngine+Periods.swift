@@ -7,6 +7,8 @@ extension FactEngine {
         var titlePeople = Stamps(people: people)
         var periodPeople = Stamps(people: people)
         var small = SmallDays(people: people)
+        var groupPeople = Stamps(people: groups.isEmpty ? 0 : people)
+        var keyed: [KeyedTitle] = []
         var keys = KeysOnDay(titles: titles)
         var start = [Int](repeating: 0, count: titles + 1)
         var order: [Int32] = []
@@ -51,6 +53,7 @@ extension FactEngine {
             var sums = FactMeasures()
             var groupStart = 0
             var seen = Set<Int64>()
+            keyed.removeAll(keepingCapacity: true)
             for (n, g) in byKey.enumerated() {
                 for i in order[start[g.title]..<start[g.title + 1]] {
                     let r = rows[Int(i)]
@@ -76,6 +79,7 @@ extension FactEngine {
                     if sums.viewers >= Int64(coviewingFloor) && !breakdowns.isEmpty {
                         breakdown(period: p, titleKey: g.key, group: group, seen: &seen, into: &facts)
                     }
+                    if !groups.isEmpty { keyed.append(KeyedTitle(key: g.key, titles: titlesOfKey, viewers: sums.viewers)) }
                     groupStart = n + 1
                     if sums.viewers >= Int64(coviewingFloor) && !viewersOfTitle.isEmpty {
                         let rank = Int32(known.count)
@@ -88,6 +92,11 @@ extension FactEngine {
                 }
             }
             if audience > 0 { facts.audiences.append(AudienceFact(period: p, viewers: audience)) }
+            if !keyed.isEmpty {
+                computeGroups(
+                    period: p, keyed, rows: { t, body in for i in order[start[t]..<start[t + 1]] { body(rows[Int(i)]) } },
+                    people: &groupPeople, into: &facts)
+            }
 
             // Each person's titles together, still in key order (a stable counting sort by person).
             perPerson.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }

@@ -76,6 +76,8 @@ struct FactEngine {
     var contributionBound: ContributionBound?
     /// The audience dimensions title-periods are broken down by; empty: no breakdowns.
     var breakdowns = Breakdowns()
+    /// The series and genre of each title version; empty: no group totals.
+    var groups = TitleGroups()
 
     /// The dim_title version of a title valid at the end of a day: the latest version that had taken
     /// effect, else its first version; -1 (unknown) when the title is not in the catalogue.

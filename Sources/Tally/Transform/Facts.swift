@@ -8,6 +8,7 @@ struct Facts {
     var coviewing: [CoviewingFact] = []
     var streaks: [StreakFact] = []
     var breakdowns: [BreakdownFact] = []
+    var groups: [GroupFact] = []
 
     mutating func append(_ other: Facts) {
         daily += other.daily
@@ -17,6 +18,7 @@ struct Facts {
         coviewing += other.coviewing
         streaks += other.streaks
         breakdowns += other.breakdowns
+        groups += other.groups
     }
 }
 
@@ -81,6 +83,23 @@ struct BreakdownFact: Equatable {
     var dimension: FactEngine.Breakdowns.Dimension
     var value: String
     var measures: FactMeasures
+}
+
+/// A row of `fact_group_period`: a series' or a genre's week or month.
+struct GroupFact: Equatable {
+    var period: FactEngine.Period
+    var grouping: FactEngine.TitleGroups.Grouping
+    var name: String
+    /// Titles of the group with a play in the period.
+    var titles: Int32
+    var viewers: Int64
+    var plays: Int64
+    var watchSeconds: Int64
+    /// Titles of the group with fewer than `smallTitleBelow` viewers in the period, and the people
+    /// who played only those of the group's titles.
+    var smallTitles: Int32
+    var smallTitleViewers: Int64
+    var smallTitleBelow: Int32
 }
 
 /// A row of `fact_period_audience`: distinct people with any play in a period.

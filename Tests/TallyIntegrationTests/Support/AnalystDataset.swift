@@ -31,6 +31,11 @@ enum AnalystDataset {
             (10, 110, 'Holiday Bake-Off', 'episode', '2026-01-01', null, true),
             (11, 111, 'Silent Rerun', 'movie', '2026-01-01', null, true),
             (12, 112, 'Old Classic', 'movie', '2026-01-01', null, true);
+        update analytics.dim_title t set series_name = x.series, genre = x.genre
+        from (values (101, null, 'romance'), (102, 'Tides', 'sci-fi'), (103, null, 'drama'), (104, 'Lo-Fi', 'music'),
+                     (105, 'Night Shift', 'crime'), (106, null, 'documentary'), (107, null, 'drama'), (108, 'Lo-Fi', 'music'),
+                     (109, 'Kids Show', 'family'), (110, 'Bake-Off', 'family'), (111, null, 'drama'), (112, null, 'drama')) x (id, series, genre)
+        where t.title_id = x.id;
 
         insert into analytics.dim_device (device_key, device_type, device_class)
         select n, t, etl.device_class(t) from unnest(array['tv', 'phone', 'tablet', 'web', 'ps4', 'roku', 'unknown']) with ordinality d(t, n);
@@ -177,6 +182,18 @@ enum AnalystDataset {
         ) shared
         window cell_group as (partition by period_kind, period_start, title_key, dimension);
 
+        -- Series and genre totals: at least the group's largest title, short of the sum; the people
+        -- who watched only its titles below 11 viewers, some of theirs.
+        insert into analytics.fact_group_period
+        select p.period_kind, p.period_start, x.grouping, x.name, count(*), greatest(max(p.viewers), floor(sum(p.viewers) * 0.7)::int),
+               sum(p.plays), sum(p.watch_seconds), count(*) filter (where p.viewers < 11),
+               coalesce(floor(sum(p.viewers) filter (where p.viewers < 11) * 0.4)::int, 0), 11
+        from analytics.fact_title_period p
+        join analytics.dim_title t on t.title_key = p.title_key
+        cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
+        where x.name is not null and p.viewers > 0
+        group by p.period_kind, p.period_start, x.grouping, x.name;
+
         -- The whole audience of a period: at least its largest title's, well short of the sum.
         insert into analytics.fact_period_audience
         select period_kind, period_start, greatest(max(viewers), floor(sum(viewers) * 0.6)::int)
@@ -269,6 +286,10 @@ enum AnalystChecks {
         union all
         select 'titles', count(*) filter (where name is null or former_names is null), count(*)
         from report.titles
+        union all
+        select 'group_totals', count(*) filter (where coalesce(viewers < k.k, true) or (plays is null) <> suppressed
+                or (watch_hours is null) <> suppressed), count(*)
+        from report.group_totals, k
         order by 1;
         """
 
@@ -351,9 +372,11 @@ enum AnalystChecks {
     /// streaks say the shown days hold; periods narrower than the protection level. I5, periods
     /// against the shown days and months that hold them: pairs that differ by 1 to k - 1. The
     /// stored periods that each rule would hide if every period of k or more viewers were shown,
-    /// and the periods the rules hide. I4, plays over hidden days: periods that show plays although a day
-    /// is hidden, those whose hidden days hold fewer than k people, and months that show such plays
-    /// together with a week that overlaps them.
+    /// and the periods the rules hide. I6, series and genre totals: a shown group 1 to k - 1 above
+    /// one of its shown title-periods, a genre above a series inside it, or a month above a week.
+    /// I4, plays over hidden days: periods that show plays although a day is hidden, those whose
+    /// hidden days hold fewer than k people, and months that show such plays together with a week
+    /// that overlaps them.
     static let identities = """
         with k as (select k, coalesce(protection, (k + 1) / 2) as p from report.settings),
         shown as materialized (
@@ -404,6 +427,12 @@ enum AnalystChecks {
         ), stored_periods as materialized (
             select p.period_kind as kind, p.period_start as start, coalesce(t.title_id, -1) as ref, p.viewers, p.small_day_viewers
             from analytics.fact_title_period p join analytics.dim_title t on t.title_key = p.title_key
+        ), groups as materialized (
+            select grouping, name, period as kind, period_start as start, viewers from report.group_totals
+        ), grouped_titles as materialized (
+            select distinct coalesce(title_id, -1) as ref, x.grouping, x.name, t.genre
+            from analytics.dim_title t cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
+            where x.name is not null
         ), judged as materialized (
             -- Each stored title-period of k or more people: whether publishing it would narrow a
             -- hidden day (I3), or leave 1 to k - 1 people against a shown day it holds or, for a
@@ -430,6 +459,16 @@ enum AnalystChecks {
         select
             (select count(*) from shown a join shown b on b.ref = a.ref and \(holds("a", "b")) cross join k
              where a.viewers - b.viewers between 1 and k.k - 1) as close_lengths,
+            (select count(*) from groups g join grouped_titles gt on gt.grouping = g.grouping and gt.name = g.name
+                 join published w on w.kind = g.kind and w.start = g.start and w.ref = gt.ref cross join k
+             where g.viewers - w.viewers between 1 and k.k - 1)
+            + (select count(*) from groups g join groups o
+                   on (g.grouping = 'series' and o.grouping = 'genre' and o.kind = g.kind and o.start = g.start
+                       and not exists (select 1 from grouped_titles gt where gt.grouping = 'series' and gt.name = g.name and gt.genre is distinct from o.name))
+                   or (g.kind = 'week' and o.kind = 'month' and o.grouping = g.grouping and o.name = g.name
+                       and g.start >= o.start and g.start + 6 < (o.start + interval '1 month')::date)
+               cross join k where o.viewers - g.viewers between 1 and k.k - 1) as close_groups,
+            (select count(*) from groups) as groups_shown,
             (select count(*) from published w join shown d on d.streak_days = 1 and d.ref = w.ref
                  and d.as_of between w.start and case when w.kind = 'week' then w.start + 6 else (w.start + interval '1 month')::date - 1 end
              cross join k where w.viewers - d.viewers between 1 and k.k - 1)
@@ -467,7 +506,8 @@ enum AnalystChecks {
     /// The columns of `identities`.
     static let identityColumns = [
         "close_lengths", "close_periods", "narrow_lengths", "lengths_hidden_by_rule", "narrow_periods", "periods_with_hidden_days",
-        "narrow_if_all_shown", "nested_if_all_shown", "hidden_if_all_shown", "periods_hidden_by_rule", "plays_over_hidden_days", "plays_of_fewer_than_k",
+        "narrow_if_all_shown", "nested_if_all_shown", "hidden_if_all_shown", "periods_hidden_by_rule", "close_groups", "groups_shown", "plays_over_hidden_days",
+        "plays_of_fewer_than_k",
         "months_over_weeks",
     ]
 

@@ -126,7 +126,7 @@ struct LoadFixture: Sendable {
         var sums: [String: String] = [:]
         for table in [
             "dim_title", "dim_device", "dim_region", "dim_audience", "fact_title_daily",
-            "fact_title_daily_segment", "fact_title_period", "fact_coviewing", "fact_title_streak",
+            "fact_title_daily_segment", "fact_title_period", "fact_coviewing", "fact_title_streak", "fact_group_period",
         ] {
             sums[table] = try connection.query(
                 """
