@@ -161,6 +161,15 @@ with days as (
         coalesce(sum(viewers) filter (where shown), 0) - coalesce(sum(both_days), 0) as shown_days_hold
     from days
     group by period_kind, period_start, title_ref
+), stored as materialized (
+    -- The title-periods of k or more viewers, with their title's id, so that they meet their days
+    -- on all three keys at once (the planner, misled by the estimate of periods, would otherwise
+    -- join them on the period alone first: 72 million rows on a 20-year history).
+    select p.*, t.title_id, t.name as title, t.kind, coalesce(t.title_id, -1) as title_ref
+    from analytics.fact_title_period p
+    join analytics.dim_title t on t.title_key = p.title_key
+    cross join report.settings s
+    where p.viewers >= s.k
 ), candidates as (
     -- The title-periods shown (at least k viewers, I3, and I5 against their days), and whether their plays are shown by
     -- the hidden-days rule: the period's plays less its shown days' plays are the plays of its
@@ -168,17 +177,12 @@ with days as (
     -- below small_day_below viewers; every such day must be hidden now, so they are a lower bound).
     select
         p.*,
-        t.title_id,
-        t.name as title,
-        t.kind,
-        x.title_ref,
         x.has_hidden_day,
         x.has_hidden_day and p.small_day_viewers >= s.k and coalesce(x.least_shown >= p.small_day_below, true) as plays_by_rule
-    from analytics.fact_title_period p
-    join analytics.dim_title t on t.title_key = p.title_key
+    from stored p
     cross join report.settings s
-    join periods x on x.period_kind = p.period_kind and x.period_start = p.period_start and x.title_ref = coalesce(t.title_id, -1)
-    where p.viewers >= s.k
+    join periods x on x.period_kind = p.period_kind and x.period_start = p.period_start and x.title_ref = p.title_ref
+    where true
       -- I3: the period's viewers less what the shown days can hold is a lower bound on the people of
       -- its hidden days together. Each hidden day holds at most k - 1, so one hidden day holds at
       -- least that bound less k - 1 for each other hidden day; that may narrow none of them below
@@ -190,14 +194,15 @@ with days as (
 ), published as (
     -- I5: a week inside a month that is shown is shown only when the month's people who were not
     -- there that week are 0 or at least k.
+    -- (A week lies inside the month of its Monday when its Sunday is in that month too.)
     select c.*
     from candidates c
     cross join report.settings s
-    where c.period_kind = 'month' or not exists (
-        select 1 from candidates m
-        where m.period_kind = 'month' and m.title_ref = c.title_ref
-          and c.period_start >= m.period_start and c.period_start + 6 < (m.period_start + interval '1 month')::date
-          and m.viewers - c.viewers between 1 and s.k - 1)
+    left join candidates m
+        on c.period_kind = 'week' and m.period_kind = 'month' and m.title_ref = c.title_ref
+       and m.period_start = date_trunc('month', c.period_start)::date
+       and date_trunc('month', c.period_start + 6) = date_trunc('month', c.period_start)
+    where m.viewers is null or m.viewers - c.viewers not between 1 and s.k - 1
 ), decided as (
     -- I4: plays with hidden days are shown by the rule for the kind of period that
     -- report.settings.plays_priority names; for the other kind, only where no period of that kind
@@ -489,7 +494,7 @@ with runs as (
         (array_agg(r.title_key order by r.streak_days))[1] as title_key,
         array_agg(r.viewers order by r.streak_days) as counts,
         array_agg(r.streak_days order by r.streak_days) as lengths,
-        array_agg(not exists (
+        array_agg(r.streak_days = 1 or not exists (
             select 1 from analytics.title_runs e
             where e.title_ref = r.title_ref
               and e.as_of between r.as_of - r.streak_days + 1 and r.as_of - 1
@@ -514,57 +519,62 @@ where u.shown and u.streak_days >= 2;
 
 -- Series and genre totals of a week or a month (I6): distinct people over the group's titles.
 create view report.group_totals with (security_barrier) as
-with members as (
-    -- Each title-period of each group: its stored viewers, what title_weekly / title_monthly show
-    -- of it (shown: NULL when hidden), and the least gap between the shown days of the title in
-    -- the period and the group (checked below).
-    select f.period_kind, f.period_start, x.grouping, x.name, t.genre, f.viewers as stored, r.viewers as shown, r.suppressed,
-           (select array_agg(dd.viewers) from analytics.fact_title_daily dd join analytics.dim_date d on d.date_key = dd.date_key
-            where dd.title_key = f.title_key and dd.viewers >= s.k
-              and d.full_date between f.period_start
-                  and case f.period_kind when 'week' then f.period_start + 6 else (f.period_start + interval '1 month')::date - 1 end) as shown_days
-    from analytics.fact_title_period f
+with shown_days as materialized (
+    -- Per title and period, the viewers of its days that title_daily shows.
+    select x.period_kind, x.period_start, coalesce(t.title_id, -1) as title_ref, array_agg(f.viewers) as viewers
+    from analytics.fact_title_daily f
+    join analytics.dim_date d on d.date_key = f.date_key
     join analytics.dim_title t on t.title_key = f.title_key
     cross join report.settings s
+    cross join lateral (values ('week', d.week_start), ('month', d.month_start)) x (period_kind, period_start)
+    where f.viewers >= s.k
+    group by x.period_kind, x.period_start, coalesce(t.title_id, -1)
+), members as materialized (
+    -- Each title-period of each group: its stored viewers, what title_weekly / title_monthly show
+    -- of it (shown: NULL when hidden, suppressed: its plays hidden) and its shown days.
+    select f.period_kind, f.period_start, x.grouping, x.name, t.genre, f.viewers as stored, r.viewers as shown, r.suppressed,
+           sd.viewers as shown_days
+    from analytics.fact_title_period f
+    join analytics.dim_title t on t.title_key = f.title_key
     cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
     left join analytics.report_periods r on r.period_kind = f.period_kind and r.period_start = f.period_start and r.title_key = f.title_key
+    left join shown_days sd on sd.period_kind = f.period_kind and sd.period_start = f.period_start and sd.title_ref = coalesce(t.title_id, -1)
     where nullif(x.name, '') is not null and f.viewers > 0
 ), candidates as (
-    select g.*, s.k,
-           m.all_plays_shown,
-           m.one_genre
+    select g.period_kind, g.period_start, g.grouping, g.name, g.titles, g.viewers, g.plays, g.watch_seconds, s.k,
+           bool_and(m.shown is not null and not m.suppressed) as all_plays_shown,
+           case when count(distinct m.genre) = 1 then min(m.genre) end as one_genre
     from analytics.fact_group_period g
     cross join report.settings s
-    join lateral (
-        select bool_and(m.shown is not null and not m.suppressed) as all_plays_shown,
-               case when count(distinct m.genre) = 1 then min(m.genre) end as one_genre,
-               -- the group less one of its shown titles, or one of their shown days, is 0 or at least k
-               bool_and(m.shown is null or g.viewers - m.shown not between 1 and s.k - 1)
-               and bool_and(not exists (select 1 from unnest(m.shown_days) v where g.viewers - v between 1 and s.k - 1)) as nested,
-               -- the hidden titles the load counted (below small_title_below) are all the hidden ones below k
-               count(*) filter (where m.stored >= g.small_title_below and m.stored < s.k) = 0 as counted
-        from members m
-        where m.period_kind = g.period_kind and m.period_start = g.period_start and m.grouping = g.grouping and m.name = g.name
-    ) m on true
-    where g.viewers >= s.k and m.nested and m.counted
+    join members m on m.period_kind = g.period_kind and m.period_start = g.period_start and m.grouping = g.grouping and m.name = g.name
+    where g.viewers >= s.k
       -- I6: the group's viewers less its shown titles' are, at best for an attacker, the people who
       -- played only its hidden titles; of those below k (h titles), one then holds at least that
       -- less (h - 1)(k - 1) people, which may narrow none of them below the protection level. The
       -- load counts the people who played only the group's titles below the floor.
       and (g.small_titles = 0
            or g.small_title_viewers - (g.small_titles - 1) * (s.k - 1) <= s.k - coalesce(s.protection, (s.k + 1) / 2))
+    group by g.period_kind, g.period_start, g.grouping, g.name, g.titles, g.viewers, g.plays, g.watch_seconds, g.small_title_below, s.k
+    -- The group less one of its shown titles, or one of their shown days, is 0 or at least k; and
+    -- the hidden titles the load counted (below small_title_below) are all the hidden ones below k.
+    having bool_and(m.shown is null or g.viewers - m.shown not between 1 and s.k - 1)
+       and bool_and(not exists (select 1 from unnest(m.shown_days) v where g.viewers - v between 1 and s.k - 1))
+       and count(*) filter (where m.stored >= g.small_title_below and m.stored < s.k) = 0
 ), published as (
-    -- A series whose titles are all of one genre lies inside that genre, and a week inside a
-    -- month: the inner group is hidden when the outer one is 1 to k - 1 above it.
+    -- A series whose titles are all of one genre lies inside that genre, and a week inside the
+    -- month of its Monday when its Sunday is in it too: the inner group is hidden when the outer
+    -- one is 1 to k - 1 above it.
     select c.*
     from candidates c
-    where not exists (
-        select 1 from candidates o
-        where o.viewers - c.viewers between 1 and c.k - 1
-          and ((c.grouping = 'series' and o.grouping = 'genre' and o.name = c.one_genre
-                and o.period_kind = c.period_kind and o.period_start = c.period_start)
-               or (c.period_kind = 'week' and o.period_kind = 'month' and o.grouping = c.grouping and o.name = c.name
-                   and c.period_start >= o.period_start and c.period_start + 6 < (o.period_start + interval '1 month')::date)))
+    left join candidates o
+        on c.grouping = 'series' and o.grouping = 'genre' and o.name = c.one_genre
+       and o.period_kind = c.period_kind and o.period_start = c.period_start
+    left join candidates m
+        on c.period_kind = 'week' and m.period_kind = 'month' and m.grouping = c.grouping and m.name = c.name
+       and m.period_start = date_trunc('month', c.period_start)::date
+       and date_trunc('month', c.period_start + 6) = date_trunc('month', c.period_start)
+    where (o.viewers is null or o.viewers - c.viewers not between 1 and c.k - 1)
+      and (m.viewers is null or m.viewers - c.viewers not between 1 and c.k - 1)
 ), loaded as (
     select min(date_key) as first_key, max(date_key) as last_key from analytics.fact_title_daily
 )

@@ -14,15 +14,14 @@
     \quit
 \endif
 
-with as_of as (
-    select max(day) as day from report.title_daily
-)
+-- The latest loaded day, as a constant (a join on it would make the view work out every day).
+select max(day) as as_of from report.title_daily \gset
+
 select
     s.as_of,
     s.title,
     s.streak_days,
     s.viewers
 from report.title_streaks s
-join as_of a on a.day = s.as_of
-where s.title_id in (:title_ids)
+where s.as_of = :'as_of' and s.title_id in (:title_ids)
 order by s.streak_days;

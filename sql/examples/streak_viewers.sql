@@ -21,24 +21,24 @@
 \else
     \set days 18
 \endif
-select :days::int between 2 and greatest(30, (select max(streak_days) from report.title_streaks)) as days_in_range \gset
+-- The latest loaded day, as a constant (a join on it would make the views work out every day).
+select max(day) as as_of from report.title_daily \gset
+select :days::int between 2 and greatest(30, (select max(streak_days) from report.title_streaks where as_of = :'as_of')) as days_in_range \gset
 \if :days_in_range
 \else
     \echo days must be from 2 to the longest streak the load counts (30 unless the DBA changed it). For one day, read the viewers in report.title_daily.
     \quit
 \endif
 
-with as_of as (
-    select max(day) as day from report.title_daily
-), lengths as (
+with lengths as (
     -- Shown counts as of that day: the day's viewers as length 1, then the shown streak lengths.
     select 1 as streak_days, d.viewers
-    from report.title_daily d join as_of a on a.day = d.day
-    where d.title_id in (:title_ids)
+    from report.title_daily d
+    where d.day = :'as_of' and d.title_id in (:title_ids)
     union all
     select s.streak_days, s.viewers
-    from report.title_streaks s join as_of a on a.day = s.as_of
-    where s.title_id in (:title_ids)
+    from report.title_streaks s
+    where s.as_of = :'as_of' and s.title_id in (:title_ids)
 ), bounds as (
     select
         max(viewers) filter (where streak_days = :days) as exact,
@@ -47,7 +47,7 @@ with as_of as (
     from lengths
 )
 select
-    a.day as as_of,
+    :'as_of'::date as as_of,
     :'title' as title,
     :days as days,
     b.exact as viewers,
@@ -60,4 +60,4 @@ select
         else format('between %s and %s people watched %s every day for the past %s days (not published exactly: fewer than %s, or it would reveal a smaller group)',
                     coalesce(b.at_least, 0), b.at_most, :'title', :days, (select k from report.settings))
     end as answer
-from as_of a, bounds b;
+from bounds b;
