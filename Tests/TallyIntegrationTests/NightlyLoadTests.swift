@@ -563,16 +563,8 @@ struct NightlyLoadTests {
             // (hidden), one of them on both: 10 people on the hidden days; 12 others on Thursday
             // (shown), so that the week is at least k above each shown day (I5).
             // (in one month, so that the month holds the same hidden days)
-            let monday = try source.connection.query(
-                """
-                select m from (values (date_trunc('week', now() at time zone 'UTC')::date - 14),
-                                      (date_trunc('week', now() at time zone 'UTC')::date - 21)) v (m)
-                where date_trunc('month', m) = date_trunc('month', m + 3) limit 1
-                """
-            ).scalar(as: Day.self)
-            let days = try (0..<4).map { offset in
-                try source.connection.query("select $1::date + $2::integer", [monday, offset]).scalar(as: Day.self)
-            }
+            let days = try source.weekdaysInOneMonth(4)
+            let monday = days[0]
             for person in people[0..<12] { try source.play(person, 1, on: days[0]) }
             for person in people[23..<35] { try source.play(person, 1, on: days[3]) }
             for person in people[12..<18] { try source.play(person, 1, on: days[1]) }
@@ -632,15 +624,8 @@ struct NightlyLoadTests {
                 "update app.titles set series_name = case when title_id <= 3 then 'Saga' end, genre = 'drama', updated_at = now() - interval '1 year'")
             var people: [String] = []
             for n in 1...51 { people.append(try source.person(n)) }
-            // Monday to Wednesday of a week two or three back, in one month.
-            let monday = try source.connection.query(
-                """
-                select m from (values (date_trunc('week', now() at time zone 'UTC')::date - 14),
-                                      (date_trunc('week', now() at time zone 'UTC')::date - 21)) v (m)
-                where date_trunc('month', m) = date_trunc('month', m + 2) limit 1
-                """
-            ).scalar(as: Day.self)
-            let days = try (0..<3).map { try source.connection.query("select $1::date + $2::integer", [monday, $0]).scalar(as: Day.self) }
+            let days = try source.weekdaysInOneMonth(3)
+            let monday = days[0]
             // Saga 1: people 1-20 on Monday; Saga 2: 21-32 on Tuesday; Saga 3 (below k): 1-3 and 33-35
             // on Wednesday, so 3 people watched only it; Film: 1-12 and 36-47 on Monday.
             for n in 1...20 { try source.play(people[n - 1], 1, on: days[0]) }

@@ -71,6 +71,18 @@ alter function report.shown_runs(integer[], integer, boolean[]) owner to tally_o
 revoke all on function report.shown_runs(integer[], integer, boolean[]) from public;
 comment on function report.shown_runs(integer[], integer, boolean[]) is 'Which of a title''s nested counts as of one day (counts[1]: the day''s viewers; counts[n]: people with a run of at least n days) report.title_streaks shows: at least k, free (free[n]: no count of an earlier day holding the same people is 1 to k - 1 above it), and equal to the last shown count or at least k below it, so that no difference of shown counts is between 1 and k - 1.';
 
+-- How many days of a week or month lie between the first and the last loaded day.
+create or replace function report.days_covered(period_kind text, period_start date, first_day date, last_day date) returns integer
+language sql immutable parallel safe
+set search_path = pg_catalog
+as $$
+    select greatest(0, least(case period_kind when 'week' then period_start + 6 else (period_start + interval '1 month')::date - 1 end,
+                             last_day) - greatest(period_start, first_day) + 1)
+$$;
+alter function report.days_covered(text, date, date, date) owner to tally_owner;
+revoke all on function report.days_covered(text, date, date, date) from public;
+comment on function report.days_covered(text, date, date, date) is 'Days of a week or month (period_kind, period_start) between first_day and last_day: the days_covered column of the period views.';
+
 -- Every count of people a title has as of a day, by title id (a renamed title keeps its runs): the
 -- day's viewers as a run of 1 day, then its streaks. Read by report.title_streaks and the
 -- periods-against-days rule; not granted to analysts.
@@ -220,7 +232,8 @@ with days as (
     cross join report.settings s
 ), loaded as (
     -- The days the warehouse holds facts for: from its first day with a play to its last.
-    select min(date_key) as first_key, max(date_key) as last_key from analytics.fact_title_daily
+    select to_date(min(date_key)::text, 'YYYYMMDD') as first_day, to_date(max(date_key)::text, 'YYYYMMDD') as last_day
+    from analytics.fact_title_daily
 )
 select
     p.period_kind,
@@ -233,9 +246,7 @@ select
     case when p.plays_shown then p.plays end as plays,
     case when p.plays_shown then p.skips end as skips,
     case when p.plays_shown then round(p.watch_seconds / 3600.0, 1) end as watch_hours,
-    (select count(*)::integer from analytics.dim_date dd
-     where case p.period_kind when 'week' then dd.week_start else dd.month_start end = p.period_start
-       and dd.date_key between l.first_key and l.last_key) as days_covered,
+    report.days_covered(p.period_kind, p.period_start, l.first_day, l.last_day) as days_covered,
     not p.plays_shown as suppressed
 from decided p
 cross join loaded l;
@@ -576,7 +587,8 @@ with shown_days as materialized (
     where (o.viewers is null or o.viewers - c.viewers not between 1 and c.k - 1)
       and (m.viewers is null or m.viewers - c.viewers not between 1 and c.k - 1)
 ), loaded as (
-    select min(date_key) as first_key, max(date_key) as last_key from analytics.fact_title_daily
+    select to_date(min(date_key)::text, 'YYYYMMDD') as first_day, to_date(max(date_key)::text, 'YYYYMMDD') as last_day
+    from analytics.fact_title_daily
 )
 select
     p.grouping,
@@ -587,9 +599,7 @@ select
     p.viewers,
     case when p.all_plays_shown then p.plays end as plays,
     case when p.all_plays_shown then round(p.watch_seconds / 3600.0, 1) end as watch_hours,
-    (select count(*)::integer from analytics.dim_date dd
-     where case p.period_kind when 'week' then dd.week_start else dd.month_start end = p.period_start
-       and dd.date_key between l.first_key and l.last_key) as days_covered,
+    report.days_covered(p.period_kind, p.period_start, l.first_day, l.last_day) as days_covered,
     not p.all_plays_shown as suppressed
 from published p
 cross join loaded l;
@@ -635,6 +645,7 @@ grant select on report.title_daily, report.title_ratings, report.title_weekly, r
     report.title_segments, report.title_breakdown, report.coviewing, report.title_streaks, report.titles, report.group_totals to tally_analyst;
 -- A view's functions run with the privileges of whoever reads the view.
 grant execute on function report.shown_runs(integer[], integer, boolean[]) to tally_analyst;
+grant execute on function report.days_covered(text, date, date, date) to tally_analyst;
 
 -- report.title_daily
 comment on view report.title_daily is 'Per title per day: audience, plays and watch time. Grain: one row per (day, title) with at least k viewers (report.settings); a missing day means none or fewer than k, never a known 0. Source: analytics.fact_title_daily. Rows add up across titles and days for plays and watch_hours; viewers do not. Thumbs are in title_ratings.';

@@ -234,6 +234,19 @@ struct SourceWriter {
             [profile, title, thumb, day])
     }
 
+    /// The first `count` days (Monday on) of the week two or three back whose days all lie in one
+    /// month, so that the month holds the same days as the week.
+    func weekdaysInOneMonth(_ count: Int) throws -> [Day] {
+        let monday = try connection.query(
+            """
+            select m from (values (date_trunc('week', now() at time zone 'UTC')::date - 14),
+                                  (date_trunc('week', now() at time zone 'UTC')::date - 21)) v (m)
+            where date_trunc('month', m) = date_trunc('month', m + $1::integer) limit 1
+            """, [count - 1]
+        ).scalar(as: Day.self)
+        return try (0..<count).map { try connection.query("select $1::date + $2::integer", [monday, $0]).scalar(as: Day.self) }
+    }
+
     /// The UTC day `offset` days from today on the server.
     func day(_ offset: Int) throws -> Day {
         try connection.query("select (now() at time zone 'UTC')::date + $1::integer", [offset]).scalar(as: Day.self)
