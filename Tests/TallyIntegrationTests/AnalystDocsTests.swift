@@ -83,7 +83,10 @@ struct AnalystDocsTests {
                 #expect(try row.decode(1, as: Int.self) == 0, "demo: rows of report.\(view) show a count below k, a NULL count or a linked difference below k")
             }
             let identities = try #require(try admin.query(AnalystChecks.identities).rows.first)
-            for column in ["close_lengths", "close_periods", "close_groups", "narrow_lengths", "narrow_periods", "plays_of_fewer_than_k", "months_over_weeks"] {
+            for column in [
+                "close_lengths", "close_periods", "close_groups", "narrow_months", "narrow_lengths", "narrow_periods", "plays_of_fewer_than_k",
+                "months_over_weeks",
+            ] {
                 #expect(try identities.decode(column, as: Int.self) == 0, "demo: \(column)")
             }
             #expect(try identities.decode("periods_with_hidden_days", as: Int.self) > 0)

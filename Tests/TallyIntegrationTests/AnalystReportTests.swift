@@ -147,6 +147,8 @@ struct AnalystReportTests {
             #expect(result["narrow_lengths"] == 0, "\(result)")
             #expect((result["lengths_hidden_by_rule"] ?? 0) > 0, "the nested-counts rule hides lengths that k or more people had: \(result)")
             #expect(result["narrow_periods"] == 0, "\(result)")
+            #expect(result["narrow_months"] == 0, "\(result)")
+            #expect((result["narrow_by_weeks_if_all_shown"] ?? 0) > 0, "the planted month would pin its small week: \(result)")
             #expect((result["periods_with_hidden_days"] ?? 0) > 0, "periods with hidden days are published and tested: \(result)")
             #expect((result["nested_if_all_shown"] ?? 0) > 0, "the dataset has periods 1 to k - 1 above a day or inside a month: \(result)")
             #expect(

@@ -22,6 +22,8 @@
 --     shorter run that ends on one of its earlier days (the people on 3 days ending today watched
 --     on the 2 days ending yesterday). A streak is shown only when no such earlier count, shown or
 --     not, is 1 to k - 1 above it.
+--   * Months against their weeks (I3w): a month less its weeks of k or more viewers bounds its weeks
+--     below k from below, as I3 does for days; a month is shown only when that range stays p wide.
 --   * Periods against their days and months against their weeks (I5): a week's people include
 --     each of its days', and a month's each of its weeks', so a period is shown only when it is 0
 --     or at least k above each shown day it holds, and a week only when a shown month holding it
@@ -173,6 +175,19 @@ with days as (
         coalesce(sum(viewers) filter (where shown), 0) - coalesce(sum(both_days), 0) as shown_days_hold
     from days
     group by period_kind, period_start, title_ref
+), month_weeks as materialized (
+    -- Per title and month, the weeks that overlap it: the sum of those with k or more viewers, and
+    -- how many have fewer (I3w).
+    select x.month_start, coalesce(t.title_id, -1) as title_ref,
+           coalesce(sum(w.viewers) filter (where w.viewers >= s.k), 0) as big_weeks,
+           count(*) filter (where w.viewers between 1 and s.k - 1) as small_weeks
+    from analytics.fact_title_period w
+    join analytics.dim_title t on t.title_key = w.title_key
+    cross join report.settings s
+    cross join lateral (select distinct m from unnest(array[date_trunc('month', w.period_start)::date,
+                                                            date_trunc('month', w.period_start + 6)::date]) m) x (month_start)
+    where w.period_kind = 'week'
+    group by x.month_start, coalesce(t.title_id, -1)
 ), stored as materialized (
     -- The title-periods of k or more viewers, with their title's id, so that they meet their days
     -- on all three keys at once (the planner, misled by the estimate of periods, would otherwise
@@ -194,6 +209,7 @@ with days as (
     from stored p
     cross join report.settings s
     join periods x on x.period_kind = p.period_kind and x.period_start = p.period_start and x.title_ref = p.title_ref
+    left join month_weeks mw on p.period_kind = 'month' and mw.month_start = p.period_start and mw.title_ref = p.title_ref
     where true
       -- I3: the period's viewers less what the shown days can hold is a lower bound on the people of
       -- its hidden days together. Each hidden day holds at most k - 1, so one hidden day holds at
@@ -201,6 +217,10 @@ with days as (
       -- the protection level.
       and (not x.has_hidden_day
            or p.viewers - x.shown_days_hold - (x.hidden_days - 1) * (s.k - 1) <= s.k - coalesce(s.protection, (s.k + 1) / 2))
+      -- I3w: a month's viewers less its weeks of k or more viewers (as if all were known) bound its
+      -- weeks below k from below, in the same way.
+      and (coalesce(mw.small_weeks, 0) = 0
+           or p.viewers - mw.big_weeks - (mw.small_weeks - 1) * (s.k - 1) <= s.k - coalesce(s.protection, (s.k + 1) / 2))
       -- I5: the people of the period who were not there on one of its shown days are 0 or at least k.
       and not exists (select 1 from unnest(x.shown_days) v where p.viewers - v between 1 and s.k - 1)
 ), published as (
@@ -683,7 +703,7 @@ comment on column report.title_weekly.days_covered is 'Days of the week (1 to 7)
 comment on column report.title_weekly.suppressed is 'True when plays, skips and watch_hours are NULL: a day of this title in the week is hidden in title_daily, and either the hidden days hold fewer than k people or (plays_priority = month) a month the week overlaps shows plays over hidden days of its own. viewers is always shown.';
 
 -- report.title_monthly
-comment on view report.title_monthly is 'Per title per calendar month: distinct audience over the month, plays and watch time. Grain: one row per (month_start, title) with at least k viewers over the month, hidden as well when its people less those of one of its shown days are 1 to k - 1, or when it would narrow a hidden day (docs/analysts.md, I3 and I5). Source: analytics.fact_title_period (month). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that month has no row in title_daily, unless the hidden days together hold k or more people and (with report.settings.plays_priority = week) no week overlapping the month shows plays over hidden days of its own. days_covered says how many days of the month the warehouse has loaded.';
+comment on view report.title_monthly is 'Per title per calendar month: distinct audience over the month, plays and watch time. Grain: one row per (month_start, title) with at least k viewers over the month, hidden as well when its people less those of one of its shown days are 1 to k - 1, or when it would narrow a hidden day or a week below k (docs/analysts.md, I3, I3w and I5). Source: analytics.fact_title_period (month). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that month has no row in title_daily, unless the hidden days together hold k or more people and (with report.settings.plays_priority = week) no week overlapping the month shows plays over hidden days of its own. days_covered says how many days of the month the warehouse has loaded.';
 comment on column report.title_monthly.month_start is 'First day of the month. Grain column.';
 comment on column report.title_monthly.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_monthly.title is 'Title name as of the last loaded day of the month.';

@@ -135,6 +135,24 @@ enum AnalystDataset {
         from planted_week w
         where p.period_kind = 'week' and p.period_start = w.week_start and p.title_key = w.title_key;
 
+        -- Planted for the months-against-weeks rule (I3w): in the title-month with exactly one week
+        -- below 11 viewers, the weeks' audiences are disjoint and the small one holds 8, so the
+        -- month would pin that week to 8 to 10 people.
+        update analytics.fact_title_period m set viewers = x.big + 8
+        from (
+            select m.period_start, m.title_key, sum(w.viewers) filter (where w.viewers >= 11) as big
+            from analytics.fact_title_period m
+            join analytics.fact_title_period w
+                on w.period_kind = 'week' and w.title_key = m.title_key
+               and w.period_start + 6 >= m.period_start and w.period_start < (m.period_start + interval '1 month')::date
+            where m.period_kind = 'month' and m.title_key between 2 and 12
+            group by m.period_start, m.title_key
+            having count(*) filter (where w.viewers < 11) = 1
+            order by m.title_key, m.period_start
+            limit 1
+        ) x
+        where m.period_kind = 'month' and m.period_start = x.period_start and m.title_key = x.title_key;
+
         -- The people of each title-period's days below 11 viewers: between the largest such day and
         -- their sum, as the engine counts them at a floor of 11.
         update analytics.fact_title_period p set small_day_viewers = x.small, small_day_below = 11
@@ -433,12 +451,23 @@ enum AnalystChecks {
             select distinct coalesce(title_id, -1) as ref, x.grouping, x.name, t.genre
             from analytics.dim_title t cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
             where x.name is not null
+        ), month_weeks as materialized (
+            select m.start, m.ref,
+                   coalesce(sum(w.viewers) filter (where w.viewers >= k.k), 0) as big,
+                   count(*) filter (where w.viewers between 1 and k.k - 1) as small
+            from stored_periods m cross join k
+            join stored_periods w on w.kind = 'week' and w.ref = m.ref
+                and w.start + 6 >= m.start and w.start < (m.start + interval '1 month')::date
+            where m.kind = 'month'
+            group by m.start, m.ref
         ), judged as materialized (
             -- Each stored title-period of k or more people: whether publishing it would narrow a
             -- hidden day (I3), or leave 1 to k - 1 people against a shown day it holds or, for a
             -- week, against a shown month that holds it (I5).
             select w.kind, w.start, w.ref,
                 x.hidden > 0 and (k.k - 1) - greatest(0, w.viewers - x.shown_hold - (x.hidden - 1) * (k.k - 1)) + 1 < k.p as narrow,
+                coalesce(mw.small > 0 and (k.k - 1) - greatest(0, w.viewers - mw.big - (mw.small - 1) * (k.k - 1)) + 1 < k.p, false)
+                    as narrow_by_weeks,
                 exists (select 1 from shown d where d.streak_days = 1 and d.ref = w.ref
                             and d.as_of between w.start and case when w.kind = 'week' then w.start + 6 else (w.start + interval '1 month')::date - 1 end
                             and w.viewers - d.viewers between 1 and k.k - 1)
@@ -447,6 +476,7 @@ enum AnalystChecks {
                             and m.viewers - w.viewers between 1 and k.k - 1)) as nested
             from stored_periods w
             join periods x on x.kind = w.kind and x.start = w.start and x.ref = w.ref
+            left join month_weeks mw on w.kind = 'month' and mw.start = w.start and mw.ref = w.ref
             cross join k
             where w.viewers >= k.k
         ), plays_over_hidden as (
@@ -485,7 +515,11 @@ enum AnalystChecks {
              where x.hidden > 0) as periods_with_hidden_days,
             (select count(*) from judged where narrow) as narrow_if_all_shown,
             (select count(*) from judged where nested) as nested_if_all_shown,
-            (select count(*) from judged where narrow or nested) as hidden_if_all_shown,
+            (select count(*) from judged where narrow_by_weeks) as narrow_by_weeks_if_all_shown,
+            (select count(*) from judged where narrow or nested or narrow_by_weeks) as hidden_if_all_shown,
+            (select count(*) from published w join month_weeks mw on w.kind = 'month' and mw.start = w.start and mw.ref = w.ref
+             cross join k
+             where mw.small > 0 and (k.k - 1) - greatest(0, w.viewers - mw.big - (mw.small - 1) * (k.k - 1)) + 1 < k.p) as narrow_months,
             (select count(*) from plays_over_hidden) as plays_over_hidden_days,
             (select count(*) from plays_over_hidden, k where small_day_viewers < k.k) as plays_of_fewer_than_k,
             (select count(*) from plays_over_hidden m join plays_over_hidden w on w.kind = 'week' and w.ref = m.ref
@@ -506,7 +540,8 @@ enum AnalystChecks {
     /// The columns of `identities`.
     static let identityColumns = [
         "close_lengths", "close_periods", "narrow_lengths", "lengths_hidden_by_rule", "narrow_periods", "periods_with_hidden_days",
-        "narrow_if_all_shown", "nested_if_all_shown", "hidden_if_all_shown", "periods_hidden_by_rule", "close_groups", "groups_shown", "plays_over_hidden_days",
+        "narrow_if_all_shown", "nested_if_all_shown", "narrow_by_weeks_if_all_shown", "hidden_if_all_shown", "narrow_months",
+        "periods_hidden_by_rule", "close_groups", "groups_shown", "plays_over_hidden_days",
         "plays_of_fewer_than_k",
         "months_over_weeks",
     ]
