@@ -84,7 +84,8 @@ struct AnalystDocsTests {
             }
             let identities = try #require(try admin.query(AnalystChecks.identities).rows.first)
             for column in [
-                "close_lengths", "close_periods", "close_groups", "narrow_months", "narrow_lengths", "narrow_periods", "plays_of_fewer_than_k",
+                "close_lengths", "close_periods", "close_groups", "groups_over_hidden_titles", "pairs_of_hidden_periods", "narrow_months", "narrow_lengths",
+                "narrow_periods", "plays_of_fewer_than_k",
                 "months_over_weeks",
             ] {
                 #expect(try identities.decode(column, as: Int.self) == 0, "demo: \(column)")

@@ -157,7 +157,9 @@ with days as (
     join analytics.dim_title t on t.title_key = f.title_key
     cross join report.settings s
     left join analytics.dim_date pd on pd.full_date = d.full_date - 1
-    left join analytics.fact_title_daily p on p.date_key = pd.date_key and p.title_key = f.title_key
+    -- the previous day by title id: a title renamed overnight has another key that day
+    left join (analytics.fact_title_daily p join analytics.dim_title pt on pt.title_key = p.title_key)
+        on p.date_key = pd.date_key and coalesce(pt.title_id, -1) = coalesce(t.title_id, -1)
     left join analytics.fact_title_streak b on b.as_of_date_key = f.date_key and b.title_key = f.title_key and b.streak_days = 2
     cross join lateral (values ('week', d.week_start, pd.week_start), ('month', d.month_start, pd.month_start)) x (period_kind, period_start, previous_start)
 ), periods as (
@@ -468,7 +470,11 @@ group by period_kind, period_start, title_id, title, kind, dimension, title_key
 having bool_or(is_suppressed);
 
 create view report.coviewing with (security_barrier) as
-with pairs as (
+with shown as materialized (
+    -- The title-periods that title_weekly / title_monthly show: a pair of a hidden one would give
+    -- its viewers back (as viewers_a, or through jaccard and lift).
+    select period_kind, period_start, title_key, viewers from analytics.report_periods
+), pairs as (
     -- Both orders of every stored pair, so that title_a = 'X' finds all of X's partners.
     select period_kind, period_start, title_a_key as a_key, title_b_key as b_key, shared_viewers from analytics.fact_coviewing
     union all
@@ -489,10 +495,8 @@ with pairs as (
     from pairs c
     join analytics.dim_title ta on ta.title_key = c.a_key
     join analytics.dim_title tb on tb.title_key = c.b_key
-    join analytics.fact_title_period pa
-        on pa.period_kind = c.period_kind and pa.period_start = c.period_start and pa.title_key = c.a_key
-    join analytics.fact_title_period pb
-        on pb.period_kind = c.period_kind and pb.period_start = c.period_start and pb.title_key = c.b_key
+    join shown pa on pa.period_kind = c.period_kind and pa.period_start = c.period_start and pa.title_key = c.a_key
+    join shown pb on pb.period_kind = c.period_kind and pb.period_start = c.period_start and pb.title_key = c.b_key
     join analytics.fact_period_audience n on n.period_kind = c.period_kind and n.period_start = c.period_start
     cross join report.settings s
 )
@@ -550,16 +554,38 @@ where u.shown and u.streak_days >= 2;
 
 -- Series and genre totals of a week or a month (I6): distinct people over the group's titles.
 create view report.group_totals with (security_barrier) as
-with shown_days as materialized (
-    -- Per title and period, the viewers of its days that title_daily shows.
-    select x.period_kind, x.period_start, coalesce(t.title_id, -1) as title_ref, array_agg(f.viewers) as viewers
-    from analytics.fact_title_daily f
-    join analytics.dim_date d on d.date_key = f.date_key
-    join analytics.dim_title t on t.title_key = f.title_key
+with shown_periods as materialized (
+    select period_kind, period_start, title_key, coalesce(title_id, -1) as title_ref, viewers, suppressed from analytics.report_periods
+), shown_days as materialized (
+    -- Per title and period, the counts that the report shows inside it: the viewers of its days in
+    -- title_daily and, for a month, of its weeks inside the month in title_weekly.
+    select period_kind, period_start, title_ref, array_agg(viewers) as viewers
+    from (
+        select x.period_kind, x.period_start, coalesce(t.title_id, -1) as title_ref, f.viewers
+        from analytics.fact_title_daily f
+        join analytics.dim_date d on d.date_key = f.date_key
+        join analytics.dim_title t on t.title_key = f.title_key
+        cross join report.settings s
+        cross join lateral (values ('week', d.week_start), ('month', d.month_start)) x (period_kind, period_start)
+        where f.viewers >= s.k
+        union all
+        select 'month', date_trunc('month', w.period_start)::date, w.title_ref, w.viewers
+        from shown_periods w
+        where w.period_kind = 'week' and date_trunc('month', w.period_start + 6) = date_trunc('month', w.period_start)
+    ) inner_counts
+    group by period_kind, period_start, title_ref
+), group_weeks as materialized (
+    -- Per group and month, its weeks that overlap the month: the sum of those with k or more
+    -- viewers and how many have fewer (I3w for groups).
+    select w.grouping, w.name, x.month_start,
+           coalesce(sum(w.viewers) filter (where w.viewers >= s.k), 0) as big_weeks,
+           count(*) filter (where w.viewers between 1 and s.k - 1) as small_weeks
+    from analytics.fact_group_period w
     cross join report.settings s
-    cross join lateral (values ('week', d.week_start), ('month', d.month_start)) x (period_kind, period_start)
-    where f.viewers >= s.k
-    group by x.period_kind, x.period_start, coalesce(t.title_id, -1)
+    cross join lateral (select distinct m from unnest(array[date_trunc('month', w.period_start)::date,
+                                                            date_trunc('month', w.period_start + 6)::date]) m) x (month_start)
+    where w.period_kind = 'week'
+    group by w.grouping, w.name, x.month_start
 ), members as materialized (
     -- Each title-period of each group: its stored viewers, what title_weekly / title_monthly show
     -- of it (shown: NULL when hidden, suppressed: its plays hidden) and its shown days.
@@ -568,7 +594,7 @@ with shown_days as materialized (
     from analytics.fact_title_period f
     join analytics.dim_title t on t.title_key = f.title_key
     cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
-    left join analytics.report_periods r on r.period_kind = f.period_kind and r.period_start = f.period_start and r.title_key = f.title_key
+    left join shown_periods r on r.period_kind = f.period_kind and r.period_start = f.period_start and r.title_key = f.title_key
     left join shown_days sd on sd.period_kind = f.period_kind and sd.period_start = f.period_start and sd.title_ref = coalesce(t.title_id, -1)
     where nullif(x.name, '') is not null and f.viewers > 0
 ), candidates as (
@@ -578,6 +604,7 @@ with shown_days as materialized (
     from analytics.fact_group_period g
     cross join report.settings s
     join members m on m.period_kind = g.period_kind and m.period_start = g.period_start and m.grouping = g.grouping and m.name = g.name
+    left join group_weeks gw on g.period_kind = 'month' and gw.grouping = g.grouping and gw.name = g.name and gw.month_start = g.period_start
     where g.viewers >= s.k
       -- I6: the group's viewers less its shown titles' are, at best for an attacker, the people who
       -- played only its hidden titles; of those below k (h titles), one then holds at least that
@@ -585,16 +612,23 @@ with shown_days as materialized (
       -- load counts the people who played only the group's titles below the floor.
       and (g.small_titles = 0
            or g.small_title_viewers - (g.small_titles - 1) * (s.k - 1) <= s.k - coalesce(s.protection, (s.k + 1) / 2))
+      -- I3w for groups: a month less its group weeks of k or more viewers bounds those below k.
+      and (coalesce(gw.small_weeks, 0) = 0
+           or g.viewers - gw.big_weeks - (gw.small_weeks - 1) * (s.k - 1) <= s.k - coalesce(s.protection, (s.k + 1) / 2))
     group by g.period_kind, g.period_start, g.grouping, g.name, g.titles, g.viewers, g.plays, g.watch_seconds, g.small_title_below, s.k
-    -- The group less one of its shown titles, or one of their shown days, is 0 or at least k; and
-    -- the hidden titles the load counted (below small_title_below) are all the hidden ones below k.
+    -- The group less one of its shown titles, or one of their shown days or (for a month) weeks
+    -- inside it, is 0 or at least k; the hidden titles the load counted (below
+    -- small_title_below) are all the hidden ones below k; and no title of k or more viewers is
+    -- hidden (by I3, I3w or I5): the group less the others would bound it.
     having bool_and(m.shown is null or g.viewers - m.shown not between 1 and s.k - 1)
        and bool_and(not exists (select 1 from unnest(m.shown_days) v where g.viewers - v between 1 and s.k - 1))
        and count(*) filter (where m.stored >= g.small_title_below and m.stored < s.k) = 0
+       and count(*) filter (where m.stored >= s.k and m.shown is null) = 0
 ), published as (
     -- A series whose titles are all of one genre lies inside that genre, and a week inside the
     -- month of its Monday when its Sunday is in it too: the inner group is hidden when the outer
     -- one is 1 to k - 1 above it.
+    -- A series week lies inside its genre's month as well.
     select c.*
     from candidates c
     left join candidates o
@@ -604,8 +638,13 @@ with shown_days as materialized (
         on c.period_kind = 'week' and m.period_kind = 'month' and m.grouping = c.grouping and m.name = c.name
        and m.period_start = date_trunc('month', c.period_start)::date
        and date_trunc('month', c.period_start + 6) = date_trunc('month', c.period_start)
+    left join candidates om
+        on c.grouping = 'series' and c.period_kind = 'week' and om.grouping = 'genre' and om.name = c.one_genre
+       and om.period_kind = 'month' and om.period_start = date_trunc('month', c.period_start)::date
+       and date_trunc('month', c.period_start + 6) = date_trunc('month', c.period_start)
     where (o.viewers is null or o.viewers - c.viewers not between 1 and c.k - 1)
       and (m.viewers is null or m.viewers - c.viewers not between 1 and c.k - 1)
+      and (om.viewers is null or om.viewers - c.viewers not between 1 and c.k - 1)
 ), loaded as (
     select to_date(min(date_key)::text, 'YYYYMMDD') as first_day, to_date(max(date_key)::text, 'YYYYMMDD') as last_day
     from analytics.fact_title_daily
@@ -752,7 +791,7 @@ comment on column report.title_breakdown.all_other is 'True for the one row per 
 comment on column report.title_breakdown.suppressed is 'True when plays, completed_plays and watch_hours are NULL because title_weekly / title_monthly hide the period''s plays.';
 
 -- report.coviewing
-comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when shared_viewers, viewers_a and viewers_b are at least k and the people who watched one title and not the other are 0 or at least k; a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. Source: analytics.fact_coviewing, fact_title_period and fact_period_audience. No counts add up.';
+comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when both titles'' periods are shown in title_weekly / title_monthly, shared_viewers, viewers_a and viewers_b are at least k, and the people who watched one title and not the other are 0 or at least k; a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. Source: analytics.fact_coviewing, fact_title_period and fact_period_audience. No counts add up.';
 comment on column report.coviewing.period is 'week (ISO, Monday start) or month. Grain column.';
 comment on column report.coviewing.period_start is 'First day of the period. Grain column.';
 comment on column report.coviewing.title_a_id is 'Catalogue id of the first title of the pair. Grain column.';
@@ -790,7 +829,7 @@ comment on column report.group_totals.grouping is 'series or genre. Grain column
 comment on column report.group_totals.name is 'The series'' or the genre''s name (dim_title.series_name, dim_title.genre). Grain column.';
 comment on column report.group_totals.period is 'week (ISO, Monday start) or month. Grain column.';
 comment on column report.group_totals.period_start is 'First day of the week or month. Grain column.';
-comment on column report.group_totals.titles is 'Titles of the group with a play in the period, shown or not in the title views.';
+comment on column report.group_totals.titles is 'Titles of the group with a play in the period, shown or not in the title views: a title counted here and missing from title_weekly / title_monthly had at least one viewer.';
 comment on column report.group_totals.viewers is 'Distinct profiles with a play of any title of the group in the period, at least k. Exact.';
 comment on column report.group_totals.plays is 'Plays of the group''s titles: the sum of their title_weekly / title_monthly plays. NULL (suppressed) unless every title of the group shows its plays there, since the group less its shown titles would give the plays of the hidden ones.';
 comment on column report.group_totals.watch_hours is 'Hours watched of the group''s titles, one decimal; NULL when plays is.';

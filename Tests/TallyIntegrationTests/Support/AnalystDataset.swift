@@ -212,6 +212,17 @@ enum AnalystDataset {
         where x.name is not null and p.viewers > 0
         group by p.period_kind, p.period_start, x.grouping, x.name;
 
+        -- Planted for I3w on groups: the series Tides in November, whose last week (holding
+        -- 2026-11-30) drops to 8 viewers, the weeks' audiences disjoint, so the month would pin
+        -- that week to 8 to 10 people.
+        update analytics.fact_group_period set viewers = 8
+        where period_kind = 'week' and grouping = 'series' and name = 'Tides' and period_start = date '2026-11-30';
+        update analytics.fact_group_period m set viewers = 8 + (
+            select sum(w.viewers) from analytics.fact_group_period w
+            where w.period_kind = 'week' and w.grouping = 'series' and w.name = 'Tides' and w.viewers >= 11
+              and w.period_start + 6 >= date '2026-11-01' and w.period_start < date '2026-12-01')
+        where m.period_kind = 'month' and m.grouping = 'series' and m.name = 'Tides' and m.period_start = date '2026-11-01';
+
         -- The whole audience of a period: at least its largest title's, well short of the sum.
         insert into analytics.fact_period_audience
         select period_kind, period_start, greatest(max(viewers), floor(sum(viewers) * 0.6)::int)
@@ -460,6 +471,15 @@ enum AnalystChecks {
                 and w.start + 6 >= m.start and w.start < (m.start + interval '1 month')::date
             where m.kind = 'month'
             group by m.start, m.ref
+        ), group_months as materialized (
+            select m.grouping, m.name, m.period_start as start, m.viewers, k.k as k_k, k.p as k_p,
+                   coalesce(sum(w.viewers) filter (where w.viewers >= k.k), 0) as big,
+                   count(*) filter (where w.viewers between 1 and k.k - 1) as small
+            from analytics.fact_group_period m cross join k
+            join analytics.fact_group_period w on w.period_kind = 'week' and w.grouping = m.grouping and w.name = m.name
+                and w.period_start + 6 >= m.period_start and w.period_start < (m.period_start + interval '1 month')::date
+            where m.period_kind = 'month' and m.viewers >= k.k
+            group by m.grouping, m.name, m.period_start, m.viewers, k.k, k.p
         ), judged as materialized (
             -- Each stored title-period of k or more people: whether publishing it would narrow a
             -- hidden day (I3), or leave 1 to k - 1 people against a shown day it holds or, for a
@@ -499,6 +519,19 @@ enum AnalystChecks {
                        and g.start >= o.start and g.start + 6 < (o.start + interval '1 month')::date)
                cross join k where o.viewers - g.viewers between 1 and k.k - 1) as close_groups,
             (select count(*) from groups) as groups_shown,
+            (select count(*) from group_months where small > 0 and (k_k - 1) - greatest(0, viewers - big - (small - 1) * (k_k - 1)) + 1 < k_p)
+                as group_months_narrow_if_shown,
+            (select count(*) from group_months gm join groups g on g.grouping = gm.grouping and g.name = gm.name and g.kind = 'month'
+                 and g.start = gm.start
+             where gm.small > 0 and (gm.k_k - 1) - greatest(0, gm.viewers - gm.big - (gm.small - 1) * (gm.k_k - 1)) + 1 < gm.k_p)
+                as narrow_group_months,
+            (select count(*) from groups g join grouped_titles gt on gt.grouping = g.grouping and gt.name = g.name
+                 join stored_periods w on w.kind = g.kind and w.start = g.start and w.ref = gt.ref cross join k
+             where w.viewers >= k.k
+               and not exists (select 1 from published p where p.kind = w.kind and p.start = w.start and p.ref = w.ref)) as groups_over_hidden_titles,
+            (select count(*) from report.coviewing c
+             where not exists (select 1 from published p where p.kind = c.period and p.start = c.period_start
+                                   and p.ref = coalesce(c.title_a_id, -1) and p.viewers = c.viewers_a)) as pairs_of_hidden_periods,
             (select count(*) from published w join shown d on d.streak_days = 1 and d.ref = w.ref
                  and d.as_of between w.start and case when w.kind = 'week' then w.start + 6 else (w.start + interval '1 month')::date - 1 end
              cross join k where w.viewers - d.viewers between 1 and k.k - 1)
@@ -541,7 +574,8 @@ enum AnalystChecks {
     static let identityColumns = [
         "close_lengths", "close_periods", "narrow_lengths", "lengths_hidden_by_rule", "narrow_periods", "periods_with_hidden_days",
         "narrow_if_all_shown", "nested_if_all_shown", "narrow_by_weeks_if_all_shown", "hidden_if_all_shown", "narrow_months",
-        "periods_hidden_by_rule", "close_groups", "groups_shown", "plays_over_hidden_days",
+        "periods_hidden_by_rule", "close_groups", "groups_shown", "groups_over_hidden_titles", "pairs_of_hidden_periods",
+        "group_months_narrow_if_shown", "narrow_group_months", "plays_over_hidden_days",
         "plays_of_fewer_than_k",
         "months_over_weeks",
     ]
