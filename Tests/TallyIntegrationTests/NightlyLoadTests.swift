@@ -696,6 +696,55 @@ struct NightlyLoadTests {
         }
     }
 
+    @Test(
+        "a week with two shown days and their shown 2-day streak, or a series with two shown titles and their shown pair, is hidden when it leaves 1 to k - 1 people exactly"
+    )
+    func exactUnions() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "Alpha")
+            try source.title(2, "Beta")
+            for (id, name) in [(3, "Saga 1"), (4, "Saga 2"), (5, "Saga 3")] { try source.title(id, name, kind: "episode") }
+            try source.connection.execute(
+                "update app.titles set series_name = case when title_id >= 3 then 'Saga' end, genre = case when title_id >= 3 then 'drama' end")
+            var people: [String] = []
+            for n in 1...41 { people.append(try source.person(n)) }
+            let days = try source.weekdaysInOneMonth(3)
+            // Alpha and Beta: people 1-24 on Monday, 13-36 on Tuesday (the 2-day streak: 12), and on
+            // Wednesday (hidden) 37-41 for Alpha, people of Monday for Beta. Alpha's week less the
+            // shown days' union (24 + 24 - 12) is exactly the 5 people only on Wednesday; Beta's is 0.
+            for title in [1, 2] {
+                for n in 1...24 { try source.play(people[n - 1], title, on: days[0]) }
+                for n in 13...36 { try source.play(people[n - 1], title, on: days[1]) }
+                for n in (title == 1 ? 37...41 : 1...5) { try source.play(people[n - 1], title, on: days[2]) }
+            }
+            // Saga 1: 1-24 and Saga 2: 13-36 (their pair: 12 shared, 12 on each side, shown), Saga 3
+            // (below k): 37-40. The series less the two shown episodes' union is exactly those 4.
+            for n in 1...24 { try source.play(people[n - 1], 3, on: days[0]) }
+            for n in 13...36 { try source.play(people[n - 1], 4, on: days[1]) }
+            for n in 37...40 { try source.play(people[n - 1], 5, on: days[2]) }
+            try fixture.load()
+            let facts = try fixture.facts()
+            let weeks = try facts.query(
+                "select title || ' ' || viewers from report.title_weekly where week_start = $1::date order by title", [days[0]]
+            ).rows.map { try $0.decode(0, as: String.self) }
+            #expect(weeks == ["Beta 36", "Saga 1 24", "Saga 2 24"], "Alpha's week (41) would give away its 5 Wednesday-only people")
+            let streak = try facts.query(
+                "select viewers from report.title_streaks where title = 'Alpha' and as_of = $1::date and streak_days = 2", [days[1]]
+            ).scalar(as: Int.self)
+            #expect(streak == 12, "the 2-day streak is shown, which is what makes the union exact")
+            let pair = try facts.query(
+                "select shared_viewers from report.coviewing where period = 'week' and period_start = $1::date and title_a = 'Saga 1' and title_b = 'Saga 2'",
+                [days[0]]
+            ).scalar(as: Int.self)
+            #expect(pair == 12)
+            let groups = try facts.query(
+                "select count(*)::int from report.group_totals where period = 'week' and period_start = $1::date", [days[0]]
+            ).scalar(as: Int.self)
+            #expect(groups == 0, "the series and its genre (40) would give away Saga 3's 4 people who watched nothing else of it")
+        }
+    }
+
     @Test("a bound on titles per person keeps two heavy viewers from making hundreds of pairs; without it, a rebuild counts them all")
     func coviewingBound() async throws {
         try await withLoadFixture { fixture in

@@ -22,6 +22,9 @@
 --     shorter run that ends on one of its earlier days (the people on 3 days ending today watched
 --     on the 2 days ending yesterday). A streak is shown only when no such earlier count, shown or
 --     not, is 1 to k - 1 above it.
+--   * Exact unions (I3u, I6u): two shown days with their shown 2-day streak, or two shown titles
+--     with their shown pair, have a union known exactly; the period or group less it (the people
+--     only on hidden days or titles) must be 0 or at least k.
 --   * Months against their weeks (I3w): a month less its weeks of k or more viewers bounds its weeks
 --     below k from below, as I3 does for days; a month is shown only when that range stays p wide.
 --   * Periods against their days and months against their weeks (I5): a week's people include
@@ -172,6 +175,8 @@ with days as (
         title_ref,
         bool_or(not shown) as has_hidden_day,
         count(*) filter (where not shown) as hidden_days,
+        count(*) filter (where shown) as shown_count,
+        count(both_days) as known_pairs,
         min(viewers) filter (where shown) as least_shown,
         array_agg(viewers) filter (where shown) as shown_days,
         coalesce(sum(viewers) filter (where shown), 0) - coalesce(sum(both_days), 0) as shown_days_hold
@@ -219,6 +224,10 @@ with days as (
       -- the protection level.
       and (not x.has_hidden_day
            or p.viewers - x.shown_days_hold - (x.hidden_days - 1) * (s.k - 1) <= s.k - coalesce(s.protection, (s.k + 1) / 2))
+      -- I3u: with exactly two shown days whose 2-day streak is shown, the shown days' union is
+      -- known exactly, so the period less it is exactly the people only on its hidden days: 0 or
+      -- at least k.
+      and not (x.shown_count = 2 and x.known_pairs = 1 and p.viewers - x.shown_days_hold between 1 and s.k - 1)
       -- I3w: a month's viewers less its weeks of k or more viewers (as if all were known) bound its
       -- weeks below k from below, in the same way.
       and (coalesce(mw.small_weeks, 0) = 0
@@ -589,8 +598,8 @@ with shown_periods as materialized (
 ), members as materialized (
     -- Each title-period of each group: its stored viewers, what title_weekly / title_monthly show
     -- of it (shown: NULL when hidden, suppressed: its plays hidden) and its shown days.
-    select f.period_kind, f.period_start, x.grouping, x.name, t.genre, f.viewers as stored, r.viewers as shown, r.suppressed,
-           sd.viewers as shown_days
+    select f.period_kind, f.period_start, x.grouping, x.name, t.genre, f.title_key, f.viewers as stored, r.viewers as shown,
+           r.suppressed, sd.viewers as shown_days
     from analytics.fact_title_period f
     join analytics.dim_title t on t.title_key = f.title_key
     cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
@@ -600,7 +609,12 @@ with shown_periods as materialized (
 ), candidates as (
     select g.period_kind, g.period_start, g.grouping, g.name, g.titles, g.viewers, g.plays, g.watch_seconds, s.k,
            bool_and(m.shown is not null and not m.suppressed) as all_plays_shown,
-           case when count(distinct m.genre) = 1 then min(m.genre) end as one_genre
+           case when count(distinct m.genre) = 1 then min(m.genre) end as one_genre,
+           -- the shown titles, when there are exactly two (their union is known when their pair is shown)
+           count(m.shown) as shown_titles,
+           min(m.title_key) filter (where m.shown is not null) as a_key,
+           max(m.title_key) filter (where m.shown is not null) as b_key,
+           sum(m.shown) filter (where m.shown is not null) as shown_sum
     from analytics.fact_group_period g
     cross join report.settings s
     join members m on m.period_kind = g.period_kind and m.period_start = g.period_start and m.grouping = g.grouping and m.name = g.name
@@ -624,13 +638,27 @@ with shown_periods as materialized (
        and bool_and(not exists (select 1 from unnest(m.shown_days) v where g.viewers - v between 1 and s.k - 1))
        and count(*) filter (where m.stored >= g.small_title_below and m.stored < s.k) = 0
        and count(*) filter (where m.stored >= s.k and m.shown is null) = 0
+), exact as (
+    -- I6u: with exactly two shown titles whose pair report.coviewing shows (k shared viewers, and
+    -- 0 or at least k on either side, I2), the titles' union is known exactly, so the group less
+    -- it is exactly the people of its hidden titles only: 0 or at least k.
+    select c.*
+    from candidates c
+    left join analytics.fact_coviewing v
+        on c.shown_titles = 2 and v.period_kind = c.period_kind and v.period_start = c.period_start
+       and v.title_a_key = c.a_key and v.title_b_key = c.b_key
+    left join analytics.fact_title_period pa on pa.period_kind = c.period_kind and pa.period_start = c.period_start and pa.title_key = c.a_key
+    left join analytics.fact_title_period pb on pb.period_kind = c.period_kind and pb.period_start = c.period_start and pb.title_key = c.b_key
+    where v.shared_viewers is null or v.shared_viewers < c.k
+       or pa.viewers - v.shared_viewers between 1 and c.k - 1 or pb.viewers - v.shared_viewers between 1 and c.k - 1
+       or c.viewers - (c.shown_sum - v.shared_viewers) not between 1 and c.k - 1
 ), published as (
     -- A series whose titles are all of one genre lies inside that genre, and a week inside the
     -- month of its Monday when its Sunday is in it too: the inner group is hidden when the outer
     -- one is 1 to k - 1 above it.
     -- A series week lies inside its genre's month as well.
     select c.*
-    from candidates c
+    from exact c
     left join candidates o
         on c.grouping = 'series' and o.grouping = 'genre' and o.name = c.one_genre
        and o.period_kind = c.period_kind and o.period_start = c.period_start
