@@ -697,16 +697,21 @@ struct NightlyLoadTests {
     }
 
     @Test(
-        "a week with two shown days and their shown 2-day streak, or a series with two shown titles and their shown pair, is hidden when it leaves 1 to k - 1 people exactly"
+        "a week or series whose two shown days or titles have a union known exactly is hidden when it leaves 1 to k - 1 people exactly"
     )
     func exactUnions() async throws {
         try await withLoadFixture { fixture in
             let source = SourceWriter(connection: try fixture.source())
             try source.title(1, "Alpha")
             try source.title(2, "Beta")
-            for (id, name) in [(3, "Saga 1"), (4, "Saga 2"), (5, "Saga 3")] { try source.title(id, name, kind: "episode") }
+            try source.title(6, "Gamma")
+            for (id, name) in [(3, "Saga 1"), (4, "Saga 2"), (5, "Saga 3"), (7, "Duo 1"), (8, "Duo 2")] { try source.title(id, name, kind: "episode") }
             try source.connection.execute(
-                "update app.titles set series_name = case when title_id >= 3 then 'Saga' end, genre = case when title_id >= 3 then 'drama' end")
+                """
+                update app.titles set
+                    series_name = case when title_id in (3, 4, 5) then 'Saga' when title_id in (7, 8) then 'Duo' end,
+                    genre = case when title_id in (3, 4, 5) then 'drama' when title_id in (7, 8) then 'comedy' end
+                """)
             var people: [String] = []
             for n in 1...41 { people.append(try source.person(n)) }
             let days = try source.weekdaysInOneMonth(3)
@@ -723,12 +728,26 @@ struct NightlyLoadTests {
             for n in 1...24 { try source.play(people[n - 1], 3, on: days[0]) }
             for n in 13...36 { try source.play(people[n - 1], 4, on: days[1]) }
             for n in 37...40 { try source.play(people[n - 1], 5, on: days[2]) }
+            // Gamma: 1-24 on Monday and 20-41 on Tuesday, nothing else: its week (41) is the union of
+            // its two shown days, so 24 + 22 - 41 gives the 5 people on both (a hidden 2-day
+            // streak). Duo is a series of exactly two shown episodes with the same people: its 41
+            // gives their 5 shared viewers, a pair below the floor.
+            for n in 1...24 {
+                try source.play(people[n - 1], 6, on: days[0])
+                try source.play(people[n - 1], 7, on: days[0])
+            }
+            for n in 20...41 {
+                try source.play(people[n - 1], 6, on: days[1])
+                try source.play(people[n - 1], 8, on: days[1])
+            }
             try fixture.load()
             let facts = try fixture.facts()
             let weeks = try facts.query(
                 "select title || ' ' || viewers from report.title_weekly where week_start = $1::date order by title", [days[0]]
             ).rows.map { try $0.decode(0, as: String.self) }
-            #expect(weeks == ["Beta 36", "Saga 1 24", "Saga 2 24"], "Alpha's week (41) would give away its 5 Wednesday-only people")
+            #expect(
+                weeks == ["Beta 36", "Duo 1 24", "Duo 2 22", "Saga 1 24", "Saga 2 24"],
+                "Alpha's week (41) would give away its 5 Wednesday-only people, Gamma's its 5 on both days")
             let streak = try facts.query(
                 "select viewers from report.title_streaks where title = 'Alpha' and as_of = $1::date and streak_days = 2", [days[1]]
             ).scalar(as: Int.self)
@@ -741,7 +760,7 @@ struct NightlyLoadTests {
             let groups = try facts.query(
                 "select count(*)::int from report.group_totals where period = 'week' and period_start = $1::date", [days[0]]
             ).scalar(as: Int.self)
-            #expect(groups == 0, "the series and its genre (40) would give away Saga 3's 4 people who watched nothing else of it")
+            #expect(groups == 0, "Saga and drama (40) would give away Saga 3's 4 people who watched nothing else of it; Duo and comedy their 5 shared")
         }
     }
 
@@ -839,7 +858,9 @@ struct NightlyLoadTests {
                 try holder.execute("begin; lock table etl.watermark in exclusive mode")
                 let started = Date()
                 let second = try await TallyBinary.run(["load"], environment: fixture.environment)
-                #expect(Date().timeIntervalSince(started) < 20, "no waiting for the lock (the bound allows for a busy test machine)")
+                // A guard against waiting on the lock (the holder never lets go while the second runs),
+                // not a speed check: under the whole suite in parallel the binary alone took 23 s once.
+                #expect(Date().timeIntervalSince(started) < 120, "no waiting for the lock")
                 #expect(second.status == 75)
                 #expect(
                     second.stderr.contains(

@@ -24,7 +24,9 @@
 --     not, is 1 to k - 1 above it.
 --   * Exact unions (I3u, I6u): two shown days with their shown 2-day streak, or two shown titles
 --     with their shown pair, have a union known exactly; the period or group less it (the people
---     only on hidden days or titles) must be 0 or at least k.
+--     only on hidden days or titles) must be 0 or at least k. A period of exactly two days, both
+--     shown, or a group of exactly two titles, both shown, is their union: the two less it (the
+--     people of both) must be 0 or at least k.
 --   * Months against their weeks (I3w): a month less its weeks of k or more viewers bounds its weeks
 --     below k from below, as I3 does for days; a month is shown only when that range stays p wide.
 --   * Periods against their days and months against their weeks (I5): a week's people include
@@ -177,6 +179,7 @@ with days as (
         count(*) filter (where not shown) as hidden_days,
         count(*) filter (where shown) as shown_count,
         count(both_days) as known_pairs,
+        sum(viewers) filter (where shown) as shown_sum,
         min(viewers) filter (where shown) as least_shown,
         array_agg(viewers) filter (where shown) as shown_days,
         coalesce(sum(viewers) filter (where shown), 0) - coalesce(sum(both_days), 0) as shown_days_hold
@@ -228,6 +231,9 @@ with days as (
       -- known exactly, so the period less it is exactly the people only on its hidden days: 0 or
       -- at least k.
       and not (x.shown_count = 2 and x.known_pairs = 1 and p.viewers - x.shown_days_hold between 1 and s.k - 1)
+      -- and with exactly two days, both shown, the period is their union, so day 1 + day 2 - period
+      -- is exactly the people on both: 0 or at least k.
+      and not (x.shown_count = 2 and x.hidden_days = 0 and x.shown_sum - p.viewers between 1 and s.k - 1)
       -- I3w: a month's viewers less its weeks of k or more viewers (as if all were known) bound its
       -- weeks below k from below, in the same way.
       and (coalesce(mw.small_weeks, 0) = 0
@@ -612,6 +618,7 @@ with shown_periods as materialized (
            case when count(distinct m.genre) = 1 then min(m.genre) end as one_genre,
            -- the shown titles, when there are exactly two (their union is known when their pair is shown)
            count(m.shown) as shown_titles,
+           count(*) as member_titles,
            min(m.title_key) filter (where m.shown is not null) as a_key,
            max(m.title_key) filter (where m.shown is not null) as b_key,
            sum(m.shown) filter (where m.shown is not null) as shown_sum
@@ -652,13 +659,18 @@ with shown_periods as materialized (
     where v.shared_viewers is null or v.shared_viewers < c.k
        or pa.viewers - v.shared_viewers between 1 and c.k - 1 or pb.viewers - v.shared_viewers between 1 and c.k - 1
        or c.viewers - (c.shown_sum - v.shared_viewers) not between 1 and c.k - 1
+), exact_groups as (
+    -- and a group of exactly two titles, both shown, is their union, so A + B - group is exactly
+    -- the people of both: 0 or at least k (their pair may be below the storage floor).
+    select * from exact
+    where not (shown_titles = 2 and member_titles = 2 and shown_sum - viewers between 1 and k - 1)
 ), published as (
     -- A series whose titles are all of one genre lies inside that genre, and a week inside the
     -- month of its Monday when its Sunday is in it too: the inner group is hidden when the outer
     -- one is 1 to k - 1 above it.
     -- A series week lies inside its genre's month as well.
     select c.*
-    from exact c
+    from exact_groups c
     left join candidates o
         on c.grouping = 'series' and o.grouping = 'genre' and o.name = c.one_genre
        and o.period_kind = c.period_kind and o.period_start = c.period_start

@@ -517,6 +517,15 @@ enum AnalystChecks {
                        and not exists (select 1 from grouped_titles gt where gt.grouping = 'series' and gt.name = g.name and gt.genre is distinct from o.name))
                    or (g.kind = 'week' and o.kind = 'month' and o.grouping = g.grouping and o.name = g.name
                        and g.start >= o.start and g.start + 6 < (o.start + interval '1 month')::date)
+               cross join k where o.viewers - g.viewers between 1 and k.k - 1)
+            + (select count(*) from groups g join grouped_titles gt on gt.grouping = g.grouping and gt.name = g.name
+                   join published w on g.kind = 'month' and w.kind = 'week' and w.ref = gt.ref
+                       and date_trunc('month', w.start)::date = g.start and date_trunc('month', w.start + 6)::date = g.start
+               cross join k where g.viewers - w.viewers between 1 and k.k - 1)
+            + (select count(*) from groups g join groups o
+                   on g.grouping = 'series' and g.kind = 'week' and o.grouping = 'genre' and o.kind = 'month'
+                  and o.start = date_trunc('month', g.start)::date and date_trunc('month', g.start + 6)::date = o.start
+                  and not exists (select 1 from grouped_titles gt where gt.grouping = 'series' and gt.name = g.name and gt.genre is distinct from o.name)
                cross join k where o.viewers - g.viewers between 1 and k.k - 1) as close_groups,
             (select count(*) from groups) as groups_shown,
             (select count(*) from group_months where small > 0 and (k_k - 1) - greatest(0, viewers - big - (small - 1) * (k_k - 1)) + 1 < k_p)
