@@ -37,15 +37,5 @@ comment on column analytics.fact_group_period.small_title_below is 'The threshol
 
 grant select, insert, update, delete on analytics.fact_group_period to tally_loader;
 
--- The report views read it through their owner; a history load analyses it with the others.
-create or replace function etl.analyze_facts() returns void
-    language plpgsql
-    security definer
-    set search_path = pg_catalog, pg_temp
-as $$
-begin
-    analyze analytics.fact_title_period, analytics.fact_title_period_breakdown, analytics.fact_period_audience,
-        analytics.fact_coviewing, analytics.fact_group_period, analytics.dim_title, analytics.dim_date,
-        analytics.dim_device, analytics.dim_region, analytics.dim_audience;
-end
-$$;
+-- etl.analyze_facts() analyses it too: the function now lives in R__etl_functions.sql, so that a
+-- new fact table is added to it in one place.

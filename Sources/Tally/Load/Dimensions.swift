@@ -90,30 +90,25 @@ struct Dimensions {
             })
     }
 
-    /// The series and the genre of every catalogued title version.
-    func titleGroups() throws -> FactEngine.TitleGroups {
-        FactEngine.TitleGroups(
-            try warehouse.query("select title_key, series_name, genre from analytics.dim_title where title_key <> -1").rows.map {
-                (Int32(try $0.decode(0, as: Int.self)), try $0.decode(1, as: String?.self), try $0.decode(2, as: String?.self))
-            })
-    }
-
-    /// Every version of every catalogued title, with its skip threshold, by title id.
-    func titleVersions() throws -> [Int32: [FactEngine.TitleVersion]] {
+    /// Every version of every catalogued title, by title id, with its skip threshold; and the series
+    /// and genre of each version, for the group totals. One read of dim_title.
+    func titles() throws -> (versions: [Int32: [FactEngine.TitleVersion]], groups: FactEngine.TitleGroups) {
         var versions: [Int32: [FactEngine.TitleVersion]] = [:]
+        var groups: [(key: Int32, series: String?, genre: String?)] = []
         for row in try warehouse.query(
             """
             select t.title_id, t.title_key, (extract(epoch from t.valid_from) * 1000000)::int8,
-                   ceil(least(s.skip_seconds, s.skip_runtime_share * t.runtime_seconds))::int
+                   ceil(least(s.skip_seconds, s.skip_runtime_share * t.runtime_seconds))::int, t.series_name, t.genre
             from analytics.dim_title t, etl.settings s where t.title_key <> -1
             """
         ).rows {
+            let key = Int32(try row.decode(1, as: Int.self))
             versions[Int32(try row.decode(0, as: Int.self)), default: []].append(
                 FactEngine.TitleVersion(
-                    key: Int32(try row.decode(1, as: Int.self)), validFrom: Int64(try row.decode(2, as: Int.self)),
-                    skipBelow: Int32(try row.decode(3, as: Int.self))))
+                    key: key, validFrom: Int64(try row.decode(2, as: Int.self)), skipBelow: Int32(try row.decode(3, as: Int.self))))
+            groups.append((key, try row.decode(4, as: String?.self), try row.decode(5, as: String?.self)))
         }
-        return versions
+        return (versions, FactEngine.TitleGroups(groups))
     }
 
     /// When each day ends (midnight after it) in `timeZone`, by PostgreSQL's zone rules, in

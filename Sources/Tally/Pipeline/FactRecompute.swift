@@ -70,14 +70,15 @@ struct FactRecompute {
         done("state read")
         let lastNeeded = max(scope.stateDays.last?.upperBound ?? lastDay, lastDay)
         let firstNeeded = min(scope.stateDays.first?.lowerBound ?? firstDay, firstDay)
+        let titles = try dimensions.titles()
         let engine = FactEngine(
-            rows: stored.rows, durations: stored.durations, versions: try dimensions.titleVersions(),
+            rows: stored.rows, durations: stored.durations, versions: titles.versions,
             endOfDay: try dimensions.endsOfDays(
                 Day(daysSince1970: firstNeeded)...Day(daysSince1970: lastNeeded), timeZone: settings.businessTimeZone),
             skipSeconds: Int32(settings.skipSeconds), streakMax: settings.streakMaxDays, coviewingFloor: Int32(settings.coviewingFloor),
             lastDay: lastDay, personKeys: persons.keys,
             contributionBound: settings.coviewingTitlesPerPerson.map { ContributionBound(limit: $0, key: settings.coviewingChoiceKey) },
-            breakdowns: try dimensions.breakdowns(), groups: try dimensions.titleGroups())
+            breakdowns: try dimensions.breakdowns(), groups: titles.groups)
         // The server stores the new rows, then replaces the facts stage by stage, while the facts are
         // computed here: one connection, so one transaction, busy all along.
         let writer = SerialWork()

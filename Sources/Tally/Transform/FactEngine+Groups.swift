@@ -1,7 +1,7 @@
 extension FactEngine {
     /// The series and the genre of each title version, for the series and genre totals of a period.
     struct TitleGroups: Sendable {
-        enum Grouping: Int, CaseIterable, Sendable {
+        enum Grouping: Int, Sendable {
             case series, genre
             /// As `fact_group_period.grouping` spells it.
             var name: String { self == .series ? "series" : "genre" }
