@@ -131,7 +131,7 @@ struct AnalystReportTests {
     }
 
     @Test(
-        "linked counts: no two shown streak counts or periods differ by 1 to k - 1, and no published combination narrows a hidden day or streak below the protection level",
+        "linked counts: no two shown streak counts or periods differ by 1 to k - 1, no four shown streak counts around a run give 1 to k - 1 people, and no published combination narrows a hidden day or streak below the protection level",
         arguments: [11, 20])
     func linkedIdentities(k: Int) async throws {
         try await withAnalystWarehouse { db, _ in
@@ -150,6 +150,8 @@ struct AnalystReportTests {
             #expect((result["group_months_narrow_if_shown"] ?? 0) > 0, "the planted group month would pin its small week: \(result)")
             #expect(result["narrow_lengths"] == 0, "\(result)")
             #expect((result["lengths_hidden_by_rule"] ?? 0) > 0, "the nested-counts rule hides lengths that k or more people had: \(result)")
+            #expect(result["close_rectangles"] == 0, "four shown streak counts around a run give 1 to k - 1 people: \(result)")
+            #expect((result["close_rectangles_if_all_shown"] ?? 0) > 0, "the dataset has rectangles of runs of 1 to k - 1 people: \(result)")
             #expect(result["narrow_periods"] == 0, "\(result)")
             #expect(result["narrow_months"] == 0, "\(result)")
             #expect((result["narrow_by_weeks_if_all_shown"] ?? 0) > 0, "the planted month would pin its small week: \(result)")

@@ -22,6 +22,11 @@
 --     shorter run that ends on one of its earlier days (the people on 3 days ending today watched
 --     on the 2 days ending yesterday). A streak is shown only when no such earlier count, shown or
 --     not, is 1 to k - 1 above it.
+--   * Four streak counts around a run (I1r): with a run written as (first day, last day) and
+--     a1 < a2 <= b1 < b2, the counts (a2, b1) - (a1, b1) - (a2, b2) + (a1, b2) are the people whose
+--     run began after a1 and by a2 and ended from b1 to before b2. A streak is shown only when no
+--     such rectangle of which it is the longest count, from the true counts of the other three, is
+--     1 to k - 1 people.
 --   * Exact unions (I3u, I6u): two shown days with their shown 2-day streak, or two shown titles
 --     with their shown pair, have a union known exactly; the period or group less it (the people
 --     only on hidden days or titles) must be 0 or at least k. A period of exactly two days, both
@@ -537,7 +542,11 @@ create view report.title_streaks with (security_barrier) as
 with runs as (
     -- Per title and day: the day's viewers, then the people with a run of at least 2, 3, ... days,
     -- each with whether it is free: no count of an earlier day that holds its people (a run ending
-    -- on day e of at most n - (as_of - e) days) is 1 to k - 1 above it (I1b).
+    -- on day e of at most n - (as_of - e) days) is 1 to k - 1 above it (I1b), and no rectangle of
+    -- runs of which it is the longest count is 1 to k - 1 people (I1r). A run is (first day, last
+    -- day); with a1 < a2 <= b1 < b2 and this count q = (a1, b2), the counts n2 = (a2, b2), p = (a2,
+    -- b1) and n1 = (a1, b1) give p - n1 - n2 + q: the people whose run began after a1 and by a2 and
+    -- ended from b1 to before b2 (four streak counts around a run). A missing count is 0 people.
     select
         r.as_of,
         r.title_ref,
@@ -549,7 +558,17 @@ with runs as (
             where e.title_ref = r.title_ref
               and e.as_of between r.as_of - r.streak_days + 1 and r.as_of - 1
               and e.streak_days <= r.streak_days - (r.as_of - e.as_of)
-              and e.viewers - r.viewers between 1 and s.k - 1) order by r.streak_days) as free,
+              and e.viewers - r.viewers between 1 and s.k - 1)
+          and not exists (
+            select 1
+            from analytics.title_runs n2
+            join analytics.title_runs p
+                on p.title_ref = n2.title_ref and p.as_of between r.as_of - r.streak_days + 2 and r.as_of - 1
+                and p.as_of - p.streak_days = n2.as_of - n2.streak_days
+            left join analytics.title_runs n1
+                on n1.title_ref = p.title_ref and n1.as_of = p.as_of and n1.as_of - n1.streak_days = r.as_of - r.streak_days
+            where r.viewers >= s.k and n2.title_ref = r.title_ref and n2.as_of = r.as_of and n2.streak_days < r.streak_days
+              and p.viewers - coalesce(n1.viewers, 0) - n2.viewers + r.viewers between 1 and s.k - 1) order by r.streak_days) as free,
         s.k
     from analytics.title_runs r
     cross join report.settings s

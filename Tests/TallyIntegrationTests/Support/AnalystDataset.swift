@@ -395,7 +395,9 @@ enum AnalystChecks {
     /// one holding the other's people (the same day's shorter run, its viewers as length 1, or a
     /// shorter run ending on an earlier day inside the other's run), that differ by 1 to k - 1;
     /// hidden lengths whose range between the shown counts around them is narrower than the
-    /// protection level; and the lengths the rules hide although k or more people had them. I3,
+    /// protection level (also from rectangles of runs, I1r, whose other three counts are shown);
+    /// rectangles of four shown counts of 1 to k - 1 people, and those there would be if every count
+    /// of k or more were shown; and the lengths the rules hide although k or more people had them. I3,
     /// periods against days: for each shown week or month with hidden days, the attacker's range
     /// for a hidden day from the period's viewers less what the shown days and the shown 2-day
     /// streaks say the shown days hold; periods narrower than the protection level. I5, periods
@@ -426,9 +428,21 @@ enum AnalystChecks {
             -- Each hidden streak count with the shown counts that bound it: the least shown count
             -- that holds its people (a shorter run ending on the same day or on one of its earlier
             -- days), and the greatest that its people hold (a longer run, the same day or later).
+            -- Four counts around a rectangle of runs (see `rectangle`) bound each of them when the
+            -- other three are shown: the two positive ones from below, the two negative ones from above.
             select st.viewers,
-                (select min(a.viewers) from shown a where a.ref = st.ref and \(holds("a", "st"))) as at_most,
-                (select max(b.viewers) from shown b where b.ref = st.ref and \(holds("st", "b"))) as at_least
+                least(
+                    (select min(a.viewers) from shown a where a.ref = st.ref and \(holds("a", "st"))),
+                    (select min(p.viewers + q.viewers - n2.viewers) from shown p, shown q, shown n2
+                     where p.ref = st.ref and \(rectangle(p: "p", n1: "st", n2: "n2", q: "q"))),
+                    (select min(p.viewers + q.viewers - n1.viewers) from shown p, shown q, shown n1
+                     where p.ref = st.ref and \(rectangle(p: "p", n1: "n1", n2: "st", q: "q")))) as at_most,
+                greatest(
+                    (select max(b.viewers) from shown b where b.ref = st.ref and \(holds("st", "b"))),
+                    (select max(n1.viewers + n2.viewers - p.viewers) from shown p, shown n1, shown n2
+                     where p.ref = st.ref and \(rectangle(p: "p", n1: "n1", n2: "n2", q: "st"))),
+                    (select max(n1.viewers + n2.viewers - q.viewers) from shown q, shown n1, shown n2
+                     where q.ref = st.ref and \(rectangle(p: "st", n1: "n1", n2: "n2", q: "q")))) as at_least
             from stored st
             where st.streak_days >= 2
               and not exists (select 1 from shown sh where sh.as_of = st.as_of and sh.ref = st.ref and sh.streak_days = st.streak_days)
@@ -549,6 +563,12 @@ enum AnalystChecks {
                cross join k where m.viewers - w.viewers between 1 and k.k - 1) as close_periods,
             (select count(*) from hidden_lengths, k where at_most is not null and at_most - coalesce(at_least, 0) + 1 < k.p) as narrow_lengths,
             (select count(*) from hidden_lengths, k where viewers >= k.k) as lengths_hidden_by_rule,
+            (select count(*) from shown p, shown n1, shown n2, shown q, k
+             where p.ref = q.ref and \(rectangle(p: "p", n1: "n1", n2: "n2", q: "q"))
+               and p.viewers - n1.viewers - n2.viewers + q.viewers between 1 and k.k - 1) as close_rectangles,
+            (select count(*) from stored p, stored n1, stored n2, stored q, k
+             where p.ref = q.ref and \(rectangle(p: "p", n1: "n1", n2: "n2", q: "q")) and q.viewers >= k.k
+               and p.viewers - n1.viewers - n2.viewers + q.viewers between 1 and k.k - 1) as close_rectangles_if_all_shown,
             (select count(*) from periods x join published w on w.kind = x.kind and w.start = x.start and w.ref = x.ref
              cross join k
              where x.hidden > 0
@@ -579,6 +599,20 @@ enum AnalystChecks {
             + " and (\(a).as_of, \(a).streak_days) <> (\(b).as_of, \(b).streak_days)"
     }
 
+    /// SQL for "counts `p`, `n1`, `n2` and `q` are the corners of a rectangle of runs", all of `q`'s
+    /// title: a run is (first day, last day), and a count as of day b of at least L days holds the
+    /// runs from b - L + 1 or earlier to b or later. With a1 < a2 <= b1 < b2, `q` is (a1, b2), `n2`
+    /// (a2, b2), `p` (a2, b1) and `n1` (a1, b1); then p - n1 - n2 + q is the number of people whose
+    /// run began after a1 and by a2, and ended from b1 to before b2 (for an elementary rectangle, a
+    /// run of exactly the days a2 to b1).
+    static func rectangle(p: String, n1: String, n2: String, q: String) -> String {
+        """
+        \(n2).ref = \(q).ref and \(n2).as_of = \(q).as_of and \(n2).streak_days < \(q).streak_days \
+        and \(p).ref = \(q).ref and \(p).as_of < \(q).as_of and \(p).as_of - \(p).streak_days = \(n2).as_of - \(n2).streak_days \
+        and \(n1).ref = \(q).ref and \(n1).as_of = \(p).as_of and \(n1).as_of - \(n1).streak_days = \(q).as_of - \(q).streak_days
+        """
+    }
+
     /// The columns of `identities`.
     static let identityColumns = [
         "close_lengths", "close_periods", "narrow_lengths", "lengths_hidden_by_rule", "narrow_periods", "periods_with_hidden_days",
@@ -586,7 +620,7 @@ enum AnalystChecks {
         "periods_hidden_by_rule", "close_groups", "groups_shown", "groups_over_hidden_titles", "pairs_of_hidden_periods",
         "group_months_narrow_if_shown", "narrow_group_months", "plays_over_hidden_days",
         "plays_of_fewer_than_k",
-        "months_over_weeks",
+        "months_over_weeks", "close_rectangles", "close_rectangles_if_all_shown",
     ]
 
     /// The columns of `attack`.
