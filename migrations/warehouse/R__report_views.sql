@@ -423,7 +423,20 @@ with cells as (
         b.watch_seconds,
         p.viewers as period_viewers,
         s.k,
-        b.viewers < s.k as is_primary
+        -- A week's value lies inside the same value of the month that holds the week, so the
+        -- month's cell less the week's is the people of that value on the month's other days: a
+        -- week's cell is hidden as a primary one when it is 1 to k - 1 (I5 for breakdowns).
+        b.viewers < s.k or exists (
+            select 1
+            from analytics.fact_title_period_breakdown m
+            join analytics.dim_title mt on mt.title_key = m.title_key
+            join analytics.dim_title wt on wt.title_key = b.title_key
+            where b.period_kind = 'week' and m.period_kind = 'month'
+              and m.period_start = date_trunc('month', b.period_start)::date
+              and date_trunc('month', b.period_start + 6) = date_trunc('month', b.period_start)
+              and coalesce(mt.title_id, -1) = coalesce(wt.title_id, -1)
+              and m.dimension = b.dimension and m.value = b.value
+              and m.viewers - b.viewers between 1 and s.k - 1) as is_primary
     from analytics.fact_title_period_breakdown b
     join analytics.fact_title_period p
         on p.period_kind = b.period_kind and p.period_start = b.period_start and p.title_key = b.title_key

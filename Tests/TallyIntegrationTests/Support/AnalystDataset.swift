@@ -405,6 +405,7 @@ enum AnalystChecks {
     /// stored periods that each rule would hide if every period of k or more viewers were shown,
     /// and the periods the rules hide. I6, series and genre totals: a shown group 1 to k - 1 above
     /// one of its shown title-periods, a genre above a series inside it, or a month above a week.
+    /// I5 for breakdowns: a shown week's value 1 to k - 1 below the same value of its shown month.
     /// I4, plays over hidden days: periods that show plays although a day is hidden, those whose
     /// hidden days hold fewer than k people, and months that show such plays together with a week
     /// that overlaps them.
@@ -566,6 +567,11 @@ enum AnalystChecks {
             (select count(*) from shown p, shown n1, shown n2, shown q, k
              where p.ref = q.ref and \(rectangle(p: "p", n1: "n1", n2: "n2", q: "q"))
                and p.viewers - n1.viewers - n2.viewers + q.viewers between 1 and k.k - 1) as close_rectangles,
+            (select count(*) from report.title_breakdown w
+             join report.title_breakdown m on m.period = 'month' and w.period = 'week' and not m.all_other and not w.all_other
+                 and m.title_id is not distinct from w.title_id and m.dimension = w.dimension and m.value = w.value
+                 and w.period_start >= m.period_start and w.period_start + 6 < (m.period_start + interval '1 month')::date
+             cross join k where m.viewers - w.viewers between 1 and k.k - 1) as close_breakdowns,
             (select count(*) from stored p, stored n1, stored n2, stored q, k
              where p.ref = q.ref and \(rectangle(p: "p", n1: "n1", n2: "n2", q: "q")) and q.viewers >= k.k
                and p.viewers - n1.viewers - n2.viewers + q.viewers between 1 and k.k - 1) as close_rectangles_if_all_shown,
@@ -620,7 +626,7 @@ enum AnalystChecks {
         "periods_hidden_by_rule", "close_groups", "groups_shown", "groups_over_hidden_titles", "pairs_of_hidden_periods",
         "group_months_narrow_if_shown", "narrow_group_months", "plays_over_hidden_days",
         "plays_of_fewer_than_k",
-        "months_over_weeks", "close_rectangles", "close_rectangles_if_all_shown",
+        "months_over_weeks", "close_rectangles", "close_rectangles_if_all_shown", "close_breakdowns",
     ]
 
     /// The columns of `attack`.
