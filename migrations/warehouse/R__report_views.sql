@@ -27,9 +27,11 @@
 --     run began after a1 and by a2 and ended from b1 to before b2. A streak is shown only when no
 --     such rectangle of which it is the longest count, from the true counts of the other three, is
 --     1 to k - 1 people.
---   * Exact unions (I3u, I6u): two shown days with their shown 2-day streak, or two shown titles
---     with their shown pair, have a union known exactly; the period or group less it (the people
---     only on hidden days or titles) must be 0 or at least k. A period of exactly two days, both
+--   * Exact unions (I3u, I6u, I6t): two shown days with their shown 2-day streak, or two shown
+--     titles with their shown pair, have a union known exactly; the period or group less it (the
+--     people only on other days or titles) must be 0 or at least k. A group of exactly three
+--     titles, all shown with their three pairs, gives every region of their Venn diagram, each of
+--     which must be 0 or at least k. A period of exactly two days, both
 --     shown, or a group of exactly two titles, both shown, is their union: the two less it (the
 --     people of both) must be 0 or at least k.
 --   * Months against their weeks (I3w): a month less its weeks of k or more viewers bounds its weeks
@@ -648,11 +650,8 @@ with shown_periods as materialized (
     select g.period_kind, g.period_start, g.grouping, g.name, g.titles, g.viewers, g.plays, g.watch_seconds, s.k,
            bool_and(m.shown is not null and not m.suppressed) as all_plays_shown,
            case when count(distinct m.genre) = 1 then min(m.genre) end as one_genre,
-           -- the shown titles, when there are exactly two (their union is known when their pair is shown)
            count(m.shown) as shown_titles,
            count(*) as member_titles,
-           min(m.title_key) filter (where m.shown is not null) as a_key,
-           max(m.title_key) filter (where m.shown is not null) as b_key,
            sum(m.shown) filter (where m.shown is not null) as shown_sum
     from analytics.fact_group_period g
     cross join report.settings s
@@ -677,20 +676,50 @@ with shown_periods as materialized (
        and bool_and(not exists (select 1 from unnest(m.shown_days) v where g.viewers - v between 1 and s.k - 1))
        and count(*) filter (where m.stored >= g.small_title_below and m.stored < s.k) = 0
        and count(*) filter (where m.stored >= s.k and m.shown is null) = 0
+), shown_pairs as materialized (
+    -- Every two shown titles of a candidate group whose pair report.coviewing shows (k shared
+    -- viewers, and 0 or at least k on either side, I2).
+    select c.period_kind, c.period_start, c.grouping, c.name, a.title_key as a_key, b.title_key as b_key,
+           a.shown as a_viewers, b.shown as b_viewers, v.shared_viewers as shared
+    from candidates c
+    join members a on a.period_kind = c.period_kind and a.period_start = c.period_start and a.grouping = c.grouping and a.name = c.name
+    join members b on b.period_kind = c.period_kind and b.period_start = c.period_start and b.grouping = c.grouping and b.name = c.name
+        and b.title_key > a.title_key
+    join analytics.fact_coviewing v
+        on v.period_kind = c.period_kind and v.period_start = c.period_start and v.title_a_key = a.title_key and v.title_b_key = b.title_key
+    where a.shown is not null and b.shown is not null and v.shared_viewers >= c.k
+      and (a.shown = v.shared_viewers or a.shown - v.shared_viewers >= c.k)
+      and (b.shown = v.shared_viewers or b.shown - v.shared_viewers >= c.k)
 ), exact as (
-    -- I6u: with exactly two shown titles whose pair report.coviewing shows (k shared viewers, and
-    -- 0 or at least k on either side, I2), the titles' union is known exactly, so the group less
-    -- it is exactly the people of its hidden titles only: 0 or at least k.
+    -- I6u: two shown titles with their shown pair have a union known exactly, so the group less it
+    -- is exactly the people of its other titles only: 0 or at least k.
+    -- I6t: a group of exactly three titles, all shown with their three pairs, gives its people on
+    -- all three exactly (group - the titles + the pairs), and with it every region of the three
+    -- titles' Venn diagram: on all three, on exactly two, on one only. Each is 0 or at least k.
     select c.*
     from candidates c
-    left join analytics.fact_coviewing v
-        on c.shown_titles = 2 and v.period_kind = c.period_kind and v.period_start = c.period_start
-       and v.title_a_key = c.a_key and v.title_b_key = c.b_key
-    left join analytics.fact_title_period pa on pa.period_kind = c.period_kind and pa.period_start = c.period_start and pa.title_key = c.a_key
-    left join analytics.fact_title_period pb on pb.period_kind = c.period_kind and pb.period_start = c.period_start and pb.title_key = c.b_key
-    where v.shared_viewers is null or v.shared_viewers < c.k
-       or pa.viewers - v.shared_viewers between 1 and c.k - 1 or pb.viewers - v.shared_viewers between 1 and c.k - 1
-       or c.viewers - (c.shown_sum - v.shared_viewers) not between 1 and c.k - 1
+    left join lateral (
+        select count(*) as n, sum(p.shared) as shared_sum
+        from shown_pairs p
+        where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping and p.name = c.name
+    ) pp on true
+    cross join lateral (select c.viewers - c.shown_sum + pp.shared_sum as on_all) t
+    where not exists (
+            select 1 from shown_pairs p
+            where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping and p.name = c.name
+              and c.viewers - (p.a_viewers + p.b_viewers - p.shared) between 1 and c.k - 1)
+      and not (c.member_titles = 3 and c.shown_titles = 3 and pp.n = 3 and (
+            t.on_all between 1 and c.k - 1
+            or exists (
+                select 1 from shown_pairs p
+                where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping and p.name = c.name
+                  and p.shared - t.on_all between 1 and c.k - 1)
+            or exists (
+                select 1 from members m
+                where m.period_kind = c.period_kind and m.period_start = c.period_start and m.grouping = c.grouping and m.name = c.name
+                  and m.shown - (select sum(p.shared) from shown_pairs p
+                                 where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping
+                                   and p.name = c.name and m.title_key in (p.a_key, p.b_key)) + t.on_all between 1 and c.k - 1)))
 ), exact_groups as (
     -- and a group of exactly two titles, both shown, is their union, so A + B - group is exactly
     -- the people of both: 0 or at least k (their pair may be below the storage floor).
