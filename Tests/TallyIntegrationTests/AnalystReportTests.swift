@@ -151,6 +151,7 @@ struct AnalystReportTests {
             #expect(result["narrow_lengths"] == 0, "\(result)")
             #expect((result["lengths_hidden_by_rule"] ?? 0) > 0, "the nested-counts rule hides lengths that k or more people had: \(result)")
             #expect(result["close_breakdowns"] == 0, "a month's value less a week's inside it gives 1 to k - 1 people: \(result)")
+            #expect(result["close_l_shapes"] == 0, "a shown streak count less two it holds plus their shown overlap gives 1 to k - 1 people: \(result)")
             #expect(result["close_rectangles"] == 0, "four shown streak counts around a run give 1 to k - 1 people: \(result)")
             #expect((result["close_rectangles_if_all_shown"] ?? 0) > 0, "the dataset has rectangles of runs of 1 to k - 1 people: \(result)")
             #expect(result["narrow_periods"] == 0, "\(result)")

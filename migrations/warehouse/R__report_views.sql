@@ -24,9 +24,10 @@
 --     not, is 1 to k - 1 above it.
 --   * Four streak counts around a run (I1r): with a run written as (first day, last day) and
 --     a1 < a2 <= b1 < b2, the counts (a2, b1) - (a1, b1) - (a2, b2) + (a1, b2) are the people whose
---     run began after a1 and by a2 and ended from b1 to before b2. A streak is shown only when no
---     such rectangle of which it is the longest count, from the true counts of the other three, is
---     1 to k - 1 people.
+--     run began after a1 and by a2 and ended from b1 to before b2; any count holding (a1, b1) and
+--     (a2, b2) in place of (a2, b1) gives its people in neither (an L shape). A streak is shown
+--     only when no such rectangle or L shape of which it is the longest count, from the true
+--     counts of the other three, is 1 to k - 1 people.
 --   * Exact unions (I3u, I6u, I6t): two shown days with their shown 2-day streak, or two shown
 --     titles with their shown pair, have a union known exactly; the period or group less it (the
 --     people only on other days or titles) must be 0 or at least k. A group of exactly three
@@ -557,11 +558,12 @@ create view report.title_streaks with (security_barrier) as
 with runs as (
     -- Per title and day: the day's viewers, then the people with a run of at least 2, 3, ... days,
     -- each with whether it is free: no count of an earlier day that holds its people (a run ending
-    -- on day e of at most n - (as_of - e) days) is 1 to k - 1 above it (I1b), and no rectangle of
-    -- runs of which it is the longest count is 1 to k - 1 people (I1r). A run is (first day, last
-    -- day); with a1 < a2 <= b1 < b2 and this count q = (a1, b2), the counts n2 = (a2, b2), p = (a2,
-    -- b1) and n1 = (a1, b1) give p - n1 - n2 + q: the people whose run began after a1 and by a2 and
-    -- ended from b1 to before b2 (four streak counts around a run). A missing count is 0 people.
+    -- on day e of at most n - (as_of - e) days) is 1 to k - 1 above it (I1b), and no rectangle or
+    -- L shape of runs of which it is the longest count is 1 to k - 1 people (I1r). A run is (first
+    -- day, last day); with a1 < a2 <= b1 < b2 and this count q = (a1, b2), the counts n2 = (a2, b2)
+    -- and n1 = (a1, b1) overlap in q, and a count c = (a3, b3) with a2 <= a3 <= b3 <= b1 holds
+    -- both, so c - n1 - n2 + q is the people of c in neither: with c = (a2, b1), those whose run
+    -- began after a1 and by a2 and ended from b1 to before b2 (four streak counts around a run).
     select
         r.as_of,
         r.title_ref,
@@ -577,13 +579,16 @@ with runs as (
           and not exists (
             select 1
             from analytics.title_runs n2
-            join analytics.title_runs p
-                on p.title_ref = n2.title_ref and p.as_of between r.as_of - r.streak_days + 2 and r.as_of - 1
-                and p.as_of - p.streak_days = n2.as_of - n2.streak_days
-            left join analytics.title_runs n1
-                on n1.title_ref = p.title_ref and n1.as_of = p.as_of and n1.as_of - n1.streak_days = r.as_of - r.streak_days
+            join analytics.title_runs n1
+                on n1.title_ref = n2.title_ref and n1.as_of between r.as_of - r.streak_days + 2 and r.as_of - 1
+                and n1.as_of - n1.streak_days = r.as_of - r.streak_days
+            join analytics.title_runs c
+                on c.title_ref = n2.title_ref and c.as_of between n2.as_of - n2.streak_days + 1 and n1.as_of
+                and c.as_of - c.streak_days >= n2.as_of - n2.streak_days
             where r.viewers >= s.k and n2.title_ref = r.title_ref and n2.as_of = r.as_of and n2.streak_days < r.streak_days
-              and p.viewers - coalesce(n1.viewers, 0) - n2.viewers + r.viewers between 1 and s.k - 1) order by r.streak_days) as free,
+              -- When n1 or n2 equals q, the shape is c less the other one, a pair I1 and I1b decide.
+              and n1.viewers > r.viewers and n2.viewers > r.viewers
+              and c.viewers - n1.viewers - n2.viewers + r.viewers between 1 and s.k - 1) order by r.streak_days) as free,
         s.k
     from analytics.title_runs r
     cross join report.settings s

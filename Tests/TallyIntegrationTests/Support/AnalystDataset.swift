@@ -443,7 +443,14 @@ enum AnalystChecks {
                     (select max(n1.viewers + n2.viewers - p.viewers) from shown p, shown n1, shown n2
                      where p.ref = st.ref and \(rectangle(p: "p", n1: "n1", n2: "n2", q: "st"))),
                     (select max(n1.viewers + n2.viewers - q.viewers) from shown q, shown n1, shown n2
-                     where q.ref = st.ref and \(rectangle(p: "st", n1: "n1", n2: "n2", q: "q")))) as at_least
+                     where q.ref = st.ref and \(rectangle(p: "st", n1: "n1", n2: "n2", q: "q"))),
+                    -- and the people of two shown counts that it is the overlap of, less a shown count
+                    -- holding both (an L shape).
+                    (select max(n1.viewers + n2.viewers - c.viewers) from shown n1, shown n2, shown c
+                     where n1.ref = st.ref and n2.ref = st.ref and c.ref = st.ref
+                       and n2.as_of = st.as_of and n2.streak_days < st.streak_days
+                       and n1.as_of < st.as_of and n1.as_of - n1.streak_days = st.as_of - st.streak_days
+                       and c.as_of <= n1.as_of and c.as_of - c.streak_days >= n2.as_of - n2.streak_days)) as at_least
             from stored st
             where st.streak_days >= 2
               and not exists (select 1 from shown sh where sh.as_of = st.as_of and sh.ref = st.ref and sh.streak_days = st.streak_days)
@@ -567,6 +574,12 @@ enum AnalystChecks {
             (select count(*) from shown p, shown n1, shown n2, shown q, k
              where p.ref = q.ref and \(rectangle(p: "p", n1: "n1", n2: "n2", q: "q"))
                and p.viewers - n1.viewers - n2.viewers + q.viewers between 1 and k.k - 1) as close_rectangles,
+            (select count(*) from shown q, shown n1, shown n2, shown c, k
+             where n1.ref = q.ref and n2.ref = q.ref and c.ref = q.ref
+               and n2.as_of = q.as_of and n2.streak_days < q.streak_days
+               and n1.as_of < q.as_of and n1.as_of - n1.streak_days = q.as_of - q.streak_days
+               and c.as_of <= n1.as_of and c.as_of - c.streak_days >= n2.as_of - n2.streak_days
+               and c.viewers - n1.viewers - n2.viewers + q.viewers between 1 and k.k - 1) as close_l_shapes,
             (select count(*) from report.title_breakdown w
              join report.title_breakdown m on m.period = 'month' and w.period = 'week' and not m.all_other and not w.all_other
                  and m.title_id is not distinct from w.title_id and m.dimension = w.dimension and m.value = w.value
@@ -626,7 +639,7 @@ enum AnalystChecks {
         "periods_hidden_by_rule", "close_groups", "groups_shown", "groups_over_hidden_titles", "pairs_of_hidden_periods",
         "group_months_narrow_if_shown", "narrow_group_months", "plays_over_hidden_days",
         "plays_of_fewer_than_k",
-        "months_over_weeks", "close_rectangles", "close_rectangles_if_all_shown", "close_breakdowns",
+        "months_over_weeks", "close_rectangles", "close_rectangles_if_all_shown", "close_breakdowns", "close_l_shapes",
     ]
 
     /// The columns of `attack`.
