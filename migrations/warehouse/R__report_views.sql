@@ -37,10 +37,17 @@
 --     people of both) must be 0 or at least k.
 --   * Months against their weeks (I3w): a month less its weeks of k or more viewers bounds its weeks
 --     below k from below, as I3 does for days; a month is shown only when that range stays p wide.
+--     Its weeks and days together bound its hidden days outside those weeks in the same way.
 --   * Periods against their days and months against their weeks (I5): a week's people include
 --     each of its days', and a month's each of its weeks', so a period is shown only when it is 0
 --     or at least k above each shown day it holds, and a week only when a shown month holding it
 --     is 0 or at least k above it.
+--   * A week's breakdown value against its month's (I5 for breakdowns): when the month's cell is 1
+--     to k - 1 above the week's, the week's whole dimension is hidden (its all_other row would give
+--     the difference back).
+--   * Groups (I6, I6u, I6t): against their shown titles, days and weeks, their genre and month,
+--     the union of two shown titles with their pair, the titles' sum when all are shown, and the
+--     Venn regions of three shown titles that their shown pairs fix.
 --   * Pairs against their titles (I2): viewers_a - shared_viewers is the number of people who
 --     watched A and not B, so a pair is shown only when that number (and the one for B) is 0 or at
 --     least k.
@@ -54,7 +61,7 @@
 -- Views are dropped and re-created, so a column can be added anywhere (e.g. skips next to plays).
 
 drop view if exists report.title_daily, report.title_ratings, report.title_breakdown, report.title_weekly, report.title_monthly,
-    report.title_segments, report.coviewing, report.title_streaks, report.titles, report.group_totals, analytics.report_periods,
+    report.title_segments, report.coviewing, report.title_streaks, report.titles, report.group_totals, analytics.report_periods, analytics.title_unions,
     analytics.title_runs;
 drop function if exists report.shown_runs(integer[], integer);
 
@@ -150,14 +157,56 @@ where f.raters >= s.k;
 -- Weeks and months alike: each title-period that the report shows (at least k viewers, and I3), with
 -- its plays where they describe no fewer than k people (I4). Not readable by analysts; title_weekly,
 -- title_monthly and title_breakdown read it.
+create view analytics.title_unions with (security_barrier) as
+-- Two counts of a title whose runs overlap or meet, n1 = (a1, b1) and n2 = (a2, b2) with
+-- a1 < a2 <= b1 + 1 and b1 < b2 (two days in a row, a day and a streak, two streaks), and their
+-- overlap q = (a1, b2), all of k or more viewers: their union n1 + n2 - q is known exactly, so
+-- the week or month holding all of a1 to b2, less it, is its people on neither (I3u).
+select x.period_kind, x.period_start, q.title_ref, array_agg(n1.viewers + n2.viewers - q.viewers) as unions
+from analytics.title_runs q
+cross join report.settings s
+join analytics.title_runs n1
+    on n1.title_ref = q.title_ref and n1.as_of between q.as_of - q.streak_days + 1 and q.as_of - 1
+   and n1.as_of - n1.streak_days = q.as_of - q.streak_days
+join analytics.title_runs n2
+    on n2.title_ref = q.title_ref and n2.as_of = q.as_of and n2.streak_days < q.streak_days
+   and n2.as_of - n2.streak_days <= n1.as_of
+cross join lateral (values ('week', date_trunc('week', q.as_of - q.streak_days + 1)::date, date_trunc('week', q.as_of)::date),
+                           ('month', date_trunc('month', q.as_of - q.streak_days + 1)::date, date_trunc('month', q.as_of)::date))
+    x (period_kind, period_start, last_start)
+where q.streak_days >= 2 and q.viewers >= s.k and n1.viewers >= s.k and n2.viewers >= s.k and x.period_start = x.last_start
+group by 1, 2, 3;
+alter view analytics.title_unions owner to tally_owner;
+revoke all on analytics.title_unions from public;
+comment on view analytics.title_unions is 'Per title, week and month: the unions of two of its counts (days and streaks) whose runs overlap or meet, known exactly from their overlap, all of k or more viewers. Read by report_periods and group_totals (I3u); not granted to analysts.';
+
 create view analytics.report_periods with (security_barrier) as
-with days as (
+with inner_weeks as materialized (
+    -- Per title, its weeks of k or more viewers that lie inside one month.
+    select coalesce(t.title_id, -1) as title_ref, w.period_start as week_start, max(w.viewers) as viewers
+    from analytics.fact_title_period w
+    join analytics.dim_title t on t.title_key = w.title_key
+    cross join report.settings s
+    where w.period_kind = 'week' and w.viewers >= s.k
+      and date_trunc('month', w.period_start) = date_trunc('month', w.period_start + 6)
+    group by 1, 2
+), title_days as materialized (
+    -- Each title-day with its title's id, its week and its month, joined first: the joins below
+    -- then meet it on both keys (left to itself, the planner joined every title to every day of a
+    -- 20-year history first).
+    select f.date_key, f.title_key, coalesce(t.title_id, -1) as title_ref, d.full_date, d.week_start, d.month_start, f.viewers
+    from analytics.fact_title_daily f
+    join analytics.dim_date d on d.date_key = f.date_key
+    join analytics.dim_title t on t.title_key = f.title_key
+), days as (
     -- Each title-day in each of its periods: whether title_daily shows it, and, for a shown day whose
     -- previous day is shown too and in the same period, the people who watched on both.
     select
         x.period_kind,
         x.period_start,
-        coalesce(t.title_id, -1) as title_ref,
+        f.title_ref,
+        -- for a month: whether the day lies in one of its weeks of k or more viewers (I3 with I3w)
+        x.period_kind = 'month' and iw.week_start is not null as in_big_week,
         f.viewers,
         f.viewers >= s.k as shown,
         case when f.viewers >= s.k and p.viewers >= s.k and x.previous_start = x.period_start
@@ -165,16 +214,14 @@ with days as (
              -- free against the previous day's viewers)
              and b.viewers >= s.k and (b.viewers = f.viewers or b.viewers <= f.viewers - s.k)
              and (b.viewers = p.viewers or b.viewers <= p.viewers - s.k) then b.viewers end as both_days
-    from analytics.fact_title_daily f
-    join analytics.dim_date d on d.date_key = f.date_key
-    join analytics.dim_title t on t.title_key = f.title_key
+    from title_days f
     cross join report.settings s
-    left join analytics.dim_date pd on pd.full_date = d.full_date - 1
     -- the previous day by title id: a title renamed overnight has another key that day
-    left join (analytics.fact_title_daily p join analytics.dim_title pt on pt.title_key = p.title_key)
-        on p.date_key = pd.date_key and coalesce(pt.title_id, -1) = coalesce(t.title_id, -1)
+    left join title_days p on p.full_date = f.full_date - 1 and p.title_ref = f.title_ref
     left join analytics.fact_title_streak b on b.as_of_date_key = f.date_key and b.title_key = f.title_key and b.streak_days = 2
-    cross join lateral (values ('week', d.week_start, pd.week_start), ('month', d.month_start, pd.month_start)) x (period_kind, period_start, previous_start)
+    left join inner_weeks iw on iw.title_ref = f.title_ref and iw.week_start = f.week_start
+    cross join lateral (values ('week', f.week_start, date_trunc('week', f.full_date - 1)::date),
+                               ('month', f.month_start, date_trunc('month', f.full_date - 1)::date)) x (period_kind, period_start, previous_start)
 ), periods as (
     -- Per title and period: whether a day is hidden, and the most people the shown days can hold
     -- together (their viewers less the people of each two shown days in a row; an attacker who
@@ -190,7 +237,11 @@ with days as (
         sum(viewers) filter (where shown) as shown_sum,
         min(viewers) filter (where shown) as least_shown,
         array_agg(viewers) filter (where shown) as shown_days,
-        coalesce(sum(viewers) filter (where shown), 0) - coalesce(sum(both_days), 0) as shown_days_hold
+        coalesce(sum(viewers) filter (where shown), 0) - coalesce(sum(both_days), 0) as shown_days_hold,
+        -- for a month, the same for its days outside its weeks of k or more viewers
+        count(*) filter (where not shown and not in_big_week) as hidden_out,
+        coalesce(sum(viewers) filter (where shown and not in_big_week), 0)
+            - coalesce(sum(both_days) filter (where not in_big_week), 0) as days_out_hold
     from days
     group by period_kind, period_start, title_ref
 ), month_weeks as materialized (
@@ -206,6 +257,10 @@ with days as (
                                                             date_trunc('month', w.period_start + 6)::date]) m) x (month_start)
     where w.period_kind = 'week'
     group by x.month_start, coalesce(t.title_id, -1)
+), month_inner_weeks as (
+    select date_trunc('month', week_start)::date as month_start, title_ref, sum(viewers) as weeks_hold
+    from inner_weeks
+    group by 1, 2
 ), stored as materialized (
     -- The title-periods of k or more viewers, with their title's id, so that they meet their days
     -- on all three keys at once (the planner, misled by the estimate of periods, would otherwise
@@ -228,6 +283,8 @@ with days as (
     cross join report.settings s
     join periods x on x.period_kind = p.period_kind and x.period_start = p.period_start and x.title_ref = p.title_ref
     left join month_weeks mw on p.period_kind = 'month' and mw.month_start = p.period_start and mw.title_ref = p.title_ref
+    left join month_inner_weeks miw on p.period_kind = 'month' and miw.month_start = p.period_start and miw.title_ref = p.title_ref
+    left join analytics.title_unions ku on ku.period_kind = p.period_kind and ku.period_start = p.period_start and ku.title_ref = p.title_ref
     where true
       -- I3: the period's viewers less what the shown days can hold is a lower bound on the people of
       -- its hidden days together. Each hidden day holds at most k - 1, so one hidden day holds at
@@ -239,6 +296,8 @@ with days as (
       -- known exactly, so the period less it is exactly the people only on its hidden days: 0 or
       -- at least k.
       and not (x.shown_count = 2 and x.known_pairs = 1 and p.viewers - x.shown_days_hold between 1 and s.k - 1)
+      -- The same for any two counts whose union is known, from their true counts (I3u).
+      and not exists (select 1 from unnest(ku.unions) u where p.viewers - u between 1 and s.k - 1)
       -- and with exactly two days, both shown, the period is their union, so day 1 + day 2 - period
       -- is exactly the people on both: 0 or at least k.
       and not (x.shown_count = 2 and x.hidden_days = 0 and x.shown_sum - p.viewers between 1 and s.k - 1)
@@ -246,6 +305,11 @@ with days as (
       -- weeks below k from below, in the same way.
       and (coalesce(mw.small_weeks, 0) = 0
            or p.viewers - mw.big_weeks - (mw.small_weeks - 1) * (s.k - 1) <= s.k - coalesce(s.protection, (s.k + 1) / 2))
+      -- I3 with I3w: a month less its weeks of k or more viewers inside it and its shown days
+      -- outside them bounds the hidden days outside them in the same way.
+      and (p.period_kind <> 'month' or x.hidden_out = 0
+           or p.viewers - coalesce(miw.weeks_hold, 0) - x.days_out_hold - (x.hidden_out - 1) * (s.k - 1)
+              <= s.k - coalesce(s.protection, (s.k + 1) / 2))
       -- I5: the people of the period who were not there on one of its shown days are 0 or at least k.
       and not exists (select 1 from unnest(x.shown_days) v where p.viewers - v between 1 and s.k - 1)
 ), published as (
@@ -426,10 +490,13 @@ with cells as (
         b.watch_seconds,
         p.viewers as period_viewers,
         s.k,
+        b.viewers < s.k as is_small,
         -- A week's value lies inside the same value of the month that holds the week, so the
-        -- month's cell less the week's is the people of that value on the month's other days: a
-        -- week's cell is hidden as a primary one when it is 1 to k - 1 (I5 for breakdowns).
-        b.viewers < s.k or exists (
+        -- month's cell less the week's is the people of that value on the month's other days: when
+        -- it is 1 to k - 1 for one value, the week's whole dimension is hidden (I5 for breakdowns),
+        -- since its all_other row, less the month's cells of the values it holds, would give the
+        -- difference back (each person has one kids flag, and mostly one age band and plan).
+        exists (
             select 1
             from analytics.fact_title_period_breakdown m
             join analytics.dim_title mt on mt.title_key = m.title_key
@@ -439,7 +506,7 @@ with cells as (
               and date_trunc('month', b.period_start + 6) = date_trunc('month', b.period_start)
               and coalesce(mt.title_id, -1) = coalesce(wt.title_id, -1)
               and m.dimension = b.dimension and m.value = b.value
-              and m.viewers - b.viewers between 1 and s.k - 1) as is_primary
+              and m.viewers - b.viewers between 1 and s.k - 1) as is_nested
     from analytics.fact_title_period_breakdown b
     join analytics.fact_title_period p
         on p.period_kind = b.period_kind and p.period_start = b.period_start and p.title_key = b.title_key
@@ -453,7 +520,10 @@ with cells as (
         c.period_viewers - coalesce(sum(c.viewers) filter (where not c.is_primary) over cell_group, 0) as primary_residual,
         coalesce(sum(c.viewers) filter (where not c.is_primary) over (
             cell_group order by c.viewers, c.plays, c.value rows between unbounded preceding and 1 preceding), 0) as smaller_shown_viewers
-    from cells c
+    from (
+        select c.*, c.is_small or bool_or(c.is_nested) over (partition by c.period_kind, c.period_start, c.title_key, c.dimension) as is_primary
+        from cells c
+    ) c
     window cell_group as (partition by c.period_kind, c.period_start, c.title_key, c.dimension)
 ), decided as (
     select
@@ -644,12 +714,13 @@ with shown_periods as materialized (
     -- Each title-period of each group: its stored viewers, what title_weekly / title_monthly show
     -- of it (shown: NULL when hidden, suppressed: its plays hidden) and its shown days.
     select f.period_kind, f.period_start, x.grouping, x.name, t.genre, f.title_key, f.viewers as stored, r.viewers as shown,
-           r.suppressed, sd.viewers as shown_days
+           r.suppressed, sd.viewers as shown_days, tu.unions
     from analytics.fact_title_period f
     join analytics.dim_title t on t.title_key = f.title_key
     cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
     left join shown_periods r on r.period_kind = f.period_kind and r.period_start = f.period_start and r.title_key = f.title_key
     left join shown_days sd on sd.period_kind = f.period_kind and sd.period_start = f.period_start and sd.title_ref = coalesce(t.title_id, -1)
+    left join analytics.title_unions tu on tu.period_kind = f.period_kind and tu.period_start = f.period_start and tu.title_ref = coalesce(t.title_id, -1)
     where nullif(x.name, '') is not null and f.viewers > 0
 ), candidates as (
     select g.period_kind, g.period_start, g.grouping, g.name, g.titles, g.viewers, g.plays, g.watch_seconds, s.k,
@@ -679,6 +750,8 @@ with shown_periods as materialized (
     -- hidden (by I3, I3w or I5): the group less the others would bound it.
     having bool_and(m.shown is null or g.viewers - m.shown not between 1 and s.k - 1)
        and bool_and(not exists (select 1 from unnest(m.shown_days) v where g.viewers - v between 1 and s.k - 1))
+       -- and, as for periods (I3u), against the union of two of a title's counts known exactly
+       and bool_and(not exists (select 1 from unnest(m.unions) u where g.viewers - u between 1 and s.k - 1))
        and count(*) filter (where m.stored >= g.small_title_below and m.stored < s.k) = 0
        and count(*) filter (where m.stored >= s.k and m.shown is null) = 0
 ), shown_pairs as materialized (
@@ -713,6 +786,14 @@ with shown_periods as materialized (
             select 1 from shown_pairs p
             where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping and p.name = c.name
               and c.viewers - (p.a_viewers + p.b_viewers - p.shared) between 1 and c.k - 1)
+      -- With every title shown, the titles less the group count each person once per title past
+      -- their first: 1 to k - 1 says that fewer than k people played more than one. Three titles,
+      -- all shown, with one or two shown pairs give the people of the third also on another
+      -- (A + B + C - AB - group) or on the two outside the shown pairs only (A + B + C - AB - AC -
+      -- group): 0 or at least k.
+      and not (c.member_titles = c.shown_titles and c.shown_sum - c.viewers between 1 and c.k - 1)
+      and not (c.member_titles = 3 and c.shown_titles = 3 and pp.n in (1, 2)
+               and c.shown_sum - pp.shared_sum - c.viewers between 1 and c.k - 1)
       and not (c.member_titles = 3 and c.shown_titles = 3 and pp.n = 3 and (
             t.on_all between 1 and c.k - 1
             or exists (
@@ -725,18 +806,13 @@ with shown_periods as materialized (
                   and m.shown - (select sum(p.shared) from shown_pairs p
                                  where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping
                                    and p.name = c.name and m.title_key in (p.a_key, p.b_key)) + t.on_all between 1 and c.k - 1)))
-), exact_groups as (
-    -- and a group of exactly two titles, both shown, is their union, so A + B - group is exactly
-    -- the people of both: 0 or at least k (their pair may be below the storage floor).
-    select * from exact
-    where not (shown_titles = 2 and member_titles = 2 and shown_sum - viewers between 1 and k - 1)
 ), published as (
     -- A series whose titles are all of one genre lies inside that genre, and a week inside the
     -- month of its Monday when its Sunday is in it too: the inner group is hidden when the outer
     -- one is 1 to k - 1 above it.
     -- A series week lies inside its genre's month as well.
     select c.*
-    from exact_groups c
+    from exact c
     left join candidates o
         on c.grouping = 'series' and o.grouping = 'genre' and o.name = c.one_genre
        and o.period_kind = c.period_kind and o.period_start = c.period_start

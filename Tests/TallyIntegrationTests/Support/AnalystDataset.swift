@@ -112,6 +112,28 @@ enum AnalystDataset {
         cross join lateral (values ('week', d.week_start), ('month', d.month_start)) p(period_kind, start)
         group by p.period_kind, p.start, coalesce(t.title_id, -1);
 
+        -- Planted for a month against its weeks and days together (I3 with I3w): Weekly Serial has 33
+        -- people in each of the weeks of 2026-11-02, -09 and -16, others each week: three groups of 11,
+        -- two of them on each day (22), so the days add up to far more than the week. 8 other people
+        -- watched on Monday 2026-11-30 alone (hidden), whose week holds 40 more in December. November
+        -- (107) passes I3 (its shown days hold up to 264) and I3w (it has no week below k), but less
+        -- its three weeks it would pin the hidden day to 8 to 10 people.
+        insert into analytics.dim_title (title_key, title_id, name, kind, valid_from, valid_to, is_current)
+        values (14, 113, 'Weekly Serial', 'episode', '2026-01-01', null, true);
+        insert into analytics.fact_title_daily (date_key, title_key, viewers, plays, completed_plays, watch_seconds, thumbs_up, thumbs_down)
+        select d.date_key, 14, x.v, x.v, x.v / 2, x.v * 1800, 0, 0
+        from analytics.dim_date d
+        cross join lateral (
+            select case when d.full_date between date '2026-11-02' and date '2026-11-22' then 22
+                        when d.full_date = date '2026-11-30' then 8
+                        when d.full_date between date '2026-12-01' and date '2026-12-06' then 40 end as v) x
+        where x.v is not null;
+        insert into analytics.fact_title_period (period_kind, period_start, title_key, viewers, plays, watch_seconds)
+        select kind, start::date, 14, viewers, plays, plays * 1800
+        from (values ('week', '2026-11-02', 33, 154), ('week', '2026-11-09', 33, 154), ('week', '2026-11-16', 33, 154),
+                     ('week', '2026-11-30', 48, 248), ('month', '2026-11-01', 107, 470), ('month', '2026-12-01', 40, 240))
+             v (kind, start, viewers, plays);
+
         -- Planted for the periods-against-days rule (I3): in the title-week with the largest lone day
         -- below 11 viewers among days of 20 or more, no one watched on two days (its streaks go, below),
         -- so the week's viewers are its days' sum. Published, that week would pin the hidden day to
@@ -268,6 +290,16 @@ enum AnalystDataset {
         select 1, date '2026-12-24' - l + 1, date '2026-12-24', people
         from (values (2, 30), (6, 12), (10, 12), (14, 12), (18, 20), (24, 18), (30, 15)) p(l, people);
         delete from runs where people = 0;
+        -- Weekly Serial: in each week, the group on Monday, Thursday and Sunday but not Tuesday watched
+        -- Monday-Tuesday and Thursday-Friday, and so on (runs of 2 days, 11 people each); December's
+        -- 40 watched all of 1 to 6 December.
+        delete from runs where title_key = 14;
+        insert into runs
+        select 14, w + x.a, w + x.a + 1, 11
+        from unnest(array[date '2026-11-02', date '2026-11-09', date '2026-11-16']) w
+        cross join unnest(array[0, 1, 2, 3, 4, 5]) x (a)
+        union all
+        select 14, date '2026-12-01', date '2026-12-06', 40;
 
         insert into analytics.fact_title_streak
         select d.date_key, r.title_key, n, sum(r.people)
@@ -502,6 +534,45 @@ enum AnalystChecks {
                 and w.period_start + 6 >= m.period_start and w.period_start < (m.period_start + interval '1 month')::date
             where m.period_kind = 'month' and m.viewers >= k.k
             group by m.grouping, m.name, m.period_start, m.viewers, k.k, k.p
+        ), month_cover as materialized (
+            -- Per stored month of k or more viewers: what its weeks inside it (shown ones, or all of k
+            -- or more) and its shown days outside them hold (less the shown 2-day streaks among
+            -- those days), and its hidden days outside them (I3 with I3w).
+            select m.start, m.ref, m.viewers, x.weeks_shown,
+                   coalesce(sum(sd.viewers) filter (where x.weeks_shown and sw.ref is null), 0)
+                       - coalesce(sum(s2.viewers) filter (where x.weeks_shown and sw.ref is null and pd.viewers is not null
+                                                             and date_trunc('month', f.day - 1) = m.start), 0)
+                       + coalesce(sum(sd.viewers) filter (where not x.weeks_shown and bw.ref is null), 0)
+                       - coalesce(sum(s2.viewers) filter (where not x.weeks_shown and bw.ref is null and pd.viewers is not null
+                                                             and date_trunc('month', f.day - 1) = m.start), 0) as days_hold,
+                   count(*) filter (where sd.viewers is null and ((x.weeks_shown and sw.ref is null) or (not x.weeks_shown and bw.ref is null)))
+                       as hidden_out,
+                   max(case when x.weeks_shown then sw_sum.v else bw_sum.v end) as weeks_hold
+            from stored_periods m
+            cross join (values (true), (false)) x (weeks_shown)
+            join facts f on f.kind = 'month' and f.start = m.start and f.ref = m.ref
+            left join shown sd on sd.streak_days = 1 and sd.as_of = f.day and sd.ref = f.ref
+            left join shown pd on pd.streak_days = 1 and pd.as_of = f.day - 1 and pd.ref = f.ref
+            left join shown s2 on s2.streak_days = 2 and s2.as_of = f.day and s2.ref = f.ref and sd.viewers is not null
+            left join published sw on sw.kind = 'week' and sw.ref = f.ref and sw.start = date_trunc('week', f.day)::date
+                and date_trunc('month', sw.start) = m.start and date_trunc('month', sw.start + 6) = m.start
+            left join stored_periods bw on bw.kind = 'week' and bw.ref = f.ref and bw.start = date_trunc('week', f.day)::date
+                and bw.viewers >= (select k from k) and date_trunc('month', bw.start) = m.start and date_trunc('month', bw.start + 6) = m.start
+            cross join lateral (
+                select coalesce(sum(w.viewers), 0) as v from published w
+                where w.kind = 'week' and w.ref = m.ref and date_trunc('month', w.start) = m.start and date_trunc('month', w.start + 6) = m.start
+            ) sw_sum
+            cross join lateral (
+                select coalesce(sum(w.viewers), 0) as v from stored_periods w
+                where w.kind = 'week' and w.ref = m.ref and w.viewers >= (select k from k)
+                  and date_trunc('month', w.start) = m.start and date_trunc('month', w.start + 6) = m.start
+            ) bw_sum
+            where m.kind = 'month' and m.viewers >= (select k from k)
+            group by m.start, m.ref, m.viewers, x.weeks_shown
+        ), shown_unions as materialized (
+            \(unions(of: "shown"))
+        ), stored_unions as materialized (
+            \(unions(of: "stored"))
         ), judged as materialized (
             -- Each stored title-period of k or more people: whether publishing it would narrow a
             -- hidden day (I3), or leave 1 to k - 1 people against a shown day it holds or, for a
@@ -509,16 +580,22 @@ enum AnalystChecks {
             select w.kind, w.start, w.ref,
                 x.hidden > 0 and (k.k - 1) - greatest(0, w.viewers - x.shown_hold - (x.hidden - 1) * (k.k - 1)) + 1 < k.p as narrow,
                 coalesce(mw.small > 0 and (k.k - 1) - greatest(0, w.viewers - mw.big - (mw.small - 1) * (k.k - 1)) + 1 < k.p, false)
+                    or coalesce(mc.hidden_out > 0
+                                and (k.k - 1) - greatest(0, w.viewers - mc.weeks_hold - mc.days_hold - (mc.hidden_out - 1) * (k.k - 1)) + 1 < k.p,
+                                false)
                     as narrow_by_weeks,
                 exists (select 1 from shown d where d.streak_days = 1 and d.ref = w.ref
                             and d.as_of between w.start and case when w.kind = 'week' then w.start + 6 else (w.start + interval '1 month')::date - 1 end
                             and w.viewers - d.viewers between 1 and k.k - 1)
+                or exists (select 1 from stored_unions u where u.kind = w.kind and u.start = w.start and u.ref = w.ref
+                               and u.n1 >= k.k and u.n2 >= k.k and u.q >= k.k and w.viewers - (u.n1 + u.n2 - u.q) between 1 and k.k - 1)
                 or (w.kind = 'week' and exists (select 1 from published m where m.kind = 'month' and m.ref = w.ref
                             and w.start >= m.start and w.start + 6 < (m.start + interval '1 month')::date
                             and m.viewers - w.viewers between 1 and k.k - 1)) as nested
             from stored_periods w
             join periods x on x.kind = w.kind and x.start = w.start and x.ref = w.ref
             left join month_weeks mw on w.kind = 'month' and mw.start = w.start and mw.ref = w.ref
+            left join month_cover mc on w.kind = 'month' and mc.start = w.start and mc.ref = w.ref and not mc.weeks_shown
             cross join k
             where w.viewers >= k.k
         ), plays_over_hidden as (
@@ -534,6 +611,9 @@ enum AnalystChecks {
             (select count(*) from groups g join grouped_titles gt on gt.grouping = g.grouping and gt.name = g.name
                  join published w on w.kind = g.kind and w.start = g.start and w.ref = gt.ref cross join k
              where g.viewers - w.viewers between 1 and k.k - 1)
+            + (select count(*) from groups g join grouped_titles gt on gt.grouping = g.grouping and gt.name = g.name
+                   join shown_unions u on u.kind = g.kind and u.start = g.start and u.ref = gt.ref cross join k
+               where g.viewers - (u.n1 + u.n2 - u.q) between 1 and k.k - 1)
             + (select count(*) from groups g join groups o
                    on (g.grouping = 'series' and o.grouping = 'genre' and o.kind = g.kind and o.start = g.start
                        and not exists (select 1 from grouped_titles gt where gt.grouping = 'series' and gt.name = g.name and gt.genre is distinct from o.name))
@@ -563,7 +643,9 @@ enum AnalystChecks {
             (select count(*) from report.coviewing c
              where not exists (select 1 from published p where p.kind = c.period and p.start = c.period_start
                                    and p.ref = coalesce(c.title_a_id, -1) and p.viewers = c.viewers_a)) as pairs_of_hidden_periods,
-            (select count(*) from published w join shown d on d.streak_days = 1 and d.ref = w.ref
+            (select count(*) from published w join shown_unions u on u.kind = w.kind and u.start = w.start and u.ref = w.ref cross join k
+             where w.viewers - (u.n1 + u.n2 - u.q) between 1 and k.k - 1)
+            + (select count(*) from published w join shown d on d.streak_days = 1 and d.ref = w.ref
                  and d.as_of between w.start and case when w.kind = 'week' then w.start + 6 else (w.start + interval '1 month')::date - 1 end
              cross join k where w.viewers - d.viewers between 1 and k.k - 1)
             + (select count(*) from published m join published w on m.kind = 'month' and w.kind = 'week' and w.ref = m.ref
@@ -585,6 +667,20 @@ enum AnalystChecks {
                  and m.title_id is not distinct from w.title_id and m.dimension = w.dimension and m.value = w.value
                  and w.period_start >= m.period_start and w.period_start + 6 < (m.period_start + interval '1 month')::date
              cross join k where m.viewers - w.viewers between 1 and k.k - 1) as close_breakdowns,
+            -- and a week's all_other row against the month's cells of the values it holds, when the
+            -- month shows all of its values (exact where each person has one value, as for kids)
+            (select count(*) from (select 1 from report.title_breakdown o
+             join report.title_breakdown mt on mt.period = 'month' and mt.all_other is false and o.period = 'week' and o.all_other
+                 and mt.title_id is not distinct from o.title_id and mt.dimension = o.dimension
+                 and o.period_start >= mt.period_start and o.period_start + 6 < (mt.period_start + interval '1 month')::date
+             cross join k
+             where not exists (select 1 from report.title_breakdown mo where mo.period = 'month' and mo.all_other and mo.period_start = mt.period_start
+                                   and mo.title_id is not distinct from mt.title_id and mo.dimension = mt.dimension)
+             group by o.period_start, o.title_id, o.dimension, o.viewers, k.k
+             having coalesce(sum(mt.viewers) filter (where not exists (
+                        select 1 from report.title_breakdown ws where ws.period = 'week' and not ws.all_other and ws.period_start = o.period_start
+                            and ws.title_id is not distinct from o.title_id and ws.dimension = o.dimension and ws.value = mt.value)), 0)
+                    - o.viewers between 1 and k.k - 1) r) as close_breakdown_residuals,
             (select count(*) from stored p, stored n1, stored n2, stored q, k
              where p.ref = q.ref and \(rectangle(p: "p", n1: "n1", n2: "n2", q: "q")) and q.viewers >= k.k
                and p.viewers - n1.viewers - n2.viewers + q.viewers between 1 and k.k - 1) as close_rectangles_if_all_shown,
@@ -601,6 +697,14 @@ enum AnalystChecks {
             (select count(*) from published w join month_weeks mw on w.kind = 'month' and mw.start = w.start and mw.ref = w.ref
              cross join k
              where mw.small > 0 and (k.k - 1) - greatest(0, w.viewers - mw.big - (mw.small - 1) * (k.k - 1)) + 1 < k.p) as narrow_months,
+            (select count(*) from month_cover mc join published w on w.kind = 'month' and w.start = mc.start and w.ref = mc.ref cross join k
+             where mc.weeks_shown and mc.hidden_out > 0
+               and (k.k - 1) - greatest(0, mc.viewers - mc.weeks_hold - mc.days_hold - (mc.hidden_out - 1) * (k.k - 1)) + 1 < k.p)
+                as narrow_months_by_weeks_and_days,
+            (select count(*) from month_cover mc cross join k
+             where not mc.weeks_shown and mc.hidden_out > 0
+               and (k.k - 1) - greatest(0, mc.viewers - mc.weeks_hold - mc.days_hold - (mc.hidden_out - 1) * (k.k - 1)) + 1 < k.p)
+                as months_narrow_by_weeks_and_days_if_shown,
             (select count(*) from plays_over_hidden) as plays_over_hidden_days,
             (select count(*) from plays_over_hidden, k where small_day_viewers < k.k) as plays_of_fewer_than_k,
             (select count(*) from plays_over_hidden m join plays_over_hidden w on w.kind = 'week' and w.ref = m.ref
@@ -632,6 +736,24 @@ enum AnalystChecks {
         """
     }
 
+    /// SQL for the unions known exactly from the counts of `source` (shown or stored): two counts of
+    /// a title whose runs overlap or meet, n1 = (a1, b1) and n2 = (a2, b2) with a1 < a2 <= b1 + 1
+    /// and b1 < b2, with their overlap q = (a1, b2), and the week and month that hold all of a1 to b2.
+    static func unions(of source: String) -> String {
+        """
+        select x.kind, x.start, q.ref, n1.viewers as n1, n2.viewers as n2, q.viewers as q
+            from \(source) q
+            join \(source) n1 on n1.ref = q.ref and n1.as_of between q.as_of - q.streak_days + 1 and q.as_of - 1
+                and n1.as_of - n1.streak_days = q.as_of - q.streak_days
+            join \(source) n2 on n2.ref = q.ref and n2.as_of = q.as_of and n2.streak_days < q.streak_days
+                and n2.as_of - n2.streak_days <= n1.as_of
+            cross join lateral (values ('week', date_trunc('week', q.as_of - q.streak_days + 1)::date, date_trunc('week', q.as_of)::date),
+                                       ('month', date_trunc('month', q.as_of - q.streak_days + 1)::date, date_trunc('month', q.as_of)::date))
+                x (kind, start, last_start)
+            where q.streak_days >= 2 and x.start = x.last_start
+        """
+    }
+
     /// The columns of `identities`.
     static let identityColumns = [
         "close_lengths", "close_periods", "narrow_lengths", "lengths_hidden_by_rule", "narrow_periods", "periods_with_hidden_days",
@@ -639,7 +761,8 @@ enum AnalystChecks {
         "periods_hidden_by_rule", "close_groups", "groups_shown", "groups_over_hidden_titles", "pairs_of_hidden_periods",
         "group_months_narrow_if_shown", "narrow_group_months", "plays_over_hidden_days",
         "plays_of_fewer_than_k",
-        "months_over_weeks", "close_rectangles", "close_rectangles_if_all_shown", "close_breakdowns", "close_l_shapes",
+        "months_over_weeks", "close_rectangles", "close_rectangles_if_all_shown", "close_breakdowns", "close_l_shapes", "narrow_months_by_weeks_and_days",
+        "months_narrow_by_weeks_and_days_if_shown", "close_breakdown_residuals",
     ]
 
     /// The columns of `attack`.
