@@ -150,6 +150,7 @@ struct AnalystReportTests {
             #expect((result["group_months_narrow_if_shown"] ?? 0) > 0, "the planted group month would pin its small week: \(result)")
             #expect(result["narrow_lengths"] == 0, "\(result)")
             #expect((result["lengths_hidden_by_rule"] ?? 0) > 0, "the nested-counts rule hides lengths that k or more people had: \(result)")
+            #expect(result["weeks_over_hidden_month_cells"] == 0, "a shown week value bounds its month's hidden cell: \(result)")
             #expect(result["close_breakdown_residuals"] == 0, "a week's all_other less its month's cells gives 1 to k - 1 people: \(result)")
             #expect(result["close_breakdowns"] == 0, "a month's value less a week's inside it gives 1 to k - 1 people: \(result)")
             #expect(result["close_l_shapes"] == 0, "a shown streak count less two it holds plus their shown overlap gives 1 to k - 1 people: \(result)")

@@ -530,13 +530,33 @@ with cells as (
         r.*,
         (r.is_primary or (r.group_has_primary and r.primary_residual + r.smaller_shown_viewers < r.k)) as is_suppressed
     from ranked r
+), month_hidden as (
+    -- The month cells hidden above, by title id.
+    select distinct m.period_start, coalesce(t.title_id, -1) as title_ref, m.dimension, m.value
+    from decided m
+    join analytics.dim_title t on t.title_key = m.title_key
+    where m.period_kind = 'month' and m.is_suppressed
+), weeks_decided as (
+    -- A week's value is a lower bound on the same value of the month that holds the week, so with
+    -- the month's all_other row it squeezes a hidden month cell from above: a week's whole
+    -- dimension is hidden when it has a value that its month hides.
+    select d.period_kind, d.period_start, d.title_key, d.dimension, d.value, d.viewers, d.plays, d.completed_plays,
+           d.watch_seconds, d.period_viewers,
+           d.is_suppressed or coalesce(bool_or(mh.value is not null) over (
+               partition by d.period_kind, d.period_start, d.title_key, d.dimension), false) as is_suppressed
+    from decided d
+    join analytics.dim_title wt on wt.title_key = d.title_key
+    left join month_hidden mh
+        on d.period_kind = 'week' and mh.period_start = date_trunc('month', d.period_start)::date
+       and date_trunc('month', d.period_start + 6) = date_trunc('month', d.period_start)
+       and mh.title_ref = coalesce(wt.title_id, -1) and mh.dimension = d.dimension and mh.value = d.value
 ), published as (
     -- Only title-periods that title_weekly or title_monthly show, whose viewers the all_other row
     -- would otherwise give away; plays only where those views show them (I3).
     select period_kind, period_start, title_key, suppressed from analytics.report_periods
 ), shown as (
     select d.*, t.title_id, t.name as title, t.kind, pb.suppressed
-    from decided d
+    from weeks_decided d
     join analytics.dim_title t on t.title_key = d.title_key
     join published pb on pb.period_kind = d.period_kind and pb.period_start = d.period_start and pb.title_key = d.title_key
 )

@@ -667,6 +667,14 @@ enum AnalystChecks {
                  and m.title_id is not distinct from w.title_id and m.dimension = w.dimension and m.value = w.value
                  and w.period_start >= m.period_start and w.period_start + 6 < (m.period_start + interval '1 month')::date
              cross join k where m.viewers - w.viewers between 1 and k.k - 1) as close_breakdowns,
+            -- a shown week's value whose month (shown) hides that value: with the month's all_other
+            -- row, it squeezes the hidden month cell from above
+            (select count(*) from report.title_breakdown w
+             join report.title_monthly mp on mp.title_id is not distinct from w.title_id and mp.month_start = date_trunc('month', w.period_start)::date
+             where w.period = 'week' and not w.all_other and date_trunc('month', w.period_start + 6) = date_trunc('month', w.period_start)
+               and not exists (select 1 from report.title_breakdown m where m.period = 'month' and not m.all_other
+                                   and m.period_start = mp.month_start and m.title_id is not distinct from w.title_id
+                                   and m.dimension = w.dimension and m.value = w.value)) as weeks_over_hidden_month_cells,
             -- and a week's all_other row against the month's cells of the values it holds, when the
             -- month shows all of its values (exact where each person has one value, as for kids)
             (select count(*) from (select 1 from report.title_breakdown o
@@ -762,7 +770,7 @@ enum AnalystChecks {
         "group_months_narrow_if_shown", "narrow_group_months", "plays_over_hidden_days",
         "plays_of_fewer_than_k",
         "months_over_weeks", "close_rectangles", "close_rectangles_if_all_shown", "close_breakdowns", "close_l_shapes", "narrow_months_by_weeks_and_days",
-        "months_narrow_by_weeks_and_days_if_shown", "close_breakdown_residuals",
+        "months_narrow_by_weeks_and_days_if_shown", "close_breakdown_residuals", "weeks_over_hidden_month_cells",
     ]
 
     /// The columns of `attack`.
