@@ -233,7 +233,6 @@ with inner_weeks as materialized (
         bool_or(not shown) as has_hidden_day,
         count(*) filter (where not shown) as hidden_days,
         count(*) filter (where shown) as shown_count,
-        count(both_days) as known_pairs,
         sum(viewers) filter (where shown) as shown_sum,
         min(viewers) filter (where shown) as least_shown,
         array_agg(viewers) filter (where shown) as shown_days,
@@ -292,11 +291,9 @@ with inner_weeks as materialized (
       -- the protection level.
       and (not x.has_hidden_day
            or p.viewers - x.shown_days_hold - (x.hidden_days - 1) * (s.k - 1) <= s.k - coalesce(s.protection, (s.k + 1) / 2))
-      -- I3u: with exactly two shown days whose 2-day streak is shown, the shown days' union is
-      -- known exactly, so the period less it is exactly the people only on its hidden days: 0 or
-      -- at least k.
-      and not (x.shown_count = 2 and x.known_pairs = 1 and p.viewers - x.shown_days_hold between 1 and s.k - 1)
-      -- The same for any two counts whose union is known, from their true counts (I3u).
+      -- I3u: two counts whose union is known exactly (two shown days in a row with their shown
+      -- 2-day streak, or any pair in analytics.title_unions): the period less it is its people on
+      -- neither, 0 or at least k.
       and not exists (select 1 from unnest(ku.unions) u where p.viewers - u between 1 and s.k - 1)
       -- and with exactly two days, both shown, the period is their union, so day 1 + day 2 - period
       -- is exactly the people on both: 0 or at least k.
