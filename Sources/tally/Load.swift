@@ -36,6 +36,12 @@ extension TallyCommand {
             name: .long,
             help: "A first load or a backfill reads history in spans of whole months of at most this many source rows (memory); each span commits.")
         var historySpanRows = 8_000_000
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "What the load may hold in memory, as 512M or 2G. A larger batch spills to $TMPDIR; a larger recompute runs a group of people at a time.",
+                valueName: "size"))
+        var memoryBudget = MemoryBudget.standard.description
 
         func validate() throws {
             guard rebuild.isEmpty || (rebuild.count == 2 && rebuild.allSatisfy { Day($0) != nil }) else {
@@ -53,6 +59,10 @@ extension TallyCommand {
             guard (0...1).contains(maxRejectShare) else { throw ValidationError("--max-reject-share is a share between 0 and 1.") }
             guard attempts >= 1 else { throw ValidationError("--attempts must be at least 1.") }
             guard historySpanRows >= 1 else { throw ValidationError("--history-span-rows must be at least 1.") }
+            guard MemoryBudget(memoryBudget) != nil else {
+                throw ValidationError(
+                    "--memory-budget \(memoryBudget): give a size such as 512M or 2G, of at least \(MemoryBudget.minimumBytes >> 20)M.")
+            }
         }
 
         func run() async throws {
@@ -66,6 +76,7 @@ extension TallyCommand {
                 load.isDryRun = dryRun
                 load.control = control
                 load.historySpanRows = historySpanRows
+                if let budget = MemoryBudget(memoryBudget) { load.memoryBudget = budget }
                 if let first = backfill.first.flatMap(Day.init), let last = backfill.last.flatMap(Day.init) { load.backfill = first...last }
                 let showsProgress = isatty(STDERR_FILENO) == 1 && !quiet
                 if showsProgress {

@@ -143,7 +143,7 @@ struct ActivityBatchTests {
     }
 
     @Test("rows of unknown or erased profiles and invalid rows become rejects with their source, id and reason")
-    func rejects() {
+    func rejects() throws {
         var batch = Self.batch()
         let rows: [([UInt8], Bool)] = [
             (Self.play(id: 1, profile: Self.alice, title: 10, day: 300, watched: 60), true),
@@ -157,7 +157,7 @@ struct ActivityBatchTests {
         for (row, isPlay) in rows {
             #expect(row.withUnsafeBytes { batch.add($0, isPlay: isPlay) })
         }
-        batch.finish()
+        try batch.finish()
         #expect(batch.rowsRead == 7)
         #expect(batch.rowsAggregated == 1)
         let rejects = Dictionary(uniqueKeysWithValues: batch.rejects.map { ($0.id, "\($0.source.rawValue) \($0.reason.rawValue)") })
@@ -173,7 +173,7 @@ struct ActivityBatchTests {
     }
 
     @Test("valid rows add up per profile, day, title and segment; a row without a country takes its profile's")
-    func aggregates() {
+    func aggregates() throws {
         var batch = Self.batch()
         let rows: [([UInt8], Bool)] = [
             (Self.play(id: 1, profile: Self.alice, title: 10, day: 300, watched: 60, completed: true, ingested: 500), true),
@@ -186,7 +186,7 @@ struct ActivityBatchTests {
         }
         // The header before the first row and the trailer after the last are not rows.
         #expect((CopyBinary.header + CopyBinary.trailer).withUnsafeBytes { batch.add($0, isPlay: true) })
-        batch.finish()
+        try batch.finish()
         #expect(batch.rejects.isEmpty)
         #expect(batch.rowsRead == 4)
         #expect(batch.rowsAggregated == 4)
@@ -209,6 +209,52 @@ struct ActivityBatchTests {
         #expect(found["profile 0 day 300 title 10 unknown SE 25-34"]?.thumbsUp == 1)
         #expect(found["profile 1 day 301 title 10 unknown NO 0-12"]?.thumbsDown == 1)
         #expect(batch.activityCount == 3)
+    }
+
+    @Test("a batch that spills gives back, a group of people at a time, the activity and play lengths it would have held")
+    func spills() throws {
+        func fill(_ batch: inout ActivityBatch) throws {
+            // 600 rows over the three profiles' partitions, so that most are read after the spill.
+            for i in 0..<600 {
+                let profile = [Self.alice, Self.bob, Self.alice][i % 3]
+                let row = Self.play(id: Int64(i), profile: profile, title: Int32(10 + i % 7), day: Int32(300 + i % 5), watched: Int64(30 + i % 4 * 200))
+                #expect(row.withUnsafeBytes { batch.add($0, isPlay: true) })
+            }
+            try batch.finish()
+        }
+        func contents(_ batch: ActivityBatch) -> (activity: [String: Int64], durations: [String: Int32]) {
+            var activity: [String: Int64] = [:]
+            batch.forEachActivity { k, m in
+                activity["\(k.profile) \(k.day) \(k.title) \(k.segment)", default: 0] += Int64(m.plays) << 32 + m.watchSeconds
+            }
+            var durations: [String: Int32] = [:]
+            for (k, plays) in zip(batch.durations.keys, batch.durations.values) {
+                durations["\(k.day) \(k.title) \(k.segment) \(k.watchedSeconds)", default: 0] += plays
+            }
+            return (activity, durations)
+        }
+        var whole = Self.batch()
+        try fill(&whole)
+        #expect(!whole.isSpilled)
+        let expected = contents(whole)
+
+        var spilled = Self.batch()
+        spilled.spillAbove = 2
+        try fill(&spilled)
+        #expect(spilled.isSpilled)
+        #expect(spilled.spilledPerBucket?.reduce(0, +) ?? 0 > 0)
+        var activity: [String: Int64] = [:]
+        var durations: [String: Int32] = [:]
+        for (i, buckets) in [0..<100, 100..<200, 200..<256].enumerated() {
+            try spilled.load(buckets: buckets, withLoose: i == 0)
+            let group = contents(spilled)
+            activity.merge(group.activity) { $0 + $1 }
+            durations.merge(group.durations) { $0 + $1 }
+        }
+        #expect(activity == expected.activity)
+        #expect(durations == expected.durations)
+        #expect(spilled.days == [300, 301, 302, 303, 304])
+        #expect(spilled.activePeople().profiles == whole.activePeople().profiles)
     }
 
     @Test("a row of the wrong shape is refused rather than misread")

@@ -15,10 +15,17 @@ extension TallyBench {
         var rounds = 3
         @Option(
             parsing: .upToNextOption,
-            help: "Years of the history cases (tally seed --history's workload), each loaded once after the rounds; none to skip.")
+            help: "Years of the history cases (tally seed --history's workload), each loaded once after the rounds; 0 to skip.")
         var history: [Int] = [10, 20]
         @Option(help: "tally load --history-span-rows for a second load of each history case; 0 to skip.")
         var historySpanRows = 20_000
+        @Option(help: "tally load --memory-budget for (a); none: its default.")
+        var memoryBudget: String?
+        @Flag(
+            help:
+                "Shift the titles of each million events, so that (profile, day, title) keys keep growing with the events; by default they repeat after 1.05 million distinct keys."
+        )
+        var spread = false
 
         func run() async throws {
             var logger = Logger(label: "bench")
@@ -59,7 +66,7 @@ extension TallyBench {
                 insert into app.profiles (profile_id, account_id, display_name, is_kids)
                 select md5('p' || n)::uuid, md5('a' || n)::uuid, 'P' || n, n % 10 = 0 from generate_series(1, \(profiles)) n;
                 insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ip_address, user_agent)
-                select md5('p' || (1 + (g * 7919) % \(profiles)))::uuid, 1 + ((g * 104729) % 2000) * ((g * 31) % 7 + 1) % 2000,
+                select md5('p' || (1 + (g * 7919) % \(profiles)))::uuid, 1 + (((g * 104729) % 2000) * ((g * 31) % 7 + 1)\(spread ? " + (g / 1000000) * 37" : "")) % 2000,
                        now() - (g % 30) * interval '1 day' - (g % 86400) * interval '1 second' / 2, g % 5400, g % 3 = 0,
                        (array['smart_tv', 'iphone', 'android_phone', 'web', 'ps5', 'roku'])[1 + g % 6],
                        (array['GB', 'US', 'DE', 'BR', 'JP', 'FR', 'IN'])[1 + g % 7], '10.0.0.1', 'Mozilla/5.0'
@@ -90,6 +97,7 @@ extension TallyBench {
                     "round \(round): (a) \(Self.seconds(r.a)) s, (b) \(Self.seconds(r.b)) s, (c) \(Self.seconds(r.c)) s, "
                         + "a/b \(String(format: "%.2f", r.a / r.b)), a/c \(String(format: "%.2f", r.a / r.c)), peak RSS \(r.rss) KiB, no-op \(Self.seconds(r.noop)) s"
                 )
+                print("  facts md5 \(r.checksum); \(r.summary)")
             }
             func median(_ values: [Double]) -> Double {
                 let sorted = values.sorted()
@@ -106,7 +114,7 @@ extension TallyBench {
             print("incremental, nothing new    \(Self.seconds(median(measured.map(\.noop)))) s")
 
             let fiveMillion = median(measured.map(\.a))
-            for years in history {
+            for years in history where years > 0 {
                 print("")
                 print("history of \(years) years: seeding and loading ...")
                 let h = try measureHistory(years: years, server: server, admin: admin, environment: environment, logger: logger)
@@ -129,6 +137,9 @@ extension TallyBench {
         struct Round {
             var a: Double, b: Double, c: Double, noop: Double
             var rss: Int
+            /// An md5 of every fact row, and tally load's summary line.
+            var checksum: String
+            var summary: String
         }
 
         /// One round on the generated data: a fresh, migrated warehouse, then (a) tally load from it
@@ -142,10 +153,28 @@ extension TallyBench {
             try Migrator(database: "warehouse", directory: "migrations/warehouse", conninfo: wh, logger: logger).up()
 
             // (a) tally load from an empty warehouse, under /usr/bin/time -v for peak RSS.
-            let a = try Self.timed("/usr/bin/time", ["-v", tally, "load"], environment: environment)
+            let a = try Self.timed(
+                "/usr/bin/time", ["-v", tally, "load"] + (memoryBudget.map { ["--memory-budget", $0] } ?? []), environment: environment)
             let rss = a.output.split(separator: "\n").first { $0.contains("Maximum resident set size") }?
                 .split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { Int($0) }
             guard a.status == 0, let rss else { throw ValidationError("tally load failed: \(a.output)") }
+
+            // Every fact table's rows, for comparing two binaries on the same data.
+            let facts = try PostgresConnection.connect(wh, logger: logger)
+            let checksum = try facts.query(
+                """
+                select md5(string_agg(t, '|' order by t)) from (
+                    select 'daily ' || (f.*)::text t from analytics.fact_title_daily f union all
+                    select 'segment ' || (f.*)::text from analytics.fact_title_daily_segment f union all
+                    select 'period ' || (f.*)::text from analytics.fact_title_period f union all
+                    select 'audience ' || (f.*)::text from analytics.fact_period_audience f union all
+                    select 'coviewing ' || (f.*)::text from analytics.fact_coviewing f union all
+                    select 'streak ' || (f.*)::text from analytics.fact_title_streak f union all
+                    select 'breakdown ' || (f.*)::text from analytics.fact_title_period_breakdown f union all
+                    select 'group ' || (f.*)::text from analytics.fact_group_period f) x
+                """
+            ).scalar(as: String.self)
+            facts.close()
 
             // An incremental run with nothing new.
             let noop = try Self.timed(tally, ["load"], environment: environment)
@@ -179,7 +208,9 @@ extension TallyBench {
                 select (started_at at time zone 'UTC')::date, title_id, count(distinct profile_id), count(*), count(*) filter (where completed), sum(watched_seconds)
                 from remote.playback_events group by 1, 2
                 """)
-            return Round(a: a.seconds, b: b.seconds, c: Date().timeIntervalSince(c), noop: noop.seconds, rss: rss)
+            return Round(
+                a: a.seconds, b: b.seconds, c: Date().timeIntervalSince(c), noop: noop.seconds, rss: rss, checksum: checksum,
+                summary: a.output.split(separator: "\n").first.map(String.init) ?? "")
         }
 
         static func seconds(_ s: TimeInterval) -> String { String(format: "%.2f", s) }

@@ -28,26 +28,86 @@ struct FactWriter {
 
     /// Adds the fact rows of the scope (after `delete`).
     func write(_ facts: Facts) throws {
-        try write(facts.daily, to: .daily)
-        try write(facts.segments, to: .segments)
-        try write(facts.periods, to: .periods)
-        try write(facts.audiences, to: .audiences)
-        try write(facts.coviewing, to: .coviewing)
-        try write(facts.streaks, to: .streaks)
-        try write(facts.breakdowns, to: .breakdowns)
-        try write(facts.groups, to: .groups)
+        try write(facts, evidence: nil)
     }
 
-    private func write<Row>(_ rows: [Row], to table: FactTable<Row>) throws {
+    /// Writes each table's rows of `facts`: into the fact tables, or with `evidence` into the staging tables.
+    private func write(_ facts: Facts, evidence: Bool?) throws {
+        try write(facts.daily, to: .daily, evidence: evidence)
+        try write(facts.segments, to: .segments, evidence: evidence)
+        try write(facts.periods, to: .periods, evidence: evidence)
+        try write(facts.audiences, to: .audiences, evidence: evidence)
+        try write(facts.coviewing, to: .coviewing, evidence: evidence)
+        try write(facts.streaks, to: .streaks, evidence: evidence)
+        try write(facts.breakdowns, to: .breakdowns, evidence: evidence)
+        try write(facts.groups, to: .groups, evidence: evidence)
+    }
+
+    /// Each fact table's name and columns, with how groups' rows merge.
+    private static let shapes: [(name: String, columns: [(name: String, merge: Merge)])] = [
+        FactTable.daily.shape, FactTable.segments.shape, FactTable.periods.shape, FactTable.audiences.shape, FactTable.coviewing.shape,
+        FactTable.streaks.shape, FactTable.breakdowns.shape, FactTable.groups.shape,
+    ]
+
+    /// Creates a staging table per fact table, dropped at commit, for the facts of groups of people.
+    func createStaging() throws {
+        for table in Self.shapes {
+            try warehouse.execute(
+                """
+                create temporary table stage_\(table.name) on commit drop as
+                select \(table.columns.map(\.name).joined(separator: ", ")) from analytics.\(table.name) with no data;
+                alter table pg_temp.stage_\(table.name) add column evidence boolean not null
+                """)
+        }
+    }
+
+    /// Adds one group of people's facts to the staging tables. A row with `evidence` makes its
+    /// fact row exist; one without only adds to a row that another makes (skips, small-day viewers).
+    func stage(_ facts: Facts, evidence: Bool) throws {
+        try write(facts, evidence: evidence)
+    }
+
+    /// Writes the staged facts into the fact tables (after `delete`): key columns grouped, counts
+    /// summed, the columns every group gives alike (floors, a series' titles) once. A row exists
+    /// when a group gave evidence of it, and a co-viewing pair when its shared viewers reach the
+    /// floor. Drops the staging tables. The rows go in key order: in hash order, the primary keys'
+    /// inserts took twice as long (bench/RESULTS.md).
+    func mergeStaging(coviewingFloor: Int32) throws {
+        for table in Self.shapes {
+            let keys = table.columns.filter { $0.merge == .key }.map(\.name)
+            let values = table.columns.map { c in
+                switch c.merge {
+                case .key: c.name
+                case .sum: "sum(\(c.name))"
+                case .same: "max(\(c.name))"
+                }
+            }
+            let floor = table.name == FactTable<CoviewingFact>.coviewing.name ? " and sum(shared_viewers) >= \(coviewingFloor)" : ""
+            try warehouse.execute(
+                """
+                insert into analytics.\(table.name) (\(table.columns.map(\.name).joined(separator: ", ")))
+                select \(values.joined(separator: ", ")) from pg_temp.stage_\(table.name)
+                group by \(keys.joined(separator: ", ")) having bool_or(evidence)\(floor)
+                order by \(keys.joined(separator: ", "));
+                drop table pg_temp.stage_\(table.name)
+                """)
+        }
+    }
+
+    /// Writes rows by binary COPY: into the fact table, or with `evidence` into its staging table.
+    private func write<Row>(_ rows: [Row], to table: FactTable<Row>, evidence: Bool?) throws {
         guard !rows.isEmpty else { return }
         var overflow: String?
-        try warehouse.copyInBinary(table.copySQL) { writer in
+        let target = evidence == nil ? "analytics.\(table.name)" : "pg_temp.stage_\(table.name)"
+        let names = table.columns.map(\.name) + (evidence == nil ? [] : ["evidence"])
+        try warehouse.copyInBinary("copy \(target) (\(names.joined(separator: ", "))) from stdin with (format binary)") { writer in
             for row in rows {
                 try writer.writeBinary { line in
-                    CopyBinary.appendRowStart(fields: table.columns.count, to: &line)
+                    CopyBinary.appendRowStart(fields: names.count, to: &line)
                     for column in table.columns where !column.append(row, &line) {
                         overflow = column.name
                     }
+                    if let evidence { CopyBinary.appendBool(evidence, to: &line) }
                 }
                 if overflow != nil { break }
             }
@@ -61,10 +121,17 @@ struct FactWriter {
     }
 }
 
+/// How the rows that groups of people give for one fact row merge, column by column: a key groups
+/// them, a count is summed, and a value every group gives alike is taken once.
+enum Merge {
+    case key, sum, same
+}
+
 /// A fact table: its name and its columns, each with how it is written in COPY binary.
 struct FactTable<Row> {
     struct Column {
         let name: String
+        var merge = Merge.key
         /// Appends the row's value; false when it does not fit the column.
         let append: (Row, inout [UInt8]) -> Bool
     }
@@ -72,9 +139,7 @@ struct FactTable<Row> {
     let name: String
     let columns: [Column]
 
-    var copySQL: String {
-        "copy analytics.\(name) (\(columns.map(\.name).joined(separator: ", "))) from stdin with (format binary)"
-    }
+    var shape: (name: String, columns: [(name: String, merge: Merge)]) { (name, columns.map { ($0.name, $0.merge) }) }
 }
 
 extension FactTable.Column {
@@ -121,9 +186,17 @@ extension FactTable.Column {
         }
     }
 
+    /// A value every group of people gives alike (a floor, a series' titles).
+    static func same(_ name: String, _ value: @escaping (Row) -> Int32) -> Self {
+        Self(name: name, merge: .same) { row, out in
+            CopyBinary.appendInt32(value(row), to: &out)
+            return true
+        }
+    }
+
     /// A count the engine keeps in 64 bits, written to an integer column.
     static func count(_ name: String, _ value: @escaping (Row) -> Int64) -> Self {
-        Self(name: name) { row, out in
+        Self(name: name, merge: .sum) { row, out in
             guard let v = Int32(exactly: value(row)) else { return false }
             CopyBinary.appendInt32(v, to: &out)
             return true
@@ -131,7 +204,7 @@ extension FactTable.Column {
     }
 
     static func bigint(_ name: String, _ value: @escaping (Row) -> Int64) -> Self {
-        Self(name: name) { row, out in
+        Self(name: name, merge: .sum) { row, out in
             CopyBinary.appendInt64(value(row), to: &out)
             return true
         }
@@ -174,7 +247,7 @@ extension FactTable where Row == PeriodFact {
             columns: Column.period(\.period) + [
                 .integer("title_key", \.titleKey), .count("viewers", \.viewers), .count("plays", \.plays),
                 .bigint("watch_seconds", \.watchSeconds), .count("skips", \.skips),
-                .count("small_day_viewers", \.smallDayViewers), .integer("small_day_below", \.smallDayBelow),
+                .count("small_day_viewers", \.smallDayViewers), .same("small_day_below", \.smallDayBelow),
             ])
     }
 }
@@ -221,9 +294,9 @@ extension FactTable where Row == GroupFact {
         FactTable(
             name: "fact_group_period",
             columns: Column.period(\.period) + [
-                .text("grouping") { $0.grouping.name }, .text("name", \.name), .integer("titles", \.titles), .count("viewers", \.viewers),
-                .count("plays", \.plays), .bigint("watch_seconds", \.watchSeconds), .integer("small_titles", \.smallTitles),
-                .count("small_title_viewers", \.smallTitleViewers), .integer("small_title_below", \.smallTitleBelow),
+                .text("grouping") { $0.grouping.name }, .text("name", \.name), .same("titles", \.titles), .count("viewers", \.viewers),
+                .count("plays", \.plays), .bigint("watch_seconds", \.watchSeconds), .same("small_titles", \.smallTitles),
+                .count("small_title_viewers", \.smallTitleViewers), .same("small_title_below", \.smallTitleBelow),
             ])
     }
 }

@@ -38,23 +38,44 @@ struct PrivateState {
         ).scalar(as: Int?.self).map(Int32.init)
     }
 
-    /// The stored rows of ranges of days (before this run's rows are added), read by binary COPY.
-    /// Each person key becomes a slot of `persons`.
-    func read(_ days: [ClosedRange<Int32>], persons: inout Persons) throws -> (rows: [FactEngine.Row], durations: [FactEngine.Duration]) {
-        guard !days.isEmpty else { return ([], []) }
-        let range =
-            "("
+    /// The condition on `day` of ranges of days.
+    private static func condition(_ days: [ClosedRange<Int32>]) -> String {
+        "("
             + days.map { "day between '\(Day(daysSince1970: $0.lowerBound))' and '\(Day(daysSince1970: $0.upperBound))'" }
             .joined(separator: " or ") + ")"
-        let unreadable = LoadError(
-            code: .schema,
-            message: "private state could not be read back; the warehouse may not match this version of tally (run tally migrate status --db warehouse)")
+    }
+
+    private static let unreadable = LoadError(
+        code: .schema,
+        message: "private state could not be read back; the warehouse may not match this version of tally (run tally migrate status --db warehouse)")
+
+    /// The stored activity rows of ranges of days: a run sizes its groups of people by them. (The
+    /// planner's estimate, free, was ten times too low after a few nightly runs in the tests:
+    /// autovacuum analyses the appended rows late.)
+    func count(_ days: [ClosedRange<Int32>]) throws -> Int {
+        guard !days.isEmpty else { return 0 }
+        return try warehouse.query("select count(*) from private.activity where \(Self.condition(days))").scalar(as: Int.self)
+    }
+
+    /// The stored rows of ranges of days (before this run's rows are added), read by binary COPY,
+    /// and their play lengths unless `durations` is false. Each person key becomes a slot of
+    /// `persons`. With `buckets`, only the rows of the people whose pseudonym's first byte is in it.
+    func read(
+        _ days: [ClosedRange<Int32>], persons: inout Persons, buckets: Range<Int>? = nil, durations withDurations: Bool = true
+    ) throws -> (rows: [FactEngine.Row], durations: [FactEngine.Duration]) {
+        guard !days.isEmpty else { return ([], []) }
+        let range = Self.condition(days)
+        let people =
+            buckets.map {
+                " and person_key in (select person_key from private.people where get_byte(pseudonym, 0) between \($0.lowerBound) and \($0.upperBound - 1))"
+            } ?? ""
+        let unreadable = Self.unreadable
         var rows: [FactEngine.Row] = []
         try warehouse.copyOut(
             """
             copy (select day - date '1970-01-01', title_id, device_key, region_key, audience_key, plays, completed_plays,
                          watch_seconds, thumbs_up, thumbs_down, person_key
-                  from private.activity where \(range)) to stdout with (format binary)
+                  from private.activity where \(range)\(people)) to stdout with (format binary)
             """
         ) { line in
             guard var f = BinaryRowCursor(line) else { return }
@@ -66,6 +87,14 @@ struct PrivateState {
                     region: Int16(v[3]), audience: Int16(v[4]), plays: Int32(v[5]), completedPlays: Int32(v[6]),
                     watchSeconds: v[7], thumbsUp: Int32(v[8]), thumbsDown: Int32(v[9])))
         }
+        return (rows, withDurations ? try readDurations(days) : [])
+    }
+
+    /// The stored play lengths of ranges of days.
+    func readDurations(_ days: [ClosedRange<Int32>]) throws -> [FactEngine.Duration] {
+        guard !days.isEmpty else { return [] }
+        let range = Self.condition(days)
+        let unreadable = Self.unreadable
         var durations: [FactEngine.Duration] = []
         try warehouse.copyOut(
             """
@@ -81,7 +110,7 @@ struct PrivateState {
                     day: Int32(v[0]), titleID: Int32(v[1]), device: Int16(v[2]), region: Int16(v[3]), audience: Int16(v[4]),
                     watched: Int32(v[5]), plays: Int32(v[6])))
         }
-        return (rows, durations)
+        return durations
     }
 
     /// Appends the new rows of days from `first` on (binary COPY): older days are the history of a

@@ -10,18 +10,20 @@ struct FactRecompute {
     let settings: LoadSettings
     /// Receives each step's time at debug level.
     let logger: Logger
+    /// Rows held at once; more are computed a group of people at a time.
+    var memoryBudget = MemoryBudget.standard
 
     /// Appends `batch` (if any) to private state, then recomputes the facts of its days and of
     /// `days`, with everything that depends on them. `factsFrom` is the first day private state (with
     /// the batch) covers in full: no day, period or streak window before it is recomputed. Rows of
     /// days before `keepFrom` make facts but are not appended. With `touching`, only the batch's days
     /// in it count as changed; its other rows are there for what reaches into them. Returns the number of days
-    /// recomputed. The batch is consumed (set to nil) as soon as its rows are in the engine's form,
+    /// recomputed, and the groups of people they were computed in. The batch is consumed (set to nil) as soon as its rows are in the engine's form,
     /// to keep memory to one copy of them. Days before `closedBefore` (the closing window) are not
     /// recomputed, though their rows are appended to private state.
     func run(
         batch: inout ActivityBatch?, days: [Day], factsFrom: Day, touching: ClosedRange<Day>? = nil, keepFrom: Day, closedBefore: Day? = nil
-    ) throws -> Int {
+    ) throws -> (days: Int, groups: Int) {
         let started = Date()
         func done(_ step: String) { logger.debug("recompute step", metadata: ["step": "\(step)", "seconds": "\(Date().timeIntervalSince(started))"]) }
         let dimensions = Dimensions(warehouse: warehouse)
@@ -29,37 +31,55 @@ struct FactRecompute {
         let segmentKeys = try batch.map { try dimensions.mergeSegments($0.segments) } ?? []
         var touched = Set(days.map(\.daysSince1970))
         let changing = touching.map { $0.lowerBound.daysSince1970...$0.upperBound.daysSince1970 } ?? Int32.min...Int32.max
-        if let batch { batch.forEachActivity { key, _ in if changing.contains(key.day) { touched.insert(key.day) } } }
+        if let batch { for day in batch.days where changing.contains(day) { touched.insert(day) } }
         if let closedBefore { touched = touched.filter { $0 >= closedBefore.daysSince1970 } }
         guard let newest = touched.max() else {
             // Nothing to recompute, but the batch's rows still go to private state.
-            if let new = batch {
+            if var new = batch {
                 batch = nil
-                var persons = Persons()
-                var rows: [FactEngine.Row] = []
-                var durations: [FactEngine.Duration] = []
-                try drain(new, segments: segmentKeys, state: state, persons: &persons, rows: &rows, durations: &durations)
-                try state.append(rows: rows[...], durations: durations[...], people: persons.keys, from: keepFrom)
+                let personKeys = try personKeys(of: new)
+                for buckets in new.spilledPerBucket.map({ memoryBudget.groups(for: $0.reduce(0, +)) }) ?? [0..<ActivityBatch.buckets] {
+                    var persons = Persons()
+                    var rows: [FactEngine.Row] = []
+                    var durations: [FactEngine.Duration] = []
+                    try drain(
+                        &new, buckets, withLoose: buckets.lowerBound == 0, personKeys: personKeys, segments: segmentKeys, persons: &persons, rows: &rows,
+                        durations: &durations)
+                    try state.append(rows: rows[...], durations: durations[...], people: persons.keys, from: keepFrom)
+                }
             }
-            return 0
+            return (0, 1)
         }
 
         // The last day with any private state: a later one than this run's, if stored.
         let lastDay = max(try state.lastStoredDay(after: newest) ?? newest, newest)
         let scope = FactEngine.Scope(days: Array(touched), cutoff: factsFrom.daysSince1970, lastDay: lastDay, streakMax: settings.streakMaxDays)
-        guard let firstDay = scope.days.first, let lastScopeDay = scope.days.last else { return 0 }
+        guard let firstDay = scope.days.first, let lastScopeDay = scope.days.last else { return (0, 1) }
         try dimensions.ensureDays(
             Day(daysSince1970: firstDay).month.lowerBound...Day(daysSince1970: max(lastScopeDay + Int32(settings.streakMaxDays), lastDay)),
             factDays: scope.days + scope.asOf)
+
+        let groups = memoryBudget.groups(
+            for: try state.count(scope.stateDays) + (batch.map { $0.spilledPerBucket?.reduce(0, +) ?? $0.keysInMemory } ?? 0))
+        if groups.count > 1 {
+            try batch?.spillAll()
+            try recomputeByGroups(
+                batch: &batch, groups: groups, scope: scope, segments: segmentKeys, lastDay: lastDay, firstDay: firstDay, keepFrom: keepFrom)
+            done("facts computed and written by \(groups.count) groups of people")
+            return (scope.days.count, groups.count)
+        }
 
         // What is stored already, then this run's rows, which are appended after being read.
         var persons = Persons()
         var stored = try state.read(scope.stateDays, persons: &persons)
         let storedRows = stored.rows.count
         let storedDurations = stored.durations.count
-        if let new = batch {
+        if var new = batch {
             batch = nil
-            try drain(new, segments: segmentKeys, state: state, persons: &persons, rows: &stored.rows, durations: &stored.durations)
+            try drain(
+                &new, 0..<ActivityBatch.buckets, withLoose: true, personKeys: try personKeys(of: new), segments: segmentKeys, persons: &persons,
+                rows: &stored.rows,
+                durations: &stored.durations)
         }
         #if canImport(Glibc)
             // The batch's many small arrays were freed into malloc's heap, which keeps them; give them
@@ -68,17 +88,10 @@ struct FactRecompute {
         #endif
 
         done("state read")
-        let lastNeeded = max(scope.stateDays.last?.upperBound ?? lastDay, lastDay)
-        let firstNeeded = min(scope.stateDays.first?.lowerBound ?? firstDay, firstDay)
-        let titles = try dimensions.titles()
-        let engine = FactEngine(
-            rows: stored.rows, durations: stored.durations, versions: titles.versions,
-            endOfDay: try dimensions.endsOfDays(
-                Day(daysSince1970: firstNeeded)...Day(daysSince1970: lastNeeded), timeZone: settings.businessTimeZone),
-            skipSeconds: Int32(settings.skipSeconds), streakMax: settings.streakMaxDays, coviewingFloor: Int32(settings.coviewingFloor),
-            lastDay: lastDay, personKeys: persons.keys,
-            contributionBound: settings.coviewingTitlesPerPerson.map { ContributionBound(limit: $0, key: settings.coviewingChoiceKey) },
-            breakdowns: try dimensions.breakdowns(), groups: titles.groups)
+        var engine = try engine(scope: scope, lastDay: lastDay, firstDay: firstDay)
+        engine.rows = stored.rows
+        engine.durations = stored.durations
+        engine.personKeys = persons.keys
         // The server stores the new rows, then replaces the facts stage by stage, while the facts are
         // computed here: one connection, so one transaction, busy all along.
         let writer = SerialWork()
@@ -95,22 +108,121 @@ struct FactRecompute {
         try writer.finish()
         try computed.get()
         done("facts written")
-        return scope.days.count
+        return (scope.days.count, 1)
     }
 }
 
 extension FactRecompute {
-    /// Merges the batch's people into `private.people`, gives each a slot in `persons`, and moves
-    /// its rows into the engine's form after `rows` and `durations`.
-    private func drain(
-        _ batch: consuming ActivityBatch, segments: [SegmentKeys], state: PrivateState, persons: inout Persons, rows: inout [FactEngine.Row],
-        durations: inout [FactEngine.Duration]
+    /// An engine for `scope` with no rows yet.
+    private func engine(scope: FactEngine.Scope, lastDay: Int32, firstDay: Int32) throws -> FactEngine {
+        let dimensions = Dimensions(warehouse: warehouse)
+        let lastNeeded = max(scope.stateDays.last?.upperBound ?? lastDay, lastDay)
+        let firstNeeded = min(scope.stateDays.first?.lowerBound ?? firstDay, firstDay)
+        let titles = try dimensions.titles()
+        return FactEngine(
+            rows: [], durations: [], versions: titles.versions,
+            endOfDay: try dimensions.endsOfDays(
+                Day(daysSince1970: firstNeeded)...Day(daysSince1970: lastNeeded), timeZone: settings.businessTimeZone),
+            skipSeconds: Int32(settings.skipSeconds), streakMax: settings.streakMaxDays, coviewingFloor: Int32(settings.coviewingFloor),
+            lastDay: lastDay, personKeys: [],
+            contributionBound: settings.coviewingTitlesPerPerson.map { ContributionBound(limit: $0, key: settings.coviewingChoiceKey) },
+            breakdowns: try dimensions.breakdowns(), groups: titles.groups)
+    }
+
+    /// Recomputes the scope a group of people at a time (the groups are ranges of person buckets),
+    /// in two passes: each group's additive facts, summed into the totals that decide the dependent
+    /// facts, and then each group's dependent facts (co-viewing counts summed here when their
+    /// triangles take at most a quarter of the budget). Each group's facts go to staging tables, and
+    /// the warehouse sums them into the fact tables at the end. The batch's rows go to private state
+    /// in the second pass, after its last read of them.
+    private func recomputeByGroups(
+        batch: inout ActivityBatch?, groups: [Range<Int>], scope: FactEngine.Scope, segments: [SegmentKeys], lastDay: Int32, firstDay: Int32,
+        keepFrom: Day
     ) throws {
-        var new = batch
-        let active = new.activePeople()
-        let keys = try state.mergePeople(active.people)
-        var slots = [Int32](repeating: -1, count: new.profiles.count)
-        for (profile, key) in zip(active.profiles, keys) { slots[profile] = persons.slot(of: key) }
-        new.drain(into: &rows, durations: &durations, segments: segments, slots: slots)
+        let state = PrivateState(warehouse: warehouse)
+        let writer = FactWriter(warehouse: warehouse)
+        let template = try engine(scope: scope, lastDay: lastDay, firstDay: firstDay)
+        let personKeys = try batch.map { try self.personKeys(of: $0) } ?? []
+        /// The rows of one group: stored, then the batch's (from `stored` on).
+        func rows(of buckets: Range<Int>) throws -> (engine: FactEngine, persons: Persons, stored: Int) {
+            var persons = Persons()
+            var engine = template
+            (engine.rows, _) = try state.read(scope.stateDays, persons: &persons, buckets: buckets, durations: false)
+            let stored = engine.rows.count
+            if batch != nil {
+                try drain(
+                    &batch!, buckets, withLoose: false, personKeys: personKeys, segments: segments, persons: &persons, rows: &engine.rows,
+                    durations: &engine.durations)
+            }
+            engine.personKeys = persons.keys
+            #if canImport(Glibc)
+                malloc_trim(0)
+            #endif
+            return (engine, persons, stored)
+        }
+
+        try writer.createStaging()
+        var totals = FactEngine.Totals()
+        for buckets in groups {
+            var group = try rows(of: buckets).engine
+            group.part = .additive
+            totals.addUnknownTitles(of: group.rows, versions: template.versions)
+            totals.addDayViewers(group.dayViewersOutsideScope(scope))
+            try group.compute(scope) { facts in
+                totals.add(facts)
+                try writer.stage(facts, evidence: true)
+            }
+        }
+        // Play lengths of no group: those stored, and those the batch aggregated before it spilled.
+        var loose = template
+        loose.durations = try state.readDurations(scope.stateDays)
+        let stored = loose.durations.count
+        try batch?.forEachLooseDuration { key, plays in loose.durations.append(ActivityBatch.duration(key, plays: plays, segments: segments)) }
+        try writer.stage(loose.skipFacts(scope, totals: totals), evidence: false)
+        try state.append(rows: [], durations: loose.durations[stored...], people: [], from: keepFrom)
+
+        let pairs = FactEngine.PairTotals(
+            totals: totals, periods: scope.periods, floor: Int64(template.coviewingFloor), maximumBytes: memoryBudget.bytes / 4)
+        for buckets in groups {
+            var (group, persons, stored) = try rows(of: buckets)
+            group.part = .dependent
+            group.totals = totals
+            group.pairTotals = pairs
+            try group.compute(scope) { facts in
+                var facts = facts
+                try writer.stage(Facts(periods: facts.periods), evidence: false)
+                facts.periods = []
+                try writer.stage(facts, evidence: true)
+            }
+            try state.append(rows: group.rows[stored...], durations: group.durations[...], people: persons.keys, from: keepFrom)
+        }
+        batch = nil
+        try writer.delete(scope)
+        // Summed here, the pairs at the floor are final: a period at a time, straight to the table.
+        try pairs?.forEachPeriod(floor: template.coviewingFloor) { try writer.write(Facts(coviewing: $0)) }
+        try writer.mergeStaging(coviewingFloor: template.coviewingFloor)
+    }
+
+    /// Merges the batch's people into `private.people`; returns each profile's person key (-1 for
+    /// a profile without valid rows).
+    private func personKeys(of batch: ActivityBatch) throws -> [Int32] {
+        let active = batch.activePeople()
+        var keys = [Int32](repeating: -1, count: batch.profiles.count)
+        for (profile, key) in zip(active.profiles, try PrivateState(warehouse: warehouse).mergePeople(active.people)) { keys[profile] = key }
+        return keys
+    }
+
+    /// Moves the rows of the people in `buckets` (and `withLoose`, the play lengths of no group)
+    /// after `rows` and `durations`, in the engine's form, each person in a slot of `persons`.
+    private func drain(
+        _ batch: inout ActivityBatch, _ buckets: Range<Int>, withLoose: Bool, personKeys: [Int32], segments: [SegmentKeys], persons: inout Persons,
+        rows: inout [FactEngine.Row], durations: inout [FactEngine.Duration]
+    ) throws {
+        try batch.load(buckets: buckets, withLoose: withLoose)
+        var slots = [Int32](repeating: -1, count: personKeys.count)
+        for (profile, key) in personKeys.enumerated() where key >= 0 && buckets.contains(Int(batch.profiles[profile].bucket)) {
+            slots[profile] = persons.slot(of: key)
+        }
+        batch.drain(into: &rows, durations: &durations, segments: segments, slots: slots)
     }
 }

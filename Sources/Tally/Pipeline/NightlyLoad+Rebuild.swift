@@ -16,8 +16,10 @@ extension NightlyLoad {
                 )
             }
             var none: ActivityBatch?
-            report.daysRecomputed = try FactRecompute(warehouse: warehouse, settings: settings, logger: logger)
+            let outcome = try FactRecompute(warehouse: warehouse, settings: settings, logger: logger, memoryBudget: memoryBudget)
                 .run(batch: &none, days: Array(days), factsFrom: cutoff, keepFrom: cutoff)
+            report.daysRecomputed = outcome.days
+            report.peopleGroups = outcome.groups
         }
     }
 }

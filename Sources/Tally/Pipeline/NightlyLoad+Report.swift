@@ -15,12 +15,16 @@ extension NightlyLoad {
         public var sourceTime: Date?
         public var duration: TimeInterval = 0
         public var isDryRun = false
+        /// The most groups of people one recompute of the run was computed in (1: all at once;
+        /// more when its rows exceeded the memory budget).
+        public var peopleGroups = 1
 
         /// One line for cron: what happened, no PII.
         public var summary: String {
             let what = isDryRun ? "dry run (nothing committed)" : "run \(runID.map(String.init) ?? "?")"
             return
                 "tally load: \(what): \(rowsExtracted) source rows, \(rowsLoaded) loaded, \(rowsRejected) rejected, \(daysRecomputed) days recomputed, \(erasuresApplied) erasures applied in \(String(format: "%.1f", duration)) s"
+                + (peopleGroups > 1 ? ", in \(peopleGroups) groups of people (--memory-budget)" : "")
         }
 
         /// Share of source rows rejected in this run.

@@ -151,12 +151,14 @@ extension NightlyLoad {
             // The last span's rows before the retention window are needed by no later span.
             let isLast = i + 1 == spans.count
             let factsFrom = readsHistory ? min(history?.factsFrom ?? run.cutoff, run.cutoff) : run.cutoff
-            recomputed += try FactRecompute(warehouse: warehouse, settings: settings, logger: logger)
+            let outcome = try FactRecompute(warehouse: warehouse, settings: settings, logger: logger, memoryBudget: memoryBudget)
                 .run(
                     batch: &batch, days: i == 0 ? changedDays : [], factsFrom: factsFrom,
                     touching: readsHistory ? history?.readFrom.map { $0...(history?.touchTo ?? $0) } : nil,
                     keepFrom: isLast ? run.cutoff : Day(daysSince1970: .min),
                     closedBefore: readsHistory ? nil : try settings.closingCutoff(at: run.sourceTime, on: warehouse))
+            recomputed += outcome.days
+            report.peopleGroups = max(report.peopleGroups, outcome.groups)
             done += span.rows
             if i + 1 < historySpanCount, var progress = history, let next = spans[i + 1].days?.lowerBound {
                 _ = try PrivateState(warehouse: warehouse).purge(before: min(next.advanced(by: -carry), run.cutoff))

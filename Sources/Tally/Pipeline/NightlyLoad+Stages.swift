@@ -106,6 +106,7 @@ extension NightlyLoad {
                 maxWatchSeconds: Int64(settings.maxWatchSeconds), serviceStartDay: settings.serviceStart.map { Int64($0.daysSince1970) } ?? .min,
                 firstRetainedDay: window.previous == nil ? .min : Int64(run.cutoff.daysSince1970)),
             pseudonymiser: pseudonymiser)
+        batch.spillAbove = memoryBudget.rows
         let started = Date()
         try source.extract(
             window,
@@ -119,7 +120,7 @@ extension NightlyLoad {
                     progress("extracting: \(batch.rowsRead) rows (\(rate) rows/s)")
                 }
             })
-        batch.finish()
+        try batch.finish()
         batch.normalise(
             deviceTypes: try source.normalisedDeviceTypes(batch.rawDeviceTypes),
             countries: try source.normalisedCountries(batch.rawCountries))

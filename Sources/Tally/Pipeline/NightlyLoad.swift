@@ -19,6 +19,9 @@ public struct NightlyLoad {
     /// Source rows a first load holds at most at once: its history is read in spans of whole months
     /// of up to this many rows (a month with more is a span of its own). About 100 bytes each.
     public var historySpanRows = 8_000_000
+    /// What the run may hold in memory: a larger batch spills to temporary files, and a larger
+    /// recompute is computed a group of people at a time (`--memory-budget`).
+    public var memoryBudget = MemoryBudget.standard
     /// Days whose facts this run recomputes from every source row, however old (`--backfill`):
     /// history that arrived after the first load.
     public var backfill: ClosedRange<Day>?

@@ -9,11 +9,9 @@ extension ActivityBatch {
     /// Each profile with activity in the batch, by index into `profiles`, with its pseudonym and
     /// the last day of its activity; after `finish()`.
     func activePeople() -> (profiles: [Int], people: [(pseudonym: [UInt8], lastDay: Int32)]) {
-        var lastDay = [Int32](repeating: .min, count: profiles.count)
-        forEachActivity { k, _ in lastDay[Int(k.profile)] = max(lastDay[Int(k.profile)], k.day) }
         var indexes: [Int] = []
         var people: [(pseudonym: [UInt8], lastDay: Int32)] = []
-        for (i, day) in lastDay.enumerated() where day != .min {
+        for (i, day) in lastDays.enumerated() where day != .min {
             indexes.append(i)
             people.append((profiles[i].pseudonym, day))
         }
@@ -35,12 +33,13 @@ extension ActivityBatch {
                     audience: s.audience, plays: m.plays, completedPlays: m.completedPlays, watchSeconds: m.watchSeconds,
                     thumbsUp: m.thumbsUp, thumbsDown: m.thumbsDown))
         }
-        for (key, plays) in zip(self.durations.keys, self.durations.values) {
-            let s = segments[Int(key.segment)]
-            durations.append(
-                FactEngine.Duration(
-                    day: key.day, titleID: key.title, device: s.device, region: s.region, audience: s.audience,
-                    watched: key.watchedSeconds, plays: plays))
-        }
+        for (key, plays) in zip(self.durations.keys, self.durations.values) { durations.append(Self.duration(key, plays: plays, segments: segments)) }
+    }
+
+    /// A play length in the engine's form.
+    static func duration(_ key: DurationKey, plays: Int32, segments: [SegmentKeys]) -> FactEngine.Duration {
+        let s = segments[Int(key.segment)]
+        return FactEngine.Duration(
+            day: key.day, titleID: key.title, device: s.device, region: s.region, audience: s.audience, watched: key.watchedSeconds, plays: plays)
     }
 }

@@ -3,8 +3,10 @@ import Foundation
 /// One run's new source rows, aggregated in memory as they stream in: activity per pseudonymous
 /// profile, day, title and segment; play counts per day, title, segment and watched second (for
 /// skips); and rejects. Memory grows with the batch's distinct (profile, day, title, segment) keys,
-/// never with the rows or with history. Profile ids live here only as keys; what leaves is the
-/// pseudonym.
+/// never with the rows or with history, up to `spillAbove` keys: then the batch spills what it
+/// holds, and each row after it, to temporary files, one per person bucket (the first byte of
+/// the pseudonym), and `load(buckets:)` brings back one group of people at a time. Profile ids live
+/// here only as keys; what leaves is the pseudonym.
 struct ActivityBatch {
     /// An empty batch that rejects rows by `rules` and pseudonymises profile ids with `pseudonymiser`.
     init(rules: RejectRules, pseudonymiser: Pseudonymiser) {
@@ -16,6 +18,8 @@ struct ActivityBatch {
     /// attributes, its account's country (the default for rows without one), and whether it was erased.
     struct Profile {
         var pseudonym: [UInt8]
+        /// The person bucket: the pseudonym's first byte.
+        var bucket: UInt8
         var attributes: Int32
         var country: Int32
         var isErased: Bool
@@ -74,6 +78,30 @@ struct ActivityBatch {
     static let partitions = 256
     static let bufferedRows = 256
 
+    /// Person buckets: groups of people are ranges of them.
+    static let buckets = 256
+
+    /// A spilled (profile, day, title, segment) with its measures: a row, or what the batch had
+    /// aggregated when it began to spill.
+    struct SpilledActivity {
+        var key: ActivityKey
+        var measures: Measures
+    }
+
+    /// A spilled play length.
+    struct SpilledDuration {
+        var key: DurationKey
+        var plays: Int32
+    }
+
+    /// Where a spilling batch's rows go: activity and play lengths by person bucket, and, in one
+    /// file, the play lengths aggregated before the spill, which belong to no bucket.
+    private struct Spill {
+        var activity: SpillFiles<SpilledActivity>
+        var durations: SpillFiles<SpilledDuration>
+        var loose: SpillFiles<SpilledDuration>
+    }
+
     /// A row read but not yet aggregated.
     private struct Pending {
         var id: Int64
@@ -105,6 +133,15 @@ struct ActivityBatch {
     private var attributes: [(ageBand: String, plan: String, isKids: Bool)] = []
     var durations = FlatMap<DurationKey, Int32>()
     var rejects: [Reject] = []
+    /// The batch spills once it holds more keys than this, of activity and of play lengths; nil: never.
+    var spillAbove: Int?
+    private var spill: Spill?
+    private var spillFailure: Error?
+    /// Keys held in memory: (profile, day, title, segment) and play lengths (none once spilled).
+    private(set) var keysInMemory = 0
+    /// The last day of each profile's valid rows, by profile index; .min: none.
+    private(set) var lastDays: [Int32] = []
+    private var daysSeen = FlatMap<Int32, Void>()
     /// Source rows read, valid or not.
     var rowsRead = 0
     /// Valid source rows (plays and ratings) in the aggregates.
@@ -165,7 +202,11 @@ struct ActivityBatch {
             attributes.append((ageBand, plan, isKids))
         }
         _ = profileSlots[Self.partition(id)].index(of: id, inserting: Int32(profiles.count))
-        profiles.append(Profile(pseudonym: pseudonym, attributes: code, country: country.withUnsafeBytes { countries.code($0) }, isErased: isErased))
+        profiles.append(
+            Profile(
+                pseudonym: pseudonym, bucket: pseudonym.first ?? 0, attributes: code, country: country.withUnsafeBytes { countries.code($0) },
+                isErased: isErased))
+        lastDays.append(.min)
     }
 
     /// The device type of every rating, which has none.
@@ -204,9 +245,81 @@ struct ActivityBatch {
         return true
     }
 
-    /// Aggregates the rows still buffered. Call it once the extract has read every row.
-    mutating func finish() {
+    /// Aggregates the rows still buffered. Call it once the extract has read every row. Throws
+    /// when the batch could not spill.
+    mutating func finish() throws {
         for p in 0..<Self.partitions where !pending[p].isEmpty { aggregate(p) }
+        if let spillFailure { throw spillFailure }
+        try spill?.activity.flush()
+        try spill?.durations.flush()
+        try spill?.loose.flush()
+    }
+
+    /// Whether the batch spilled: its rows are then in memory only a group at a time (`load`).
+    var isSpilled: Bool { spill != nil }
+
+    /// The days of the batch's valid rows, in order.
+    var days: [Int32] { daysSeen.keys.sorted() }
+
+    /// Records spilled per person bucket (rows, and the keys held before the spill); nil when the
+    /// batch did not spill.
+    var spilledPerBucket: [Int]? { spill?.activity.counts }
+
+    /// Spills what the batch holds, if it has not (after `finish()`): for a run whose private state
+    /// with the batch does not fit the memory budget.
+    mutating func spillAll() throws {
+        if spill == nil { startSpilling() }
+        try finish()
+    }
+
+    private mutating func startSpilling() {
+        do {
+            let spill = Spill(
+                activity: try SpillFiles(files: Self.buckets), durations: try SpillFiles(files: Self.buckets), loose: try SpillFiles(files: 1))
+            for p in activity.indices {
+                let part = activity[p]
+                activity[p] = FlatMap()
+                for (key, measures) in zip(part.keys, part.values) {
+                    spill.activity.append(SpilledActivity(key: key, measures: measures), to: Int(profiles[Int(key.profile)].bucket))
+                }
+            }
+            for (key, plays) in zip(durations.keys, durations.values) { spill.loose.append(SpilledDuration(key: key, plays: plays), to: 0) }
+            durations = FlatMap()
+            keysInMemory = 0
+            self.spill = spill
+        } catch {
+            spillFailure = error
+        }
+    }
+
+    /// Brings back the spilled rows of the people in `buckets`, aggregated, in place of what the
+    /// batch held: `forEachActivity`, `drain` and `durations` then see that group alone, and with
+    /// `withLoose` the play lengths aggregated before the spill too. Does nothing if the batch did
+    /// not spill.
+    mutating func load(buckets: Range<Int>, withLoose: Bool) throws {
+        guard let spill else { return }
+        activity = Array(repeating: FlatMap(), count: Self.partitions)
+        durations = FlatMap()
+        for b in buckets {
+            var part = FlatMap<ActivityKey, Measures>()
+            try spill.activity.read(b) { records in
+                for r in records { Self.add(r.measures, to: &part.values[part.index(of: r.key, inserting: Measures())]) }
+            }
+            activity[b % Self.partitions] = part
+            try spill.durations.read(b) { records in
+                for r in records { durations.values[durations.index(of: r.key, inserting: 0)] += r.plays }
+            }
+        }
+        if withLoose {
+            try spill.loose.read(0) { records in
+                for r in records { durations.values[durations.index(of: r.key, inserting: 0)] += r.plays }
+            }
+        }
+    }
+
+    /// The play lengths aggregated before the batch spilled, which belong to no group of people.
+    func forEachLooseDuration(_ body: (DurationKey, Int32) throws -> Void) throws {
+        try spill?.loose.read(0) { records in for r in records { try body(r.key, r.plays) } }
     }
 
     /// Every aggregated (profile, day, title, segment) with its measures; after `finish()`.
@@ -232,6 +345,7 @@ struct ActivityBatch {
     var activityCount: Int { activity.reduce(0) { $0 + $1.count } }
 
     private mutating func aggregate(_ p: Int) {
+        let keysBefore = activity[p].count + durations.count
         for row in pending[p] {
             let title = Int32(truncatingIfNeeded: row.titleDay >> 32)
             let day = Int64(Int32(truncatingIfNeeded: row.titleDay))
@@ -263,7 +377,24 @@ struct ActivityBatch {
             let key = ActivityKey(profile: slot!, day: Int32(day), title: title, segment: segment)
             rowsAggregated += 1
             earliestDay = min(earliestDay ?? key.day, key.day)
-            if let watched {
+            lastDays[Int(slot!)] = max(lastDays[Int(slot!)], key.day)
+            _ = daysSeen.index(of: key.day, inserting: ())
+            if let spill {
+                var m = Measures()
+                let bucket = Int(profile.bucket)
+                if let watched {
+                    let seconds = Int32(clamping: watched)
+                    Self.addPlay(&m, seconds: seconds, completed: row.packed & 2 != 0)
+                    if seconds < Self.durationCap {
+                        spill.durations.append(
+                            SpilledDuration(key: DurationKey(day: key.day, title: key.title, segment: segment, watchedSeconds: seconds), plays: 1),
+                            to: bucket)
+                    }
+                } else {
+                    Self.addThumb(&m, up: thumb == 1)
+                }
+                spill.activity.append(SpilledActivity(key: key, measures: m), to: bucket)
+            } else if let watched {
                 let seconds = Int32(clamping: watched)
                 Self.addPlay(&activity[p].values[activity[p].index(of: key, inserting: Measures())], seconds: seconds, completed: row.packed & 2 != 0)
                 if seconds < Self.durationCap {
@@ -275,6 +406,17 @@ struct ActivityBatch {
             }
         }
         pending[p].removeAll(keepingCapacity: true)
+        guard spill == nil else { return }
+        keysInMemory += activity[p].count + durations.count - keysBefore
+        if let spillAbove, keysInMemory > spillAbove { startSpilling() }
+    }
+
+    private static func add(_ m: Measures, to total: inout Measures) {
+        total.plays += m.plays
+        total.completedPlays += m.completedPlays
+        total.watchSeconds += m.watchSeconds
+        total.thumbsUp += m.thumbsUp
+        total.thumbsDown += m.thumbsDown
     }
 
     private static func addPlay(_ m: inout Measures, seconds: Int32, completed: Bool) {

@@ -48,9 +48,11 @@ extension FactEngine {
 
     /// Series and genre totals of a period: per group, distinct people over its titles' rows, plays,
     /// watch time, its titles below the storage floor, and the people who played only those.
+    /// `keyed` gives each title's viewers in every group of people; when the rows hold only some of
+    /// the people, `titleCounts` gives each group's titles and small titles.
     func computeGroups(
         period p: Period, _ keyed: [KeyedTitle], rows visit: (_ title: Int, _ body: (Row) -> Void) -> Void,
-        people: inout Stamps, into facts: inout Facts
+        titleCounts: [Int32: (titles: Int32, small: Int32)]? = nil, people: inout Stamps, into facts: inout Facts
     ) {
         let floor = Int64(coviewingFloor)
         // Titles at or above the floor first: a person first seen in a small title then played no
@@ -82,6 +84,7 @@ extension FactEngine {
                 }
             }
             guard sums.viewers > 0 else { continue }
+            if let counts = titleCounts?[g] { (titles, smallTitles) = counts }
             let group = groups.groups[Int(g)]
             facts.groups.append(
                 GroupFact(

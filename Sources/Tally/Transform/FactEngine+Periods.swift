@@ -1,7 +1,8 @@
 extension FactEngine {
     /// Week and month facts, audiences and co-viewing pairs of the periods in scope. A period's rows
     /// are grouped by title with a counting sort, and its titles visited in key order (titles not
-    /// in the catalogue together, as the one unknown title).
+    /// in the catalogue together, as the one unknown title). With `part`, only the additive or only
+    /// the dependent facts, the latter decided by `totals`.
     func computePeriods(_ scope: Scope, _ layout: Layout, people: Int, into facts: inout Facts) {
         let titles = layout.titleIDs.count
         var titlePeople = Stamps(people: people)
@@ -33,7 +34,7 @@ extension FactEngine {
             // Titles in key order.
             let byKey = present.map { (key: keys.key(Int32($0), self, layout), title: $0) }.sorted { ($0.key, $0.title) < ($1.key, $1.title) }
             var skips: [Int32: Int64] = [:]
-            for j in layout.durations(p.start...p.finish) {
+            for j in layout.durations(p.start...p.finish) where part != .dependent {
                 let t = layout.durationTitle[Int(j)]
                 guard start[Int(t) + 1] > start[Int(t)] else { continue }
                 let d = durations[Int(j)]
@@ -54,6 +55,7 @@ extension FactEngine {
             var groupStart = 0
             var seen = Set<Int64>()
             keyed.removeAll(keepingCapacity: true)
+            let groupTitles = totals.map { $0.groupTitles(in: p, groups: groups, floor: Int64(coviewingFloor)) }
             for (n, g) in byKey.enumerated() {
                 for i in order[start[g.title]..<start[g.title + 1]] {
                     let r = rows[Int(i)]
@@ -61,7 +63,7 @@ extension FactEngine {
                     guard r.plays > 0 else { continue }
                     if titlePeople.first(r.person) {
                         sums.viewers += 1
-                        if g.key != -1 { viewersOfTitle.append(r.person) }
+                        if g.key != -1 && part != .additive { viewersOfTitle.append(r.person) }
                     }
                     if periodPeople.first(r.person) { audience += 1 }
                 }
@@ -70,18 +72,38 @@ extension FactEngine {
                     let group = { (visit: (Row) -> Void) in
                         for t in titlesOfKey { for i in order[start[t]..<start[t + 1]] { visit(rows[Int(i)]) } }
                     }
-                    facts.periods.append(
-                        PeriodFact(
-                            period: p, titleKey: g.key, viewers: sums.viewers, plays: sums.plays, watchSeconds: sums.watchSeconds,
-                            skips: skips[g.key] ?? 0, smallDayViewers: small.viewers(group, below: coviewingFloor),
-                            smallDayBelow: coviewingFloor))
+                    // The title-period's viewers in every group of people.
+                    let viewers = totals?.viewers(in: p, of: g.key) ?? sums.viewers
+                    switch part {
+                    case .all:
+                        facts.periods.append(
+                            PeriodFact(
+                                period: p, titleKey: g.key, viewers: sums.viewers, plays: sums.plays, watchSeconds: sums.watchSeconds,
+                                skips: skips[g.key] ?? 0, smallDayViewers: small.viewers(group, below: coviewingFloor),
+                                smallDayBelow: coviewingFloor))
+                    case .additive:
+                        facts.periods.append(
+                            PeriodFact(
+                                period: p, titleKey: g.key, viewers: sums.viewers, plays: sums.plays, watchSeconds: sums.watchSeconds,
+                                skips: skips[g.key] ?? 0, smallDayViewers: 0, smallDayBelow: coviewingFloor))
+                    case .dependent:
+                        // A day is small by its viewers in every group.
+                        let titleID = layout.titleIDs[titlesOfKey[0]]
+                        let isSmall = { (day: Int32) in
+                            (totals?.viewers(on: day, of: g.key == -1 ? -1 : titleKey(titleID, on: day)) ?? 0) < Int64(coviewingFloor)
+                        }
+                        facts.periods.append(
+                            PeriodFact(
+                                period: p, titleKey: g.key, viewers: 0, plays: 0, watchSeconds: 0, skips: 0,
+                                smallDayViewers: small.viewers(group, below: coviewingFloor, isSmall: isSmall), smallDayBelow: coviewingFloor))
+                    }
                     // Title-periods that can be shown (the storage floor) are broken down by audience.
-                    if sums.viewers >= Int64(coviewingFloor) && !breakdowns.isEmpty {
+                    if part != .additive && viewers >= Int64(coviewingFloor) && !breakdowns.isEmpty {
                         breakdown(period: p, titleKey: g.key, group: group, seen: &seen, into: &facts)
                     }
-                    if !groups.isEmpty { keyed.append(KeyedTitle(key: g.key, titles: titlesOfKey, viewers: sums.viewers)) }
+                    if part != .additive && !groups.isEmpty { keyed.append(KeyedTitle(key: g.key, titles: titlesOfKey, viewers: viewers)) }
                     groupStart = n + 1
-                    if sums.viewers >= Int64(coviewingFloor) && !viewersOfTitle.isEmpty {
+                    if part != .additive && viewers >= Int64(coviewingFloor) && !viewersOfTitle.isEmpty {
                         let rank = Int32(known.count)
                         known.append(g.key)
                         watched.append(contentsOf: viewersOfTitle.lazy.map { ($0, rank) })
@@ -91,12 +113,13 @@ extension FactEngine {
                     titlePeople.nextGroup()
                 }
             }
-            if audience > 0 { facts.audiences.append(AudienceFact(period: p, viewers: audience)) }
+            if audience > 0 && part != .dependent { facts.audiences.append(AudienceFact(period: p, viewers: audience)) }
             if !keyed.isEmpty {
                 computeGroups(
                     period: p, keyed, rows: { t, body in for i in order[start[t]..<start[t + 1]] { body(rows[Int(i)]) } },
-                    people: &groupPeople, into: &facts)
+                    titleCounts: groupTitles, people: &groupPeople, into: &facts)
             }
+            guard part != .additive else { continue }
 
             // Each person's titles together, still in key order (a stable counting sort by person).
             perPerson.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
@@ -124,11 +147,18 @@ extension FactEngine {
         }
     }
 
-    /// Co-viewing: every pair of titles that at least `coviewingFloor` people played in the period.
+    /// Co-viewing: every pair of titles that at least `coviewingFloor` people played in the period
+    /// (in the dependent part: at least one, for the floor to apply to the sum of the groups).
     /// `lists` holds each person's titles as ranks into `keys` (ascending), person i's at
     /// starts[i]..<starts[i + 1]. Pairs are counted in a dense triangle over the ranks when that is
     /// small (up to 4,096 titles, 32 MiB), else in a dictionary.
     func countPairs(_ lists: [Int32], starts: [Int32], keys: [Int32], period p: Period, into facts: inout Facts) {
+        // A group of people's counts are summed before the floor applies.
+        if let pairTotals {
+            pairTotals.add(lists, starts: starts, keys: keys, period: p)
+            return
+        }
+        let floor = part == .dependent ? 1 : coviewingFloor
         guard (0..<(starts.count - 1)).contains(where: { starts[$0 + 1] - starts[$0] > 1 }) else { return }
         let n = keys.count
         if n <= 4_096 {
@@ -146,7 +176,7 @@ extension FactEngine {
             }
             for a in 0..<n {
                 let base = row(a)
-                for b in (a + 1)..<n where counts[base + b] >= coviewingFloor {
+                for b in (a + 1)..<n where counts[base + b] >= floor {
                     facts.coviewing.append(CoviewingFact(period: p, titleA: keys[a], titleB: keys[b], sharedViewers: Int64(counts[base + b])))
                 }
             }
@@ -160,7 +190,7 @@ extension FactEngine {
                     for b in (a + 1)..<hi { counts[Int64(lists[a]) << 32 | Int64(lists[b]), default: 0] += 1 }
                 }
             }
-            for (pair, shared) in counts where shared >= Int64(coviewingFloor) {
+            for (pair, shared) in counts where shared >= Int64(floor) {
                 facts.coviewing.append(CoviewingFact(period: p, titleA: keys[Int(pair >> 32)], titleB: keys[Int(pair & 0xFFFF_FFFF)], sharedViewers: shared))
             }
         }
@@ -182,8 +212,8 @@ extension FactEngine {
         }
 
         /// Distinct people, over the rows `group` yields, on the days on which fewer than `floor`
-        /// people played.
-        mutating func viewers(_ group: (_ visit: (Row) -> Void) -> Void, below floor: Int32) -> Int64 {
+        /// people played; or on the days `isSmall` says, when the rows hold only some of the people.
+        mutating func viewers(_ group: (_ visit: (Row) -> Void) -> Void, below floor: Int32, isSmall: ((Int32) -> Bool)? = nil) -> Int64 {
             plays.removeAll(keepingCapacity: true)
             group { r in if r.plays > 0 { plays.append((r.day, r.person)) } }
             // One title's rows come in day order; the unknown titles' come title by title.
@@ -199,7 +229,7 @@ extension FactEngine {
                     if dayPeople.first(plays[hi].person) { dayViewers += 1 }
                     hi += 1
                 }
-                if dayViewers < floor {
+                if isSmall?(plays[lo].day) ?? (dayViewers < floor) {
                     for i in lo..<hi where smallPeople.first(plays[i].person) { total += 1 }
                 }
                 lo = hi

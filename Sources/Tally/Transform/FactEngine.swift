@@ -78,6 +78,14 @@ struct FactEngine {
     var breakdowns = Breakdowns()
     /// The series and genre of each title version; empty: no group totals.
     var groups = TitleGroups()
+    /// Which facts `compute` makes: all of them, or one pass of a run computed a group of people
+    /// at a time (`FactRecompute`).
+    var part = Part.all
+    /// For the dependent pass: every group's additive totals, which decide what the rows of one
+    /// group cannot (which days and titles are small, which titles are in co-viewing pairs).
+    var totals: Totals?
+    /// For the dependent pass: where co-viewing counts are summed over the groups, if they fit.
+    var pairTotals: PairTotals?
 
     /// The dim_title version of a title valid at the end of a day: the latest version that had taken
     /// effect, else its first version; -1 (unknown) when the title is not in the catalogue.
@@ -128,14 +136,18 @@ struct FactEngine {
         let people = Int(rows.lazy.map(\.person).max() ?? -1) + 1
         var facts = Facts()
         let layout = Layout(rows: rows, durations: durations)
-        computeDays(scope, layout, people: people, into: &facts)
-        try stage(facts)
-        facts = Facts()
+        if part != .dependent {
+            computeDays(scope, layout, people: people, into: &facts)
+            try stage(facts)
+            facts = Facts()
+        }
         computePeriods(scope, layout, people: people, into: &facts)
         try stage(facts)
-        facts = Facts()
-        computeStreaks(scope, key: key, into: &facts)
-        try stage(facts)
+        if part != .dependent {
+            facts = Facts()
+            computeStreaks(scope, key: key, into: &facts)
+            try stage(facts)
+        }
     }
 
     struct DayKey: Hashable {

@@ -1,0 +1,67 @@
+import Foundation
+
+/// What a load may hold in memory: it decides how many activity rows (a person's counts on a day,
+/// title and segment) a run holds at once. A batch with more spills to temporary files, and a
+/// recompute whose rows (the batch's and the private state it reads back) are more is computed a
+/// group of people at a time, each group's facts summed by the warehouse.
+public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
+    /// The budget as given, in bytes.
+    public let bytes: Int
+    /// Activity rows held at once.
+    let rows: Int
+
+    /// The default: 256 MiB.
+    public static let standard = MemoryBudget(bytes: 256 << 20)!
+
+    /// Measured with bench/load (bench/RESULTS.md): the process holds about this much besides its
+    /// rows (the runtime, libpq, the dimensions), and this much per row at its peak, which is while
+    /// facts are computed: the row, its place in the engine's layout and stamps, and the fact rows
+    /// it makes (a 5M-event night of 1.05 million activity rows and 0.42 million play lengths
+    /// peaked at 240 MiB).
+    static let fixedBytes = 40 << 20
+    static let bytesPerRow = 144
+
+    /// The smallest budget accepted: 64 MiB.
+    public static let minimumBytes = 64 << 20
+
+    /// A budget of `bytes`; nil when it is below `minimumBytes`.
+    public init?(bytes: Int) {
+        guard bytes >= Self.minimumBytes else { return nil }
+        self.bytes = bytes
+        rows = (bytes - Self.fixedBytes) / Self.bytesPerRow
+    }
+
+    /// A budget of a number of rows, for tests and benchmarks that need many groups of a small batch.
+    public init(rows: Int) {
+        self.rows = max(rows, 1)
+        bytes = Self.fixedBytes + self.rows * Self.bytesPerRow
+    }
+
+    /// Reads "512M", "2G", "1.5GiB" or "300" (MiB); nil when it is not such a size or is below
+    /// `minimumBytes`.
+    public init?(_ text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let number = trimmed.prefix { $0.isNumber || $0 == "." }
+        let unit = trimmed.dropFirst(number.count).uppercased()
+        let scale: Double
+        switch unit {
+        case "", "M", "MB", "MIB": scale = 1_048_576
+        case "G", "GB", "GIB": scale = 1_073_741_824
+        case "K", "KB", "KIB": scale = 1_024
+        default: return nil
+        }
+        guard let value = Double(number), value.isFinite, value > 0, value * scale < Double(Int.max) else { return nil }
+        self.init(bytes: Int(value * scale))
+    }
+
+    public var description: String {
+        bytes % (1 << 30) == 0 ? "\(bytes >> 30)G" : "\(bytes >> 20)M"
+    }
+
+    /// Groups of people (ranges of person buckets) for `rows` activity rows: one when they fit.
+    func groups(for rows: Int) -> [Range<Int>] {
+        let buckets = ActivityBatch.buckets
+        let count = min(max(1, (rows + self.rows - 1) / self.rows), buckets)
+        return (0..<count).map { g in (g * buckets / count)..<((g + 1) * buckets / count) }
+    }
+}
