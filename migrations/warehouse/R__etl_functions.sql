@@ -147,14 +147,20 @@ $$;
 comment on function etl.merge_segments() is 'Adds the device, region and audience members of pg_temp.stage_segments that are new.';
 
 drop function if exists etl.days_of_titles(integer[]);
+-- PL/pgSQL, not SQL: Citus cannot plan a SQL function's statement that uses its parameters.
 create or replace function etl.days_of_titles(p_title_ids integer[], p_from date) returns date[]
-    language sql stable
+    language plpgsql stable
     set search_path = pg_catalog, private
     as $$
-    -- With no titles (most nights) the first condition is checked once and nothing is scanned.
-    select coalesce(array_agg(distinct day), '{}') from private.activity
-    where cardinality(p_title_ids) > 0 and title_id = any (p_title_ids) and day >= p_from
-    $$;
+begin
+    -- With no titles (most nights) nothing is scanned.
+    if cardinality(p_title_ids) = 0 then
+        return '{}';
+    end if;
+    return (select coalesce(array_agg(distinct day), '{}') from private.activity
+            where title_id = any (p_title_ids) and day >= p_from);
+end
+$$;
 comment on function etl.days_of_titles(integer[], date) is 'Days from p_from on (the retention cutoff) with activity on any of the titles, for re-pointing facts after a catalogue change.';
 
 create or replace function etl.merge_people() returns void
@@ -162,8 +168,11 @@ create or replace function etl.merge_people() returns void
     set search_path = pg_catalog, private
     as $$
 begin
-    update private.people p set last_day = s.last_day
-    from pg_temp.stage_people s where s.pseudonym = p.pseudonym and s.last_day > p.last_day;
+    -- An upsert, not UPDATE ... FROM: Citus cannot join a temporary table to the table it updates.
+    insert into private.people (person_key, pseudonym, last_day)
+    select p.person_key, s.pseudonym, s.last_day from pg_temp.stage_people s join private.people p using (pseudonym)
+    where s.last_day > p.last_day
+    on conflict (pseudonym) do update set last_day = excluded.last_day;
     -- Keys are max + 1 in pseudonym order, so a re-run after an interrupted load assigns the keys an
     -- uninterrupted load would have (the load lock makes this safe).
     insert into private.people (person_key, pseudonym, last_day)
@@ -181,6 +190,7 @@ create or replace function etl.purge(p_before date) returns bigint
 declare
     retention_purged bigint;
     erasure_purged bigint := 0;
+    erased integer[];
 begin
     delete from private.activity where day < p_before;
     get diagnostics retention_purged = row_count;
@@ -188,10 +198,14 @@ begin
     delete from private.people where last_day < p_before;
     -- Without erasures in the window, no scan of private.activity.
     if exists (select 1 from pg_temp.stage_erasures) then
-        delete from private.activity a using private.people p, pg_temp.stage_erasures e
-        where e.pseudonym = p.pseudonym and a.person_key = p.person_key;
+        -- The keys first, then deletes by key: on Citus a temporary table cannot join the table a
+        -- statement deletes from, and a join of activity to people on the workers would read
+        -- placements this transaction changed over other connections.
+        select array_agg(p.person_key) into erased
+        from private.people p join pg_temp.stage_erasures e using (pseudonym);
+        delete from private.activity where person_key = any (erased);
         get diagnostics erasure_purged = row_count;
-        delete from private.people p using pg_temp.stage_erasures e where p.pseudonym = e.pseudonym;
+        delete from private.people where person_key = any (erased);
     end if;
     return retention_purged + erasure_purged;
 end

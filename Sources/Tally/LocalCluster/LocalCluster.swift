@@ -17,6 +17,11 @@ public struct LocalCluster: Sendable {
     public let binaries: PostgresBinaries
     /// The OS user the server runs as, or nil to run as the current user.
     public let serverUser: String?
+    /// Libraries the server preloads (`shared_preload_libraries`) before pgaudit, when it is installed.
+    public let preload: [String]
+    /// Whether TCP logins on 127.0.0.1 are trusted rather than asked for a password: a Citus worker's,
+    /// which its coordinator reaches as any role (CitusCluster).
+    public let trustsLoopback: Bool
 
     /// The bootstrap superuser's name.
     public static let superuser = "postgres"
@@ -24,9 +29,13 @@ public struct LocalCluster: Sendable {
     /// A cluster in `directory`. Finds the server programs and, as root, checks for the `postgres` OS user.
     public init(
         directory: URL,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        preload: [String] = [],
+        trustsLoopback: Bool = false
     ) async throws {
         self.directory = directory.standardizedFileURL
+        self.preload = preload
+        self.trustsLoopback = trustsLoopback
         self.binaries = try await PostgresBinaries.locate(environment: environment)
         if geteuid() == 0 {
             guard getpwnam("postgres") != nil else {
@@ -147,7 +156,7 @@ public struct LocalCluster: Sendable {
             "initdb",
             [
                 "-D", dataDirectory.path, "-U", Self.superuser, "-E", "UTF8", "--no-locale",
-                "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync",
+                "--auth-local=trust", "--auth-host=\(trustsLoopback ? "trust" : "scram-sha-256")", "--no-sync",
             ]
         ).run()
         guard outcome.succeeded else {
@@ -166,6 +175,7 @@ public struct LocalCluster: Sendable {
 
     /// Throwaway-cluster settings: loopback only, private socket, durability traded for speed.
     private func writeSettings(port: Int) async throws {
+        let libraries = preload + (binaries.hasLibrary("pgaudit") ? ["pgaudit"] : [])
         let settings = """
             # Written by tally; rewritten when the port has to change.
             port = \(port)
@@ -177,7 +187,7 @@ public struct LocalCluster: Sendable {
             full_page_writes = off
             log_min_messages = warning
             log_line_prefix = '%m [%p] %q%u@%d '
-            \(binaries.hasLibrary("pgaudit") ? "shared_preload_libraries = 'pgaudit'\n" : "")
+            \(libraries.isEmpty ? "" : "shared_preload_libraries = '\(libraries.joined(separator: ","))'\n")
             """
         try Data(settings.utf8).write(to: settingsFile)
         if let serverUser { try await handOver(to: serverUser) }
