@@ -65,6 +65,11 @@ struct CitusTests {
                     "select count(distinct nodeport)::int from citus_shards where table_name = 'private.activity'::regclass"
                 ).scalar(as: Int.self)
                 #expect(nodes == 2, "the activity shards are on both workers")
+                let verify = try Migrator(
+                    database: "warehouse", directory: repositoryRoot.appendingPathComponent("migrations/warehouse").path,
+                    conninfo: citus.warehouse.conninfo, logger: quietLogger()
+                ).verify()
+                #expect(verify.isClean, "tally migrate verify on the coordinator: \(verify.differences.prefix(5))")
                 try await Self.expectEqual(citus, fixture, "after distribution")
 
                 // Late rows for a day three weeks back, plays yesterday, new ratings and an erasure.

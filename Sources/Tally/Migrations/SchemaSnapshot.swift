@@ -5,19 +5,23 @@ import Logging
 /// views, functions, triggers, row-level security, policies, grants and owners. Partitions are not
 /// listed one by one (the load creates one a month by design, so their number is no drift); a
 /// partition appears only when it differs from its parent in owner or row security, or grants more.
-/// Each line reads `<kind> <name>: <definition>`.
+/// Each line reads `<kind> <name>: <definition>`. Objects that belong to an extension (Citus's
+/// schemas, tables, views and functions on a Citus coordinator) are not the migrations' and are left out.
 struct SchemaSnapshot: Equatable {
     let lines: [String]
 
     static let query = """
-        with ns as (
+        with member as (
+            select classid, objid from pg_depend where deptype = 'e'
+        ), ns as (
             select oid, nspname, nspowner, nspacl from pg_namespace
             where nspname not in ('pg_catalog', 'information_schema', 'tally_migrations')
               and nspname not like 'pg\\_toast%' and nspname not like 'pg\\_temp%'
+              and (tableoid, oid) not in (select classid, objid from member)
         ), rel as (
             select c.oid, c.relname, c.relkind, n.nspname, c.relowner, c.relacl, c.relrowsecurity, c.relforcerowsecurity
             from pg_class c join ns n on n.oid = c.relnamespace
-            where not c.relispartition
+            where not c.relispartition and (c.tableoid, c.oid) not in (select classid, objid from member)
         )
         select line from (
             select format('schema %I: owner %s, acl %s', nspname, pg_get_userbyid(nspowner), coalesce(nspacl::text, 'default')) from ns
@@ -43,7 +47,8 @@ struct SchemaSnapshot: Equatable {
             union all
             select format('function %I.%I(%s): owner %s, acl %s, %s', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid),
                           pg_get_userbyid(p.proowner), coalesce(p.proacl::text, 'default'), pg_get_functiondef(p.oid))
-            from pg_proc p join ns n on n.oid = p.pronamespace where p.prokind in ('f', 'p')
+            from pg_proc p join ns n on n.oid = p.pronamespace
+            where p.prokind in ('f', 'p') and (p.tableoid, p.oid) not in (select classid, objid from member)
             union all
             select format('policy %I.%I.%I: %s for %s to %s using (%s) with check (%s)', schemaname, tablename, policyname,
                           permissive, cmd, roles::text, coalesce(qual, ''), coalesce(with_check, ''))
