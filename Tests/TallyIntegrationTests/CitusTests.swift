@@ -33,7 +33,7 @@ struct CitusTests {
     func threeNodes() async throws {
         try await withLoadFixture { fixture in
             try LoadCrashTests.plantVolume(try fixture.source())
-            try await withCitusWarehouse(fixture) { citus, coordinator in
+            try await withCitusWarehouse(fixture) { citus, coordinator, workers in
                 // A first load while the coordinator is one node, as a running warehouse is before it moves.
                 try fixture.load()
                 try citus.load()
@@ -42,7 +42,10 @@ struct CitusTests {
                     try citus.facts().query("select count(*)::int from analytics.fact_title_daily").scalar(as: Int.self) > 0,
                     "the facts are not empty")
 
-                // The distribution step moves the loaded state to the workers; a second run changes nothing.
+                // The distribution step moves the loaded state to the workers and empties the
+                // coordinator's own copy; a second run changes nothing.
+                let localBytes = "select pg_relation_size('private.activity')"
+                #expect(try citus.facts().query(localBytes).scalar(as: Int.self) > 0)
                 let layout =
                     "select string_agg(concat_ws(' ', table_name, citus_table_type, distribution_column, colocation_id), ', ' order by table_name::text) from citus_tables"
                 let first = try await Self.psql(coordinator, file: Self.script)
@@ -65,6 +68,19 @@ struct CitusTests {
                     "select count(distinct nodeport)::int from citus_shards where table_name = 'private.activity'::regclass"
                 ).scalar(as: Int.self)
                 #expect(nodes == 2, "the activity shards are on both workers")
+                #expect(try citus.facts().query(localBytes).scalar(as: Int.self) == 0, "no row is left on the coordinator's disk")
+                // An analyst login that reaches a worker is refused its shards.
+                let shard = try citus.facts().query(
+                    "select shard_name::text from citus_shards where table_name = 'private.activity'::regclass and nodeport = $1 limit 1",
+                    [workers[0].port]
+                ).scalar(as: String.self)
+                try await withLoginRole(in: citus.warehouse, memberOf: ["tally_analyst"]) { analyst, _ in
+                    let worker = try PostgresConnection.connect(
+                        workers[0].tcpConninfo(database: citus.warehouse.name, user: analyst), logger: quietLogger())
+                    defer { worker.close() }
+                    #expect(throws: PostgresError.self) { try worker.query("select count(*) from \(shard)") }
+                    #expect(throws: PostgresError.self) { try worker.query("select count(*) from private.activity") }
+                }
                 let verify = try Migrator(
                     database: "warehouse", directory: repositoryRoot.appendingPathComponent("migrations/warehouse").path,
                     conninfo: citus.warehouse.conninfo, logger: quietLogger()
@@ -150,12 +166,14 @@ struct CitusTests {
     /// Starts a coordinator and two workers in a folder of their own, creates and migrates
     /// tally_warehouse on the coordinator, and gives `body` a LoadFixture whose warehouse is it
     /// (same source, ETL login and key as `fixture`), with a loader login of its own.
-    func withCitusWarehouse(_ fixture: LoadFixture, _ body: (LoadFixture, LocalServer) async throws -> Void) async throws {
+    func withCitusWarehouse(_ fixture: LoadFixture, _ body: (LoadFixture, LocalServer, [LocalServer]) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-citus-\(UUID().uuidString.prefix(8))")
         let cluster = try await CitusCluster(directory: directory)
         do {
             let coordinator = try await cluster.start(logger: quietLogger())
             try await cluster.createDatabase("tally_warehouse", logger: quietLogger())
+            var workers: [LocalServer] = []
+            for worker in cluster.workers { workers.append(try await worker.start(logger: quietLogger())) }
             let warehouse = TestDatabase(
                 name: "tally_warehouse", server: TestServer.Handle(adminConninfo: coordinator.conninfo(database: "postgres"), local: coordinator),
                 conninfo: coordinator.conninfo(database: "tally_warehouse"))
@@ -164,7 +182,7 @@ struct CitusTests {
                 let citus = LoadFixture(
                     operational: fixture.operational, warehouse: warehouse, etlConninfo: fixture.etlConninfo,
                     loaderConninfo: coordinator.tcpConninfo(database: warehouse.name, user: loader, password: password), keyFile: fixture.keyFile)
-                try await body(citus, coordinator)
+                try await body(citus, coordinator, workers)
             }
             try await cluster.destroy(logger: quietLogger())
         } catch {

@@ -5,7 +5,8 @@
 --     psql "$TALLY_WAREHOUSE_URL" -v ON_ERROR_STOP=1 -f scripts/citus/distribute.sql
 --
 -- It is idempotent: a table that Citus already holds as intended is left as it is, so a second run
--- changes nothing. docs/scaling.md gives the steps and the traps.
+-- changes nothing. It takes the load lock, so it refuses to run while a load runs.
+-- docs/scaling.md gives the steps and the traps.
 --
 -- What goes where:
 --   private.activity        hash-distributed by person_key: the table that grows with people x days
@@ -27,15 +28,28 @@
 do $$
 declare
     t record;
+    current record;
 begin
     if not exists (select 1 from pg_extension where extname = 'citus') then
         raise exception 'the citus extension is not installed in database %', current_database()
             using hint = 'Preload it (shared_preload_libraries = ''citus''), CREATE EXTENSION citus; in this database and on every worker, add the workers with citus_add_node, then run this script again.';
     end if;
+    if not exists (select 1 from pg_catalog.pg_dist_node where groupid = 0) then
+        raise exception 'the coordinator is not a node of its Citus cluster'
+            using hint = 'Register it on the coordinator: SELECT citus_set_coordinator_host(''coordinator-host'', 5432); (reference tables keep a copy there, which the load joins its staging tables to).';
+    end if;
     if (select count(*) from pg_catalog.pg_dist_node where noderole = 'primary' and groupid <> 0) = 0 then
         raise exception 'the Citus cluster has no worker'
             using hint = 'Add them on the coordinator: SELECT citus_add_node(''worker-host'', 5432); for each worker.';
     end if;
+    -- The load lock (tally load takes it the same way): no load runs while the state moves.
+    begin
+        lock table etl.watermark in exclusive mode nowait;
+    exception when lock_not_available then
+        raise exception 'a tally load is running (it holds the load lock on etl.watermark)'
+            using hint = 'Run this script when the load has finished, or between two cron runs.';
+    end;
+    -- The private tables. A migration that adds one adds it here too.
     for t in
         select * from (values
             ('private.people', 'reference', null),
@@ -43,17 +57,23 @@ begin
             ('private.play_durations', 'distributed', 'title_id')
         ) as v(name, kind, col)
     loop
-        if exists (select 1 from citus_tables where table_name = t.name::regclass and citus_table_type = t.kind) then
-            continue;
+        select c.citus_table_type, c.distribution_column into current from citus_tables c where c.table_name = t.name::regclass;
+        if found and (current.citus_table_type <> t.kind or (t.col is not null and current.distribution_column <> t.col)) then
+            raise exception '% is already a % table of Citus (distribution column %), not % by %', t.name,
+                current.citus_table_type, current.distribution_column, t.kind, coalesce(t.col, '-')
+                using hint = format('Undo it with SELECT undistribute_table(%L); then run this script again.', t.name);
         end if;
-        if t.kind = 'reference' then
-            perform create_reference_table(t.name::regclass);
-        else
-            perform create_distributed_table(t.name::regclass, t.col, colocate_with => 'none');
+        if not found then
+            if t.kind = 'reference' then
+                perform create_reference_table(t.name::regclass);
+            else
+                perform create_distributed_table(t.name::regclass, t.col, colocate_with => 'none');
+            end if;
+            raise notice 'distributed % (%)', t.name, coalesce(t.col, t.kind);
         end if;
-        -- The rows copied to the shards are still on the coordinator's disk, out of sight.
+        -- The rows copied to the shards are still on the coordinator's disk, out of sight: an
+        -- erased person's rows would linger there. Emptying them again is harmless.
         perform truncate_local_data_after_distributing_table(t.name::regclass);
-        raise notice 'distributed % (%)', t.name, coalesce(t.col, t.kind);
     end loop;
 end
 $$;

@@ -5,14 +5,17 @@ import Logging
 /// views, functions, triggers, row-level security, policies, grants and owners. Partitions are not
 /// listed one by one (the load creates one a month by design, so their number is no drift); a
 /// partition appears only when it differs from its parent in owner or row security, or grants more.
-/// Each line reads `<kind> <name>: <definition>`. Objects that belong to an extension (Citus's
-/// schemas, tables, views and functions on a Citus coordinator) are not the migrations' and are left out.
+/// Each line reads `<kind> <name>: <definition>`. The objects of the extensions in `$1` (those
+/// that the live database has and the migrations do not create, such as Citus's schemas, tables
+/// and functions on a Citus coordinator) are not the migrations' and are left out; the objects of
+/// the extensions the migrations create (dblink, with its grants) are compared like any other.
 struct SchemaSnapshot: Equatable {
     let lines: [String]
 
     static let query = """
         with member as (
-            select classid, objid from pg_depend where deptype = 'e'
+            select d.classid, d.objid from pg_depend d join pg_extension e on e.oid = d.refobjid
+            where d.deptype = 'e' and d.refclassid = 'pg_extension'::regclass and e.extname = any ($1::text[])
         ), ns as (
             select oid, nspname, nspowner, nspacl from pg_namespace
             where nspname not in ('pg_catalog', 'information_schema', 'tally_migrations')
@@ -70,8 +73,14 @@ struct SchemaSnapshot: Equatable {
         order by line
         """
 
-    static func read(from connection: PostgresConnection) throws -> SchemaSnapshot {
-        SchemaSnapshot(lines: try connection.query(query).rows.map { try $0.decode(0, as: String.self) })
+    /// The snapshot of the database `connection` is on, without the objects of `ignoredExtensions`.
+    static func read(from connection: PostgresConnection, ignoringExtensions ignoredExtensions: [String] = []) throws -> SchemaSnapshot {
+        SchemaSnapshot(lines: try connection.query(query, [PostgresArray(ignoredExtensions)]).rows.map { try $0.decode(0, as: String.self) })
+    }
+
+    /// The extensions installed in the database `connection` is on.
+    static func extensions(on connection: PostgresConnection) throws -> [String] {
+        try connection.query("select extname::text from pg_extension order by 1").rows.map { try $0.decode(0, as: String.self) }
     }
 
     /// Lines that differ, grouped by object, as `- expected` / `+ live` pairs.
@@ -153,7 +162,9 @@ extension Migrator {
         let scratchConnection = try replay.connect()
         defer { scratchConnection.close() }
         let expected = try SchemaSnapshot.read(from: scratchConnection)
-        let actual = try SchemaSnapshot.read(from: live)
+        // Extensions a DBA added outside the migrations (Citus on a coordinator) are not drift.
+        let added = Set(try SchemaSnapshot.extensions(on: live)).subtracting(try SchemaSnapshot.extensions(on: scratchConnection))
+        let actual = try SchemaSnapshot.read(from: live, ignoringExtensions: added.sorted())
         var report = VerifyReport(database: database, differences: expected.differences(live: actual))
         if database == TallyConfiguration.Database.operational.rawValue { report.notes.append(try PIIReadAudit.read(live).summary) }
         return report
