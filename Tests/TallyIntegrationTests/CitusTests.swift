@@ -5,17 +5,9 @@ import Testing
 /// Whether Citus is installed, decided before the suite is built.
 enum CitusInstall {
     /// Whether citus.so sits in the library folder of the PostgreSQL that LocalCluster would use.
-    static let isInstalled: Bool = {
-        let env = ProcessInfo.processInfo.environment
-        let onPath = (env["PATH"] ?? "").split(separator: ":").map { URL(fileURLWithPath: "\($0)/initdb").resolvingSymlinksInPath() }
-        let debian = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
-            .map { URL(fileURLWithPath: "/usr/lib/postgresql/\($0)/bin/initdb") }
-        return (onPath + debian).contains {
-            FileManager.default.isExecutableFile(atPath: $0.path)
-                && FileManager.default.fileExists(
-                    atPath: $0.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("lib/citus.so").path)
-        }
-    }()
+    static let isInstalled = TestServer.initdbPaths.contains {
+        FileManager.default.fileExists(atPath: $0.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("lib/citus.so").path)
+    }
 }
 
 /// The warehouse on a Citus cluster of three local servers (a coordinator and two workers),

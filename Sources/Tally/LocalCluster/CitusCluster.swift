@@ -38,11 +38,6 @@ public struct CitusCluster: Sendable {
         self.workers = workers
     }
 
-    /// Whether Citus is installed for the PostgreSQL that `LocalCluster` would use.
-    public static func isInstalled(environment: [String: String] = ProcessInfo.processInfo.environment) async -> Bool {
-        (try? await PostgresBinaries.locate(environment: environment))?.hasLibrary("citus") ?? false
-    }
-
     /// Starts every server (initialising them if needed) and returns the coordinator's.
     @discardableResult
     public func start(logger: Logger) async throws -> LocalServer {

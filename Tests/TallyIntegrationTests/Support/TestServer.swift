@@ -12,10 +12,15 @@ actor TestServer {
     static let isAvailable: Bool = {
         let env = ProcessInfo.processInfo.environment
         if env["CI"] == "true" || env["TALLY_TEST_DATABASE_URL"] != nil { return true }
-        let path = (env["PATH"] ?? "").split(separator: ":").map { "\($0)/initdb" }
+        return !initdbPaths.isEmpty
+    }()
+
+    /// The executable `initdb` programs on PATH and in /usr/lib/postgresql/*/bin, symlinks resolved.
+    static let initdbPaths: [URL] = {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { URL(fileURLWithPath: "\($0)/initdb") }
         let debian = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
-            .map { "/usr/lib/postgresql/\($0)/bin/initdb" }
-        return (path + debian).contains { FileManager.default.isExecutableFile(atPath: $0) }
+            .map { URL(fileURLWithPath: "/usr/lib/postgresql/\($0)/bin/initdb") }
+        return (path + debian).map { $0.resolvingSymlinksInPath() }.filter { FileManager.default.isExecutableFile(atPath: $0.path) }
     }()
 
     /// How tests reach the server.
