@@ -17,15 +17,32 @@ struct MemoryBudgetTests {
         #expect(MemoryBudget.standard.description == "256M")
     }
 
-    @Test("rows that fit make one group of every bucket; more make contiguous groups that cover every bucket once")
+    @Test("rows that fit make one group of every bucket; more make as few contiguous groups within the budget as cover every bucket once")
     func groups() {
         let budget = MemoryBudget(rows: 100)
-        #expect(budget.groups(for: 0) == [0..<256])
-        #expect(budget.groups(for: 100) == [0..<256])
-        let three = budget.groups(for: 250)
-        #expect(three.count == 3)
-        #expect(three.first?.lowerBound == 0 && three.last?.upperBound == 256)
-        #expect(zip(three, three.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
-        #expect(budget.groups(for: 1_000_000).count == 256)
+        #expect(budget.groups(perBucket: Array(repeating: 0, count: 256)) == [0..<256])
+        #expect(budget.groups(perBucket: [100] + Array(repeating: 0, count: 255)) == [0..<256])
+        // 256 rows of 1: 100, 100 and 56.
+        #expect(budget.groups(perBucket: Array(repeating: 1, count: 256)) == [0..<100, 100..<200, 200..<256])
+        // A bucket over the budget is a group alone; the small ones around it are packed.
+        var skewed = Array(repeating: 10, count: 256)
+        skewed[5] = 1_000
+        let packed = budget.groups(perBucket: skewed)
+        #expect(packed.contains(5..<6))
+        #expect(packed.first?.lowerBound == 0 && packed.last?.upperBound == 256)
+        #expect(zip(packed, packed.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+        #expect(packed.allSatisfy { $0 == 5..<6 || $0.reduce(0) { $0 + skewed[$1] } <= 100 })
+        #expect(packed.count == 1 + 1 + 25)
+        #expect(budget.groups(perBucket: Array(repeating: 4_000, count: 256)).count == 256)
+    }
+
+    @Test("play lengths count against the budget when facts are computed at once")
+    func fits() {
+        let budget = MemoryBudget(rows: 100)
+        #expect(budget.fits(rows: 100, durations: 0))
+        #expect(!budget.fits(rows: 101, durations: 0))
+        #expect(!budget.fits(rows: 100, durations: 1))
+        #expect(budget.fits(rows: 0, durations: 100 * MemoryBudget.bytesPerRow / MemoryBudget.bytesPerDuration))
+        #expect(!budget.fits(rows: 0, durations: 100 * MemoryBudget.bytesPerRow / MemoryBudget.bytesPerDuration + 1))
     }
 }

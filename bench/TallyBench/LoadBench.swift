@@ -26,6 +26,11 @@ extension TallyBench {
                 "Shift the titles of each million events, so that (profile, day, title) keys keep growing with the events; by default they repeat after 1.05 million distinct keys."
         )
         var spread = false
+        @Flag(
+            help:
+                "Reuse bench_operational when an earlier run generated it with the same --events, --profiles and --spread (generating 50M events takes over 10 minutes)."
+        )
+        var keepData = false
 
         func run() async throws {
             var logger = Logger(label: "bench")
@@ -34,11 +39,19 @@ extension TallyBench {
             let server = try await cluster.start(logger: logger)
             let admin = try PostgresConnection.connect(server.conninfo(database: "postgres"), logger: logger)
             guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
-            try admin.execute("drop database if exists bench_operational with (force)")
-            try admin.execute("create database bench_operational")
+            // What generated the data, as a comment on the database, for --keep-data to compare.
+            let shape = "tally-bench load --events \(events) --profiles \(profiles)\(spread ? " --spread" : "")"
+            let generated = try admin.query("select shobj_description(oid, 'pg_database') from pg_database where datname = 'bench_operational'")
+                .rows.first.flatMap { try? $0.decode(0, as: String?.self) }
+            let reuse = keepData && generated == shape
+            if keepData && !reuse { print("--keep-data: bench_operational was made by \(generated ?? "nothing known"), not \(shape); generating") }
             let op = server.conninfo(database: "bench_operational")
             let wh = server.conninfo(database: "bench_warehouse")
-            try Migrator(database: "operational", directory: "migrations/operational", conninfo: op, logger: logger).up()
+            if !reuse {
+                try admin.execute("drop database if exists bench_operational with (force)")
+                try admin.execute("create database bench_operational")
+                try Migrator(database: "operational", directory: "migrations/operational", conninfo: op, logger: logger).up()
+            }
             // The warehouse's roles must exist before the loader login; each round recreates the database.
             try admin.execute("drop database if exists bench_warehouse with (force)")
             try admin.execute("create database bench_warehouse")
@@ -52,33 +65,11 @@ extension TallyBench {
             FileManager.default.createFile(
                 atPath: keyFile, contents: Data((0..<32).map { _ in UInt8.random(in: 0...255) }), attributes: [.posixPermissions: 0o600])
 
-            print("generating \(events) events for \(profiles) profiles ...")
-            let generate = Date()
-            let source = try PostgresConnection.connect(op, logger: logger)
-            try source.execute(
-                """
-                insert into app.titles (title_id, name, kind, runtime_seconds, updated_at)
-                select t, 'Title ' || t, 'movie', 1800 + t % 5000, now() - interval '1 year' from generate_series(1, 2000) t;
-                insert into app.accounts (account_id, email, full_name, date_of_birth, country_code, plan)
-                select md5('a' || n)::uuid, 'u' || n || '@example.test', 'User ' || n, date '1950-01-01' + n % 20000,
-                       (array['GB', 'US', 'DE', 'BR', 'JP', 'FR', 'IN'])[1 + n % 7], (array['basic', 'standard', 'premium'])[1 + n % 3]
-                from generate_series(1, \(profiles)) n;
-                insert into app.profiles (profile_id, account_id, display_name, is_kids)
-                select md5('p' || n)::uuid, md5('a' || n)::uuid, 'P' || n, n % 10 = 0 from generate_series(1, \(profiles)) n;
-                insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ip_address, user_agent)
-                select md5('p' || (1 + (g * 7919) % \(profiles)))::uuid, 1 + (((g * 104729) % 2000) * ((g * 31) % 7 + 1)\(spread ? " + (g / 1000000) * 37" : "")) % 2000,
-                       now() - (g % 30) * interval '1 day' - (g % 86400) * interval '1 second' / 2, g % 5400, g % 3 = 0,
-                       (array['smart_tv', 'iphone', 'android_phone', 'web', 'ps5', 'roku'])[1 + g % 6],
-                       (array['GB', 'US', 'DE', 'BR', 'JP', 'FR', 'IN'])[1 + g % 7], '10.0.0.1', 'Mozilla/5.0'
-                from generate_series(1::bigint, \(events)::bigint) g;
-                """)
-            // Start every measurement from the same table state: the first reader of freshly
-            // inserted rows sets their hint bits and writes every page again (about 3 s at 5M),
-            // which would fall on (a) alone, since it reads first. Autovacuum does the same to a
-            // real day's events long before the nightly load.
-            try source.execute("vacuum (analyze)")
-            try source.execute("checkpoint")
-            print("generated in \(Self.seconds(Date().timeIntervalSince(generate))) s")
+            if reuse {
+                print("reusing bench_operational: \(shape)")
+            } else {
+                try generate(operational: op, admin: admin, shape: shape, logger: logger)
+            }
             let local = "host=127.0.0.1 port=\(server.port)"
             let environment = [
                 "TALLY_OPERATIONAL_URL": "\(local) dbname=bench_operational user=bench_etl password=bench",
@@ -131,6 +122,38 @@ extension TallyBench {
                     print("  --history-span-rows \(historySpanRows): tally load \(Self.seconds(spans.seconds)) s, peak RSS \(spans.rss) KiB")
                 }
             }
+        }
+
+        /// Generates the operational data: titles, accounts, profiles and events, then vacuums.
+        func generate(operational op: String, admin: PostgresConnection, shape: String, logger: Logger) throws {
+            print("generating \(events) events for \(profiles) profiles ...")
+            let generate = Date()
+            let source = try PostgresConnection.connect(op, logger: logger)
+            try source.execute(
+                """
+                insert into app.titles (title_id, name, kind, runtime_seconds, updated_at)
+                select t, 'Title ' || t, 'movie', 1800 + t % 5000, now() - interval '1 year' from generate_series(1, 2000) t;
+                insert into app.accounts (account_id, email, full_name, date_of_birth, country_code, plan)
+                select md5('a' || n)::uuid, 'u' || n || '@example.test', 'User ' || n, date '1950-01-01' + n % 20000,
+                       (array['GB', 'US', 'DE', 'BR', 'JP', 'FR', 'IN'])[1 + n % 7], (array['basic', 'standard', 'premium'])[1 + n % 3]
+                from generate_series(1, \(profiles)) n;
+                insert into app.profiles (profile_id, account_id, display_name, is_kids)
+                select md5('p' || n)::uuid, md5('a' || n)::uuid, 'P' || n, n % 10 = 0 from generate_series(1, \(profiles)) n;
+                insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ip_address, user_agent)
+                select md5('p' || (1 + (g * 7919) % \(profiles)))::uuid, 1 + (((g * 104729) % 2000) * ((g * 31) % 7 + 1)\(spread ? " + (g / 1000000) * 37" : "")) % 2000,
+                       now() - (g % 30) * interval '1 day' - (g % 86400) * interval '1 second' / 2, g % 5400, g % 3 = 0,
+                       (array['smart_tv', 'iphone', 'android_phone', 'web', 'ps5', 'roku'])[1 + g % 6],
+                       (array['GB', 'US', 'DE', 'BR', 'JP', 'FR', 'IN'])[1 + g % 7], '10.0.0.1', 'Mozilla/5.0'
+                from generate_series(1::bigint, \(events)::bigint) g;
+                """)
+            // Start every measurement from the same table state: the first reader of freshly
+            // inserted rows sets their hint bits and writes every page again (about 3 s at 5M),
+            // which would fall on (a) alone, since it reads first. Autovacuum does the same to a
+            // real day's events long before the nightly load.
+            try source.execute("vacuum (analyze)")
+            try source.execute("checkpoint")
+            print("generated in \(Self.seconds(Date().timeIntervalSince(generate))) s")
+            try admin.execute("comment on database bench_operational is '\(shape)'")
         }
 
         /// One round's times in seconds, and tally's peak RSS in KiB.

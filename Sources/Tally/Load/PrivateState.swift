@@ -8,7 +8,7 @@ struct PrivateState {
     /// Gives each pseudonym its `private.people` key (new pseudonyms get new keys, and `last_day`
     /// moves on) and returns the keys in the order given. `people` pairs a pseudonym with the last
     /// day of its activity in this run.
-    func mergePeople(_ people: [(pseudonym: [UInt8], lastDay: Int32)]) throws -> [Int32] {
+    func mergePeople(_ people: [(pseudonym: ArraySlice<UInt8>, lastDay: Int32)]) throws -> [Int32] {
         var keys = [Int32](repeating: -1, count: people.count)
         guard !people.isEmpty else { return keys }
         try warehouse.execute(
@@ -49,28 +49,38 @@ struct PrivateState {
         code: .schema,
         message: "private state could not be read back; the warehouse may not match this version of tally (run tally migrate status --db warehouse)")
 
-    /// The stored activity rows of ranges of days: a run sizes its groups of people by them. (The
-    /// planner's estimate, free, was ten times too low after a few nightly runs in the tests:
-    /// autovacuum analyses the appended rows late.)
-    func count(_ days: [ClosedRange<Int32>]) throws -> Int {
-        guard !days.isEmpty else { return 0 }
-        return try warehouse.query("select count(*) from private.activity where \(Self.condition(days))").scalar(as: Int.self)
+    /// What is stored for ranges of days: activity rows per person bucket (the first byte of the
+    /// pseudonym, `ActivityBatch.buckets` of them), and play lengths. A run sizes its groups of
+    /// people by them, and reserves each group's rows at once: an array grown row by row held up
+    /// to three times its rows while it grew. (The planner's estimate, free, was ten times too low
+    /// after a few nightly runs in the tests: autovacuum analyses the appended rows late.)
+    func sizes(_ days: [ClosedRange<Int32>]) throws -> (rowsPerBucket: [Int], durations: Int) {
+        var perBucket = [Int](repeating: 0, count: ActivityBatch.buckets)
+        guard !days.isEmpty else { return (perBucket, 0) }
+        let range = Self.condition(days)
+        for row in try warehouse.query(
+            """
+            select get_byte(p.pseudonym, 0), count(*) from private.activity a join private.people p using (person_key)
+            where \(range) group by 1
+            """
+        ).rows {
+            perBucket[try row.decode(0, as: Int.self)] = try row.decode(1, as: Int.self)
+        }
+        let durations = try warehouse.query("select count(*) from private.play_durations where \(range)").scalar(as: Int.self)
+        return (perBucket, durations)
     }
 
-    /// The stored rows of ranges of days (before this run's rows are added), read by binary COPY,
-    /// and their play lengths unless `durations` is false. Each person key becomes a slot of
-    /// `persons`. With `buckets`, only the rows of the people whose pseudonym's first byte is in it.
-    func read(
-        _ days: [ClosedRange<Int32>], persons: inout Persons, buckets: Range<Int>? = nil, durations withDurations: Bool = true
-    ) throws -> (rows: [FactEngine.Row], durations: [FactEngine.Duration]) {
-        guard !days.isEmpty else { return ([], []) }
+    /// Appends the stored rows of ranges of days (before this run's rows are added) to `rows`,
+    /// read by binary COPY. Each person key becomes a slot of `persons`. With `buckets`, only the
+    /// rows of the people whose pseudonym's first byte is in it.
+    func read(_ days: [ClosedRange<Int32>], persons: inout Persons, buckets: Range<Int>? = nil, into rows: inout [FactEngine.Row]) throws {
+        guard !days.isEmpty else { return }
         let range = Self.condition(days)
         let people =
             buckets.map {
                 " and person_key in (select person_key from private.people where get_byte(pseudonym, 0) between \($0.lowerBound) and \($0.upperBound - 1))"
             } ?? ""
         let unreadable = Self.unreadable
-        var rows: [FactEngine.Row] = []
         try warehouse.copyOut(
             """
             copy (select day - date '1970-01-01', title_id, device_key, region_key, audience_key, plays, completed_plays,
@@ -87,15 +97,14 @@ struct PrivateState {
                     region: Int16(v[3]), audience: Int16(v[4]), plays: Int32(v[5]), completedPlays: Int32(v[6]),
                     watchSeconds: v[7], thumbsUp: Int32(v[8]), thumbsDown: Int32(v[9])))
         }
-        return (rows, withDurations ? try readDurations(days) : [])
     }
 
-    /// The stored play lengths of ranges of days.
-    func readDurations(_ days: [ClosedRange<Int32>]) throws -> [FactEngine.Duration] {
-        guard !days.isEmpty else { return [] }
+    /// Calls `body` with each stored play length of ranges of days, as it streams in: a run in
+    /// groups of people never holds them all (on 50M events they were more than the budget).
+    func forEachDuration(_ days: [ClosedRange<Int32>], _ body: (FactEngine.Duration) throws -> Void) throws {
+        guard !days.isEmpty else { return }
         let range = Self.condition(days)
         let unreadable = Self.unreadable
-        var durations: [FactEngine.Duration] = []
         try warehouse.copyOut(
             """
             copy (select day - date '1970-01-01', title_id, device_key, region_key, audience_key, watched_seconds, plays
@@ -105,12 +114,11 @@ struct PrivateState {
             guard var f = BinaryRowCursor(line) else { return }
             let v = (0..<7).map { _ in f.nextInteger() ?? 0 }
             guard f.isValid else { throw unreadable }
-            durations.append(
+            try body(
                 FactEngine.Duration(
                     day: Int32(v[0]), titleID: Int32(v[1]), device: Int16(v[2]), region: Int16(v[3]), audience: Int16(v[4]),
                     watched: Int32(v[5]), plays: Int32(v[6])))
         }
-        return durations
     }
 
     /// Appends the new rows of days from `first` on (binary COPY): older days are the history of a

@@ -38,13 +38,12 @@ struct FactRecompute {
             if var new = batch {
                 batch = nil
                 let personKeys = try personKeys(of: new)
-                for buckets in new.spilledPerBucket.map({ memoryBudget.groups(for: $0.reduce(0, +)) }) ?? [0..<ActivityBatch.buckets] {
+                for buckets in new.spilledPerBucket.map({ memoryBudget.groups(perBucket: $0) }) ?? [0..<ActivityBatch.buckets] {
                     var persons = Persons()
                     var rows: [FactEngine.Row] = []
                     var durations: [FactEngine.Duration] = []
-                    try drain(
-                        &new, buckets, withLoose: buckets.lowerBound == 0, personKeys: personKeys, segments: segmentKeys, persons: &persons, rows: &rows,
-                        durations: &durations)
+                    try new.load(buckets: buckets, withLoose: buckets.lowerBound == 0)
+                    drain(&new, buckets, personKeys: personKeys, segments: segmentKeys, persons: &persons, rows: &rows, durations: &durations)
                     try state.append(rows: rows[...], durations: durations[...], people: persons.keys, from: keepFrom)
                 }
             }
@@ -59,27 +58,36 @@ struct FactRecompute {
             Day(daysSince1970: firstDay).month.lowerBound...Day(daysSince1970: max(lastScopeDay + Int32(settings.streakMaxDays), lastDay)),
             factDays: scope.days + scope.asOf)
 
-        let groups = memoryBudget.groups(
-            for: try state.count(scope.stateDays) + (batch.map { $0.spilledPerBucket?.reduce(0, +) ?? $0.keysInMemory } ?? 0))
-        if groups.count > 1 {
+        let stored = try state.sizes(scope.stateDays)
+        let batchRows = batch.map { $0.spilledPerBucket?.reduce(0, +) ?? $0.keysInMemory } ?? 0
+        if !memoryBudget.fits(rows: stored.rowsPerBucket.reduce(0, +) + batchRows, durations: stored.durations) {
             try batch?.spillAll()
+            let perBucket = zip(stored.rowsPerBucket, batch?.spilledPerBucket ?? stored.rowsPerBucket.map { _ in 0 }).map(+)
+            let groups = memoryBudget.groups(perBucket: perBucket)
             try recomputeByGroups(
-                batch: &batch, groups: groups, scope: scope, segments: segmentKeys, lastDay: lastDay, firstDay: firstDay, keepFrom: keepFrom)
+                batch: &batch, groups: groups, storedPerBucket: stored.rowsPerBucket, scope: scope, segments: segmentKeys, lastDay: lastDay,
+                firstDay: firstDay, keepFrom: keepFrom, done: done)
             done("facts computed and written by \(groups.count) groups of people")
             return (scope.days.count, groups.count)
         }
 
-        // What is stored already, then this run's rows, which are appended after being read.
+        // What is stored already, then this run's rows, which are appended after being read; each
+        // array reserved once at its size.
         var persons = Persons()
-        var stored = try state.read(scope.stateDays, persons: &persons)
-        let storedRows = stored.rows.count
-        let storedDurations = stored.durations.count
+        var rows: [FactEngine.Row] = []
+        var durations: [FactEngine.Duration] = []
+        try batch?.load(buckets: 0..<ActivityBatch.buckets, withLoose: true)
+        rows.reserveCapacity(stored.rowsPerBucket.reduce(0, +) + (batch?.activityCount ?? 0))
+        durations.reserveCapacity(stored.durations + (batch?.durations.count ?? 0))
+        try state.read(scope.stateDays, persons: &persons, into: &rows)
+        try state.forEachDuration(scope.stateDays) { durations.append($0) }
+        let storedRows = rows.count
+        let storedDurations = durations.count
         if var new = batch {
             batch = nil
-            try drain(
-                &new, 0..<ActivityBatch.buckets, withLoose: true, personKeys: try personKeys(of: new), segments: segmentKeys, persons: &persons,
-                rows: &stored.rows,
-                durations: &stored.durations)
+            drain(
+                &new, 0..<ActivityBatch.buckets, personKeys: try personKeys(of: new), segments: segmentKeys, persons: &persons, rows: &rows,
+                durations: &durations)
         }
         #if canImport(Glibc)
             // The batch's many small arrays were freed into malloc's heap, which keeps them; give them
@@ -89,16 +97,15 @@ struct FactRecompute {
 
         done("state read")
         var engine = try engine(scope: scope, lastDay: lastDay, firstDay: firstDay)
-        engine.rows = stored.rows
-        engine.durations = stored.durations
+        engine.rows = rows
+        engine.durations = durations
         engine.personKeys = persons.keys
         // The server stores the new rows, then replaces the facts stage by stage, while the facts are
         // computed here: one connection, so one transaction, busy all along.
         let writer = SerialWork()
         let facts = FactWriter(warehouse: warehouse)
-        try writer.submit { [stored, persons] in
-            try state.append(
-                rows: stored.rows[storedRows...], durations: stored.durations[storedDurations...], people: persons.keys, from: keepFrom)
+        try writer.submit { [rows, durations, persons] in
+            try state.append(rows: rows[storedRows...], durations: durations[storedDurations...], people: persons.keys, from: keepFrom)
             done("private state appended")
             try facts.delete(scope)
         }
@@ -136,8 +143,8 @@ extension FactRecompute {
     /// the warehouse sums them into the fact tables at the end. The batch's rows go to private state
     /// in the second pass, after its last read of them.
     private func recomputeByGroups(
-        batch: inout ActivityBatch?, groups: [Range<Int>], scope: FactEngine.Scope, segments: [SegmentKeys], lastDay: Int32, firstDay: Int32,
-        keepFrom: Day
+        batch: inout ActivityBatch?, groups: [Range<Int>], storedPerBucket: [Int], scope: FactEngine.Scope, segments: [SegmentKeys],
+        lastDay: Int32, firstDay: Int32, keepFrom: Day, done: (String) -> Void
     ) throws {
         let state = PrivateState(warehouse: warehouse)
         let writer = FactWriter(warehouse: warehouse)
@@ -147,12 +154,12 @@ extension FactRecompute {
         func rows(of buckets: Range<Int>) throws -> (engine: FactEngine, persons: Persons, stored: Int) {
             var persons = Persons()
             var engine = template
-            (engine.rows, _) = try state.read(scope.stateDays, persons: &persons, buckets: buckets, durations: false)
+            try batch?.load(buckets: buckets, withLoose: false)
+            engine.rows.reserveCapacity(storedPerBucket[buckets].reduce(0, +) + (batch?.activityCount ?? 0))
+            try state.read(scope.stateDays, persons: &persons, buckets: buckets, into: &engine.rows)
             let stored = engine.rows.count
             if batch != nil {
-                try drain(
-                    &batch!, buckets, withLoose: false, personKeys: personKeys, segments: segments, persons: &persons, rows: &engine.rows,
-                    durations: &engine.durations)
+                drain(&batch!, buckets, personKeys: personKeys, segments: segments, persons: &persons, rows: &engine.rows, durations: &engine.durations)
             }
             engine.personKeys = persons.keys
             #if canImport(Glibc)
@@ -163,8 +170,9 @@ extension FactRecompute {
 
         try writer.createStaging()
         var totals = FactEngine.Totals()
-        for buckets in groups {
+        for (n, buckets) in groups.enumerated() {
             var group = try rows(of: buckets).engine
+            done("pass 1, group \(n + 1) of \(groups.count): \(group.rows.count) rows read")
             group.part = .additive
             totals.addUnknownTitles(of: group.rows, versions: template.versions)
             totals.addDayViewers(group.dayViewersOutsideScope(scope))
@@ -172,19 +180,26 @@ extension FactRecompute {
                 totals.add(facts)
                 try writer.stage(facts, evidence: true)
             }
+            done("pass 1, group \(n + 1) of \(groups.count): facts staged")
         }
-        // Play lengths of no group: those stored, and those the batch aggregated before it spilled.
-        var loose = template
-        loose.durations = try state.readDurations(scope.stateDays)
-        let stored = loose.durations.count
-        try batch?.forEachLooseDuration { key, plays in loose.durations.append(ActivityBatch.duration(key, plays: plays, segments: segments)) }
-        try writer.stage(loose.skipFacts(scope, totals: totals), evidence: false)
-        try state.append(rows: [], durations: loose.durations[stored...], people: [], from: keepFrom)
+        // Play lengths of no group: those stored, streamed, and those the batch aggregated before it
+        // spilled (no more than the budget's rows), which are appended to private state.
+        var loose: [FactEngine.Duration] = []
+        try batch?.forEachLooseDuration { key, plays in loose.append(ActivityBatch.duration(key, plays: plays, segments: segments)) }
+        let skips = try template.skipFacts(scope, totals: totals) { add in
+            try state.forEachDuration(scope.stateDays, add)
+            loose.forEach(add)
+        }
+        try writer.stage(skips, evidence: false)
+        try state.append(rows: [], durations: loose[...], people: [], from: keepFrom)
+        loose = []
+        done("play lengths of no group: skips staged")
 
         let pairs = FactEngine.PairTotals(
             totals: totals, periods: scope.periods, floor: Int64(template.coviewingFloor), maximumBytes: memoryBudget.bytes / 4)
-        for buckets in groups {
+        for (n, buckets) in groups.enumerated() {
             var (group, persons, stored) = try rows(of: buckets)
+            done("pass 2, group \(n + 1) of \(groups.count): \(group.rows.count) rows read")
             group.part = .dependent
             group.totals = totals
             group.pairTotals = pairs
@@ -195,12 +210,14 @@ extension FactRecompute {
                 try writer.stage(facts, evidence: true)
             }
             try state.append(rows: group.rows[stored...], durations: group.durations[...], people: persons.keys, from: keepFrom)
+            done("pass 2, group \(n + 1) of \(groups.count): facts staged, rows appended")
         }
         batch = nil
         try writer.delete(scope)
         // Summed here, the pairs at the floor are final: a period at a time, straight to the table.
         try pairs?.forEachPeriod(floor: template.coviewingFloor) { try writer.write(Facts(coviewing: $0)) }
         try writer.mergeStaging(coviewingFloor: template.coviewingFloor)
+        done("staged facts merged")
     }
 
     /// Merges the batch's people into `private.people`; returns each profile's person key (-1 for
@@ -212,13 +229,13 @@ extension FactRecompute {
         return keys
     }
 
-    /// Moves the rows of the people in `buckets` (and `withLoose`, the play lengths of no group)
-    /// after `rows` and `durations`, in the engine's form, each person in a slot of `persons`.
+    /// Moves the rows of the people in `buckets`, which the batch holds (`load` brings a spilled
+    /// batch's back), after `rows` and `durations`, in the engine's form, each person in a slot of
+    /// `persons`.
     private func drain(
-        _ batch: inout ActivityBatch, _ buckets: Range<Int>, withLoose: Bool, personKeys: [Int32], segments: [SegmentKeys], persons: inout Persons,
+        _ batch: inout ActivityBatch, _ buckets: Range<Int>, personKeys: [Int32], segments: [SegmentKeys], persons: inout Persons,
         rows: inout [FactEngine.Row], durations: inout [FactEngine.Duration]
-    ) throws {
-        try batch.load(buckets: buckets, withLoose: withLoose)
+    ) {
         var slots = [Int32](repeating: -1, count: personKeys.count)
         for (profile, key) in personKeys.enumerated() where key >= 0 && buckets.contains(Int(batch.profiles[profile].bucket)) {
             slots[profile] = persons.slot(of: key)

@@ -58,10 +58,32 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
         bytes % (1 << 30) == 0 ? "\(bytes >> 30)G" : "\(bytes >> 20)M"
     }
 
-    /// Groups of people (ranges of person buckets) for `rows` activity rows: one when they fit.
-    func groups(for rows: Int) -> [Range<Int>] {
-        let buckets = ActivityBatch.buckets
-        let count = min(max(1, (rows + self.rows - 1) / self.rows), buckets)
-        return (0..<count).map { g in (g * buckets / count)..<((g + 1) * buckets / count) }
+    /// Bytes a play length takes while facts are computed at once: the row (24 bytes) and its
+    /// place in the engine's layout. A run in groups of people streams stored play lengths instead.
+    static let bytesPerDuration = 32
+
+    /// Whether `rows` activity rows and `durations` play lengths can be computed at once.
+    func fits(rows: Int, durations: Int) -> Bool {
+        rows + (durations * Self.bytesPerDuration + Self.bytesPerRow - 1) / Self.bytesPerRow <= self.rows
+    }
+
+    /// Groups of people, as ranges of person buckets, for the activity rows of each bucket: every
+    /// bucket in one group when they fit, else contiguous groups of at most the budget's rows (a
+    /// bucket of more is a group alone), as few as that allows.
+    func groups(perBucket rows: [Int]) -> [Range<Int>] {
+        guard rows.reduce(0, +) > self.rows else { return [0..<rows.count] }
+        var groups: [Range<Int>] = []
+        var start = 0
+        var held = 0
+        for (bucket, n) in rows.enumerated() {
+            if bucket > start && held + n > self.rows {
+                groups.append(start..<bucket)
+                start = bucket
+                held = 0
+            }
+            held += n
+        }
+        groups.append(start..<rows.count)
+        return groups
     }
 }

@@ -46,7 +46,7 @@ public enum CopyBinary {
     }
 
     /// A `bytea`.
-    public static func appendBytes(_ bytes: [UInt8], to out: inout [UInt8]) {
+    public static func appendBytes(_ bytes: some Collection<UInt8>, to out: inout [UInt8]) {
         appendBigEndian(Int32(bytes.count), to: &out)
         out.append(contentsOf: bytes)
     }

@@ -49,6 +49,9 @@ public struct Pseudonymiser {
         self.key = SymmetricKey(data: key)
     }
 
+    /// The bytes of a pseudonym.
+    static let length = SHA256.byteCount
+
     /// HMAC-SHA-256 of the bytes of a profile id.
     public func pseudonym<D: DataProtocol>(of profileID: D) -> [UInt8] {
         Array(HMAC<SHA256>.authenticationCode(for: profileID, using: key))

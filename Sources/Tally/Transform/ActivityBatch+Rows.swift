@@ -8,12 +8,12 @@ struct SegmentKeys {
 extension ActivityBatch {
     /// Each profile with activity in the batch, by index into `profiles`, with its pseudonym and
     /// the last day of its activity; after `finish()`.
-    func activePeople() -> (profiles: [Int], people: [(pseudonym: [UInt8], lastDay: Int32)]) {
+    func activePeople() -> (profiles: [Int], people: [(pseudonym: ArraySlice<UInt8>, lastDay: Int32)]) {
         var indexes: [Int] = []
-        var people: [(pseudonym: [UInt8], lastDay: Int32)] = []
+        var people: [(pseudonym: ArraySlice<UInt8>, lastDay: Int32)] = []
         for (i, day) in lastDays.enumerated() where day != .min {
             indexes.append(i)
-            people.append((profiles[i].pseudonym, day))
+            people.append((pseudonym(of: i), day))
         }
         return (indexes, people)
     }

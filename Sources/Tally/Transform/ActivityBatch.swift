@@ -14,10 +14,10 @@ struct ActivityBatch {
         self.pseudonymiser = pseudonymiser
     }
 
-    /// A profile as the batch needs it: its pseudonym, the code of its (age band, plan, kids)
-    /// attributes, its account's country (the default for rows without one), and whether it was erased.
+    /// A profile as the batch needs it: the code of its (age band, plan, kids) attributes, its
+    /// account's country (the default for rows without one), and whether it was erased. Its
+    /// pseudonym is in `pseudonyms`.
     struct Profile {
-        var pseudonym: [UInt8]
         /// The person bucket: the pseudonym's first byte.
         var bucket: UInt8
         var attributes: Int32
@@ -119,6 +119,9 @@ struct ActivityBatch {
     let rules: RejectRules
     private let pseudonymiser: Pseudonymiser
     var profiles: [Profile] = []
+    /// The profiles' pseudonyms end to end, `Pseudonymiser.length` bytes each, in profile order: one
+    /// array of them took a tenth of a 50M-event run's memory (bench/RESULTS.md).
+    private var pseudonyms: [UInt8] = []
     private var profileSlots = [FlatMap<UUIDKey, Int32>](repeating: FlatMap(), count: partitions)
     private var pending = [[Pending]](repeating: [], count: partitions)
     private var activity = [FlatMap<ActivityKey, Measures>](repeating: FlatMap(), count: partitions)
@@ -202,11 +205,16 @@ struct ActivityBatch {
             attributes.append((ageBand, plan, isKids))
         }
         _ = profileSlots[Self.partition(id)].index(of: id, inserting: Int32(profiles.count))
+        precondition(pseudonym.count == Pseudonymiser.length)
+        pseudonyms += pseudonym
         profiles.append(
-            Profile(
-                pseudonym: pseudonym, bucket: pseudonym.first ?? 0, attributes: code, country: country.withUnsafeBytes { countries.code($0) },
-                isErased: isErased))
+            Profile(bucket: pseudonym[0], attributes: code, country: country.withUnsafeBytes { countries.code($0) }, isErased: isErased))
         lastDays.append(.min)
+    }
+
+    /// The pseudonym of the profile at `index` in `profiles`.
+    func pseudonym(of index: Int) -> ArraySlice<UInt8> {
+        pseudonyms[(index * Pseudonymiser.length)..<((index + 1) * Pseudonymiser.length)]
     }
 
     /// The device type of every rating, which has none.

@@ -3,7 +3,7 @@ extension FactEngine {
     /// segment, so each daily and segment group is contiguous; skips come from the durations of the
     /// titles with activity that day (durations carry no person, so they outlive erased people's
     /// rows: daily skips count segments that have no row left).
-    func computeDays(_ scope: Scope, _ layout: Layout, people: Int, into facts: inout Facts) {
+    func computeDays(_ scope: Scope, _ layout: Layout, people: Int, into facts: inout Facts, stage: (Facts) throws -> Void) rethrows {
         var dayPeople = Stamps(people: people)
         var segmentPeople = Stamps(people: people)
         var dayRaters = Stamps(people: people)
@@ -17,6 +17,7 @@ extension FactEngine {
         var dayRows: [Row] = []
         var order: [(a: UInt64, b: UInt64)] = []
         for d in scope.days {
+            try Self.handOn(&facts, to: stage)
             keys.reset(day: d)
             dayRows.removeAll(keepingCapacity: true)
             order.removeAll(keepingCapacity: true)

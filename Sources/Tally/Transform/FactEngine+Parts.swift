@@ -90,13 +90,14 @@ extension FactEngine {
     /// nor do those a batch aggregated before it spilled. As fact rows that hold only skips, for
     /// the merge to add to the rows the groups made: a title's skips count on a day, in a segment
     /// and in a period only where it has rows, which for a title in the catalogue is where its fact
-    /// row exists (the merge keeps no other), and for the others where `totals` saw them.
-    func skipFacts(_ scope: Scope, totals: Totals) -> Facts {
+    /// row exists (the merge keeps no other), and for the others where `totals` saw them. The play
+    /// lengths are those `durations` hands to its argument, one at a time, so that none is held.
+    func skipFacts(_ scope: Scope, totals: Totals, _ durations: (_ add: (Duration) -> Void) throws -> Void) rethrows -> Facts {
         let days = Set(scope.days)
         var daily: [DayKey: Int64] = [:]
         var segments: [DayKey: Int64] = [:]
         var periods: [Totals.PeriodKey: Int64] = [:]
-        for d in durations {
+        try durations { d in
             let isKnown = versions[d.titleID] != nil
             if days.contains(d.day), isKnown || totals.hasUnknownTitle(d.titleID, on: d.day...d.day) {
                 let k = titleKey(d.titleID, on: d.day)

@@ -3,7 +3,7 @@ extension FactEngine {
     /// are grouped by title with a counting sort, and its titles visited in key order (titles not
     /// in the catalogue together, as the one unknown title). With `part`, only the additive or only
     /// the dependent facts, the latter decided by `totals`.
-    func computePeriods(_ scope: Scope, _ layout: Layout, people: Int, into facts: inout Facts) {
+    func computePeriods(_ scope: Scope, _ layout: Layout, people: Int, into facts: inout Facts, stage: (Facts) throws -> Void) rethrows {
         let titles = layout.titleIDs.count
         var titlePeople = Stamps(people: people)
         var periodPeople = Stamps(people: people)
@@ -15,6 +15,7 @@ extension FactEngine {
         var order: [Int32] = []
         var perPerson = [Int32](repeating: 0, count: people + 1)
         for p in scope.periods {
+            try Self.handOn(&facts, to: stage)
             let titleDay = min(p.finish, lastDay)
             keys.reset(day: titleDay)
             let periodRows = layout.rows(p.start...p.finish)

@@ -121,9 +121,16 @@ struct FactEngine {
         return all
     }
 
+    /// Facts held before they are handed on: a day, period or as-of day ends with `stage` given what
+    /// has been computed once it holds this many rows. On sparse data a group of people made about
+    /// one segment fact per activity row, and holding them until the end of a stage took more
+    /// memory than the rows (bench/RESULTS.md).
+    static let stageRows = 1 << 16
+
     /// Computes the facts in three stages, the daily and segment facts; the period, audience and
     /// co-viewing facts; and the streak facts, handing each stage's rows to `stage` when it is done,
-    /// so they can be written while the next stage is computed.
+    /// and, within a stage, every `stageRows` rows or so, so they can be written while the rest is
+    /// computed.
     func compute(_ scope: Scope, stage: (Facts) throws -> Void) rethrows {
         var keyCache: [Int64: Int32] = [:]
         func key(_ titleID: Int32, _ day: Int32) -> Int32 {
@@ -137,17 +144,24 @@ struct FactEngine {
         var facts = Facts()
         let layout = Layout(rows: rows, durations: durations)
         if part != .dependent {
-            computeDays(scope, layout, people: people, into: &facts)
+            try computeDays(scope, layout, people: people, into: &facts, stage: stage)
             try stage(facts)
             facts = Facts()
         }
-        computePeriods(scope, layout, people: people, into: &facts)
+        try computePeriods(scope, layout, people: people, into: &facts, stage: stage)
         try stage(facts)
         if part != .dependent {
             facts = Facts()
             computeStreaks(scope, key: key, into: &facts)
             try stage(facts)
         }
+    }
+
+    /// Hands `facts` to `stage` and starts them anew when they hold `stageRows` rows or more.
+    static func handOn(_ facts: inout Facts, to stage: (Facts) throws -> Void) rethrows {
+        guard facts.count >= stageRows else { return }
+        try stage(facts)
+        facts = Facts()
     }
 
     struct DayKey: Hashable {

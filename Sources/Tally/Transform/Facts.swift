@@ -10,6 +10,9 @@ struct Facts {
     var breakdowns: [BreakdownFact] = []
     var groups: [GroupFact] = []
 
+    /// Rows of every table.
+    var count: Int { daily.count + segments.count + periods.count + audiences.count + coviewing.count + streaks.count + breakdowns.count + groups.count }
+
     mutating func append(_ other: Facts) {
         daily += other.daily
         segments += other.segments
