@@ -129,6 +129,10 @@ extension TallyBench {
             print("generating \(events) events for \(profiles) profiles ...")
             let generate = Date()
             let source = try PostgresConnection.connect(op, logger: logger)
+            // Each event's day is (g % 30) days before today, half a day or less before midnight (UTC,
+            // the business time zone), so the same command makes the same 30 days at any time of day.
+            // Counted back from now(), a run after midnight spread them over 31 days and made half as
+            // many activity rows again (bench/RESULTS.md).
             try source.execute(
                 """
                 insert into app.titles (title_id, name, kind, runtime_seconds, updated_at)
@@ -141,7 +145,7 @@ extension TallyBench {
                 select md5('p' || n)::uuid, md5('a' || n)::uuid, 'P' || n, n % 10 = 0 from generate_series(1, \(profiles)) n;
                 insert into app.playback_events (profile_id, title_id, started_at, watched_seconds, completed, device_type, country_code, ip_address, user_agent)
                 select md5('p' || (1 + (g * 7919) % \(profiles)))::uuid, 1 + (((g * 104729) % 2000) * ((g * 31) % 7 + 1)\(spread ? " + (g / 1000000) * 37" : "")) % 2000,
-                       now() - (g % 30) * interval '1 day' - (g % 86400) * interval '1 second' / 2, g % 5400, g % 3 = 0,
+                       date_trunc('day', now()) - (g % 30) * interval '1 day' - (1 + g % 86400) * interval '1 second' / 2, g % 5400, g % 3 = 0,
                        (array['smart_tv', 'iphone', 'android_phone', 'web', 'ps5', 'roku'])[1 + g % 6],
                        (array['GB', 'US', 'DE', 'BR', 'JP', 'FR', 'IN'])[1 + g % 7], '10.0.0.1', 'Mozilla/5.0'
                 from generate_series(1::bigint, \(events)::bigint) g;

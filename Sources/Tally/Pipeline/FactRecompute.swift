@@ -65,8 +65,8 @@ struct FactRecompute {
             let perBucket = zip(stored.rowsPerBucket, batch?.spilledPerBucket ?? stored.rowsPerBucket.map { _ in 0 }).map(+)
             let groups = memoryBudget.groups(perBucket: perBucket)
             try recomputeByGroups(
-                batch: &batch, groups: groups, storedPerBucket: stored.rowsPerBucket, scope: scope, segments: segmentKeys, lastDay: lastDay,
-                firstDay: firstDay, keepFrom: keepFrom, done: done)
+                batch: &batch, groups: groups, perBucket: perBucket, storedPerBucket: stored.rowsPerBucket, scope: scope, segments: segmentKeys,
+                lastDay: lastDay, firstDay: firstDay, keepFrom: keepFrom, done: done)
             done("facts computed and written by \(groups.count) groups of people")
             return (scope.days.count, groups.count)
         }
@@ -143,7 +143,7 @@ extension FactRecompute {
     /// the warehouse sums them into the fact tables at the end. The batch's rows go to private state
     /// in the second pass, after its last read of them.
     private func recomputeByGroups(
-        batch: inout ActivityBatch?, groups: [Range<Int>], storedPerBucket: [Int], scope: FactEngine.Scope, segments: [SegmentKeys],
+        batch: inout ActivityBatch?, groups: [Range<Int>], perBucket: [Int], storedPerBucket: [Int], scope: FactEngine.Scope, segments: [SegmentKeys],
         lastDay: Int32, firstDay: Int32, keepFrom: Day, done: (String) -> Void
     ) throws {
         let state = PrivateState(warehouse: warehouse)
@@ -155,8 +155,10 @@ extension FactRecompute {
             var persons = Persons()
             var engine = template
             try batch?.load(buckets: buckets, withLoose: false)
-            engine.rows.reserveCapacity(storedPerBucket[buckets].reduce(0, +) + (batch?.activityCount ?? 0))
-            try state.read(scope.stateDays, persons: &persons, buckets: buckets, into: &engine.rows)
+            let storedRows = storedPerBucket[buckets].reduce(0, +)
+            engine.rows.reserveCapacity(storedRows + (batch?.activityCount ?? 0))
+            // Nothing stored (a first load): no read, which would scan the rows earlier groups appended.
+            if storedRows > 0 { try state.read(scope.stateDays, persons: &persons, buckets: buckets, into: &engine.rows) }
             let stored = engine.rows.count
             if batch != nil {
                 drain(&batch!, buckets, personKeys: personKeys, segments: segments, persons: &persons, rows: &engine.rows, durations: &engine.durations)
@@ -197,9 +199,11 @@ extension FactRecompute {
 
         let pairs = FactEngine.PairTotals(
             totals: totals, periods: scope.periods, floor: Int64(template.coviewingFloor), maximumBytes: memoryBudget.bytes / 4)
-        for (n, buckets) in groups.enumerated() {
+        // The triangles stay for the whole pass: its groups hold that much less.
+        let passTwo = memoryBudget.less(pairs?.bytes ?? 0).groups(perBucket: perBucket)
+        for (n, buckets) in passTwo.enumerated() {
             var (group, persons, stored) = try rows(of: buckets)
-            done("pass 2, group \(n + 1) of \(groups.count): \(group.rows.count) rows read")
+            done("pass 2, group \(n + 1) of \(passTwo.count): \(group.rows.count) rows read")
             group.part = .dependent
             group.totals = totals
             group.pairTotals = pairs
@@ -210,7 +214,7 @@ extension FactRecompute {
                 try writer.stage(facts, evidence: true)
             }
             try state.append(rows: group.rows[stored...], durations: group.durations[...], people: persons.keys, from: keepFrom)
-            done("pass 2, group \(n + 1) of \(groups.count): facts staged, rows appended")
+            done("pass 2, group \(n + 1) of \(passTwo.count): facts staged, rows appended")
         }
         batch = nil
         try writer.delete(scope)

@@ -58,6 +58,11 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
         bytes % (1 << 30) == 0 ? "\(bytes >> 30)G" : "\(bytes >> 20)M"
     }
 
+    /// What is left of the budget once `bytes` are held for the whole run (at least one row).
+    func less(_ bytes: Int) -> MemoryBudget {
+        MemoryBudget(rows: rows - bytes / Self.bytesPerRow)
+    }
+
     /// Bytes a play length takes while facts are computed at once: the row (24 bytes) and its
     /// place in the engine's layout. A run in groups of people streams stored play lengths instead.
     static let bytesPerDuration = 32

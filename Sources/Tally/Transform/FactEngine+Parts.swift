@@ -141,12 +141,14 @@ extension FactEngine {
         }
 
         private var triangles: [Period: Triangle] = [:]
+        /// The bytes of the counts.
+        let bytes: Int
 
         /// Triangles for `periods`; nil when they would take more than `maximumBytes`.
         init?(totals: Totals, periods: [Period], floor: Int64, maximumBytes: Int) {
             var keysOf: [Period: [Int32]] = [:]
             for (k, viewers) in totals.periods where viewers >= floor && k.key != -1 { keysOf[k.period, default: []].append(k.key) }
-            let bytes = keysOf.values.reduce(0) { $0 + $1.count * ($1.count - 1) / 2 * 4 }
+            bytes = keysOf.values.reduce(0) { $0 + $1.count * ($1.count - 1) / 2 * 4 }
             guard bytes <= maximumBytes else { return nil }
             for p in periods {
                 let keys = (keysOf[p] ?? []).sorted()
@@ -177,7 +179,8 @@ extension FactEngine {
             }
         }
 
-        /// Calls `body` with each period's pairs whose shared viewers reach `floor`, in key order.
+        /// Calls `body` with each period's pairs whose shared viewers reach `floor`, in key order,
+        /// `FactEngine.stageRows` at a time: a period of 2,000 titles has up to 2 million.
         func forEachPeriod(floor: Int32, _ body: ([CoviewingFact]) throws -> Void) rethrows {
             for (p, t) in triangles {
                 var facts: [CoviewingFact] = []
@@ -187,6 +190,10 @@ extension FactEngine {
                     for b in (a + 1)..<n {
                         if t.counts[i] >= floor {
                             facts.append(CoviewingFact(period: p, titleA: t.keys[a], titleB: t.keys[b], sharedViewers: Int64(t.counts[i])))
+                            if facts.count == FactEngine.stageRows {
+                                try body(facts)
+                                facts.removeAll(keepingCapacity: true)
+                            }
                         }
                         i += 1
                     }
