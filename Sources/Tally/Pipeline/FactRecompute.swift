@@ -62,13 +62,11 @@ struct FactRecompute {
         let batchRows = batch.map { $0.spilledPerBucket?.reduce(0, +) ?? $0.keysInMemory } ?? 0
         if !memoryBudget.fits(rows: stored.rowsPerBucket.reduce(0, +) + batchRows, durations: stored.durations) {
             try batch?.spillAll()
-            let perBucket = zip(stored.rowsPerBucket, batch?.spilledPerBucket ?? stored.rowsPerBucket.map { _ in 0 }).map(+)
-            let groups = memoryBudget.groups(perBucket: perBucket)
-            try recomputeByGroups(
-                batch: &batch, groups: groups, perBucket: perBucket, storedPerBucket: stored.rowsPerBucket, scope: scope, segments: segmentKeys,
-                lastDay: lastDay, firstDay: firstDay, keepFrom: keepFrom, done: done)
-            done("facts computed and written by \(groups.count) groups of people")
-            return (scope.days.count, groups.count)
+            let groups = try recomputeByGroups(
+                batch: &batch, storedPerBucket: stored.rowsPerBucket, scope: scope, segments: segmentKeys, lastDay: lastDay, firstDay: firstDay,
+                keepFrom: keepFrom, done: done)
+            done("facts computed and written by \(groups) groups of people")
+            return (scope.days.count, groups)
         }
 
         // What is stored already, then this run's rows, which are appended after being read; each
@@ -141,11 +139,14 @@ extension FactRecompute {
     /// facts, and then each group's dependent facts (co-viewing counts summed here when their
     /// triangles take at most a quarter of the budget). Each group's facts go to staging tables, and
     /// the warehouse sums them into the fact tables at the end. The batch's rows go to private state
-    /// in the second pass, after its last read of them.
+    /// in the second pass, after its last read of them. The groups are packed from the stored rows
+    /// per bucket and the (spilled) batch's; returns how many pass 1 made.
     private func recomputeByGroups(
-        batch: inout ActivityBatch?, groups: [Range<Int>], perBucket: [Int], storedPerBucket: [Int], scope: FactEngine.Scope, segments: [SegmentKeys],
-        lastDay: Int32, firstDay: Int32, keepFrom: Day, done: (String) -> Void
-    ) throws {
+        batch: inout ActivityBatch?, storedPerBucket: [Int], scope: FactEngine.Scope, segments: [SegmentKeys], lastDay: Int32, firstDay: Int32,
+        keepFrom: Day, done: (String) -> Void
+    ) throws -> Int {
+        let perBucket = zip(storedPerBucket, batch?.spilledPerBucket ?? storedPerBucket.map { _ in 0 }).map(+)
+        let groups = memoryBudget.groups(perBucket: perBucket)
         let state = PrivateState(warehouse: warehouse)
         let writer = FactWriter(warehouse: warehouse)
         let template = try engine(scope: scope, lastDay: lastDay, firstDay: firstDay)
@@ -222,6 +223,7 @@ extension FactRecompute {
         try pairs?.forEachPeriod(floor: template.coviewingFloor) { try writer.write(Facts(coviewing: $0)) }
         try writer.mergeStaging(coviewingFloor: template.coviewingFloor)
         done("staged facts merged")
+        return groups.count
     }
 
     /// Merges the batch's people into `private.people`; returns each profile's person key (-1 for
