@@ -196,7 +196,7 @@ struct ActivityBatchTests {
         batch.normalise(deviceTypes: batch.rawDeviceTypes, countries: batch.rawCountries)
         let segments = batch.segments
         var found: [String: ActivityBatch.Measures] = [:]
-        batch.forEachActivity { key, measures in
+        try batch.forEachActivity { key, measures in
             let s = segments[Int(key.segment)]
             found["profile \(key.profile) day \(key.day) title \(key.title) \(s.deviceType) \(s.country) \(s.ageBand)"] = measures
         }
@@ -222,9 +222,9 @@ struct ActivityBatchTests {
             }
             try batch.finish()
         }
-        func contents(_ batch: ActivityBatch) -> (activity: [String: Int64], durations: [String: Int32]) {
+        func contents(_ batch: ActivityBatch) throws -> (activity: [String: Int64], durations: [String: Int32]) {
             var activity: [String: Int64] = [:]
-            batch.forEachActivity { k, m in
+            try batch.forEachActivity { k, m in
                 activity["\(k.profile) \(k.day) \(k.title) \(k.segment)", default: 0] += Int64(m.plays) << 32 + m.watchSeconds
             }
             var durations: [String: Int32] = [:]
@@ -236,18 +236,20 @@ struct ActivityBatchTests {
         var whole = Self.batch()
         try fill(&whole)
         #expect(!whole.isSpilled)
-        let expected = contents(whole)
+        let expected = try contents(whole)
 
         var spilled = Self.batch()
         spilled.spillAbove = 2
         try fill(&spilled)
         #expect(spilled.isSpilled)
-        #expect(spilled.spilledPerBucket?.reduce(0, +) ?? 0 > 0)
+        // Compacted: one record per (profile, day, title, segment), as the batch that held them all.
+        #expect(spilled.spilledPerBucket?.reduce(0, +) == whole.activityCount)
         var activity: [String: Int64] = [:]
         var durations: [String: Int32] = [:]
         for (i, buckets) in [0..<100, 100..<200, 200..<256].enumerated() {
             try spilled.load(buckets: buckets, withLoose: i == 0)
-            let group = contents(spilled)
+            let group = try contents(spilled)
+            #expect(spilled.activityCount == group.activity.count)
             activity.merge(group.activity) { $0 + $1 }
             durations.merge(group.durations) { $0 + $1 }
         }

@@ -36,6 +36,18 @@ struct MemoryBudgetTests {
         #expect(budget.groups(perBucket: Array(repeating: 4_000, count: 256)).count == 256)
     }
 
+    @Test("groups of people hold what the budget leaves besides what the process holds, less an eighth; a budget in rows is kept")
+    func forGroups() {
+        let budget = MemoryBudget(bytes: 256 << 20)!
+        #expect(budget.forGroups(resident: 100 << 20).rows == ((256 - 32 - 100) << 20) / MemoryBudget.bytesPerRow)
+        // Holding the whole budget already: a bucket at a time.
+        #expect(budget.forGroups(resident: 300 << 20).rows == 1)
+        #expect(budget.forGroups(resident: 300 << 20).groups(perBucket: Array(repeating: 5, count: 256)).count == 256)
+        let rows = MemoryBudget(rows: 100)
+        #expect(rows.forGroups(resident: 200 << 20) == rows)
+        #expect(MemoryBudget.residentBytes() > 0)
+    }
+
     @Test("play lengths count against the budget when facts are computed at once")
     func fits() {
         let budget = MemoryBudget(rows: 100)

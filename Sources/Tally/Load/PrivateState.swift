@@ -71,31 +71,43 @@ struct PrivateState {
     }
 
     /// Appends the stored rows of ranges of days (before this run's rows are added) to `rows`,
-    /// read by binary COPY. Each person key becomes a slot of `persons`. With `buckets`, only the
-    /// rows of the people whose pseudonym's first byte is in it.
-    func read(_ days: [ClosedRange<Int32>], persons: inout Persons, buckets: Range<Int>? = nil, into rows: inout [FactEngine.Row]) throws {
+    /// read by binary COPY. Each person key becomes a slot of `persons`.
+    func read(_ days: [ClosedRange<Int32>], persons: inout Persons, into rows: inout [FactEngine.Row]) throws {
+        try forEachRow(days, withBuckets: false) { _, row in
+            var row = row
+            row.person = persons.slot(of: row.person)
+            rows.append(row)
+        }
+    }
+
+    /// Calls `body` with each stored activity row of ranges of days as it streams in, and its
+    /// person's bucket (the pseudonym's first byte): a run in groups of people spills them by
+    /// bucket in one scan, where a query per group scanned them all each time. The row's `person`
+    /// is its person key.
+    func forEachRow(_ days: [ClosedRange<Int32>], _ body: (_ bucket: Int, FactEngine.Row) throws -> Void) throws {
+        try forEachRow(days, withBuckets: true, body)
+    }
+
+    private func forEachRow(_ days: [ClosedRange<Int32>], withBuckets: Bool, _ body: (Int, FactEngine.Row) throws -> Void) throws {
         guard !days.isEmpty else { return }
-        let range = Self.condition(days)
-        let people =
-            buckets.map {
-                " and person_key in (select person_key from private.people where get_byte(pseudonym, 0) between \($0.lowerBound) and \($0.upperBound - 1))"
-            } ?? ""
+        let source = withBuckets ? "get_byte(p.pseudonym, 0) from private.activity a join private.people p using (person_key)" : "0 from private.activity"
         let unreadable = Self.unreadable
         try warehouse.copyOut(
             """
             copy (select day - date '1970-01-01', title_id, device_key, region_key, audience_key, plays, completed_plays,
-                         watch_seconds, thumbs_up, thumbs_down, person_key
-                  from private.activity where \(range)\(people)) to stdout with (format binary)
+                         watch_seconds, thumbs_up, thumbs_down, person_key, \(source)
+                  where \(Self.condition(days))) to stdout with (format binary)
             """
         ) { line in
             guard var f = BinaryRowCursor(line) else { return }
-            let v = (0..<11).map { _ in f.nextInteger() ?? 0 }
+            let v = (0..<12).map { _ in f.nextInteger() ?? 0 }
             guard f.isValid else { throw unreadable }
-            rows.append(
+            try body(
+                Int(v[11]),
                 FactEngine.Row(
-                    person: persons.slot(of: Int32(v[10])), day: Int32(v[0]), titleID: Int32(v[1]), device: Int16(v[2]),
-                    region: Int16(v[3]), audience: Int16(v[4]), plays: Int32(v[5]), completedPlays: Int32(v[6]),
-                    watchSeconds: v[7], thumbsUp: Int32(v[8]), thumbsDown: Int32(v[9])))
+                    person: Int32(v[10]), day: Int32(v[0]), titleID: Int32(v[1]), device: Int16(v[2]), region: Int16(v[3]),
+                    audience: Int16(v[4]), plays: Int32(v[5]), completedPlays: Int32(v[6]), watchSeconds: v[7], thumbsUp: Int32(v[8]),
+                    thumbsDown: Int32(v[9])))
         }
     }
 

@@ -43,7 +43,7 @@ struct FactRecompute {
                     var rows: [FactEngine.Row] = []
                     var durations: [FactEngine.Duration] = []
                     try new.load(buckets: buckets, withLoose: buckets.lowerBound == 0)
-                    drain(&new, buckets, personKeys: personKeys, segments: segmentKeys, persons: &persons, rows: &rows, durations: &durations)
+                    try drain(&new, buckets, personKeys: personKeys, segments: segmentKeys, persons: &persons, rows: &rows, durations: &durations)
                     try state.append(rows: rows[...], durations: durations[...], people: persons.keys, from: keepFrom)
                 }
             }
@@ -83,7 +83,7 @@ struct FactRecompute {
         let storedDurations = durations.count
         if var new = batch {
             batch = nil
-            drain(
+            try drain(
                 &new, 0..<ActivityBatch.buckets, personKeys: try personKeys(of: new), segments: segmentKeys, persons: &persons, rows: &rows,
                 durations: &durations)
         }
@@ -146,29 +146,45 @@ extension FactRecompute {
         keepFrom: Day, done: (String) -> Void
     ) throws -> Int {
         let perBucket = zip(storedPerBucket, batch?.spilledPerBucket ?? storedPerBucket.map { _ in 0 }).map(+)
-        let groups = memoryBudget.groups(perBucket: perBucket)
         let state = PrivateState(warehouse: warehouse)
         let writer = FactWriter(warehouse: warehouse)
         let template = try engine(scope: scope, lastDay: lastDay, firstDay: firstDay)
         let personKeys = try batch.map { try self.personKeys(of: $0) } ?? []
+        // Stored rows, spilled by person bucket in one scan, for both passes to read back a group
+        // at a time.
+        let stored = try storedPerBucket.contains { $0 > 0 } ? SpillFiles<FactEngine.Row>(files: ActivityBatch.buckets) : nil
+        if let stored {
+            try state.forEachRow(scope.stateDays) { bucket, row in stored.append(row, to: bucket) }
+            try stored.flush()
+            done("stored rows spilled")
+        }
+        // Groups are packed for what the budget leaves once the process holds what it holds now.
+        let held = MemoryBudget.residentBytes()
+        let groups = memoryBudget.forGroups(resident: held).groups(perBucket: perBucket)
+        done("pass 1: \(groups.count) groups of people, \(held >> 20) MiB held")
         /// The rows of one group: stored, then the batch's (from `stored` on).
         func rows(of buckets: Range<Int>) throws -> (engine: FactEngine, persons: Persons, stored: Int) {
             var persons = Persons()
             var engine = template
             try batch?.load(buckets: buckets, withLoose: false)
-            let storedRows = storedPerBucket[buckets].reduce(0, +)
-            engine.rows.reserveCapacity(storedRows + (batch?.activityCount ?? 0))
-            // Nothing stored (a first load): no read, which would scan the rows earlier groups appended.
-            if storedRows > 0 { try state.read(scope.stateDays, persons: &persons, buckets: buckets, into: &engine.rows) }
-            let stored = engine.rows.count
+            engine.rows.reserveCapacity((stored?.counts[buckets].reduce(0, +) ?? 0) + (batch?.activityCount ?? 0))
+            for b in buckets {
+                try stored?.read(b) { rows in
+                    for var row in rows {
+                        row.person = persons.slot(of: row.person)
+                        engine.rows.append(row)
+                    }
+                }
+            }
+            let storedRows = engine.rows.count
             if batch != nil {
-                drain(&batch!, buckets, personKeys: personKeys, segments: segments, persons: &persons, rows: &engine.rows, durations: &engine.durations)
+                try drain(&batch!, buckets, personKeys: personKeys, segments: segments, persons: &persons, rows: &engine.rows, durations: &engine.durations)
             }
             engine.personKeys = persons.keys
             #if canImport(Glibc)
                 malloc_trim(0)
             #endif
-            return (engine, persons, stored)
+            return (engine, persons, storedRows)
         }
 
         try writer.createStaging()
@@ -179,9 +195,11 @@ extension FactRecompute {
             group.part = .additive
             totals.addUnknownTitles(of: group.rows, versions: template.versions)
             totals.addDayViewers(group.dayViewersOutsideScope(scope))
-            try group.compute(scope) { facts in
-                totals.add(facts)
-                try writer.stage(facts, evidence: true)
+            try whileWriting { work in
+                try group.compute(scope) { facts in
+                    totals.add(facts)
+                    try work.submit { try writer.stage(facts, evidence: true) }
+                }
             }
             done("pass 1, group \(n + 1) of \(groups.count): facts staged")
         }
@@ -200,21 +218,29 @@ extension FactRecompute {
 
         let pairs = FactEngine.PairTotals(
             totals: totals, periods: scope.periods, floor: Int64(template.coviewingFloor), maximumBytes: memoryBudget.bytes / 4)
-        // The triangles stay for the whole pass: its groups hold that much less.
-        let passTwo = memoryBudget.less(pairs?.bytes ?? 0).groups(perBucket: perBucket)
+        // The totals and triangles stay for the whole pass: its groups hold that much less.
+        let heldInPassTwo = max(MemoryBudget.residentBytes(), held + (pairs?.bytes ?? 0))
+        let passTwo = memoryBudget.forGroups(resident: heldInPassTwo).groups(perBucket: perBucket)
+        done("pass 2: \(passTwo.count) groups of people, \(heldInPassTwo >> 20) MiB held")
         for (n, buckets) in passTwo.enumerated() {
             var (group, persons, stored) = try rows(of: buckets)
             done("pass 2, group \(n + 1) of \(passTwo.count): \(group.rows.count) rows read")
             group.part = .dependent
             group.totals = totals
             group.pairTotals = pairs
-            try group.compute(scope) { facts in
-                var facts = facts
-                try writer.stage(Facts(periods: facts.periods), evidence: false)
-                facts.periods = []
-                try writer.stage(facts, evidence: true)
+            try whileWriting { work in
+                try work.submit { [group, persons] in
+                    try state.append(rows: group.rows[stored...], durations: group.durations[...], people: persons.keys, from: keepFrom)
+                }
+                try group.compute(scope) { facts in
+                    var additive = facts
+                    additive.periods = []
+                    try work.submit {
+                        try writer.stage(Facts(periods: facts.periods), evidence: false)
+                        try writer.stage(additive, evidence: true)
+                    }
+                }
             }
-            try state.append(rows: group.rows[stored...], durations: group.durations[...], people: persons.keys, from: keepFrom)
             done("pass 2, group \(n + 1) of \(passTwo.count): facts staged, rows appended")
         }
         batch = nil
@@ -224,6 +250,16 @@ extension FactRecompute {
         try writer.mergeStaging(coviewingFloor: template.coviewingFloor)
         done("staged facts merged")
         return groups.count
+    }
+
+    /// Runs `body` with a queue of jobs that write to the warehouse on a thread of their own while
+    /// `body` computes (at most two wait, so the facts they hold stay few), and returns once every
+    /// job is done; the caller must not use the connection until then.
+    private func whileWriting(_ body: (SerialWork) throws -> Void) throws {
+        let work = SerialWork(limit: 2)
+        let computed = Result { try body(work) }
+        try work.finish()
+        try computed.get()
     }
 
     /// Merges the batch's people into `private.people`; returns each profile's person key (-1 for
@@ -241,11 +277,11 @@ extension FactRecompute {
     private func drain(
         _ batch: inout ActivityBatch, _ buckets: Range<Int>, personKeys: [Int32], segments: [SegmentKeys], persons: inout Persons,
         rows: inout [FactEngine.Row], durations: inout [FactEngine.Duration]
-    ) {
+    ) throws {
         var slots = [Int32](repeating: -1, count: personKeys.count)
         for (profile, key) in personKeys.enumerated() where key >= 0 && buckets.contains(Int(batch.profiles[profile].bucket)) {
             slots[profile] = persons.slot(of: key)
         }
-        batch.drain(into: &rows, durations: &durations, segments: segments, slots: slots)
+        try batch.drain(into: &rows, durations: &durations, segments: segments, slots: slots)
     }
 }

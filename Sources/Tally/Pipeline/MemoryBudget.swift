@@ -1,3 +1,4 @@
+import CMalloc
 import Foundation
 
 /// What a load may hold in memory: it decides how many activity rows (a person's counts on a day,
@@ -9,6 +10,9 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
     public let bytes: Int
     /// Activity rows held at once.
     let rows: Int
+    /// Whether the budget was given in rows (tests, benchmarks): then what the process holds
+    /// besides rows does not count against it.
+    private let isInRows: Bool
 
     /// The default: 256 MiB.
     public static let standard = MemoryBudget(bytes: 256 << 20)!
@@ -29,12 +33,14 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
         guard bytes >= Self.minimumBytes else { return nil }
         self.bytes = bytes
         rows = (bytes - Self.fixedBytes) / Self.bytesPerRow
+        isInRows = false
     }
 
     /// A budget of a number of rows, for tests and benchmarks that need many groups of a small batch.
     public init(rows: Int) {
         self.rows = max(rows, 1)
         bytes = Self.fixedBytes + self.rows * Self.bytesPerRow
+        isInRows = true
     }
 
     /// Reads "512M", "2G", "1.5GiB" or "300" (MiB); nil when it is not such a size or is below
@@ -58,9 +64,26 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
         bytes % (1 << 30) == 0 ? "\(bytes >> 30)G" : "\(bytes >> 20)M"
     }
 
-    /// What is left of the budget once `bytes` are held for the whole run (at least one row).
-    func less(_ bytes: Int) -> MemoryBudget {
-        MemoryBudget(rows: rows - bytes / Self.bytesPerRow)
+    /// The rows a group of people may hold while the process has `resident` bytes in memory: the
+    /// budget less what it holds and an eighth kept as headroom, since `bytesPerRow` is an
+    /// estimate. A 50M-event run holds 90 to 130 MiB besides its rows (500,000 profiles, the spill's
+    /// buffers, the totals and co-viewing triangles), which `fixedBytes` does not cover. A budget
+    /// given in rows is returned as it is.
+    func forGroups(resident: Int) -> MemoryBudget {
+        guard !isInRows else { return self }
+        return MemoryBudget(rows: (bytes - bytes / 8 - resident) / Self.bytesPerRow)
+    }
+
+    /// The process's resident memory, after giving the heap's free pages back to the system; 0
+    /// where /proc does not say.
+    static func residentBytes() -> Int {
+        #if canImport(Glibc)
+            malloc_trim(0)
+        #endif
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+            let pages = statm.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     /// Bytes a play length takes while facts are computed at once: the row (24 bytes) and its

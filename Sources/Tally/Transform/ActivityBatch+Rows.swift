@@ -23,9 +23,9 @@ extension ActivityBatch {
     /// no activity afterwards.
     mutating func drain(
         into rows: inout [FactEngine.Row], durations: inout [FactEngine.Duration], segments: [SegmentKeys], slots: [Int32]
-    ) {
+    ) throws {
         rows.reserveCapacity(rows.count + activityCount)
-        drainActivity { key, m in
+        try drainActivity { key, m in
             let s = segments[Int(key.segment)]
             rows.append(
                 FactEngine.Row(

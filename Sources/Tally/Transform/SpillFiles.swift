@@ -74,6 +74,18 @@ final class SpillFiles<Record> {
         if let failure { throw failure }
     }
 
+    /// Replaces the records of `file` with `records`, after `flush()`.
+    func rewrite(_ file: Int, with records: some Sequence<Record>) throws {
+        precondition(buffers[file].isEmpty, "flush() first")
+        guard ftruncate(descriptors[file], 0) == 0, lseek(descriptors[file], 0, SEEK_SET) == 0 else {
+            throw Self.failure("truncate a temporary file in \(directory)")
+        }
+        counts[file] = 0
+        for record in records { append(record, to: file) }
+        if !buffers[file].isEmpty { write(file) }
+        if let failure { throw failure }
+    }
+
     /// Calls `body` with the records of `file`, a chunk at a time, after `flush()`.
     func read(_ file: Int, _ body: (UnsafeBufferPointer<Record>) throws -> Void) throws {
         let stride = MemoryLayout<Record>.stride
