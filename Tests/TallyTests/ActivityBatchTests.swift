@@ -244,6 +244,9 @@ struct ActivityBatchTests {
         #expect(spilled.isSpilled)
         // Compacted: one record per (profile, day, title, segment), as the batch that held them all.
         #expect(spilled.spilledPerBucket?.reduce(0, +) == whole.activityCount)
+        // Play lengths are compacted per bucket: a key may be in several buckets, none is lost.
+        #expect((spilled.spilledDurations ?? 0) >= whole.durations.count)
+        #expect(whole.spilledDurations == nil)
         var activity: [String: Int64] = [:]
         var durations: [String: Int32] = [:]
         for (i, buckets) in [0..<100, 100..<200, 200..<256].enumerated() {

@@ -59,8 +59,10 @@ struct FactRecompute {
             factDays: scope.days + scope.asOf)
 
         let stored = try state.sizes(scope.stateDays)
+        // A batch in memory counts its keys of both kinds as rows; a spilled one, its play lengths apart.
         let batchRows = batch.map { $0.spilledPerBucket?.reduce(0, +) ?? $0.keysInMemory } ?? 0
-        if !memoryBudget.fits(rows: stored.rowsPerBucket.reduce(0, +) + batchRows, durations: stored.durations) {
+        let batchDurations = batch?.spilledDurations ?? 0
+        if !memoryBudget.fits(rows: stored.rowsPerBucket.reduce(0, +) + batchRows, durations: stored.durations + batchDurations) {
             try batch?.spillAll()
             let groups = try recomputeByGroups(
                 batch: &batch, storedPerBucket: stored.rowsPerBucket, scope: scope, segments: segmentKeys, lastDay: lastDay, firstDay: firstDay,

@@ -300,6 +300,10 @@ struct ActivityBatch {
     /// when the batch did not spill.
     var spilledPerBucket: [Int]? { spill?.activity.counts }
 
+    /// The play-length keys spilled, per bucket and from before the spill, after `finish()`; nil
+    /// when the batch did not spill.
+    var spilledDurations: Int? { spill.map { $0.durations.counts.reduce(0, +) + $0.loose.counts.reduce(0, +) } }
+
     /// Spills what the batch holds, if it has not (after `finish()`): for a run whose private state
     /// with the batch does not fit the memory budget.
     mutating func spillAll() throws {
@@ -388,6 +392,7 @@ struct ActivityBatch {
     }
 
     private mutating func aggregate(_ p: Int) {
+        precondition(!profileSlots.isEmpty, "rows added after finish()")
         let keysBefore = activity[p].count + durations.count
         for row in pending[p] {
             let title = Int32(truncatingIfNeeded: row.titleDay >> 32)

@@ -41,7 +41,7 @@ final class SpillFiles<Record> {
         LoadError(
             code: .failed,
             message:
-                "could not \(what) to spill the batch: \(String(cString: strerror(errno))). Nothing was committed; free space there, set TMPDIR to a larger disk, or raise --memory-budget."
+                "could not \(what) for rows over the memory budget: \(String(cString: strerror(errno))). Nothing was committed; free space there, set TMPDIR to a larger disk, or raise --memory-budget."
         )
     }
 
