@@ -282,9 +282,7 @@ struct ActivityBatch {
             }
             try spill.activity.rewrite(b, with: zip(activity.keys, activity.values).lazy.map { SpilledActivity(key: $0, measures: $1) })
             var durations = FlatMap<DurationKey, Int32>()
-            try spill.durations.read(b) { records in
-                for r in records { durations.values[durations.index(of: r.key, inserting: 0)] += r.plays }
-            }
+            try spill.durations.read(b) { Self.add($0, to: &durations) }
             try spill.durations.rewrite(b, with: zip(durations.keys, durations.values).lazy.map { SpilledDuration(key: $0, plays: $1) })
         }
         self.spill?.isCompact = true
@@ -342,16 +340,13 @@ struct ActivityBatch {
         activity = Array(repeating: FlatMap(), count: Self.partitions)
         durations = FlatMap()
         loadedBuckets = buckets
-        for b in buckets {
-            try spill.durations.read(b) { records in
-                for r in records { durations.values[durations.index(of: r.key, inserting: 0)] += r.plays }
-            }
-        }
-        if withLoose {
-            try spill.loose.read(0) { records in
-                for r in records { durations.values[durations.index(of: r.key, inserting: 0)] += r.plays }
-            }
-        }
+        for b in buckets { try spill.durations.read(b) { Self.add($0, to: &durations) } }
+        if withLoose { try spill.loose.read(0) { Self.add($0, to: &durations) } }
+    }
+
+    /// Adds spilled play lengths to `durations`.
+    private static func add(_ records: UnsafeBufferPointer<SpilledDuration>, to durations: inout FlatMap<DurationKey, Int32>) {
+        for r in records { durations.values[durations.index(of: r.key, inserting: 0)] += r.plays }
     }
 
     /// The play lengths aggregated before the batch spilled, which belong to no group of people.
@@ -366,6 +361,11 @@ struct ActivityBatch {
         for part in activity {
             for (key, measures) in zip(part.keys, part.values) { try body(key, measures) }
         }
+        try forEachLoaded(body)
+    }
+
+    /// The activity of the buckets `load` brought back, read from the spill files.
+    private func forEachLoaded(_ body: (ActivityKey, Measures) throws -> Void) throws {
         for b in loadedBuckets {
             try spill?.activity.read(b) { records in for r in records { try body(r.key, r.measures) } }
         }
@@ -380,9 +380,7 @@ struct ActivityBatch {
             activity[p] = FlatMap()
             for (key, measures) in zip(part.keys, part.values) { try body(key, measures) }
         }
-        for b in loadedBuckets {
-            try spill?.activity.read(b) { records in for r in records { try body(r.key, r.measures) } }
-        }
+        try forEachLoaded(body)
         loadedBuckets = 0..<0
     }
 
