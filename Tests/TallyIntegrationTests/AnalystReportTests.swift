@@ -153,6 +153,14 @@ struct AnalystReportTests {
             #expect(result["weeks_over_hidden_month_cells"] == 0, "a shown week value bounds its month's hidden cell: \(result)")
             #expect(result["close_breakdown_residuals"] == 0, "a week's all_other less its month's cells gives 1 to k - 1 people: \(result)")
             #expect(result["close_breakdowns"] == 0, "a month's value less a week's inside it gives 1 to k - 1 people: \(result)")
+            #expect(
+                result["close_staircases"] == 0, "a count, period or group less a staircase of three shown streak counts gives 1 to k - 1 people: \(result)")
+            #expect((result["staircases_shown"] ?? 0) > 0, "the dataset shows staircases of three streak counts: \(result)")
+            #expect(
+                (result["close_staircases_if_all_shown"] ?? 0) > 0, "the dataset has staircases of 1 to k - 1 people inside a count: \(result)")
+            #expect(result["narrow_breakdown_months"] == 0, "a month's value less its weeks' narrows a small week cell: \(result)")
+            #expect(
+                (result["breakdown_months_narrow_if_shown"] ?? 0) > 0, "the dataset has month cells that would narrow a small week cell: \(result)")
             #expect(result["close_l_shapes"] == 0, "a shown streak count less two it holds plus their shown overlap gives 1 to k - 1 people: \(result)")
             #expect(result["close_rectangles"] == 0, "four shown streak counts around a run give 1 to k - 1 people: \(result)")
             #expect((result["close_rectangles_if_all_shown"] ?? 0) > 0, "the dataset has rectangles of runs of 1 to k - 1 people: \(result)")

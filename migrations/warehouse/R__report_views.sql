@@ -45,6 +45,10 @@
 --   * A week's breakdown value against its month's (I5 for breakdowns): when the month's cell is 1
 --     to k - 1 above the week's, the week's whole dimension is hidden (its all_other row would give
 --     the difference back).
+--   * A month's breakdown value against its weeks' (I3w for breakdowns): a month's cell less the
+--     same value's week cells of k or more viewers bounds its week cells below k from below; when
+--     that leaves one a range narrower than the protection level, the month's cell is hidden,
+--     with a complementary cell.
 --   * Groups (I6, I6u, I6t): against their shown titles, days and weeks, their genre and month,
 --     the union of two shown titles with their pair, the titles' sum when all are shown, and the
 --     Venn regions of three shown titles that their shown pairs fix.
@@ -474,7 +478,20 @@ group by day, title_id, title, kind, title_key
 having bool_or(is_suppressed);
 
 create view report.title_breakdown with (security_barrier) as
-with cells as (
+with month_value_weeks as materialized (
+    -- Per title, month, dimension and value: the same value's cells of the weeks that overlap the
+    -- month, the sum of those of k or more viewers and how many have fewer (I3w for breakdowns).
+    select x.month_start, coalesce(t.title_id, -1) as title_ref, w.dimension, w.value,
+           coalesce(sum(w.viewers) filter (where w.viewers >= s.k), 0) as big_weeks,
+           count(*) filter (where w.viewers between 1 and s.k - 1) as small_weeks
+    from analytics.fact_title_period_breakdown w
+    join analytics.dim_title t on t.title_key = w.title_key
+    cross join report.settings s
+    cross join lateral (select distinct m from unnest(array[date_trunc('month', w.period_start)::date,
+                                                            date_trunc('month', w.period_start + 6)::date]) m) x (month_start)
+    where w.period_kind = 'week'
+    group by 1, 2, 3, 4
+), cells as (
     select
         b.period_kind,
         b.period_start,
@@ -503,7 +520,20 @@ with cells as (
               and date_trunc('month', b.period_start + 6) = date_trunc('month', b.period_start)
               and coalesce(mt.title_id, -1) = coalesce(wt.title_id, -1)
               and m.dimension = b.dimension and m.value = b.value
-              and m.viewers - b.viewers between 1 and s.k - 1) as is_nested
+              and m.viewers - b.viewers between 1 and s.k - 1) as is_nested,
+        -- A month's value holds the people of that value in the weeks that overlap the month, so
+        -- the month's cell less the week cells of k or more viewers (as if all were shown) bounds
+        -- its week cells below k from below, as I3w does for a title's month: one of h such weeks
+        -- holds at least that less (h - 1)(k - 1). When that leaves one a range narrower than the
+        -- protection level, the month's cell is hidden, with at least one more cell of k or more
+        -- viewers: alone, it would be the all_other row (I3w for breakdowns).
+        exists (
+            select 1
+            from month_value_weeks mw
+            join analytics.dim_title mt on mt.title_key = b.title_key
+            where b.period_kind = 'month' and mw.month_start = b.period_start and mw.title_ref = coalesce(mt.title_id, -1)
+              and mw.dimension = b.dimension and mw.value = b.value and mw.small_weeks > 0
+              and b.viewers - mw.big_weeks - (mw.small_weeks - 1) * (s.k - 1) > s.k - coalesce(s.protection, (s.k + 1) / 2)) as is_bound
     from analytics.fact_title_period_breakdown b
     join analytics.fact_title_period p
         on p.period_kind = b.period_kind and p.period_start = b.period_start and p.title_key = b.title_key
@@ -514,11 +544,12 @@ with cells as (
     select
         c.*,
         bool_or(c.is_primary) over cell_group as group_has_primary,
-        c.period_viewers - coalesce(sum(c.viewers) filter (where not c.is_primary) over cell_group, 0) as primary_residual,
+        -- (a cell hidden by I3w counts as shown here, so that another cell hides with it)
+        c.period_viewers - coalesce(sum(c.viewers) filter (where not c.is_primary or c.is_bound) over cell_group, 0) as primary_residual,
         coalesce(sum(c.viewers) filter (where not c.is_primary) over (
             cell_group order by c.viewers, c.plays, c.value rows between unbounded preceding and 1 preceding), 0) as smaller_shown_viewers
     from (
-        select c.*, c.is_small or bool_or(c.is_nested) over (partition by c.period_kind, c.period_start, c.title_key, c.dimension) as is_primary
+        select c.*, c.is_small or c.is_bound or bool_or(c.is_nested) over (partition by c.period_kind, c.period_start, c.title_key, c.dimension) as is_primary
         from cells c
     ) c
     window cell_group as (partition by c.period_kind, c.period_start, c.title_key, c.dimension)

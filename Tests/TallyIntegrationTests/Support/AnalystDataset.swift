@@ -573,6 +573,11 @@ enum AnalystChecks {
             \(unions(of: "shown"))
         ), stored_unions as materialized (
             \(unions(of: "stored"))
+        ), shown_stairs as materialized (
+            \(staircases(of: "shown"))
+        ), stored_stairs as (
+            -- not materialized: the check below stops at the first one
+            \(staircases(of: "stored"))
         ), judged as materialized (
             -- Each stored title-period of k or more people: whether publishing it would narrow a
             -- hidden day (I3), or leave 1 to k - 1 people against a shown day it holds or, for a
@@ -689,6 +694,39 @@ enum AnalystChecks {
                         select 1 from report.title_breakdown ws where ws.period = 'week' and not ws.all_other and ws.period_start = o.period_start
                             and ws.title_id is not distinct from o.title_id and ws.dimension = o.dimension and ws.value = mt.value)), 0)
                     - o.viewers between 1 and k.k - 1) r) as close_breakdown_residuals,
+            -- I3w for breakdowns: a month's value less the same value's week cells of k or more
+            -- viewers (as if all were shown) is at least the people of its week cells below k
+            -- together; the range it leaves one of them, shown month cells and stored ones of the
+            -- months title_monthly shows
+            (select count(*) from report.title_breakdown m cross join k
+             cross join lateral (\(weekCells(of: "m", k: "k"))) x
+             where m.period = 'month' and not m.all_other and x.small > 0
+               and (k.k - 1) - greatest(0, m.viewers - x.big - (x.small - 1) * (k.k - 1)) + 1 < k.p) as narrow_breakdown_months,
+            (select count(*) from analytics.fact_title_period_breakdown b
+             join analytics.dim_title t on t.title_key = b.title_key
+             join report.title_monthly mp on mp.month_start = b.period_start and mp.title_id is not distinct from t.title_id
+             cross join k
+             cross join lateral (select t.title_id, b.dimension, b.value, b.period_start) m
+             cross join lateral (\(weekCells(of: "m", k: "k"))) x
+             where b.period_kind = 'month' and b.viewers >= k.k and x.small > 0
+               and (k.k - 1) - greatest(0, b.viewers - x.big - (x.small - 1) * (k.k - 1)) + 1 < k.p) as breakdown_months_narrow_if_shown,
+            -- staircases: three streak counts that share a day, less their two overlaps, are their
+            -- union; a count, period or group that holds it, less it, is its people on none
+            (select count(*) from shown_stairs t join shown c on c.ref = t.ref and c.as_of <= t.last_common
+                 and c.as_of - c.streak_days + 1 >= t.first_common cross join k
+             where c.viewers - t.people between 1 and k.k - 1)
+            + (select count(*) from shown_stairs t join published w on w.ref = t.ref and w.start <= t.last_common
+                   and t.first_common < case when w.kind = 'week' then w.start + 7 else (w.start + interval '1 month')::date end
+               cross join k where w.viewers - t.people between 1 and k.k - 1)
+            + (select count(*) from shown_stairs t join grouped_titles gt on gt.ref = t.ref
+                   join groups g on g.grouping = gt.grouping and g.name = gt.name and g.start <= t.last_common
+                       and t.first_common < case when g.kind = 'week' then g.start + 7 else (g.start + interval '1 month')::date end
+               cross join k where g.viewers - t.people between 1 and k.k - 1) as close_staircases,
+            (select count(*) from shown_stairs) as staircases_shown,
+            (select count(*) from (
+                select 1 from stored_stairs t join stored c on c.ref = t.ref and c.as_of <= t.last_common
+                    and c.as_of - c.streak_days + 1 >= t.first_common cross join k
+                where c.viewers >= k.k and c.viewers - t.people between 1 and k.k - 1 limit 1) x) as close_staircases_if_all_shown,
             (select count(*) from stored p, stored n1, stored n2, stored q, k
              where p.ref = q.ref and \(rectangle(p: "p", n1: "n1", n2: "n2", q: "q")) and q.viewers >= k.k
                and p.viewers - n1.viewers - n2.viewers + q.viewers between 1 and k.k - 1) as close_rectangles_if_all_shown,
@@ -762,6 +800,40 @@ enum AnalystChecks {
         """
     }
 
+    /// SQL for the week cells of month cell `m` (title_id, dimension, value, period_start): the
+    /// same title's, dimension's and value's cells of the weeks that overlap the month, as `big`,
+    /// the sum of those of at least k viewers, and `small`, how many have 1 to k - 1.
+    static func weekCells(of m: String, k: String) -> String {
+        """
+        select coalesce(sum(w.viewers) filter (where w.viewers >= \(k).k), 0) as big, count(*) filter (where w.viewers between 1 and \(k).k - 1) as small
+        from analytics.fact_title_period_breakdown w
+        join analytics.dim_title wt on wt.title_key = w.title_key
+        where w.period_kind = 'week' and wt.title_id is not distinct from \(m).title_id and w.dimension = \(m).dimension
+          and w.value = \(m).value and w.period_start + 6 >= \(m).period_start
+          and w.period_start < (\(m).period_start + interval '1 month')::date
+        """
+    }
+
+    /// SQL for the staircases of `source` (shown or stored): three counts of a title that share a
+    /// day, n1, n2 and n3 with a1 < a2 < a3 <= b1 < b2 < b3 (a run written as first and last day),
+    /// and their overlaps (a1, b2) and (a2, b3), all of k or more viewers. Their union,
+    /// n1 + n2 + n3 - (a1, b2) - (a2, b3), is `people`, inside their common run, from `first_common`
+    /// to `last_common`.
+    static func staircases(of source: String) -> String {
+        """
+        with c as (
+            select ref, as_of, as_of - streak_days + 1 as first, viewers from \(source) cross join k where viewers >= k.k and streak_days >= 2
+        )
+        select n1.ref, n3.first as first_common, n1.as_of as last_common,
+               n1.viewers + n2.viewers + n3.viewers - q12.viewers - q23.viewers as people
+        from c n1
+        join c n2 on n2.ref = n1.ref and n2.as_of > n1.as_of and n2.first > n1.first and n2.first <= n1.as_of
+        join c q12 on q12.ref = n1.ref and q12.as_of = n2.as_of and q12.first = n1.first
+        join c n3 on n3.ref = n1.ref and n3.as_of > n2.as_of and n3.first > n2.first and n3.first <= n1.as_of
+        join c q23 on q23.ref = n1.ref and q23.as_of = n3.as_of and q23.first = n2.first
+        """
+    }
+
     /// The columns of `identities`.
     static let identityColumns = [
         "close_lengths", "close_periods", "narrow_lengths", "lengths_hidden_by_rule", "narrow_periods", "periods_with_hidden_days",
@@ -771,6 +843,7 @@ enum AnalystChecks {
         "plays_of_fewer_than_k",
         "months_over_weeks", "close_rectangles", "close_rectangles_if_all_shown", "close_breakdowns", "close_l_shapes", "narrow_months_by_weeks_and_days",
         "months_narrow_by_weeks_and_days_if_shown", "close_breakdown_residuals", "weeks_over_hidden_month_cells",
+        "narrow_breakdown_months", "breakdown_months_narrow_if_shown", "close_staircases", "staircases_shown", "close_staircases_if_all_shown",
     ]
 
     /// The columns of `attack`.
