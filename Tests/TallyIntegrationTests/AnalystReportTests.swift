@@ -158,6 +158,7 @@ struct AnalystReportTests {
             #expect((result["staircases_shown"] ?? 0) > 0, "the dataset shows staircases of three streak counts: \(result)")
             #expect(
                 (result["close_staircases_if_all_shown"] ?? 0) > 0, "the dataset has staircases of 1 to k - 1 people inside a count: \(result)")
+            #expect(result["breakdowns_narrowed_by_segments"] == 0, "\(result)")
             #expect(result["narrow_breakdown_months"] == 0, "a month's value less its weeks' narrows a small week cell: \(result)")
             #expect(
                 (result["breakdown_months_narrow_if_shown"] ?? 0) > 0, "the dataset has month cells that would narrow a small week cell: \(result)")

@@ -49,6 +49,10 @@
 --     same value's week cells of k or more viewers bounds its week cells below k from below; when
 --     that leaves one a range narrower than the protection level, the month's cell is hidden,
 --     with a complementary cell.
+--   * Breakdowns against segments: a value's cell holds at least the segments of that value on
+--     one of its days, and the hidden values together (one value a person) the all_other row, so
+--     cells hide until the all_other row less the hidden values' segment floors leaves each at
+--     least p values.
 --   * Groups (I6, I6u, I6t): against their shown titles, days and weeks, their genre and month,
 --     the union of two shown titles with their pair, the titles' sum when all are shown, and the
 --     Venn regions of three shown titles that their shown pairs fix.
@@ -491,6 +495,30 @@ with month_value_weeks as materialized (
                                                             date_trunc('month', w.period_start + 6)::date]) m) x (month_start)
     where w.period_kind = 'week'
     group by 1, 2, 3, 4
+), segment_floors as materialized (
+    -- Per title, week or month, dimension and value: a lower bound on the value's cell from the
+    -- segments. A segment's people in the period are at least those of its largest day, and taking
+    -- each person in one segment, as an attacker may, the segments with a value hold different
+    -- people: the sum of their largest days. Every segment of k or more viewers counts, as if
+    -- title_segments showed it (it shows no more), so the bound is at least the attacker's.
+    select g.period_kind, g.period_start, g.title_ref, v.dimension, v.value, sum(g.floor) as floor
+    from (
+        select x.period_kind, x.period_start, coalesce(t.title_id, -1) as title_ref, f.device_key, f.region_key, f.audience_key,
+               max(f.viewers) as floor
+        from analytics.fact_title_daily_segment f
+        join analytics.dim_title t on t.title_key = f.title_key
+        join analytics.dim_date dd on dd.date_key = f.date_key
+        cross join report.settings s
+        cross join lateral (values ('week', dd.week_start), ('month', dd.month_start)) x (period_kind, period_start)
+        where f.viewers >= s.k
+        group by 1, 2, 3, 4, 5, 6
+    ) g
+    join analytics.dim_device dv on dv.device_key = g.device_key
+    join analytics.dim_region r on r.region_key = g.region_key
+    join analytics.dim_audience a on a.audience_key = g.audience_key
+    cross join lateral (values ('device_class', dv.device_class), ('region', r.region), ('age_band', a.age_band),
+                               ('plan', a.plan), ('kids', case when a.is_kids then 'kids' else 'adults' end)) v (dimension, value)
+    group by 1, 2, 3, 4, 5
 ), cells as (
     select
         b.period_kind,
@@ -527,16 +555,20 @@ with month_value_weeks as materialized (
         -- holds at least that less (h - 1)(k - 1). When that leaves one a range narrower than the
         -- protection level, the month's cell is hidden, with at least one more cell of k or more
         -- viewers: alone, it would be the all_other row (I3w for breakdowns).
-        exists (
-            select 1
-            from month_value_weeks mw
-            join analytics.dim_title mt on mt.title_key = b.title_key
-            where b.period_kind = 'month' and mw.month_start = b.period_start and mw.title_ref = coalesce(mt.title_id, -1)
-              and mw.dimension = b.dimension and mw.value = b.value and mw.small_weeks > 0
-              and b.viewers - mw.big_weeks - (mw.small_weeks - 1) * (s.k - 1) > s.k - coalesce(s.protection, (s.k + 1) / 2)) as is_bound
+        coalesce(mw.small_weeks > 0
+                 and b.viewers - mw.big_weeks - (mw.small_weeks - 1) * (s.k - 1) > s.k - coalesce(s.protection, (s.k + 1) / 2), false) as is_bound,
+        coalesce(sf.floor, 0) as segment_floor,
+        coalesce(s.protection, (s.k + 1) / 2) as protection
     from analytics.fact_title_period_breakdown b
     join analytics.fact_title_period p
         on p.period_kind = b.period_kind and p.period_start = b.period_start and p.title_key = b.title_key
+    join analytics.dim_title bt on bt.title_key = b.title_key
+    left join segment_floors sf
+        on sf.period_kind = b.period_kind and sf.period_start = b.period_start and sf.title_ref = coalesce(bt.title_id, -1)
+       and sf.dimension = b.dimension and sf.value = b.value
+    left join month_value_weeks mw
+        on b.period_kind = 'month' and mw.month_start = b.period_start and mw.title_ref = coalesce(bt.title_id, -1)
+       and mw.dimension = b.dimension and mw.value = b.value
     cross join report.settings s
 ), ranked as (
     -- As in title_segments, per title-period and dimension: the residual if only the primary cells
@@ -547,7 +579,15 @@ with month_value_weeks as materialized (
         -- (a cell hidden by I3w counts as shown here, so that another cell hides with it)
         c.period_viewers - coalesce(sum(c.viewers) filter (where not c.is_primary or c.is_bound) over cell_group, 0) as primary_residual,
         coalesce(sum(c.viewers) filter (where not c.is_primary) over (
-            cell_group order by c.viewers, c.plays, c.value rows between unbounded preceding and 1 preceding), 0) as smaller_shown_viewers
+            cell_group order by c.viewers, c.plays, c.value rows between unbounded preceding and 1 preceding), 0) as smaller_shown_viewers,
+        -- Breakdowns against segments: each hidden value holds at least its segment floor, and
+        -- together (one value a person) no more than the all_other row, so the all_other row less
+        -- the floors of the hidden values is the slack that an attacker has for each of them. Here
+        -- that slack if only the primary cells were hidden, and the floors of the smaller shown cells.
+        c.period_viewers - coalesce(sum(c.viewers) filter (where not c.is_primary) over cell_group, 0)
+            - coalesce(sum(c.segment_floor) filter (where c.is_primary) over cell_group, 0) as primary_slack,
+        coalesce(sum(c.viewers - c.segment_floor) filter (where not c.is_primary) over (
+            cell_group order by c.viewers, c.plays, c.value rows between unbounded preceding and 1 preceding), 0) as smaller_shown_slack
     from (
         select c.*, c.is_small or c.is_bound or bool_or(c.is_nested) over (partition by c.period_kind, c.period_start, c.title_key, c.dimension) as is_primary
         from cells c
@@ -556,7 +596,10 @@ with month_value_weeks as materialized (
 ), decided as (
     select
         r.*,
-        (r.is_primary or (r.group_has_primary and r.primary_residual + r.smaller_shown_viewers < r.k)) as is_suppressed
+        -- A shown cell becomes complementary while the residual is below k, or while the slack
+        -- leaves a hidden value fewer than p values (protection).
+        (r.is_primary or (r.group_has_primary and (r.primary_residual + r.smaller_shown_viewers < r.k
+                                                   or r.primary_slack + r.smaller_shown_slack < r.protection - 1))) as is_suppressed
     from ranked r
 ), month_hidden as (
     -- The month cells hidden above, by title id.

@@ -573,6 +573,22 @@ enum AnalystChecks {
             \(unions(of: "shown"))
         ), stored_unions as materialized (
             \(unions(of: "stored"))
+        ), breakdown_rows as materialized (
+            select * from report.title_breakdown
+        ), segment_floors as materialized (
+            -- per title-period, dimension and value: the most people its shown segments of one day
+            -- hold (one segment a person)
+            select x.kind, x.start, d.ref, d.dimension, d.value, max(d.viewers) as lower
+            from (
+                select sg.day, coalesce(sg.title_id, -1) as ref, v.dimension, v.value, sum(sg.viewers) as viewers
+                from report.title_segments sg
+                cross join lateral (values ('device_class', sg.device_class), ('region', sg.region), ('age_band', sg.age_band),
+                                           ('plan', sg.plan), ('kids', case when sg.is_kids then 'kids' else 'adults' end)) v (dimension, value)
+                where not sg.all_other
+                group by 1, 2, 3, 4
+            ) d
+            cross join lateral (values ('week', date_trunc('week', d.day)::date), ('month', date_trunc('month', d.day)::date)) x (kind, start)
+            group by 1, 2, 3, 4, 5
         ), shown_stairs as materialized (
             \(staircases(of: "shown"))
         ), stored_stairs as (
@@ -723,6 +739,22 @@ enum AnalystChecks {
                        and t.first_common < case when g.kind = 'week' then g.start + 7 else (g.start + interval '1 month')::date end
                cross join k where g.viewers - t.people between 1 and k.k - 1) as close_staircases,
             (select count(*) from shown_stairs) as staircases_shown,
+            -- a title-period's hidden values of a dimension: each holds at least its shown segments
+            -- of one day, and together (one value a person) its all_other row
+            (select count(*) from (
+                select o.viewers as residual, sum(coalesce(f.lower, 0)) as lower_sum
+                from breakdown_rows o
+                join analytics.fact_title_period_breakdown b on b.period_kind = o.period and b.period_start = o.period_start
+                    and b.dimension = o.dimension
+                join analytics.dim_title bt on bt.title_key = b.title_key and bt.title_id is not distinct from o.title_id
+                left join segment_floors f on f.kind = o.period and f.start = o.period_start and f.ref = coalesce(o.title_id, -1)
+                    and f.dimension = o.dimension and f.value = b.value
+                where o.all_other
+                  and not exists (select 1 from breakdown_rows s where not s.all_other and s.period = o.period
+                                      and s.period_start = o.period_start and s.title_id is not distinct from o.title_id
+                                      and s.dimension = o.dimension and s.value = b.value)
+                group by o.period, o.period_start, o.title_id, o.dimension, o.viewers) x, k
+             where x.lower_sum > 0 and x.residual - x.lower_sum + 1 < k.p) as breakdowns_narrowed_by_segments,
             (select count(*) from (
                 select 1 from stored_stairs t join stored c on c.ref = t.ref and c.as_of <= t.last_common
                     and c.as_of - c.streak_days + 1 >= t.first_common cross join k
@@ -844,6 +876,7 @@ enum AnalystChecks {
         "months_over_weeks", "close_rectangles", "close_rectangles_if_all_shown", "close_breakdowns", "close_l_shapes", "narrow_months_by_weeks_and_days",
         "months_narrow_by_weeks_and_days_if_shown", "close_breakdown_residuals", "weeks_over_hidden_month_cells",
         "narrow_breakdown_months", "breakdown_months_narrow_if_shown", "close_staircases", "staircases_shown", "close_staircases_if_all_shown",
+        "breakdowns_narrowed_by_segments",
     ]
 
     /// The columns of `attack`.
