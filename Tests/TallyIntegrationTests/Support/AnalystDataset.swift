@@ -589,6 +589,21 @@ enum AnalystChecks {
             ) d
             cross join lateral (values ('week', date_trunc('week', d.day)::date), ('month', date_trunc('month', d.day)::date)) x (kind, start)
             group by 1, 2, 3, 4, 5
+        ), segment_day_floors as materialized (
+            -- the same from each shown segment's largest day in the period, summed over the segments
+            -- of a value (one segment a person over the period): a higher bound
+            select g.kind, g.start, g.ref, v.dimension, v.value, sum(g.most) as lower
+            from (
+                select x.kind, x.start, coalesce(sg.title_id, -1) as ref, sg.device_type, sg.device_class, sg.country_code, sg.region,
+                       sg.age_band, sg.plan, sg.is_kids, max(sg.viewers) as most
+                from report.title_segments sg
+                cross join lateral (values ('week', date_trunc('week', sg.day)::date), ('month', date_trunc('month', sg.day)::date)) x (kind, start)
+                where not sg.all_other
+                group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+            ) g
+            cross join lateral (values ('device_class', g.device_class), ('region', g.region), ('age_band', g.age_band), ('plan', g.plan),
+                                       ('kids', case when g.is_kids then 'kids' else 'adults' end)) v (dimension, value)
+            group by 1, 2, 3, 4, 5
         ), shown_stairs as materialized (
             \(staircases(of: "shown"))
         ), stored_stairs as (
@@ -740,21 +755,27 @@ enum AnalystChecks {
                cross join k where g.viewers - t.people between 1 and k.k - 1) as close_staircases,
             (select count(*) from shown_stairs) as staircases_shown,
             -- a title-period's hidden values of a dimension: each holds at least its shown segments
-            -- of one day, and together (one value a person) its all_other row
+            -- of one day (or, with the second bound, the sum of its shown segments' largest days),
+            -- and together (one value a person) its all_other row. A range of no values (bounds
+            -- above the all_other row) tells the attacker that the assumption is wrong, and narrows
+            -- nothing.
             (select count(*) from (
-                select o.viewers as residual, sum(coalesce(f.lower, 0)) as lower_sum
+                select o.viewers as residual, sum(coalesce(f.lower, 0)) as lower_sum, sum(coalesce(fd.lower, 0)) as day_lower_sum
                 from breakdown_rows o
                 join analytics.fact_title_period_breakdown b on b.period_kind = o.period and b.period_start = o.period_start
                     and b.dimension = o.dimension
                 join analytics.dim_title bt on bt.title_key = b.title_key and bt.title_id is not distinct from o.title_id
                 left join segment_floors f on f.kind = o.period and f.start = o.period_start and f.ref = coalesce(o.title_id, -1)
                     and f.dimension = o.dimension and f.value = b.value
+                left join segment_day_floors fd on fd.kind = o.period and fd.start = o.period_start and fd.ref = coalesce(o.title_id, -1)
+                    and fd.dimension = o.dimension and fd.value = b.value
                 where o.all_other
                   and not exists (select 1 from breakdown_rows s where not s.all_other and s.period = o.period
                                       and s.period_start = o.period_start and s.title_id is not distinct from o.title_id
                                       and s.dimension = o.dimension and s.value = b.value)
                 group by o.period, o.period_start, o.title_id, o.dimension, o.viewers) x, k
-             where x.lower_sum > 0 and x.residual - x.lower_sum + 1 < k.p) as breakdowns_narrowed_by_segments,
+             where (x.lower_sum > 0 and x.residual - x.lower_sum + 1 between 1 and k.p - 1)
+                or (x.day_lower_sum > 0 and x.residual - x.day_lower_sum + 1 between 1 and k.p - 1)) as breakdowns_narrowed_by_segments,
             (select count(*) from (
                 select 1 from stored_stairs t join stored c on c.ref = t.ref and c.as_of <= t.last_common
                     and c.as_of - c.streak_days + 1 >= t.first_common cross join k
