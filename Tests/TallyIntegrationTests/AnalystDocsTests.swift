@@ -87,7 +87,8 @@ struct AnalystDocsTests {
                 "close_lengths", "close_periods", "close_groups", "groups_over_hidden_titles", "pairs_of_hidden_periods", "narrow_months", "narrow_lengths",
                 "narrow_periods", "plays_of_fewer_than_k",
                 "months_over_weeks", "close_rectangles", "close_breakdowns", "close_l_shapes", "narrow_months_by_weeks_and_days", "close_breakdown_residuals",
-                "weeks_over_hidden_month_cells", "narrow_breakdown_months", "close_staircases",
+                "weeks_over_hidden_month_cells", "narrow_breakdown_months", "close_staircases", "narrow_by_hidden_months", "narrow_hidden_values",
+                "narrow_hidden_segments",
             ] {
                 #expect(try identities.decode(column, as: Int.self) == 0, "demo: \(column)")
             }

@@ -160,6 +160,11 @@ struct AnalystReportTests {
                 (result["close_staircases_if_all_shown"] ?? 0) > 0, "the dataset has staircases of 1 to k - 1 people inside a count: \(result)")
             #expect(result["breakdowns_narrowed_by_segments"] == 0, "\(result)")
             #expect(result["narrow_breakdown_months"] == 0, "a month's value less its weeks' narrows a small week cell: \(result)")
+            #expect(result["narrow_by_hidden_months"] == 0, "a hidden month cell's lower bounds less its weeks' narrow a small week cell: \(result)")
+            #expect(result["narrow_hidden_values"] == 0, "the all_other row less k - 1 for each other small value narrows a hidden value: \(result)")
+            #expect((result["hidden_values_bounded"] ?? 0) > 0, "hidden values have lower bounds in the dataset: \(result)")
+            #expect(result["narrow_hidden_segments"] == 0, "the all_other row less k - 1 for each other small segment narrows a hidden one: \(result)")
+            #expect((result["hidden_values_with_segment_floors"] ?? 0) > 0, "hidden values have segments shown in the dataset: \(result)")
             #expect(
                 (result["breakdown_months_narrow_if_shown"] ?? 0) > 0, "the dataset has month cells that would narrow a small week cell: \(result)")
             #expect(result["close_l_shapes"] == 0, "a shown streak count less two it holds plus their shown overlap gives 1 to k - 1 people: \(result)")

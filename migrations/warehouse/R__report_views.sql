@@ -403,6 +403,7 @@ with cells as (
         f.watch_seconds,
         tot.viewers as day_viewers,
         s.k,
+        coalesce(s.protection, (s.k + 1) / 2) as protection,
         -- Primary suppression; a day whose total is missing or below k hides every segment.
         (f.viewers < s.k or coalesce(tot.viewers < s.k, true)) as is_primary
     from analytics.fact_title_daily_segment f
@@ -424,15 +425,24 @@ with cells as (
         c.day_viewers - coalesce(sum(c.viewers) filter (where not c.is_primary) over title_day, 0) as primary_residual,
         coalesce(sum(c.viewers) filter (where not c.is_primary) over (
             title_day order by c.viewers, c.plays, c.watch_seconds, c.device_key, c.region_key, c.audience_key
-            rows between unbounded preceding and 1 preceding), 0) as smaller_shown_viewers
+            rows between unbounded preceding and 1 preceding), 0) as smaller_shown_viewers,
+        -- The hidden cells hold at least the all_other row's viewers, so when they are all below k
+        -- (as an attacker who follows the rule can often tell), each holds at least that row less
+        -- k - 1 for each other one. When that narrows a cell below the protection level, one cell of
+        -- k or more viewers hides with them.
+        coalesce(bool_and(c.viewers < c.k) filter (where c.is_primary) over title_day
+                 and c.day_viewers - coalesce(sum(c.viewers) filter (where not c.is_primary) over title_day, 0)
+                     - (count(*) filter (where c.is_primary) over title_day - 1) * (c.k - 1) > c.k - c.protection, false) as needs_big_hidden
     from cells c
     window title_day as (partition by c.day, c.title_id, c.title, c.kind, c.title_key)
 ), decided as (
     -- A shown cell becomes complementary while the residual, with every smaller cell already
-    -- added to the hidden ones, is still below k.
+    -- added to the hidden ones, is still below k, or, the smallest, when the hidden cells need one
+    -- of k or more viewers among them.
     select
         r.*,
-        (r.is_primary or (r.day_has_primary and r.primary_residual + r.smaller_shown_viewers < r.k)) as is_suppressed
+        (r.is_primary or (r.day_has_primary and (r.primary_residual + r.smaller_shown_viewers < r.k
+                                                 or (r.needs_big_hidden and r.smaller_shown_viewers = 0)))) as is_suppressed
     from ranked r
 )
 select
@@ -495,6 +505,20 @@ with month_value_weeks as materialized (
                                                             date_trunc('month', w.period_start + 6)::date]) m) x (month_start)
     where w.period_kind = 'week'
     group by 1, 2, 3, 4
+), month_unstored_weeks as materialized (
+    -- Per title and month: the weeks that overlap the month with 1 to k - 1 viewers and no
+    -- breakdown cells (below the storage floor). Each of their values is below k too, so for I3w
+    -- they count as a small week of every value.
+    select x.month_start, coalesce(t.title_id, -1) as title_ref, count(*) as weeks
+    from analytics.fact_title_period p
+    join analytics.dim_title t on t.title_key = p.title_key
+    cross join report.settings s
+    cross join lateral (select distinct m from unnest(array[date_trunc('month', p.period_start)::date,
+                                                            date_trunc('month', p.period_start + 6)::date]) m) x (month_start)
+    where p.period_kind = 'week' and p.viewers between 1 and s.k - 1
+      and not exists (select 1 from analytics.fact_title_period_breakdown b
+                      where b.period_kind = 'week' and b.period_start = p.period_start and b.title_key = p.title_key)
+    group by 1, 2
 ), segment_floors as materialized (
     -- Per title, week or month, dimension and value: a lower bound on the value's cell from the
     -- segments. A segment's people in the period are at least those of its largest day, and taking
@@ -555,8 +579,10 @@ with month_value_weeks as materialized (
         -- holds at least that less (h - 1)(k - 1). When that leaves one a range narrower than the
         -- protection level, the month's cell is hidden, with at least one more cell of k or more
         -- viewers: alone, it would be the all_other row (I3w for breakdowns).
-        coalesce(mw.small_weeks > 0
-                 and b.viewers - mw.big_weeks - (mw.small_weeks - 1) * (s.k - 1) > s.k - coalesce(s.protection, (s.k + 1) / 2), false) as is_bound,
+        -- (weeks below the storage floor count as small weeks of every value)
+        b.period_kind = 'month' and coalesce(mw.small_weeks, 0) + coalesce(mu.weeks, 0) > 0
+            and b.viewers - coalesce(mw.big_weeks, 0) - (coalesce(mw.small_weeks, 0) + coalesce(mu.weeks, 0) - 1) * (s.k - 1)
+                > s.k - coalesce(s.protection, (s.k + 1) / 2) as is_bound,
         coalesce(sf.floor, 0) as segment_floor,
         coalesce(s.protection, (s.k + 1) / 2) as protection
     from analytics.fact_title_period_breakdown b
@@ -569,6 +595,8 @@ with month_value_weeks as materialized (
     left join month_value_weeks mw
         on b.period_kind = 'month' and mw.month_start = b.period_start and mw.title_ref = coalesce(bt.title_id, -1)
        and mw.dimension = b.dimension and mw.value = b.value
+    left join month_unstored_weeks mu
+        on b.period_kind = 'month' and mu.month_start = b.period_start and mu.title_ref = coalesce(bt.title_id, -1)
     cross join report.settings s
 ), ranked as (
     -- As in title_segments, per title-period and dimension: the residual if only the primary cells
@@ -576,6 +604,14 @@ with month_value_weeks as materialized (
     select
         c.*,
         bool_or(c.is_primary) over cell_group as group_has_primary,
+        -- The hidden values together hold the all_other row, so when they are all below k (as an
+        -- attacker who follows the rule can often tell), each holds at least that row less k - 1
+        -- for each other one: for a month cell hidden by I3w, or for any small cell, a bound from
+        -- below as good as its value. One more hidden cell of k or more viewers breaks it.
+        bool_or(c.is_bound) over cell_group
+            or (bool_and(c.is_small) filter (where c.is_primary) over cell_group
+                and c.period_viewers - coalesce(sum(c.viewers) filter (where not c.is_primary) over cell_group, 0)
+                    - (count(*) filter (where c.is_primary) over cell_group - 1) * (c.k - 1) > c.k - c.protection) as needs_big_hidden,
         -- (a cell hidden by I3w counts as shown here, so that another cell hides with it)
         c.period_viewers - coalesce(sum(c.viewers) filter (where not c.is_primary or c.is_bound) over cell_group, 0) as primary_residual,
         coalesce(sum(c.viewers) filter (where not c.is_primary) over (
@@ -596,10 +632,12 @@ with month_value_weeks as materialized (
 ), decided as (
     select
         r.*,
-        -- A shown cell becomes complementary while the residual is below k, or while the slack
-        -- leaves a hidden value fewer than p values (protection).
+        -- A shown cell becomes complementary while the residual is below k, while the slack
+        -- leaves a hidden value fewer than p values (protection), or, the smallest, when the hidden
+        -- values need one of k or more viewers among them.
         (r.is_primary or (r.group_has_primary and (r.primary_residual + r.smaller_shown_viewers < r.k
-                                                   or r.primary_slack + r.smaller_shown_slack < r.protection - 1))) as is_suppressed
+                                                   or r.primary_slack + r.smaller_shown_slack < r.protection - 1
+                                                   or (r.needs_big_hidden and r.smaller_shown_viewers = 0)))) as is_suppressed
     from ranked r
 ), month_hidden as (
     -- The month cells hidden above, by title id.
@@ -1028,7 +1066,7 @@ comment on column report.title_monthly.days_covered is 'Days of the month betwee
 comment on column report.title_monthly.suppressed is 'True when plays, skips and watch_hours are NULL: a day of this title in the month is hidden in title_daily, and either the hidden days hold fewer than k people or (plays_priority = week) a week overlapping the month shows plays over hidden days of its own (the month less that week would leave the rest). viewers is always shown.';
 
 -- report.title_segments
-comment on view report.title_segments is 'Per title per day per audience segment: device type, country and audience (age band, plan, kids), with their groupings device_class and region. Grain: one row per shown (day, title, device_type, country_code, age_band, plan, is_kids), plus one all_other row per title-day with hidden segments. Source: analytics.fact_title_daily_segment. Suppression: a segment with fewer than k viewers has no row, and neither do further segments of the same title-day, smallest first, until title_daily''s total minus the shown segments is at least k; the hidden segments'' sums are in the all_other row. A missing segment means none, fewer than k, or hidden with them.';
+comment on view report.title_segments is 'Per title per day per audience segment: device type, country and audience (age band, plan, kids), with their groupings device_class and region. Grain: one row per shown (day, title, device_type, country_code, age_band, plan, is_kids), plus one all_other row per title-day with hidden segments. Source: analytics.fact_title_daily_segment. Suppression: a segment with fewer than k viewers has no row, and neither do further segments of the same title-day, smallest first, until title_daily''s total minus the shown segments is at least k, and the smallest shown segment too when the hidden ones, all below k, would otherwise each be narrowed by the all_other row to a range below the protection level; the hidden segments'' sums are in the all_other row. A missing segment means none, fewer than k, or hidden with them.';
 comment on column report.title_segments.day is 'The day. Grain column.';
 comment on column report.title_segments.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_segments.title is 'Title name as it was that day.';
@@ -1048,7 +1086,7 @@ comment on column report.title_segments.viewers is 'Distinct profiles in the seg
 comment on column report.title_segments.all_other is 'True for the one row per title-day that sums the hidden segments; its segment columns are NULL.';
 
 -- report.title_breakdown
-comment on view report.title_breakdown is 'A title''s week or month by one audience dimension at a time: device_class, region, age_band, plan or kids. Answers "TV against mobile for A Christmas Prince last month". Grain: one row per (period, period_start, title, dimension, value) with at least k viewers, plus one all_other row per (period, period_start, title, dimension) with hidden values. Only title-periods that title_weekly / title_monthly show. Source: analytics.fact_title_period_breakdown. Suppression: as in title_segments, within a title-period and dimension: a value with fewer than k viewers has no row, and further values hide, smallest first, until the period''s viewers minus the shown values'' viewers is at least k; the all_other row has that residual and the hidden values'' sums. plays, completed_plays and watch_hours are NULL (suppressed = true) where title_weekly / title_monthly hide the period''s plays.';
+comment on view report.title_breakdown is 'A title''s week or month by one audience dimension at a time: device_class, region, age_band, plan or kids. Answers "TV against mobile for A Christmas Prince last month". Grain: one row per (period, period_start, title, dimension, value) with at least k viewers, plus one all_other row per (period, period_start, title, dimension) with hidden values. Only title-periods that title_weekly / title_monthly show. Source: analytics.fact_title_period_breakdown. Suppression: as in title_segments, within a title-period and dimension: a value with fewer than k viewers has no row, and further values hide, smallest first, until the period''s viewers minus the shown values'' viewers is at least k, and further cells as the linked-table rules of docs/analysts.md (rule 8) require: a week''s value against its month''s, a month''s against its weeks'', values against segments, and hidden values all below k; the all_other row has that residual and the hidden values'' sums. plays, completed_plays and watch_hours are NULL (suppressed = true) where title_weekly / title_monthly hide the period''s plays.';
 comment on column report.title_breakdown.period is 'week (ISO, Monday start) or month. Grain column.';
 comment on column report.title_breakdown.period_start is 'First day of the period. Grain column.';
 comment on column report.title_breakdown.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';

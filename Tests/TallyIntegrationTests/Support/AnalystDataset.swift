@@ -604,6 +604,57 @@ enum AnalystChecks {
             cross join lateral (values ('device_class', g.device_class), ('region', g.region), ('age_band', g.age_band), ('plan', g.plan),
                                        ('kids', case when g.is_kids then 'kids' else 'adults' end)) v (dimension, value)
             group by 1, 2, 3, 4, 5
+        ), hidden_values as materialized (
+            -- the stored cells of each title-period and dimension with an all_other row that have
+            -- no row of their own, with that row's viewers
+            select o.period, o.period_start, o.title_id, o.dimension, b.value, b.viewers, o.viewers as all_other
+            from breakdown_rows o
+            join analytics.fact_title_period_breakdown b on b.period_kind = o.period and b.period_start = o.period_start
+                and b.dimension = o.dimension
+            join analytics.dim_title bt on bt.title_key = b.title_key and bt.title_id is not distinct from o.title_id
+            where o.all_other
+              and not exists (select 1 from breakdown_rows s where not s.all_other and s.period = o.period
+                                  and s.period_start = o.period_start and s.title_id is not distinct from o.title_id
+                                  and s.dimension = o.dimension and s.value = b.value)
+        ), hidden_value_bounds as materialized (
+            -- an attacker told which hidden values are below k: each holds at least the all_other
+            -- row less k - 1 for each other one, when all the others are below k (a hidden value of
+            -- k or more has no upper bound here), and at least its segments' bounds
+            select h.period, h.period_start, h.title_id, h.dimension, h.value, h.viewers, h.all_other,
+                   bool_and(h2.viewers < k.k) as all_small, count(*) as hidden,
+                   greatest(case when bool_and(h2.viewers < k.k) filter (where h2.value <> h.value) is not false
+                                 then h.all_other - (count(*) - 1) * (k.k - 1) else 0 end,
+                            coalesce(min(f.lower), 0), coalesce(min(fd.lower), 0)) as lower,
+                   greatest(coalesce(min(f.lower), 0), coalesce(min(fd.lower), 0)) as segment_lower
+            from hidden_values h
+            join hidden_values h2 on h2.period = h.period and h2.period_start = h.period_start
+                and h2.title_id is not distinct from h.title_id and h2.dimension = h.dimension
+            cross join k
+            left join segment_floors f on f.kind = h.period and f.start = h.period_start and f.ref = coalesce(h.title_id, -1)
+                and f.dimension = h.dimension and f.value = h.value
+            left join segment_day_floors fd on fd.kind = h.period and fd.start = h.period_start and fd.ref = coalesce(h.title_id, -1)
+                and fd.dimension = h.dimension and fd.value = h.value
+            group by h.period, h.period_start, h.title_id, h.dimension, h.value, h.viewers, h.all_other, k.k
+        ), hidden_segments as materialized (
+            -- per title-day with an all_other row: its viewers, how many stored segments have no
+            -- row, and whether all of those are below k
+            select o.day, o.title_id, min(o.viewers) as all_other, count(*) as hidden, bool_and(f.viewers < k.k) as all_small,
+                   exists (select 1 from report.title_segments s where not s.all_other and s.day = o.day
+                               and s.title_id is not distinct from o.title_id) as any_shown
+            from report.title_segments o
+            join analytics.dim_date d on d.full_date = o.day
+            join analytics.dim_title t on t.title_id is not distinct from o.title_id
+            join analytics.fact_title_daily_segment f on f.date_key = d.date_key and f.title_key = t.title_key
+            join analytics.dim_device dv on dv.device_key = f.device_key
+            join analytics.dim_region rg on rg.region_key = f.region_key
+            join analytics.dim_audience a on a.audience_key = f.audience_key
+            cross join k
+            where o.all_other
+              and not exists (select 1 from report.title_segments s where not s.all_other and s.day = o.day
+                                  and s.title_id is not distinct from o.title_id and s.device_type = dv.device_type
+                                  and s.country_code = rg.country_code and s.age_band = a.age_band and s.plan = a.plan
+                                  and s.is_kids = a.is_kids)
+            group by o.day, o.title_id
         ), shown_stairs as materialized (
             \(staircases(of: "shown"))
         ), stored_stairs as (
@@ -741,6 +792,26 @@ enum AnalystChecks {
              cross join lateral (\(weekCells(of: "m", k: "k"))) x
              where b.period_kind = 'month' and b.viewers >= k.k and x.small > 0
                and (k.k - 1) - greatest(0, b.viewers - x.big - (x.small - 1) * (k.k - 1)) + 1 < k.p) as breakdown_months_narrow_if_shown,
+            -- the same from a hidden month cell's lower bounds (an empty range tells the attacker
+            -- that a bound's assumption is wrong, and narrows nothing)
+            (select count(*) from hidden_value_bounds m cross join k
+             cross join lateral (\(weekCells(of: "m", k: "k"))) x
+             where m.period = 'month' and x.small > 0
+               and (k.k - 1) - greatest(0, m.lower - x.big - (x.small - 1) * (k.k - 1)) + 1 between 1 and k.p - 1) as narrow_by_hidden_months,
+            -- a hidden value's own range from those bounds, where the rule could have hidden one more
+            -- value (a value row is shown), and where every value of the dimension is hidden
+            (select count(*) from hidden_value_bounds h cross join k
+             where h.viewers < k.k and (k.k - 1) - greatest(1, h.lower) + 1 between 1 and k.p - 1
+               and exists (select 1 from breakdown_rows s where not s.all_other and s.period = h.period and s.period_start = h.period_start
+                               and s.title_id is not distinct from h.title_id and s.dimension = h.dimension)) as narrow_hidden_values,
+            (select count(*) from hidden_value_bounds h cross join k
+             where h.viewers < k.k and (k.k - 1) - greatest(1, h.lower) + 1 between 1 and k.p - 1) as narrow_hidden_values_all_hidden,
+            (select count(*) from hidden_value_bounds where lower > 0) as hidden_values_bounded,
+            -- the same for a title-day's hidden segments (they hold at least the all_other row's
+            -- viewers, and more where people are in two segments)
+            (select count(*) from hidden_segments h cross join k
+             where h.any_shown and h.all_small and h.all_other - (h.hidden - 1) * (k.k - 1) > k.k - k.p) as narrow_hidden_segments,
+            (select count(*) from hidden_value_bounds where segment_lower > 0) as hidden_values_with_segment_floors,
             -- staircases: three streak counts that share a day, less their two overlaps, are their
             -- union; a count, period or group that holds it, less it, is its people on none
             (select count(*) from shown_stairs t join shown c on c.ref = t.ref and c.as_of <= t.last_common
@@ -855,15 +926,27 @@ enum AnalystChecks {
 
     /// SQL for the week cells of month cell `m` (title_id, dimension, value, period_start): the
     /// same title's, dimension's and value's cells of the weeks that overlap the month, as `big`,
-    /// the sum of those of at least k viewers, and `small`, how many have 1 to k - 1.
+    /// the sum of those of at least k viewers, and `small`, how many have 1 to k - 1, counting as
+    /// well the title's weeks that overlap the month with 1 to k - 1 viewers and no cells (below the
+    /// storage floor), whose cell of the value is below k too.
     static func weekCells(of m: String, k: String) -> String {
         """
-        select coalesce(sum(w.viewers) filter (where w.viewers >= \(k).k), 0) as big, count(*) filter (where w.viewers between 1 and \(k).k - 1) as small
-        from analytics.fact_title_period_breakdown w
-        join analytics.dim_title wt on wt.title_key = w.title_key
-        where w.period_kind = 'week' and wt.title_id is not distinct from \(m).title_id and w.dimension = \(m).dimension
-          and w.value = \(m).value and w.period_start + 6 >= \(m).period_start
-          and w.period_start < (\(m).period_start + interval '1 month')::date
+        select c.big, c.small + (
+            select count(*) from analytics.fact_title_period p
+            join analytics.dim_title pt on pt.title_key = p.title_key
+            where p.period_kind = 'week' and pt.title_id is not distinct from \(m).title_id and p.viewers between 1 and \(k).k - 1
+              and p.period_start + 6 >= \(m).period_start and p.period_start < (\(m).period_start + interval '1 month')::date
+              and not exists (select 1 from analytics.fact_title_period_breakdown u
+                              where u.period_kind = 'week' and u.period_start = p.period_start and u.title_key = p.title_key)) as small
+        from (
+            select coalesce(sum(w.viewers) filter (where w.viewers >= \(k).k), 0) as big,
+                   count(*) filter (where w.viewers between 1 and \(k).k - 1) as small
+            from analytics.fact_title_period_breakdown w
+            join analytics.dim_title wt on wt.title_key = w.title_key
+            where w.period_kind = 'week' and wt.title_id is not distinct from \(m).title_id and w.dimension = \(m).dimension
+              and w.value = \(m).value and w.period_start + 6 >= \(m).period_start
+              and w.period_start < (\(m).period_start + interval '1 month')::date
+        ) c
         """
     }
 
@@ -897,7 +980,8 @@ enum AnalystChecks {
         "months_over_weeks", "close_rectangles", "close_rectangles_if_all_shown", "close_breakdowns", "close_l_shapes", "narrow_months_by_weeks_and_days",
         "months_narrow_by_weeks_and_days_if_shown", "close_breakdown_residuals", "weeks_over_hidden_month_cells",
         "narrow_breakdown_months", "breakdown_months_narrow_if_shown", "close_staircases", "staircases_shown", "close_staircases_if_all_shown",
-        "breakdowns_narrowed_by_segments",
+        "breakdowns_narrowed_by_segments", "narrow_by_hidden_months", "narrow_hidden_values", "narrow_hidden_values_all_hidden",
+        "hidden_values_bounded", "hidden_values_with_segment_floors", "narrow_hidden_segments",
     ]
 
     /// The columns of `attack`.
