@@ -629,16 +629,27 @@ with month_value_weeks as materialized (
         from cells c
     ) c
     window cell_group as (partition by c.period_kind, c.period_start, c.title_key, c.dimension)
-), decided as (
+), enough as (
+    -- Whether hiding the primary cells and the smaller shown cells is enough: the residual is k or
+    -- more, the slack leaves each hidden value at least p values (protection), and, when the hidden
+    -- values need one of k or more viewers among them, one is hidden.
     select
         r.*,
-        -- A shown cell becomes complementary while the residual is below k, while the slack
-        -- leaves a hidden value fewer than p values (protection), or, the smallest, when the hidden
-        -- values need one of k or more viewers among them.
-        (r.is_primary or (r.group_has_primary and (r.primary_residual + r.smaller_shown_viewers < r.k
-                                                   or r.primary_slack + r.smaller_shown_slack < r.protection - 1
-                                                   or (r.needs_big_hidden and r.smaller_shown_viewers = 0)))) as is_suppressed
+        not r.is_primary and r.primary_residual + r.smaller_shown_viewers >= r.k
+            and r.primary_slack + r.smaller_shown_slack >= r.protection - 1
+            and not (r.needs_big_hidden and r.smaller_shown_viewers = 0) as is_enough
     from ranked r
+), decided as (
+    -- A shown cell becomes complementary until, from the smallest, hiding the cells before it is
+    -- enough. The slack can fall as cells hide (a cell's segment floor can exceed its viewers where
+    -- people are in two segments), so a cell after the first that is enough stays shown, and the
+    -- hidden cells are always the smallest ones, up to the first that is enough.
+    select
+        r.*,
+        (r.is_primary or (r.group_has_primary and not coalesce(bool_or(r.is_enough) over (
+            partition by r.period_kind, r.period_start, r.title_key, r.dimension
+            order by r.viewers, r.plays, r.value rows between unbounded preceding and current row), false))) as is_suppressed
+    from enough r
 ), month_hidden as (
     -- The month cells hidden above, by title id.
     select distinct m.period_start, coalesce(t.title_id, -1) as title_ref, m.dimension, m.value

@@ -831,7 +831,11 @@ enum AnalystChecks {
             -- above the all_other row) tells the attacker that the assumption is wrong, and narrows
             -- nothing.
             (select count(*) from (
-                select o.viewers as residual, sum(coalesce(f.lower, 0)) as lower_sum, sum(coalesce(fd.lower, 0)) as day_lower_sum
+                select o.viewers as residual, sum(coalesce(f.lower, 0)) as lower_sum, sum(coalesce(fd.lower, 0)) as day_lower_sum,
+                       -- an attacker who mixes the bounds value by value, at best: the higher of
+                       -- the two that does not exceed the value
+                       sum(greatest(case when f.lower <= b.viewers then f.lower else 0 end,
+                                    case when fd.lower <= b.viewers then fd.lower else 0 end)) as mixed_lower_sum
                 from breakdown_rows o
                 join analytics.fact_title_period_breakdown b on b.period_kind = o.period and b.period_start = o.period_start
                     and b.dimension = o.dimension
@@ -846,7 +850,8 @@ enum AnalystChecks {
                                       and s.dimension = o.dimension and s.value = b.value)
                 group by o.period, o.period_start, o.title_id, o.dimension, o.viewers) x, k
              where (x.lower_sum > 0 and x.residual - x.lower_sum + 1 between 1 and k.p - 1)
-                or (x.day_lower_sum > 0 and x.residual - x.day_lower_sum + 1 between 1 and k.p - 1)) as breakdowns_narrowed_by_segments,
+                or (x.day_lower_sum > 0 and x.residual - x.day_lower_sum + 1 between 1 and k.p - 1)
+                or (x.mixed_lower_sum > 0 and x.residual - x.mixed_lower_sum + 1 between 1 and k.p - 1)) as breakdowns_narrowed_by_segments,
             (select count(*) from (
                 select 1 from stored_stairs t join stored c on c.ref = t.ref and c.as_of <= t.last_common
                     and c.as_of - c.streak_days + 1 >= t.first_common cross join k
