@@ -839,6 +839,58 @@ struct NightlyLoadTests {
         }
     }
 
+    @Test(
+        "a series of four shown titles with all six pairs shown is hidden when the series less the titles plus the pairs says that 1 to k - 1 people played three or more; without those people it is shown"
+    )
+    func fourTitleGroups() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            let series = [("Quad", "thriller", 1), ("Square", "western", 5)]
+            for (name, genre, first) in series {
+                for e in 0..<4 { try source.title(first + e, "\(name) \(e + 1)", kind: "episode") }
+                try source.connection.query(
+                    "update app.titles set series_name = $1, genre = $2 where title_id between $3 and $3 + 3", [name, genre, first])
+            }
+            var people: [String] = []
+            for n in 1...222 { people.append(try source.person(n)) }
+            let day = try source.weekdaysInOneMonth(1)[0]
+            // Each series, with people of its own: 11 on each two episodes only (66) and 11 on each episode alone (44),
+            // so every episode (44) and every pair (11) is shown. Quad has 2 more people on all four:
+            // episodes of 46, pairs of 13, and a series of 112 with 112 - 4 x 46 + 6 x 13 = 6, which
+            // says that 1 to 6 people played three or more episodes.
+            func play(_ first: Int, onAll: Int, people from: Int) throws {
+                var n = from
+                func watch(_ titles: [Int], _ count: Int) throws {
+                    for _ in 0..<count {
+                        for t in titles { try source.play(people[n], first + t, on: day) }
+                        n += 1
+                    }
+                }
+                try watch([0, 1, 2, 3], onAll)
+                for a in 0..<4 { for b in (a + 1)..<4 { try watch([a, b], 11) } }
+                for a in 0..<4 { try watch([a], 11) }
+            }
+            try play(1, onAll: 2, people: 0)
+            try play(5, onAll: 0, people: 112)
+            try fixture.load()
+            let facts = try fixture.facts()
+            let pairs = try facts.query(
+                """
+                select split_part(title_a, ' ', 1), count(*)::int, min(shared_viewers) from report.coviewing
+                where period = 'week' and period_start = date_trunc('week', $1::date)::date and title_a < title_b
+                  and split_part(title_a, ' ', 1) = split_part(title_b, ' ', 1)
+                group by 1 order by 1
+                """, [day]
+            ).rows.map { "\(try $0.decode(0, as: String.self)) \(try $0.decode(1, as: Int.self)) x \(try $0.decode(2, as: Int.self))" }
+            #expect(pairs == ["Quad 6 x 13", "Square 6 x 11"], "every pair of each series is shown: \(pairs)")
+            let groups = try facts.query(
+                "select name || ' ' || viewers from report.group_totals where period = 'week' and period_start = date_trunc('week', $1::date)::date order by 1",
+                [day]
+            ).rows.map { try $0.decode(0, as: String.self) }
+            #expect(groups == ["Square 110", "western 110"], "Quad and thriller would say that 1 to 6 people played three or more: \(groups)")
+        }
+    }
+
     @Test("a bound on titles per person keeps two heavy viewers from making hundreds of pairs; without it, a rebuild counts them all")
     func coviewingBound() async throws {
         try await withLoadFixture { fixture in

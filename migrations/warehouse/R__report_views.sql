@@ -946,6 +946,11 @@ with shown_periods as materialized (
                   and m.shown - (select sum(p.shared) from shown_pairs p
                                  where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping
                                    and p.name = c.name and m.title_key in (p.a_key, p.b_key)) + t.on_all between 1 and c.k - 1)))
+      -- A group of four or more titles, all shown with all their pairs: group - the titles + the
+      -- pairs counts each person on m titles (m - 1)(m - 2) / 2 times, 0 for one or two titles, so
+      -- 1 to k - 1 says that 1 to k - 1 people played three or more of them.
+      and not (c.member_titles >= 4 and c.member_titles = c.shown_titles and pp.n = c.member_titles * (c.member_titles - 1) / 2
+               and t.on_all between 1 and c.k - 1)
 ), published as (
     -- A series whose titles are all of one genre lies inside that genre, and a week inside the
     -- month of its Monday when its Sunday is in it too: the inner group is hidden when the outer
