@@ -161,9 +161,13 @@ struct AnalystReportTests {
             #expect(result["breakdowns_narrowed_by_segments"] == 0, "\(result)")
             #expect(result["narrow_breakdown_months"] == 0, "a month's value less its weeks' narrows a small week cell: \(result)")
             #expect(result["narrow_by_hidden_months"] == 0, "a hidden month cell's lower bounds less its weeks' narrow a small week cell: \(result)")
-            #expect(result["narrow_hidden_values"] == 0, "the all_other row less k - 1 for each other small value narrows a hidden value: \(result)")
-            #expect((result["hidden_values_bounded"] ?? 0) > 0, "hidden values have lower bounds in the dataset: \(result)")
-            #expect(result["narrow_hidden_segments"] == 0, "the all_other row less k - 1 for each other small segment narrows a hidden one: \(result)")
+            #expect(result["narrow_hidden_values"] == 0, "the all_other row less the other hidden values' upper bounds narrows one: \(result)")
+            #expect(result["narrow_hidden_values_all_hidden"] == 0, "\(result)")
+            #expect(
+                (result["narrow_values_if_primary_only"] ?? 0) > 0, "hiding only the values below k would let the all_other row narrow one: \(result)")
+            #expect(result["narrow_hidden_segments"] == 0, "the all_other row less the other hidden segments' upper bounds narrows one: \(result)")
+            #expect(
+                (result["narrow_segments_if_primary_only"] ?? 0) > 0, "hiding only the segments below k would let the all_other row narrow one: \(result)")
             #expect((result["hidden_values_with_segment_floors"] ?? 0) > 0, "hidden values have segments shown in the dataset: \(result)")
             #expect(
                 (result["breakdown_months_narrow_if_shown"] ?? 0) > 0, "the dataset has month cells that would narrow a small week cell: \(result)")

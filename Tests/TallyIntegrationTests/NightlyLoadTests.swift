@@ -840,25 +840,28 @@ struct NightlyLoadTests {
     }
 
     @Test(
-        "a series of four shown titles with all six pairs shown is hidden when the series less the titles plus the pairs says that 1 to k - 1 people played three or more; without those people it is shown"
+        "a series of four shown titles with all six pairs shown is hidden when the series less the titles plus the pairs says that 1 to k - 1 people played three or more, or, when it says none did, that 1 to k - 1 played one episode alone; otherwise it is shown"
     )
     func fourTitleGroups() async throws {
         try await withLoadFixture { fixture in
             let source = SourceWriter(connection: try fixture.source())
-            let series = [("Quad", "thriller", 1), ("Square", "western", 5)]
+            let series = [("Quad", "thriller", 1), ("Square", "western", 5), ("Solo", "mystery", 9)]
             for (name, genre, first) in series {
                 for e in 0..<4 { try source.title(first + e, "\(name) \(e + 1)", kind: "episode") }
                 try source.connection.query(
                     "update app.titles set series_name = $1, genre = $2 where title_id between $3 and $3 + 3", [name, genre, first])
             }
             var people: [String] = []
-            for n in 1...222 { people.append(try source.person(n)) }
+            for n in 1...308 { people.append(try source.person(n)) }
             let day = try source.weekdaysInOneMonth(1)[0]
             // Each series, with people of its own: 11 on each two episodes only (66) and 11 on each episode alone (44),
             // so every episode (44) and every pair (11) is shown. Quad has 2 more people on all four:
             // episodes of 46, pairs of 13, and a series of 112 with 112 - 4 x 46 + 6 x 13 = 6, which
             // says that 1 to 6 people played three or more episodes.
-            func play(_ first: Int, onAll: Int, people from: Int) throws {
+            // Solo has 5 people alone on each episode instead of 11: episodes of 38, pairs of 11, a
+            // series of 86, and 86 - 4 x 38 + 6 x 11 = 0 says that nobody played three or more, so
+            // each episode less its pairs, 38 - 3 x 11, is exactly its 5 people alone.
+            func play(_ first: Int, onAll: Int, alone: Int = 11, people from: Int) throws {
                 var n = from
                 func watch(_ titles: [Int], _ count: Int) throws {
                     for _ in 0..<count {
@@ -868,10 +871,11 @@ struct NightlyLoadTests {
                 }
                 try watch([0, 1, 2, 3], onAll)
                 for a in 0..<4 { for b in (a + 1)..<4 { try watch([a, b], 11) } }
-                for a in 0..<4 { try watch([a], 11) }
+                for a in 0..<4 { try watch([a], alone) }
             }
             try play(1, onAll: 2, people: 0)
             try play(5, onAll: 0, people: 112)
+            try play(9, onAll: 0, alone: 5, people: 222)
             try fixture.load()
             let facts = try fixture.facts()
             let pairs = try facts.query(
@@ -882,12 +886,14 @@ struct NightlyLoadTests {
                 group by 1 order by 1
                 """, [day]
             ).rows.map { "\(try $0.decode(0, as: String.self)) \(try $0.decode(1, as: Int.self)) x \(try $0.decode(2, as: Int.self))" }
-            #expect(pairs == ["Quad 6 x 13", "Square 6 x 11"], "every pair of each series is shown: \(pairs)")
+            #expect(pairs == ["Quad 6 x 13", "Solo 6 x 11", "Square 6 x 11"], "every pair of each series is shown: \(pairs)")
             let groups = try facts.query(
                 "select name || ' ' || viewers from report.group_totals where period = 'week' and period_start = date_trunc('week', $1::date)::date order by 1",
                 [day]
             ).rows.map { try $0.decode(0, as: String.self) }
-            #expect(groups == ["Square 110", "western 110"], "Quad and thriller would say that 1 to 6 people played three or more: \(groups)")
+            #expect(
+                groups == ["Square 110", "western 110"],
+                "Quad and thriller would say that 1 to 6 people played three or more, Solo and mystery that 5 played each episode alone: \(groups)")
         }
     }
 

@@ -426,23 +426,25 @@ with cells as (
         coalesce(sum(c.viewers) filter (where not c.is_primary) over (
             title_day order by c.viewers, c.plays, c.watch_seconds, c.device_key, c.region_key, c.audience_key
             rows between unbounded preceding and 1 preceding), 0) as smaller_shown_viewers,
-        -- The hidden cells hold at least the all_other row's viewers, so when they are all below k
-        -- (as an attacker who follows the rule can often tell), each holds at least that row less
-        -- k - 1 for each other one. When that narrows a cell below the protection level, one cell of
-        -- k or more viewers hides with them.
-        coalesce(bool_and(c.viewers < c.k) filter (where c.is_primary) over title_day
-                 and c.day_viewers - coalesce(sum(c.viewers) filter (where not c.is_primary) over title_day, 0)
-                     - (count(*) filter (where c.is_primary) over title_day - 1) * (c.k - 1) > c.k - c.protection, false) as needs_big_hidden
+        -- The hidden cells hold at least the all_other row's viewers; each is at most k - 1 when
+        -- below k, and at most the smallest shown cell when it is a larger one hidden before it (as
+        -- an attacker who follows the rule can tell). So each cell below k holds at least the
+        -- all_other row less the others' upper bounds, which must leave it p values.
+        count(*) filter (where c.is_primary) over title_day as small_hidden,
+        count(*) filter (where not c.is_primary) over (
+            title_day order by c.viewers, c.plays, c.watch_seconds, c.device_key, c.region_key, c.audience_key
+            rows between unbounded preceding and 1 preceding) as big_before
     from cells c
     window title_day as (partition by c.day, c.title_id, c.title, c.kind, c.title_key)
 ), decided as (
     -- A shown cell becomes complementary while the residual, with every smaller cell already
-    -- added to the hidden ones, is still below k, or, the smallest, when the hidden cells need one
-    -- of k or more viewers among them.
+    -- added to the hidden ones, is still below k, or still leaves a hidden cell below k a lower
+    -- bound above k - p, this cell being the smallest shown. (Both fall as cells hide.)
     select
         r.*,
         (r.is_primary or (r.day_has_primary and (r.primary_residual + r.smaller_shown_viewers < r.k
-                                                 or (r.needs_big_hidden and r.smaller_shown_viewers = 0)))) as is_suppressed
+                                                 or r.primary_residual + r.smaller_shown_viewers - r.small_hidden * (r.k - 1)
+                                                    - r.big_before * r.viewers > 1 - r.protection))) as is_suppressed
     from ranked r
 )
 select
@@ -508,8 +510,8 @@ with month_value_weeks as materialized (
 ), month_unstored_weeks as materialized (
     -- Per title and month: the weeks that overlap the month with 1 to k - 1 viewers and no
     -- breakdown cells (below the storage floor). Each of their values is below k too, so for I3w
-    -- they count as a small week of every value.
-    select x.month_start, coalesce(t.title_id, -1) as title_ref, count(*) as weeks
+    -- they count as a small week of every value (once a week, whatever title versions it has).
+    select x.month_start, coalesce(t.title_id, -1) as title_ref, count(distinct p.period_start) as weeks
     from analytics.fact_title_period p
     join analytics.dim_title t on t.title_key = p.title_key
     cross join report.settings s
@@ -584,6 +586,13 @@ with month_value_weeks as materialized (
             and b.viewers - coalesce(mw.big_weeks, 0) - (coalesce(mw.small_weeks, 0) + coalesce(mu.weeks, 0) - 1) * (s.k - 1)
                 > s.k - coalesce(s.protection, (s.k + 1) / 2) as is_bound,
         coalesce(sf.floor, 0) as segment_floor,
+        -- The most that an attacker's lower bound on the cell may be: for a cell below k, k - p (so
+        -- that k - p to k - 1 leaves p values); for a month cell hidden by I3w, what leaves its
+        -- small week cells p values.
+        case when b.viewers < s.k then s.k - coalesce(s.protection, (s.k + 1) / 2)
+             when b.period_kind = 'month' then coalesce(mw.big_weeks, 0)
+                 + (coalesce(mw.small_weeks, 0) + coalesce(mu.weeks, 0) - 1) * (s.k - 1) + s.k - coalesce(s.protection, (s.k + 1) / 2)
+        end as max_lower,
         coalesce(s.protection, (s.k + 1) / 2) as protection
     from analytics.fact_title_period_breakdown b
     join analytics.fact_title_period p
@@ -599,45 +608,53 @@ with month_value_weeks as materialized (
         on b.period_kind = 'month' and mu.month_start = b.period_start and mu.title_ref = coalesce(bt.title_id, -1)
     cross join report.settings s
 ), ranked as (
-    -- As in title_segments, per title-period and dimension: the residual if only the primary cells
-    -- were hidden, and, from the smallest cell, the viewers of the smaller shown cells.
+    -- Per title-period and dimension, in order from the smallest cell, what an attacker knows of
+    -- the hidden cells if the primary cells and the smaller shown ones were hidden. The hidden
+    -- cells hold the all_other row (A); each is at least 1, or k when it has k or more viewers, or
+    -- its segment floor (the attacker's lower bound), and is at most k - 1 when below k, or the
+    -- smallest shown cell when it is a larger one hidden before it (the attacker's upper bound).
     select
         c.*,
         bool_or(c.is_primary) over cell_group as group_has_primary,
-        -- The hidden values together hold the all_other row, so when they are all below k (as an
-        -- attacker who follows the rule can often tell), each holds at least that row less k - 1
-        -- for each other one: for a month cell hidden by I3w, or for any small cell, a bound from
-        -- below as good as its value. One more hidden cell of k or more viewers breaks it.
-        bool_or(c.is_bound) over cell_group
-            or (bool_and(c.is_small) filter (where c.is_primary) over cell_group
-                and c.period_viewers - coalesce(sum(c.viewers) filter (where not c.is_primary) over cell_group, 0)
-                    - (count(*) filter (where c.is_primary) over cell_group - 1) * (c.k - 1) > c.k - c.protection) as needs_big_hidden,
-        -- (a cell hidden by I3w counts as shown here, so that another cell hides with it)
-        c.period_viewers - coalesce(sum(c.viewers) filter (where not c.is_primary or c.is_bound) over cell_group, 0) as primary_residual,
-        coalesce(sum(c.viewers) filter (where not c.is_primary) over (
-            cell_group order by c.viewers, c.plays, c.value rows between unbounded preceding and 1 preceding), 0) as smaller_shown_viewers,
-        -- Breakdowns against segments: each hidden value holds at least its segment floor, and
-        -- together (one value a person) no more than the all_other row, so the all_other row less
-        -- the floors of the hidden values is the slack that an attacker has for each of them. Here
-        -- that slack if only the primary cells were hidden, and the floors of the smaller shown cells.
         c.period_viewers - coalesce(sum(c.viewers) filter (where not c.is_primary) over cell_group, 0)
-            - coalesce(sum(c.segment_floor) filter (where c.is_primary) over cell_group, 0) as primary_slack,
-        coalesce(sum(c.viewers - c.segment_floor) filter (where not c.is_primary) over (
-            cell_group order by c.viewers, c.plays, c.value rows between unbounded preceding and 1 preceding), 0) as smaller_shown_slack
+            + coalesce(sum(c.viewers) filter (where not c.is_primary) over smaller, 0) as all_other,
+        count(*) filter (where c.is_primary and c.is_small) over cell_group as small_hidden,
+        count(*) filter (where not c.is_primary or not c.is_small) over smaller as big_before,
+        count(*) filter (where c.is_primary and not c.is_small) over larger as big_primary_after,
+        min(c.max_lower) filter (where c.is_primary and not c.is_small) over larger as after_max_lower,
+        min(c.max_lower) filter (where c.is_primary and not c.is_small) over smaller as before_max_lower,
+        -- Breakdowns against segments: with one value a person, each hidden value lies between its
+        -- lower bound and the all_other row less the others' lower bounds, a range of the all_other
+        -- row less all their lower bounds, plus one, values (the slack plus one).
+        c.period_viewers - coalesce(sum(c.viewers) filter (where not c.is_primary) over cell_group, 0)
+            - coalesce(sum(c.lower) filter (where c.is_primary) over cell_group, 0)
+            + coalesce(sum(c.viewers - c.lower) filter (where not c.is_primary) over smaller, 0) as slack
     from (
-        select c.*, c.is_small or c.is_bound or bool_or(c.is_nested) over (partition by c.period_kind, c.period_start, c.title_key, c.dimension) as is_primary
+        select c.*, c.is_small or c.is_bound or bool_or(c.is_nested) over (partition by c.period_kind, c.period_start, c.title_key, c.dimension) as is_primary,
+               greatest(c.segment_floor, case when c.is_small then 1 else c.k end) as lower
         from cells c
     ) c
-    window cell_group as (partition by c.period_kind, c.period_start, c.title_key, c.dimension)
+    window cell_group as (partition by c.period_kind, c.period_start, c.title_key, c.dimension),
+           smaller as (cell_group order by c.viewers, c.plays, c.value rows between unbounded preceding and 1 preceding),
+           larger as (cell_group order by c.viewers, c.plays, c.value rows between 1 following and unbounded following)
 ), enough as (
-    -- Whether hiding the primary cells and the smaller shown cells is enough: the residual is k or
-    -- more, the slack leaves each hidden value at least p values (protection), and, when the hidden
-    -- values need one of k or more viewers among them, one is hidden.
+    -- Whether hiding the primary cells and the smaller shown cells is enough, this cell being the
+    -- smallest shown (v): the all_other row is k or more; the slack leaves each hidden value p
+    -- values; and the all_other row less the others' upper bounds leaves no hidden cell below k a
+    -- lower bound above k - p, nor a month cell hidden by I3w one that narrows its weeks. A larger
+    -- cell hidden by a rule (not before this one) has no upper bound: with two of them, nothing is
+    -- bounded; with one, only it is.
     select
         r.*,
-        not r.is_primary and r.primary_residual + r.smaller_shown_viewers >= r.k
-            and r.primary_slack + r.smaller_shown_slack >= r.protection - 1
-            and not (r.needs_big_hidden and r.smaller_shown_viewers = 0) as is_enough
+        not r.is_primary and r.all_other >= r.k and r.slack >= r.protection - 1
+            and case
+                when r.big_primary_after >= 2 then true
+                when r.big_primary_after = 1 then r.after_max_lower is null
+                    or r.all_other - r.small_hidden * (r.k - 1) - r.big_before * r.viewers <= r.after_max_lower
+                else (r.small_hidden = 0 or r.all_other - r.small_hidden * (r.k - 1) - r.big_before * r.viewers <= 1 - r.protection)
+                    and (r.before_max_lower is null
+                         or r.all_other - r.small_hidden * (r.k - 1) - (r.big_before - 1) * r.viewers <= r.before_max_lower)
+            end as is_enough
     from ranked r
 ), decided as (
     -- A shown cell becomes complementary until, from the smallest, hiding the cells before it is
@@ -951,6 +968,15 @@ with shown_periods as materialized (
       -- 1 to k - 1 says that 1 to k - 1 people played three or more of them.
       and not (c.member_titles >= 4 and c.member_titles = c.shown_titles and pp.n = c.member_titles * (c.member_titles - 1) / 2
                and t.on_all between 1 and c.k - 1)
+      -- When it is 0, nobody played three or more, so each title less its pairs is exactly its
+      -- people on it alone: 0 or at least k.
+      and not (c.member_titles >= 4 and c.member_titles = c.shown_titles and pp.n = c.member_titles * (c.member_titles - 1) / 2
+               and t.on_all = 0 and exists (
+                select 1 from members m
+                where m.period_kind = c.period_kind and m.period_start = c.period_start and m.grouping = c.grouping and m.name = c.name
+                  and m.shown - (select sum(p.shared) from shown_pairs p
+                                 where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping
+                                   and p.name = c.name and m.title_key in (p.a_key, p.b_key)) between 1 and c.k - 1))
 ), published as (
     -- A series whose titles are all of one genre lies inside that genre, and a week inside the
     -- month of its Monday when its Sunday is in it too: the inner group is hidden when the outer
@@ -1082,7 +1108,7 @@ comment on column report.title_monthly.days_covered is 'Days of the month betwee
 comment on column report.title_monthly.suppressed is 'True when plays, skips and watch_hours are NULL: a day of this title in the month is hidden in title_daily, and either the hidden days hold fewer than k people or (plays_priority = week) a week overlapping the month shows plays over hidden days of its own (the month less that week would leave the rest). viewers is always shown.';
 
 -- report.title_segments
-comment on view report.title_segments is 'Per title per day per audience segment: device type, country and audience (age band, plan, kids), with their groupings device_class and region. Grain: one row per shown (day, title, device_type, country_code, age_band, plan, is_kids), plus one all_other row per title-day with hidden segments. Source: analytics.fact_title_daily_segment. Suppression: a segment with fewer than k viewers has no row, and neither do further segments of the same title-day, smallest first, until title_daily''s total minus the shown segments is at least k, and the smallest shown segment too when the hidden ones, all below k, would otherwise each be narrowed by the all_other row to a range below the protection level; the hidden segments'' sums are in the all_other row. A missing segment means none, fewer than k, or hidden with them.';
+comment on view report.title_segments is 'Per title per day per audience segment: device type, country and audience (age band, plan, kids), with their groupings device_class and region. Grain: one row per shown (day, title, device_type, country_code, age_band, plan, is_kids), plus one all_other row per title-day with hidden segments. Source: analytics.fact_title_daily_segment. Suppression: a segment with fewer than k viewers has no row, and neither do further segments of the same title-day, smallest first, until title_daily''s total minus the shown segments is at least k, and further segments while the all_other row less the other hidden segments'' upper bounds (k - 1 below k, the smallest shown segment above) would leave a hidden segment below k fewer values than the protection level; the hidden segments'' sums are in the all_other row. A missing segment means none, fewer than k, or hidden with them.';
 comment on column report.title_segments.day is 'The day. Grain column.';
 comment on column report.title_segments.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_segments.title is 'Title name as it was that day.';
@@ -1102,7 +1128,7 @@ comment on column report.title_segments.viewers is 'Distinct profiles in the seg
 comment on column report.title_segments.all_other is 'True for the one row per title-day that sums the hidden segments; its segment columns are NULL.';
 
 -- report.title_breakdown
-comment on view report.title_breakdown is 'A title''s week or month by one audience dimension at a time: device_class, region, age_band, plan or kids. Answers "TV against mobile for A Christmas Prince last month". Grain: one row per (period, period_start, title, dimension, value) with at least k viewers, plus one all_other row per (period, period_start, title, dimension) with hidden values. Only title-periods that title_weekly / title_monthly show. Source: analytics.fact_title_period_breakdown. Suppression: as in title_segments, within a title-period and dimension: a value with fewer than k viewers has no row, and further values hide, smallest first, until the period''s viewers minus the shown values'' viewers is at least k, and further cells as the linked-table rules of docs/analysts.md (rule 8) require: a week''s value against its month''s, a month''s against its weeks'', values against segments, and hidden values all below k; the all_other row has that residual and the hidden values'' sums. plays, completed_plays and watch_hours are NULL (suppressed = true) where title_weekly / title_monthly hide the period''s plays.';
+comment on view report.title_breakdown is 'A title''s week or month by one audience dimension at a time: device_class, region, age_band, plan or kids. Answers "TV against mobile for A Christmas Prince last month". Grain: one row per (period, period_start, title, dimension, value) with at least k viewers, plus one all_other row per (period, period_start, title, dimension) with hidden values. Only title-periods that title_weekly / title_monthly show. Source: analytics.fact_title_period_breakdown. Suppression: as in title_segments, within a title-period and dimension: a value with fewer than k viewers has no row, and further values hide, smallest first, until the period''s viewers minus the shown values'' viewers is at least k, and further cells as the linked-table rules of docs/analysts.md (rule 8) require: a week''s value against its month''s, a month''s against its weeks'', values against segments, and hidden values against the all_other row; the all_other row has that residual and the hidden values'' sums. plays, completed_plays and watch_hours are NULL (suppressed = true) where title_weekly / title_monthly hide the period''s plays.';
 comment on column report.title_breakdown.period is 'week (ISO, Monday start) or month. Grain column.';
 comment on column report.title_breakdown.period_start is 'First day of the period. Grain column.';
 comment on column report.title_breakdown.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';

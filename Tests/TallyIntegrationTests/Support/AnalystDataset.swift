@@ -574,7 +574,11 @@ enum AnalystChecks {
         ), stored_unions as materialized (
             \(unions(of: "stored"))
         ), breakdown_rows as materialized (
-            select * from report.title_breakdown
+            select *, coalesce(title_id, -1) as ref from report.title_breakdown
+        ), smallest_shown_values as materialized (
+            -- per title-period and dimension, the smallest shown value
+            select period, period_start, ref, dimension, min(viewers) as smallest_shown from breakdown_rows
+            where not all_other group by 1, 2, 3, 4
         ), segment_floors as materialized (
             -- per title-period, dimension and value: the most people its shown segments of one day
             -- hold (one segment a person)
@@ -606,55 +610,125 @@ enum AnalystChecks {
             group by 1, 2, 3, 4, 5
         ), hidden_values as materialized (
             -- the stored cells of each title-period and dimension with an all_other row that have
-            -- no row of their own, with that row's viewers
-            select o.period, o.period_start, o.title_id, o.dimension, b.value, b.viewers, o.viewers as all_other
+            -- no row of their own, with that row's viewers and the smallest shown value's
+            select o.period, o.period_start, o.title_id, o.ref, o.dimension, b.value, b.viewers, o.viewers as all_other, g.smallest_shown
             from breakdown_rows o
+            join analytics.dim_title bt on coalesce(bt.title_id, -1) = o.ref
             join analytics.fact_title_period_breakdown b on b.period_kind = o.period and b.period_start = o.period_start
-                and b.dimension = o.dimension
-            join analytics.dim_title bt on bt.title_key = b.title_key and bt.title_id is not distinct from o.title_id
-            where o.all_other
-              and not exists (select 1 from breakdown_rows s where not s.all_other and s.period = o.period
-                                  and s.period_start = o.period_start and s.title_id is not distinct from o.title_id
-                                  and s.dimension = o.dimension and s.value = b.value)
+                and b.dimension = o.dimension and b.title_key = bt.title_key
+            left join breakdown_rows s on not s.all_other and s.period = o.period and s.period_start = o.period_start
+                and s.ref = o.ref and s.dimension = o.dimension and s.value = b.value
+            left join smallest_shown_values g on g.period = o.period and g.period_start = o.period_start and g.ref = o.ref
+                and g.dimension = o.dimension
+            where o.all_other and s.value is null
         ), hidden_value_bounds as materialized (
             -- an attacker told which hidden values are below k: each holds at least the all_other
-            -- row less k - 1 for each other one, when all the others are below k (a hidden value of
-            -- k or more has no upper bound here), and at least its segments' bounds
-            select h.period, h.period_start, h.title_id, h.dimension, h.value, h.viewers, h.all_other,
-                   bool_and(h2.viewers < k.k) as all_small, count(*) as hidden,
-                   greatest(case when bool_and(h2.viewers < k.k) filter (where h2.value <> h.value) is not false
-                                 then h.all_other - (count(*) - 1) * (k.k - 1) else 0 end,
+            -- row less the others' upper bounds (k - 1 for one below k, the smallest shown value
+            -- for a larger one that is not larger than it, as the rule hides the smallest first;
+            -- with a larger one still, no bound), and at least its segments' bounds
+            select h.period, h.period_start, h.title_id, h.ref, h.dimension, h.value, h.viewers, h.all_other,
+                   h.smallest_shown is not null as any_shown,
+                   greatest(case when bool_and(h2.viewers < k.k or coalesce(h2.viewers <= h2.smallest_shown, false))
+                                          filter (where h2.value <> h.value) is not false
+                                 then h.all_other - coalesce(sum(case when h2.viewers < k.k then k.k - 1 else h2.smallest_shown end)
+                                                                 filter (where h2.value <> h.value), 0)
+                                 else 0 end,
                             coalesce(min(f.lower), 0), coalesce(min(fd.lower), 0)) as lower,
                    greatest(coalesce(min(f.lower), 0), coalesce(min(fd.lower), 0)) as segment_lower
             from hidden_values h
-            join hidden_values h2 on h2.period = h.period and h2.period_start = h.period_start
-                and h2.title_id is not distinct from h.title_id and h2.dimension = h.dimension
+            join hidden_values h2 on h2.period = h.period and h2.period_start = h.period_start and h2.ref = h.ref
+                and h2.dimension = h.dimension
             cross join k
-            left join segment_floors f on f.kind = h.period and f.start = h.period_start and f.ref = coalesce(h.title_id, -1)
+            left join segment_floors f on f.kind = h.period and f.start = h.period_start and f.ref = h.ref
                 and f.dimension = h.dimension and f.value = h.value
-            left join segment_day_floors fd on fd.kind = h.period and fd.start = h.period_start and fd.ref = coalesce(h.title_id, -1)
+            left join segment_day_floors fd on fd.kind = h.period and fd.start = h.period_start and fd.ref = h.ref
                 and fd.dimension = h.dimension and fd.value = h.value
-            group by h.period, h.period_start, h.title_id, h.dimension, h.value, h.viewers, h.all_other, k.k
-        ), hidden_segments as materialized (
-            -- per title-day with an all_other row: its viewers, how many stored segments have no
-            -- row, and whether all of those are below k
-            select o.day, o.title_id, min(o.viewers) as all_other, count(*) as hidden, bool_and(f.viewers < k.k) as all_small,
-                   exists (select 1 from report.title_segments s where not s.all_other and s.day = o.day
-                               and s.title_id is not distinct from o.title_id) as any_shown
-            from report.title_segments o
-            join analytics.dim_date d on d.full_date = o.day
-            join analytics.dim_title t on t.title_id is not distinct from o.title_id
-            join analytics.fact_title_daily_segment f on f.date_key = d.date_key and f.title_key = t.title_key
-            join analytics.dim_device dv on dv.device_key = f.device_key
-            join analytics.dim_region rg on rg.region_key = f.region_key
-            join analytics.dim_audience a on a.audience_key = f.audience_key
+            group by h.period, h.period_start, h.title_id, h.ref, h.dimension, h.value, h.viewers, h.all_other, h.smallest_shown, k.k
+        ), month_week_bounds as materialized (
+            -- what an attacker knows of a month value's week cells (the weeks that overlap the
+            -- month): the sum of the shown ones; the upper bounds of the hidden ones of k or more
+            -- (the smallest shown value of that week's dimension, when not larger); how many hidden
+            -- ones are below k; and whether a hidden one has no upper bound
+            select x.start, w.ref, w.dimension, w.value,
+                   coalesce(sum(w.viewers) filter (where w.shown), 0) as shown,
+                   coalesce(sum(w.smallest_shown) filter (where not w.shown and w.viewers >= k.k), 0) as upper,
+                   count(*) filter (where not w.shown and w.viewers < k.k) as small,
+                   coalesce(bool_or(not w.shown and w.viewers >= k.k and coalesce(w.viewers > w.smallest_shown, true)), false) as unbounded
+            from (
+                select b.period_start, coalesce(t.title_id, -1) as ref, b.dimension, b.value, b.viewers, s.value is not null as shown,
+                       g.smallest_shown
+                from analytics.fact_title_period_breakdown b
+                join analytics.dim_title t on t.title_key = b.title_key
+                left join breakdown_rows s on not s.all_other and s.period = 'week' and s.period_start = b.period_start
+                    and s.ref = coalesce(t.title_id, -1) and s.dimension = b.dimension and s.value = b.value
+                left join smallest_shown_values g on g.period = 'week' and g.period_start = b.period_start
+                    and g.ref = coalesce(t.title_id, -1) and g.dimension = b.dimension
+                where b.period_kind = 'week'
+            ) w
             cross join k
-            where o.all_other
-              and not exists (select 1 from report.title_segments s where not s.all_other and s.day = o.day
-                                  and s.title_id is not distinct from o.title_id and s.device_type = dv.device_type
-                                  and s.country_code = rg.country_code and s.age_band = a.age_band and s.plan = a.plan
-                                  and s.is_kids = a.is_kids)
-            group by o.day, o.title_id
+            cross join lateral (select distinct m from unnest(array[date_trunc('month', w.period_start)::date,
+                                                                    date_trunc('month', w.period_start + 6)::date]) m) x (start)
+            group by 1, 2, 3, 4
+        ), month_unstored_weeks as materialized (
+            -- per title and month, its weeks with 1 to k - 1 viewers and no cells (below the floor)
+            select x.start, coalesce(t.title_id, -1) as ref, count(distinct p.period_start) as weeks
+            from analytics.fact_title_period p
+            join analytics.dim_title t on t.title_key = p.title_key
+            cross join k
+            cross join lateral (select distinct m from unnest(array[date_trunc('month', p.period_start)::date,
+                                                                    date_trunc('month', p.period_start + 6)::date]) m) x (start)
+            where p.period_kind = 'week' and p.viewers between 1 and k.k - 1
+              and not exists (select 1 from analytics.fact_title_period_breakdown u
+                              where u.period_kind = 'week' and u.period_start = p.period_start and u.title_key = p.title_key)
+            group by 1, 2
+        ), segment_rows as materialized (
+            select *, coalesce(title_id, -1) as ref from report.title_segments
+        ), hidden_segments as materialized (
+            -- per title-day with an all_other row: its viewers, whether a segment is shown (where
+            -- none is, the attacker cannot tell which hidden ones are below k), and the hidden
+            -- segments' upper bounds added up as above (NULL when a larger one has none), when one
+            -- of them is below k
+            select x.day, x.ref, x.all_other, min(x.smallest_shown) is not null as any_shown,
+                   case when bool_and(x.viewers < k.k or coalesce(x.viewers <= x.smallest_shown, false))
+                        then sum(case when x.viewers < k.k then k.k - 1 else x.smallest_shown end) end as upper_sum
+            from (
+                select o.day, o.ref, o.viewers as all_other, f.viewers, g.smallest_shown
+                from segment_rows o
+                join analytics.dim_date d on d.full_date = o.day
+                join analytics.dim_title t on coalesce(t.title_id, -1) = o.ref
+                join analytics.fact_title_daily_segment f on f.date_key = d.date_key and f.title_key = t.title_key
+                join analytics.dim_device dv on dv.device_key = f.device_key
+                join analytics.dim_region rg on rg.region_key = f.region_key
+                join analytics.dim_audience a on a.audience_key = f.audience_key
+                left join segment_rows s on not s.all_other and s.day = o.day and s.ref = o.ref and s.device_type = dv.device_type
+                    and s.country_code = rg.country_code and s.age_band = a.age_band and s.plan = a.plan and s.is_kids = a.is_kids
+                left join (select day, ref, min(viewers) as smallest_shown from segment_rows where not all_other group by 1, 2) g
+                    on g.day = o.day and g.ref = o.ref
+                where o.all_other and s.day is null
+            ) x
+            cross join k
+            group by x.day, x.ref, x.all_other, k.k
+            having bool_or(x.viewers < k.k)
+        ), primary_only_values as (
+            -- per shown title-period and dimension with a value below k and one of k or more: the
+            -- values below k, and the period's viewers less the others (the all_other row if only
+            -- the values below k were hidden)
+            select count(*) filter (where b.viewers < k.k) as small, min(p.viewers) - sum(b.viewers) filter (where b.viewers >= k.k) as all_other
+            from analytics.fact_title_period_breakdown b
+            join analytics.fact_title_period p on p.period_kind = b.period_kind and p.period_start = b.period_start and p.title_key = b.title_key
+            join analytics.report_periods r on r.period_kind = b.period_kind and r.period_start = b.period_start and r.title_key = b.title_key
+            cross join k
+            group by b.period_kind, b.period_start, b.title_key, b.dimension
+            having count(*) filter (where b.viewers < k.k) > 0 and count(*) filter (where b.viewers >= k.k) > 0
+        ), primary_only_segments as (
+            -- the same per shown title-day of segments
+            select count(*) filter (where f.viewers < k.k) as small, min(t.viewers) - sum(f.viewers) filter (where f.viewers >= k.k) as all_other
+            from analytics.fact_title_daily_segment f
+            join analytics.fact_title_daily t on t.date_key = f.date_key and t.title_key = f.title_key
+            cross join k
+            where t.viewers >= k.k
+            group by f.date_key, f.title_key
+            having count(*) filter (where f.viewers < k.k) > 0 and count(*) filter (where f.viewers >= k.k) > 0
         ), shown_stairs as materialized (
             \(staircases(of: "shown"))
         ), stored_stairs as (
@@ -792,25 +866,30 @@ enum AnalystChecks {
              cross join lateral (\(weekCells(of: "m", k: "k"))) x
              where b.period_kind = 'month' and b.viewers >= k.k and x.small > 0
                and (k.k - 1) - greatest(0, b.viewers - x.big - (x.small - 1) * (k.k - 1)) + 1 < k.p) as breakdown_months_narrow_if_shown,
-            -- the same from a hidden month cell's lower bounds (an empty range tells the attacker
-            -- that a bound's assumption is wrong, and narrows nothing)
+            -- the same from a hidden month cell's lower bounds, less the week cells as an attacker
+            -- knows them: the shown ones, and the upper bounds of the hidden ones (an empty range
+            -- tells the attacker that a bound's assumption is wrong, and narrows nothing)
             (select count(*) from hidden_value_bounds m cross join k
-             cross join lateral (\(weekCells(of: "m", k: "k"))) x
-             where m.period = 'month' and x.small > 0
-               and (k.k - 1) - greatest(0, m.lower - x.big - (x.small - 1) * (k.k - 1)) + 1 between 1 and k.p - 1) as narrow_by_hidden_months,
+             join month_week_bounds x on x.start = m.period_start and x.ref = m.ref and x.dimension = m.dimension and x.value = m.value
+             left join month_unstored_weeks u on u.start = m.period_start and u.ref = m.ref
+             where m.period = 'month' and x.small + coalesce(u.weeks, 0) > 0 and not x.unbounded
+               and (k.k - 1) - greatest(0, m.lower - x.shown - x.upper - (x.small + coalesce(u.weeks, 0) - 1) * (k.k - 1)) + 1
+                   between 1 and k.p - 1) as narrow_by_hidden_months,
             -- a hidden value's own range from those bounds, where the rule could have hidden one more
             -- value (a value row is shown), and where every value of the dimension is hidden
             (select count(*) from hidden_value_bounds h cross join k
-             where h.viewers < k.k and (k.k - 1) - greatest(1, h.lower) + 1 between 1 and k.p - 1
-               and exists (select 1 from breakdown_rows s where not s.all_other and s.period = h.period and s.period_start = h.period_start
-                               and s.title_id is not distinct from h.title_id and s.dimension = h.dimension)) as narrow_hidden_values,
+             where h.viewers < k.k and (k.k - 1) - greatest(1, h.lower) + 1 between 1 and k.p - 1 and h.any_shown) as narrow_hidden_values,
             (select count(*) from hidden_value_bounds h cross join k
-             where h.viewers < k.k and (k.k - 1) - greatest(1, h.lower) + 1 between 1 and k.p - 1) as narrow_hidden_values_all_hidden,
-            (select count(*) from hidden_value_bounds where lower > 0) as hidden_values_bounded,
+             where h.viewers < k.k and (k.k - 1) - greatest(1, h.lower) + 1 between 1 and k.p - 1 and not h.any_shown)
+                as narrow_hidden_values_all_hidden,
+            (select count(*) from primary_only_values, k
+             where all_other >= k.k and all_other - (small - 1) * (k.k - 1) > k.k - k.p) as narrow_values_if_primary_only,
             -- the same for a title-day's hidden segments (they hold at least the all_other row's
             -- viewers, and more where people are in two segments)
             (select count(*) from hidden_segments h cross join k
-             where h.any_shown and h.all_small and h.all_other - (h.hidden - 1) * (k.k - 1) > k.k - k.p) as narrow_hidden_segments,
+             where h.any_shown and h.all_other - h.upper_sum > 1 - k.p) as narrow_hidden_segments,
+            (select count(*) from primary_only_segments, k
+             where all_other >= k.k and all_other - (small - 1) * (k.k - 1) > k.k - k.p) as narrow_segments_if_primary_only,
             (select count(*) from hidden_value_bounds where segment_lower > 0) as hidden_values_with_segment_floors,
             -- staircases: three streak counts that share a day, less their two overlaps, are their
             -- union; a count, period or group that holds it, less it, is its people on none
@@ -835,7 +914,14 @@ enum AnalystChecks {
                        -- an attacker who mixes the bounds value by value, at best: the higher of
                        -- the two that does not exceed the value
                        sum(greatest(case when f.lower <= b.viewers then f.lower else 0 end,
-                                    case when fd.lower <= b.viewers then fd.lower else 0 end)) as mixed_lower_sum
+                                    case when fd.lower <= b.viewers then fd.lower else 0 end)) as mixed_lower_sum,
+                       -- and, told which hidden values are below k, at least 1 for those and k for
+                       -- the others
+                       sum(greatest(case when f.lower <= b.viewers then f.lower else 0 end,
+                                    case when fd.lower <= b.viewers then fd.lower else 0 end,
+                                    case when b.viewers < (select k from k) then 1 else (select k from k) end)) as told_lower_sum,
+                       exists (select 1 from breakdown_rows s where not s.all_other and s.period = o.period and s.period_start = o.period_start
+                                   and s.title_id is not distinct from o.title_id and s.dimension = o.dimension) as any_shown
                 from breakdown_rows o
                 join analytics.fact_title_period_breakdown b on b.period_kind = o.period and b.period_start = o.period_start
                     and b.dimension = o.dimension
@@ -851,7 +937,9 @@ enum AnalystChecks {
                 group by o.period, o.period_start, o.title_id, o.dimension, o.viewers) x, k
              where (x.lower_sum > 0 and x.residual - x.lower_sum + 1 between 1 and k.p - 1)
                 or (x.day_lower_sum > 0 and x.residual - x.day_lower_sum + 1 between 1 and k.p - 1)
-                or (x.mixed_lower_sum > 0 and x.residual - x.mixed_lower_sum + 1 between 1 and k.p - 1)) as breakdowns_narrowed_by_segments,
+                or (x.mixed_lower_sum > 0 and x.residual - x.mixed_lower_sum + 1 between 1 and k.p - 1)
+                -- (where every value is hidden, the attacker cannot tell which are below k)
+                or (x.any_shown and x.residual - x.told_lower_sum + 1 between 1 and k.p - 1)) as breakdowns_narrowed_by_segments,
             (select count(*) from (
                 select 1 from stored_stairs t join stored c on c.ref = t.ref and c.as_of <= t.last_common
                     and c.as_of - c.streak_days + 1 >= t.first_common cross join k
@@ -937,7 +1025,7 @@ enum AnalystChecks {
     static func weekCells(of m: String, k: String) -> String {
         """
         select c.big, c.small + (
-            select count(*) from analytics.fact_title_period p
+            select count(distinct p.period_start) from analytics.fact_title_period p
             join analytics.dim_title pt on pt.title_key = p.title_key
             where p.period_kind = 'week' and pt.title_id is not distinct from \(m).title_id and p.viewers between 1 and \(k).k - 1
               and p.period_start + 6 >= \(m).period_start and p.period_start < (\(m).period_start + interval '1 month')::date
@@ -986,7 +1074,7 @@ enum AnalystChecks {
         "months_narrow_by_weeks_and_days_if_shown", "close_breakdown_residuals", "weeks_over_hidden_month_cells",
         "narrow_breakdown_months", "breakdown_months_narrow_if_shown", "close_staircases", "staircases_shown", "close_staircases_if_all_shown",
         "breakdowns_narrowed_by_segments", "narrow_by_hidden_months", "narrow_hidden_values", "narrow_hidden_values_all_hidden",
-        "hidden_values_bounded", "hidden_values_with_segment_floors", "narrow_hidden_segments",
+        "narrow_values_if_primary_only", "hidden_values_with_segment_floors", "narrow_hidden_segments", "narrow_segments_if_primary_only",
     ]
 
     /// The columns of `attack`.
