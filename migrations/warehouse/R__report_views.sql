@@ -579,21 +579,16 @@ with month_value_weeks as materialized (
         -- the month's cell less the week cells of k or more viewers (as if all were shown) bounds
         -- its week cells below k from below, as I3w does for a title's month: one of h such weeks
         -- holds at least that less (h - 1)(k - 1). When that leaves one a range narrower than the
-        -- protection level, the month's cell is hidden, with at least one more cell of k or more
-        -- viewers: alone, it would be the all_other row (I3w for breakdowns).
-        -- (weeks below the storage floor count as small weeks of every value)
-        b.period_kind = 'month' and coalesce(mw.small_weeks, 0) + coalesce(mu.weeks, 0) > 0
-            and b.viewers - coalesce(mw.big_weeks, 0) - (coalesce(mw.small_weeks, 0) + coalesce(mu.weeks, 0) - 1) * (s.k - 1)
-                > s.k - coalesce(s.protection, (s.k + 1) / 2) as is_bound,
+        -- protection level, the month's cell is hidden (I3w for breakdowns), and cells of k or
+        -- more viewers hide with it as `enough` below decides. Weeks below the storage floor count
+        -- as small weeks of every value.
+        b.period_kind = 'month' and w.small_weeks > 0 and b.viewers > w.most_lower as is_bound,
         coalesce(sf.floor, 0) as segment_floor,
         -- The most that an attacker's lower bound on the cell may be: for a cell below k, k - p (so
         -- that k - p to k - 1 leaves p values); for a month cell hidden by I3w, what leaves its
         -- small week cells p values.
-        case when b.viewers < s.k then s.k - coalesce(s.protection, (s.k + 1) / 2)
-             when b.period_kind = 'month' then coalesce(mw.big_weeks, 0)
-                 + (coalesce(mw.small_weeks, 0) + coalesce(mu.weeks, 0) - 1) * (s.k - 1) + s.k - coalesce(s.protection, (s.k + 1) / 2)
-        end as max_lower,
-        coalesce(s.protection, (s.k + 1) / 2) as protection
+        case when b.viewers < s.k then s.k - w.protection when b.period_kind = 'month' then w.most_lower end as max_lower,
+        w.protection
     from analytics.fact_title_period_breakdown b
     join analytics.fact_title_period p
         on p.period_kind = b.period_kind and p.period_start = b.period_start and p.title_key = b.title_key
@@ -607,6 +602,12 @@ with month_value_weeks as materialized (
     left join month_unstored_weeks mu
         on b.period_kind = 'month' and mu.month_start = b.period_start and mu.title_ref = coalesce(bt.title_id, -1)
     cross join report.settings s
+    -- A month cell's small week cells, and the most that a lower bound on the cell may be and
+    -- leave each of them p values: the big week cells, k - 1 for each other small one, and k - p.
+    cross join lateral (select coalesce(mw.small_weeks, 0) + coalesce(mu.weeks, 0) as small_weeks,
+                               coalesce(s.protection, (s.k + 1) / 2) as protection) w0
+    cross join lateral (select w0.small_weeks, w0.protection,
+                               coalesce(mw.big_weeks, 0) + (w0.small_weeks - 1) * (s.k - 1) + s.k - w0.protection as most_lower) w
 ), ranked as (
     -- Per title-period and dimension, in order from the smallest cell, what an attacker knows of
     -- the hidden cells if the primary cells and the smaller shown ones were hidden. The hidden
@@ -951,32 +952,26 @@ with shown_periods as materialized (
       and not (c.member_titles = c.shown_titles and c.shown_sum - c.viewers between 1 and c.k - 1)
       and not (c.member_titles = 3 and c.shown_titles = 3 and pp.n in (1, 2)
                and c.shown_sum - pp.shared_sum - c.viewers between 1 and c.k - 1)
-      and not (c.member_titles = 3 and c.shown_titles = 3 and pp.n = 3 and (
+      -- A group of three or more titles, all shown with all their pairs: group - the titles + the
+      -- pairs counts each person on m titles (m - 1)(m - 2) / 2 times (0 for one or two titles, 1
+      -- for three, 3 for four), so 1 to k - 1 says that 1 to k - 1 people played three or more.
+      -- For three titles it is the people on all three, and gives every region of the three
+      -- titles' Venn diagram: on exactly two (a pair less it), on one only (a title less its pairs
+      -- plus it). For more, when it is 0, nobody played three or more, and the same regions are
+      -- exact. Each is 0 or at least k.
+      and not (c.member_titles >= 3 and c.member_titles = c.shown_titles and pp.n = c.member_titles * (c.member_titles - 1) / 2 and (
             t.on_all between 1 and c.k - 1
-            or exists (
-                select 1 from shown_pairs p
-                where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping and p.name = c.name
-                  and p.shared - t.on_all between 1 and c.k - 1)
-            or exists (
-                select 1 from members m
-                where m.period_kind = c.period_kind and m.period_start = c.period_start and m.grouping = c.grouping and m.name = c.name
-                  and m.shown - (select sum(p.shared) from shown_pairs p
-                                 where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping
-                                   and p.name = c.name and m.title_key in (p.a_key, p.b_key)) + t.on_all between 1 and c.k - 1)))
-      -- A group of four or more titles, all shown with all their pairs: group - the titles + the
-      -- pairs counts each person on m titles (m - 1)(m - 2) / 2 times, 0 for one or two titles, so
-      -- 1 to k - 1 says that 1 to k - 1 people played three or more of them.
-      and not (c.member_titles >= 4 and c.member_titles = c.shown_titles and pp.n = c.member_titles * (c.member_titles - 1) / 2
-               and t.on_all between 1 and c.k - 1)
-      -- When it is 0, nobody played three or more, so each title less its pairs is exactly its
-      -- people on it alone: 0 or at least k.
-      and not (c.member_titles >= 4 and c.member_titles = c.shown_titles and pp.n = c.member_titles * (c.member_titles - 1) / 2
-               and t.on_all = 0 and exists (
-                select 1 from members m
-                where m.period_kind = c.period_kind and m.period_start = c.period_start and m.grouping = c.grouping and m.name = c.name
-                  and m.shown - (select sum(p.shared) from shown_pairs p
-                                 where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping
-                                   and p.name = c.name and m.title_key in (p.a_key, p.b_key)) between 1 and c.k - 1))
+            or ((c.member_titles = 3 or t.on_all = 0) and (
+                exists (
+                    select 1 from shown_pairs p
+                    where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping and p.name = c.name
+                      and p.shared - t.on_all between 1 and c.k - 1)
+                or exists (
+                    select 1 from members m
+                    where m.period_kind = c.period_kind and m.period_start = c.period_start and m.grouping = c.grouping and m.name = c.name
+                      and m.shown - (select sum(p.shared) from shown_pairs p
+                                     where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping
+                                       and p.name = c.name and m.title_key in (p.a_key, p.b_key)) + t.on_all between 1 and c.k - 1)))))
 ), published as (
     -- A series whose titles are all of one genre lies inside that genre, and a week inside the
     -- month of its Monday when its Sunday is in it too: the inner group is hidden when the outer
