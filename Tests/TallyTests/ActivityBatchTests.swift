@@ -172,6 +172,44 @@ struct ActivityBatchTests {
             ])
     }
 
+    @Test("profiles numbered by partition keep their own rows, last day, attributes and pseudonym, a profile sent twice included")
+    func profilesByPartition() throws {
+        let pseudonymiser = Pseudonymiser(key: Array(repeating: 7, count: 32))
+        var batch = ActivityBatch(rules: Self.rules, pseudonymiser: pseudonymiser)
+        let ids = (0..<2_000).map { String(format: "00000000-0000-4000-8000-%012x", $0 * 7_919 + 1) }
+        // Each profile's plan and country say which it is; every tenth is erased; one is sent twice.
+        for (i, id) in ids.enumerated().map({ ($0.offset, $0.element) }) + [(5, ids[5])] {
+            let row = "\(id)\tf\tplan\(i)\tC\(i % 50)\t25-34\t\(i % 10 == 9 ? "t" : "f")\n"
+            #expect(Array(row.utf8).withUnsafeBytes { batch.addProfile($0) })
+        }
+        var rowID: Int64 = 0
+        for (i, id) in ids.enumerated() {
+            for day in [300, 300 + Int32(i % 5)] {
+                rowID += 1
+                let row = Self.play(id: rowID, profile: id, title: Int32(i), day: day, country: nil, watched: 60)
+                #expect(row.withUnsafeBytes { batch.add($0, isPlay: true) })
+            }
+        }
+        try batch.finish()
+        #expect(batch.rejects.count == 400, "the erased profiles' rows")
+        batch.normalise(deviceTypes: batch.rawDeviceTypes, countries: batch.rawCountries)
+        let segments = batch.segments
+        let byPseudonym = Dictionary(uniqueKeysWithValues: ids.enumerated().map { (pseudonymiser.pseudonym(of: Array($0.element.utf8)), $0.offset) })
+        var seen = Set<Int>()
+        try batch.forEachActivity { key, _ in
+            guard let i = byPseudonym[Array(batch.pseudonym(of: Int(key.profile)))] else {
+                Issue.record("a row under a profile with no pseudonym of ours")
+                return
+            }
+            seen.insert(i)
+            #expect(key.title == Int32(i), "the row of profile \(i) under another profile")
+            #expect(segments[Int(key.segment)].plan == "plan\(i)" && segments[Int(key.segment)].country == "C\(i % 50)")
+            #expect(batch.lastDays[Int(key.profile)] == 300 + Int32(i % 5))
+            #expect(i % 10 != 9, "a row of an erased profile")
+        }
+        #expect(seen.count == 1_800)
+    }
+
     @Test("valid rows add up per profile, day, title and segment; a row without a country takes its profile's")
     func aggregates() throws {
         var batch = Self.batch()
@@ -195,19 +233,25 @@ struct ActivityBatchTests {
 
         batch.normalise(deviceTypes: batch.rawDeviceTypes, countries: batch.rawCountries)
         let segments = batch.segments
+        // Profiles are numbered by the batch; their pseudonyms say who they are.
+        let pseudonymiser = Pseudonymiser(key: Array(repeating: 7, count: 32))
+        let names = [Self.alice: "alice", Self.bob: "bob"]
+        func name(_ profile: Int32) -> String {
+            names.first { pseudonymiser.pseudonym(of: Array($0.key.utf8)) == Array(batch.pseudonym(of: Int(profile))) }?.value ?? "profile \(profile)"
+        }
         var found: [String: ActivityBatch.Measures] = [:]
         try batch.forEachActivity { key, measures in
             let s = segments[Int(key.segment)]
-            found["profile \(key.profile) day \(key.day) title \(key.title) \(s.deviceType) \(s.country) \(s.ageBand)"] = measures
+            found["\(name(key.profile)) day \(key.day) title \(key.title) \(s.deviceType) \(s.country) \(s.ageBand)"] = measures
         }
         #expect(found.count == 3)
         // Alice's two plays share a segment (her own country is SE); her rating has no device.
-        let plays = found["profile 0 day 300 title 10 tv SE 25-34"]
+        let plays = found["alice day 300 title 10 tv SE 25-34"]
         #expect(plays?.plays == 2)
         #expect(plays?.completedPlays == 1)
         #expect(plays?.watchSeconds == 100)
-        #expect(found["profile 0 day 300 title 10 unknown SE 25-34"]?.thumbsUp == 1)
-        #expect(found["profile 1 day 301 title 10 unknown NO 0-12"]?.thumbsDown == 1)
+        #expect(found["alice day 300 title 10 unknown SE 25-34"]?.thumbsUp == 1)
+        #expect(found["bob day 301 title 10 unknown NO 0-12"]?.thumbsDown == 1)
         #expect(batch.activityCount == 3)
     }
 

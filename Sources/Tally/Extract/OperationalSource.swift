@@ -83,11 +83,20 @@ struct OperationalSource {
         func between(_ at: String, _ days: ClosedRange<Day>) throws -> String {
             "(\(at) at time zone \(zone))::date between date \(try quote(days.lowerBound.description)) and date \(try quote(days.upperBound.description))"
         }
+        /// `between`, after a test of the instant against the days' bounds widened by two days
+        /// (no zone's offset has changed by more than one), which the server folds to constants:
+        /// a span reads only the rows near its days through the zone's rules, not every row
+        /// (bench/RESULTS.md).
+        func within(_ at: String, _ days: ClosedRange<Day>) throws -> String {
+            let from = try quote(days.lowerBound.advanced(by: -2).description)
+            let to = try quote(days.upperBound.advanced(by: 3).description)
+            return "\(at) >= date \(from)::timestamp at time zone \(zone) and \(at) < date \(to)::timestamp at time zone \(zone) and \(try between(at, days))"
+        }
         /// The rows of the window: new, visible in `through`, in `days` and not in `skipping`.
         func rows(_ alias: String, _ at: String) throws -> String {
             var conditions = [isNew(alias, since: snapshot)]
             if let through { conditions.append("pg_visible_in_snapshot(\(alias).load_xid, \(through))") }
-            if let days = window.days { conditions.append(try between(at, days)) }
+            if let days = window.days { conditions.append(try within(at, days)) }
             if let skipping = window.skipping { conditions.append("not \(try between(at, skipping))") }
             return conditions.joined(separator: " and ")
         }

@@ -36,10 +36,12 @@ struct ActivityBatch {
     }
 
     /// A segment as small codes, for cheap hashing per row.
-    struct SegmentCode: Hashable {
+    struct SegmentCode: FlatMapKey {
         var device: Int32
         var country: Int32
         var attributes: Int32
+
+        var hashBits: UInt64 { Self.mix(device, country, attributes, 0) }
     }
 
     struct ActivityKey: FlatMapKey {
@@ -102,6 +104,12 @@ struct ActivityBatch {
         var durations: SpillFiles<SpilledDuration>
         var loose: SpillFiles<SpilledDuration>
         var isCompact = false
+
+        /// Appends a row's activity, and its play length if it has one, to its bucket's files.
+        mutating func append(_ activity: SpilledActivity, _ duration: SpilledDuration?, to bucket: Int) {
+            self.activity.append(activity, to: bucket)
+            if let duration { durations.append(duration, to: bucket) }
+        }
     }
 
     /// A row read but not yet aggregated.
@@ -125,14 +133,15 @@ struct ActivityBatch {
     /// array of them took a tenth of a 50M-event run's memory (bench/RESULTS.md).
     private var pseudonyms: [UInt8] = []
     private var profileSlots = [FlatMap<UUIDKey, Int32>](repeating: FlatMap(), count: partitions)
+    /// Whether `numberProfilesByPartition` has run.
+    private var profilesByPartition = false
     private var pending = [[Pending]](repeating: [], count: partitions)
     private var activity = [FlatMap<ActivityKey, Measures>](repeating: FlatMap(), count: partitions)
-    /// The segments' codes, in segment order.
-    private var segmentCodes: [SegmentCode] = []
+    /// The segments' codes; a segment's number is its entry.
+    private var segmentCodes = FlatMap<SegmentCode, Void>()
     /// Each device and country code's normalised text, once `normalise` has run.
     private var normalisedDevices: [String]?
     private var normalisedCountries: [String]?
-    private var segmentSlots: [SegmentCode: Int32] = [:]
     private var devices = ByteInterner()
     private var countries = ByteInterner()
     private var attributes: [(ageBand: String, plan: String, isKids: Bool)] = []
@@ -179,7 +188,7 @@ struct ActivityBatch {
     /// The batch's segments, in segment order (the order of `ActivityKey.segment`); after `normalise`.
     var segments: [Segment] {
         guard let normalisedDevices, let normalisedCountries else { preconditionFailure("normalise() first") }
-        return segmentCodes.map { code in
+        return segmentCodes.keys.map { code in
             let a = attributes[Int(code.attributes)]
             return Segment(
                 deviceType: normalisedDevices[Int(code.device)], country: normalisedCountries[Int(code.country)],
@@ -201,6 +210,7 @@ struct ActivityBatch {
     }
 
     private mutating func addProfile(id: UUIDKey, pseudonym: [UInt8], isKids: Bool, plan: String, country: [UInt8], ageBand: String, isErased: Bool) {
+        precondition(!profilesByPartition, "profiles added after rows")
         let code: Int32
         if let known = attributes.firstIndex(where: { $0 == (ageBand, plan, isKids) }) {
             code = Int32(known)
@@ -214,6 +224,34 @@ struct ActivityBatch {
         profiles.append(
             Profile(bucket: pseudonym[0], attributes: code, country: country.withUnsafeBytes { countries.code($0) }, isErased: isErased))
         lastDays.append(.min)
+    }
+
+    /// Renumbers the profiles so that each partition's lie together, in `profiles` and `pseudonyms`
+    /// (and in `lastDays`, which rows fill): a buffer of one partition's rows then reads a small
+    /// range of them. Numbered
+    /// as they arrived, one partition's profiles were spread over all of them, and at 200,000
+    /// profiles the two reads per row missed the cache (bench/RESULTS.md). Runs before the first
+    /// row is aggregated; no profile is added after it.
+    private mutating func numberProfilesByPartition() {
+        var order: [Int] = []  // old index by new index
+        order.reserveCapacity(profiles.count)
+        for p in profileSlots.indices {
+            for i in profileSlots[p].values.indices {
+                order.append(Int(profileSlots[p].values[i]))
+                profileSlots[p].values[i] = Int32(order.count - 1)
+            }
+        }
+        // A profile id sent twice kept its first index; its second is never looked up.
+        var placed = [Bool](repeating: false, count: profiles.count)
+        for old in order { placed[old] = true }
+        order += placed.indices.filter { !placed[$0] }
+        profiles = order.map { profiles[$0] }
+        // lastDays holds no day yet: rows come after.
+        var numbered: [UInt8] = []
+        numbered.reserveCapacity(pseudonyms.count)
+        for old in order { numbered += pseudonym(of: old) }
+        pseudonyms = numbered
+        profilesByPartition = true
     }
 
     /// The pseudonym of the profile at `index` in `profiles`.
@@ -391,6 +429,7 @@ struct ActivityBatch {
 
     private mutating func aggregate(_ p: Int) {
         precondition(!profileSlots.isEmpty, "rows added after finish()")
+        if !profilesByPartition { numberProfilesByPartition() }
         let keysBefore = activity[p].count + durations.count
         for row in pending[p] {
             let title = Int32(truncatingIfNeeded: row.titleDay >> 32)
@@ -412,34 +451,27 @@ struct ActivityBatch {
             }
             let profile = profiles[Int(slot!)]
             let code = SegmentCode(device: row.device, country: row.country >= 0 ? row.country : profile.country, attributes: profile.attributes)
-            let segment: Int32
-            if let known = segmentSlots[code] {
-                segment = known
-            } else {
-                segment = Int32(segmentCodes.count)
-                segmentCodes.append(code)
-                segmentSlots[code] = segment
-            }
+            let segment = Int32(segmentCodes.index(of: code, inserting: ()))
             let key = ActivityKey(profile: slot!, day: Int32(day), title: title, segment: segment)
             rowsAggregated += 1
             earliestDay = min(earliestDay ?? key.day, key.day)
             lastDays[Int(slot!)] = max(lastDays[Int(slot!)], key.day)
             _ = daysSeen.index(of: key.day, inserting: ())
-            if let spill {
+            if spill != nil {
                 var m = Measures()
-                let bucket = Int(profile.bucket)
+                var duration: SpilledDuration?
                 if let watched {
                     let seconds = Int32(clamping: watched)
                     Self.addPlay(&m, seconds: seconds, completed: row.packed & 2 != 0)
                     if seconds < Self.durationCap {
-                        spill.durations.append(
-                            SpilledDuration(key: DurationKey(day: key.day, title: key.title, segment: segment, watchedSeconds: seconds), plays: 1),
-                            to: bucket)
+                        duration = SpilledDuration(
+                            key: DurationKey(day: key.day, title: key.title, segment: segment, watchedSeconds: seconds), plays: 1)
                     }
                 } else {
                     Self.addThumb(&m, up: thumb == 1)
                 }
-                spill.activity.append(SpilledActivity(key: key, measures: m), to: bucket)
+                // In place: binding `spill` here retained and released its three files for each row.
+                spill!.append(SpilledActivity(key: key, measures: m), duration, to: Int(profile.bucket))
             } else if let watched {
                 let seconds = Int32(clamping: watched)
                 Self.addPlay(&activity[p].values[activity[p].index(of: key, inserting: Measures())], seconds: seconds, completed: row.packed & 2 != 0)
