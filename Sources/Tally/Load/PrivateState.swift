@@ -100,14 +100,18 @@ struct PrivateState {
             """
         ) { line in
             guard var f = BinaryRowCursor(line) else { return }
-            let v = (0..<12).map { _ in f.nextInteger() ?? 0 }
+            let (bucket, row) = f.withIntegers(12) { v in
+                (
+                    Int(v[11]),
+                    FactEngine.Row(
+                        person: Int32(v[10]), day: Int32(v[0]), titleID: Int32(v[1]),
+                        device: Int16(v[2]), region: Int16(v[3]), audience: Int16(v[4]),
+                        plays: Int32(v[5]), completedPlays: Int32(v[6]), watchSeconds: v[7],
+                        thumbsUp: Int32(v[8]), thumbsDown: Int32(v[9]))
+                )
+            }
             guard f.isValid else { throw unreadable }
-            try body(
-                Int(v[11]),
-                FactEngine.Row(
-                    person: Int32(v[10]), day: Int32(v[0]), titleID: Int32(v[1]), device: Int16(v[2]), region: Int16(v[3]),
-                    audience: Int16(v[4]), plays: Int32(v[5]), completedPlays: Int32(v[6]), watchSeconds: v[7], thumbsUp: Int32(v[8]),
-                    thumbsDown: Int32(v[9])))
+            try body(bucket, row)
         }
     }
 
@@ -124,12 +128,13 @@ struct PrivateState {
             """
         ) { line in
             guard var f = BinaryRowCursor(line) else { return }
-            let v = (0..<7).map { _ in f.nextInteger() ?? 0 }
-            guard f.isValid else { throw unreadable }
-            try body(
+            let duration = f.withIntegers(7) { v in
                 FactEngine.Duration(
                     day: Int32(v[0]), titleID: Int32(v[1]), device: Int16(v[2]), region: Int16(v[3]), audience: Int16(v[4]),
-                    watched: Int32(v[5]), plays: Int32(v[6])))
+                    watched: Int32(v[5]), plays: Int32(v[6]))
+            }
+            guard f.isValid else { throw unreadable }
+            try body(duration)
         }
     }
 

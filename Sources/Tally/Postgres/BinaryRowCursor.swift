@@ -9,7 +9,8 @@ package struct BinaryRowCursor {
     package init?(_ row: UnsafeRawBufferPointer) {
         self.row = row
         position = 0
-        if row.count >= 19, row.starts(with: CopyBinary.header.prefix(11)) {
+        // A row starts with its field count, whose first byte is 0; the header with "PGCOPY".
+        if row.count >= 19, row[0] == UInt8(ascii: "P"), row.starts(with: CopyBinary.header.prefix(11)) {
             position = 19 + Int(Int32(bigEndian: row.loadUnaligned(fromByteOffset: 15, as: Int32.self)))
         }
         guard position + 2 <= row.count, Int16(bigEndian: row.loadUnaligned(fromByteOffset: position, as: Int16.self)) >= 0 else { return nil }
@@ -43,6 +44,15 @@ package struct BinaryRowCursor {
         }
         let value = Int64(bigEndian: UnsafeRawBufferPointer(rebasing: field).loadUnaligned(as: Int64.self))
         return value == .max || value == .min ? nil : value
+    }
+
+    /// The next `count` fields as smallints, integers or bigints (NULL as 0), given to `body`
+    /// without an allocation per row; `isValid` says afterwards whether they were.
+    package mutating func withIntegers<Result>(_ count: Int, _ body: (UnsafeBufferPointer<Int64>) throws -> Result) rethrows -> Result {
+        try withUnsafeTemporaryAllocation(of: Int64.self, capacity: count) { values in
+            for i in 0..<count { values[i] = nextInteger() ?? 0 }
+            return try body(UnsafeBufferPointer(values))
+        }
     }
 
     /// The next field as a smallint, integer or bigint; nil for NULL.
