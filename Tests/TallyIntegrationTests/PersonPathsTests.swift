@@ -158,6 +158,29 @@ struct PersonPathsTests {
                     """
                 ).rows.map { try $0.decode(0, as: String.self) }
                 #expect(unpinned == [], "\(database): functions that resolve names through the caller's search_path")
+                // A SQL-standard body was resolved when it was created: to nothing outside pg_catalog
+                // (whose objects pg_depend does not list) and tally's schemas. The probe, bound to an
+                // operator planted in public, shows that the query sees one.
+                try admin.execute(
+                    """
+                    create function public.probe_less(a integer, b integer) returns boolean language sql return a operator(pg_catalog.<) b;
+                    create operator public.<<< (leftarg = integer, rightarg = integer, function = public.probe_less);
+                    create function etl.probe(a integer) returns boolean language sql return a operator(public.<<<) 1;
+                    """)
+                let foreign = try admin.query(
+                    """
+                    select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                    join pg_depend d on d.classid = 'pg_proc'::regclass and d.objid = p.oid
+                    left join pg_operator o on d.refclassid = 'pg_operator'::regclass and o.oid = d.refobjid
+                    left join pg_proc f on d.refclassid = 'pg_proc'::regclass and f.oid = d.refobjid
+                    where n.nspname in ('app', 'privacy', 'audit', 'etl', 'report', 'analytics', 'private')
+                      and p.prosqlbody is not null
+                      and coalesce(o.oprnamespace, f.pronamespace)::regnamespace::text
+                          not in ('pg_catalog', 'app', 'privacy', 'audit', 'etl', 'report', 'analytics', 'private')
+                    order by 1
+                    """
+                ).rows.map { try $0.decode(0, as: String.self) }
+                #expect(foreign == ["etl.probe(integer)"], "\(database): SQL-standard bodies bound to objects of other schemas")
                 let publicCreate = try admin.query("select has_schema_privilege('public', 'public', 'create')").scalar(as: Bool.self)
                 #expect(!publicCreate, "\(database): PUBLIC may create in schema public")
             }

@@ -35,6 +35,31 @@ struct BinaryRowCursorTests {
         }
     }
 
+    @Test("withIntegers gives a row's integers, NULL as 0, and nil without calling its body for a short row")
+    func withIntegers() {
+        let withNull = Self.row(fields: 3) {
+            CopyBinary.appendInt16(-7, to: &$0)
+            CopyBinary.appendNull(to: &$0)
+            CopyBinary.appendInt64(1 << 40, to: &$0)
+        }
+        func read(_ bytes: [UInt8], _ count: Int) -> (values: [Int64]?, calls: Int) {
+            var calls = 0
+            let values = bytes.withUnsafeBytes { raw -> [Int64]? in
+                guard var cursor = BinaryRowCursor(raw) else { return nil }
+                return cursor.withIntegers(count) { v in
+                    calls += 1
+                    return Array(v)
+                }
+            }
+            return (values, calls)
+        }
+        #expect(read(withNull, 3).values == [-7, 0, 1 << 40])
+        #expect(read(Self.integers, 3).values == [-7, -80_000, 1 << 40])
+        let short = read(Array(Self.integers.dropLast(4)), 3)
+        #expect(short.values == nil && short.calls == 0)
+        #expect(read(Self.integers, 4).values == nil, "a fourth field that is not there")
+    }
+
     @Test("smallint, integer and bigint fields read as their values, sign included")
     func integers() {
         #expect(Self.readIntegers(Self.integers) == [-7, -80_000, 1 << 40])

@@ -12,25 +12,27 @@ create or replace function etl.age_band(date_of_birth date, on_day date)
     returns text
     language sql
     immutable
-    -- A SQL-standard body: its names are resolved now, when the migration creates it, so no operator
-    -- planted in a caller's search_path can see a date of birth; and, with no SET clause, the
-    -- planner inlines it (as a quoted body with a pinned search_path, one call cost 12 us, and
-    -- etl.profile_attributes 2.5 s at 200,000 profiles: bench/RESULTS.md).
+    -- A SQL-standard body: its names are resolved when the migration creates it, not in a caller's
+    -- search_path, and every operator in it takes integers, for which pg_catalog (searched first)
+    -- has an exact match: no operator planted in a schema can see a date of birth. With no SET
+    -- clause, the planner inlines it (a quoted body with a pinned search_path cost 12 us a call,
+    -- and etl.profile_attributes 2.5 s at 200,000 profiles: bench/RESULTS.md).
     -- By birth year, as the age on 1 January of on_day's year of everyone born in that year (but on
     -- 1 January itself): all of them change band on the same day, so no band change dates a birthday.
     return case
-        when date_of_birth is null or on_day is null or extract(year from date_of_birth) > extract(year from on_day) then 'unknown'
-        when extract(year from on_day) - extract(year from date_of_birth) - 1 < 13 then 'under_13'
-        when extract(year from on_day) - extract(year from date_of_birth) - 1 < 18 then '13_17'
-        when extract(year from on_day) - extract(year from date_of_birth) - 1 < 25 then '18_24'
-        when extract(year from on_day) - extract(year from date_of_birth) - 1 < 35 then '25_34'
-        when extract(year from on_day) - extract(year from date_of_birth) - 1 < 45 then '35_44'
-        when extract(year from on_day) - extract(year from date_of_birth) - 1 < 55 then '45_54'
-        when extract(year from on_day) - extract(year from date_of_birth) - 1 < 65 then '55_64'
+        when date_of_birth is null or on_day is null
+            or extract(year from date_of_birth)::integer > extract(year from on_day)::integer then 'unknown'
+        when extract(year from on_day)::integer - extract(year from date_of_birth)::integer - 1 < 13 then 'under_13'
+        when extract(year from on_day)::integer - extract(year from date_of_birth)::integer - 1 < 18 then '13_17'
+        when extract(year from on_day)::integer - extract(year from date_of_birth)::integer - 1 < 25 then '18_24'
+        when extract(year from on_day)::integer - extract(year from date_of_birth)::integer - 1 < 35 then '25_34'
+        when extract(year from on_day)::integer - extract(year from date_of_birth)::integer - 1 < 45 then '35_44'
+        when extract(year from on_day)::integer - extract(year from date_of_birth)::integer - 1 < 55 then '45_54'
+        when extract(year from on_day)::integer - extract(year from date_of_birth)::integer - 1 < 65 then '55_64'
         else '65_plus'
     end;
 alter function etl.age_band(date, date) owner to tally_owner;
-comment on function etl.age_band(date, date) is 'Age band in a day''s year, by birth year: the band of the age on 1 January of that year of everyone born in the birth year (year - birth year - 1), so that a band changes on 1 January for all born in a year and never on a birthday. under_13, 13_17, 18_24, 25_34, 35_44, 45_54, 55_64, 65_plus, or unknown (no date of birth, or born after that year). Its SQL-standard body was resolved when it was created: no operator planted in the caller''s path can see a date of birth. A pure function; the loader can call it but has no date of birth to give it.';
+comment on function etl.age_band(date, date) is 'Age band in a day''s year, by birth year: the band of the age on 1 January of that year of everyone born in the birth year (year - birth year - 1), so that a band changes on 1 January for all born in a year and never on a birthday. under_13, 13_17, 18_24, 25_34, 35_44, 45_54, 55_64, 65_plus, or unknown (no date of birth, or born after that year). Its SQL-standard body was resolved when it was created, to operators of pg_catalog: no operator planted in the caller''s path can see a date of birth. A pure function; the loader can call it but has no date of birth to give it.';
 
 create or replace view etl.profile_attributes with (security_barrier) as
 select

@@ -88,6 +88,8 @@ struct OperationalSource {
         /// a span reads only the rows near its days through the zone's rules, not every row
         /// (bench/RESULTS.md).
         func within(_ at: String, _ days: ClosedRange<Day>) throws -> String {
+            // Two days before 0001-01-01, or after timestamp's last year, PostgreSQL has no date.
+            guard days.lowerBound.civil.year > 1, days.upperBound.civil.year < 294_276 else { return try between(at, days) }
             let from = try quote(days.lowerBound.advanced(by: -2).description)
             let to = try quote(days.upperBound.advanced(by: 3).description)
             return "\(at) >= date \(from)::timestamp at time zone \(zone) and \(at) < date \(to)::timestamp at time zone \(zone) and \(try between(at, days))"

@@ -100,17 +100,20 @@ struct PrivateState {
             """
         ) { line in
             guard var f = BinaryRowCursor(line) else { return }
-            let (bucket, row) = f.withIntegers(12) { v in
-                (
-                    Int(v[11]),
-                    FactEngine.Row(
-                        person: Int32(v[10]), day: Int32(v[0]), titleID: Int32(v[1]),
-                        device: Int16(v[2]), region: Int16(v[3]), audience: Int16(v[4]),
-                        plays: Int32(v[5]), completedPlays: Int32(v[6]), watchSeconds: v[7],
-                        thumbsUp: Int32(v[8]), thumbsDown: Int32(v[9]))
-                )
-            }
-            guard f.isValid else { throw unreadable }
+            guard
+                let (bucket, row) = f.withIntegers(
+                    12,
+                    { v in
+                        (
+                            Int(v[11]),
+                            FactEngine.Row(
+                                person: Int32(v[10]), day: Int32(v[0]), titleID: Int32(v[1]),
+                                device: Int16(v[2]), region: Int16(v[3]), audience: Int16(v[4]),
+                                plays: Int32(v[5]), completedPlays: Int32(v[6]), watchSeconds: v[7],
+                                thumbsUp: Int32(v[8]), thumbsDown: Int32(v[9]))
+                        )
+                    })
+            else { throw unreadable }
             try body(bucket, row)
         }
     }
@@ -128,12 +131,15 @@ struct PrivateState {
             """
         ) { line in
             guard var f = BinaryRowCursor(line) else { return }
-            let duration = f.withIntegers(7) { v in
-                FactEngine.Duration(
-                    day: Int32(v[0]), titleID: Int32(v[1]), device: Int16(v[2]), region: Int16(v[3]), audience: Int16(v[4]),
-                    watched: Int32(v[5]), plays: Int32(v[6]))
-            }
-            guard f.isValid else { throw unreadable }
+            guard
+                let duration = f.withIntegers(
+                    7,
+                    { v in
+                        FactEngine.Duration(
+                            day: Int32(v[0]), titleID: Int32(v[1]), device: Int16(v[2]), region: Int16(v[3]), audience: Int16(v[4]),
+                            watched: Int32(v[5]), plays: Int32(v[6]))
+                    })
+            else { throw unreadable }
             try body(duration)
         }
     }

@@ -47,11 +47,11 @@ package struct BinaryRowCursor {
     }
 
     /// The next `count` fields as smallints, integers or bigints (NULL as 0), given to `body`
-    /// without an allocation per row; `isValid` says afterwards whether they were.
-    package mutating func withIntegers<Result>(_ count: Int, _ body: (UnsafeBufferPointer<Int64>) throws -> Result) rethrows -> Result {
+    /// without an allocation per row; nil, and `body` not called, if they were not.
+    package mutating func withIntegers<Result>(_ count: Int, _ body: (UnsafeBufferPointer<Int64>) throws -> Result) rethrows -> Result? {
         try withUnsafeTemporaryAllocation(of: Int64.self, capacity: count) { values in
             for i in 0..<count { values[i] = nextInteger() ?? 0 }
-            return try body(UnsafeBufferPointer(values))
+            return isValid ? try body(UnsafeBufferPointer(values)) : nil
         }
     }
 
