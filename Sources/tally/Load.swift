@@ -34,8 +34,10 @@ extension TallyCommand {
         var attempts = 3
         @Option(
             name: .long,
-            help: "A first load or a backfill reads history in spans of whole months of at most this many source rows (memory); each span commits.")
-        var historySpanRows = 8_000_000
+            help:
+                "A first load or a backfill reads history in spans of whole months of at most this many source rows; each span commits (what a kill loses, and $TMPDIR: up to 60 bytes a row)."
+        )
+        var historySpanRows = NightlyLoad.defaultHistorySpanRows
         @Option(
             name: .long,
             help: ArgumentHelp(

@@ -139,8 +139,9 @@ extension FactRecompute {
     /// Recomputes the scope a group of people at a time (the groups are ranges of person buckets),
     /// in two passes: each group's additive facts, summed into the totals that decide the dependent
     /// facts, and then each group's dependent facts (co-viewing counts summed here when their
-    /// triangles take at most a quarter of the budget). Each group's facts go to staging tables, and
-    /// the warehouse sums them into the fact tables at the end. The batch's rows go to private state
+    /// triangles take at most a quarter of the budget). Each group's segment facts go to a temporary
+    /// file, summed and written once pass 1 ends (`SegmentRuns`); its other facts go to staging
+    /// tables, and the warehouse sums them into the fact tables at the end. The batch's rows go to private state
     /// in the second pass, after its last read of them. The groups are packed from the stored rows
     /// per bucket and the (spilled) batch's; returns how many pass 1 made.
     private func recomputeByGroups(
@@ -191,6 +192,7 @@ extension FactRecompute {
 
         try writer.createStaging()
         var totals = FactEngine.Totals()
+        let segmentRuns = try SegmentRuns(groups: groups.count)
         for (n, buckets) in groups.enumerated() {
             var group = try rows(of: buckets).engine
             done("pass 1, group \(n + 1) of \(groups.count): \(group.rows.count) rows read")
@@ -200,7 +202,10 @@ extension FactRecompute {
             try whileWriting { work in
                 try group.compute(scope) { facts in
                     totals.add(facts)
-                    try work.submit { try writer.stage(facts, evidence: true) }
+                    var staged = facts
+                    segmentRuns.append(staged.segments, group: n)
+                    staged.segments = []
+                    try work.submit { try writer.stage(staged, evidence: true) }
                 }
             }
             done("pass 1, group \(n + 1) of \(groups.count): facts staged")
@@ -213,10 +218,16 @@ extension FactRecompute {
             try state.forEachDuration(scope.stateDays, add)
             loose.forEach(add)
         }
-        try writer.stage(skips, evidence: false)
+        var skipsStaged = skips
+        skipsStaged.segments = []
+        try writer.stage(skipsStaged, evidence: false)
         try state.append(rows: [], durations: loose[...], people: [], from: keepFrom)
         loose = []
         done("play lengths of no group: skips staged")
+        // Pass 2 makes no segment facts: they are final, summed here and written in key order.
+        try writer.delete(scope)
+        try segmentRuns.merged(adding: skips.segments) { try writer.write(Facts(segments: $0)) }
+        done("segment facts summed and written")
 
         let pairs = FactEngine.PairTotals(
             totals: totals, periods: scope.periods, floor: Int64(template.coviewingFloor), maximumBytes: memoryBudget.bytes / 4)
@@ -246,7 +257,6 @@ extension FactRecompute {
             done("pass 2, group \(n + 1) of \(passTwo.count): facts staged, rows appended")
         }
         batch = nil
-        try writer.delete(scope)
         // Summed here, the pairs at the floor are final: a period at a time, straight to the table.
         try pairs?.forEachPeriod(floor: template.coviewingFloor) { try writer.write(Facts(coviewing: $0)) }
         try writer.mergeStaging(coviewingFloor: template.coviewingFloor)

@@ -16,9 +16,15 @@ public struct NightlyLoad {
     public var control: RunControl?
     /// Receives one line per stage, for a progress display on a terminal.
     public var progress: (@Sendable (String) -> Void)?
-    /// Source rows a first load holds at most at once: its history is read in spans of whole months
-    /// of up to this many rows (a month with more is a span of its own). About 100 bytes each.
-    public var historySpanRows = 8_000_000
+    /// Source rows a first load or a backfill reads at most in one span: its history is read in
+    /// spans of whole months of up to this many rows (a month with more is a span of its own), and
+    /// each span commits. Memory is bounded within a span by `memoryBudget`, so a span bounds what a
+    /// kill loses (at most a span's work), what a spilled span takes in `$TMPDIR` (up to 60 bytes
+    /// a row), and the warehouse transaction. Each span boundary costs a scan of the source's event
+    /// tables and a read-back of the days carried over (bench/RESULTS.md: at 20M events over 30
+    /// days, a second span for the last two days took a load from 40 s to 67 s), so spans are large.
+    public static let defaultHistorySpanRows = 100_000_000
+    public var historySpanRows = NightlyLoad.defaultHistorySpanRows
     /// What the run may hold in memory: a larger batch spills to temporary files, and a larger
     /// recompute is computed a group of people at a time (`--memory-budget`).
     public var memoryBudget = MemoryBudget.standard

@@ -46,6 +46,18 @@ struct FactMeasures: Equatable {
         thumbsUp += Int64(r.thumbsUp)
         thumbsDown += Int64(r.thumbsDown)
     }
+
+    /// Adds another group of people's measures of the same fact row.
+    mutating func add(_ other: FactMeasures) {
+        viewers += other.viewers
+        raters += other.raters
+        plays += other.plays
+        completedPlays += other.completedPlays
+        watchSeconds += other.watchSeconds
+        thumbsUp += other.thumbsUp
+        thumbsDown += other.thumbsDown
+        skips += other.skips
+    }
 }
 
 /// A row of `fact_title_daily`.

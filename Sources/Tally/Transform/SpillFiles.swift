@@ -88,23 +88,40 @@ final class SpillFiles<Record> {
 
     /// Calls `body` with the records of `file`, a chunk at a time, after `flush()`.
     func read(_ file: Int, _ body: (UnsafeBufferPointer<Record>) throws -> Void) throws {
-        let stride = MemoryLayout<Record>.stride
-        let capacity = Self.buffered * 16
-        let chunk = UnsafeMutableRawPointer.allocate(byteCount: capacity * stride, alignment: MemoryLayout<Record>.alignment)
-        defer { chunk.deallocate() }
-        var offset = 0
-        let total = counts[file] * stride
-        while offset < total {
-            let want = min(capacity * stride, total - offset)
+        let reader = Reader(self, file)
+        while let chunk = try reader.nextChunk() { try body(chunk) }
+    }
+
+    /// The records of one file in order, a chunk at a time (256 KiB), after `flush()`.
+    final class Reader {
+        private let files: SpillFiles
+        private let file: Int
+        private let chunk: UnsafeMutableRawPointer
+        private let capacity = SpillFiles.buffered * 16
+        private var offset = 0
+
+        init(_ files: SpillFiles, _ file: Int) {
+            self.files = files
+            self.file = file
+            chunk = UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Record>.stride, alignment: MemoryLayout<Record>.alignment)
+        }
+
+        deinit { chunk.deallocate() }
+
+        /// The next records, valid until the next call; nil after the last.
+        func nextChunk() throws -> UnsafeBufferPointer<Record>? {
+            let stride = MemoryLayout<Record>.stride
+            let want = min(capacity * stride, files.counts[file] * stride - offset)
+            guard want > 0 else { return nil }
             var got = 0
             while got < want {
-                let n = pread(descriptors[file], chunk + got, want - got, off_t(offset + got))
+                let n = pread(files.descriptors[file], chunk + got, want - got, off_t(offset + got))
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw Self.failure("read back a temporary file in \(directory)") }
+                guard n > 0 else { throw SpillFiles.failure("read back a temporary file in \(files.directory)") }
                 got += n
             }
-            try body(UnsafeBufferPointer(start: chunk.bindMemory(to: Record.self, capacity: want / stride), count: want / stride))
             offset += want
+            return UnsafeBufferPointer(start: chunk.bindMemory(to: Record.self, capacity: want / stride), count: want / stride)
         }
     }
 }
