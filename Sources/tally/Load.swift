@@ -35,7 +35,7 @@ extension TallyCommand {
         @Option(
             name: .long,
             help:
-                "A first load or a backfill reads history in spans of whole months of at most this many source rows; each span commits (what a kill loses, and $TMPDIR: up to 60 bytes a row)."
+                "A first load or a backfill reads history in spans of whole months of at most this many source rows; each span commits (what a kill loses), and bounds $TMPDIR: 60 bytes a row at most during the extract."
         )
         var historySpanRows = NightlyLoad.defaultHistorySpanRows
         @Option(

@@ -10,17 +10,18 @@ struct SegmentRunsTests {
             measures: FactMeasures(viewers: viewers, plays: plays, skips: skips))
     }
 
-    static func merged(_ runs: SegmentRuns, skips: [SegmentFact] = [], chunk: Int = FactEngine.stageRows) throws -> [SegmentFact] {
+    /// The merged facts, read back 16 KiB (204 facts) a run at a time.
+    static func merged(_ runs: SegmentRuns, skips: [SegmentFact] = []) throws -> [SegmentFact] {
         var out: [SegmentFact] = []
-        try runs.merged(adding: skips, chunk: chunk) { out += $0 }
+        try runs.merged(adding: skips, readBytes: 0) { out += $0 }
         return out
     }
 
     @Test("keys given by several groups are summed once, every key comes out in the table's key order, and chunks split the output")
     func sumsAcrossGroups() throws {
-        // 3 groups; many keys, so each file is read in more than one chunk; title key -1 (an
+        // 3 groups of 2,258 to 4,515 facts, each run read back 204 at a time; title key -1 (an
         // unknown title) sorts first, as in PostgreSQL.
-        let runs = try SegmentRuns(groups: 3)
+        let runs = try SegmentRuns()
         var expected: [[Int32]: (viewers: Int64, plays: Int64)] = [:]
         for group in 0..<3 {
             var facts: [SegmentFact] = []
@@ -37,7 +38,7 @@ struct SegmentRunsTests {
         }
         var chunks = 0
         var out: [SegmentFact] = []
-        try runs.merged(adding: [], chunk: 1_000) { chunk in
+        try runs.merged(adding: [], chunk: 1_000, readBytes: 0) { chunk in
             #expect(chunk.count <= 1_000)
             chunks += 1
             out += chunk
@@ -57,7 +58,7 @@ struct SegmentRunsTests {
 
     @Test("skips of play lengths that no group holds add to the keys a group gave, and make no key of their own")
     func skipsAddOnly() throws {
-        let runs = try SegmentRuns(groups: 2)
+        let runs = try SegmentRuns()
         runs.append([Self.fact(10, 1, 0, viewers: 2), Self.fact(10, 3, 0, viewers: 1)], group: 0)
         runs.append([Self.fact(10, 3, 0, viewers: 4, skips: 1)], group: 1)
         let skips = [Self.fact(10, 3, 0, skips: 5), Self.fact(10, 2, 0, skips: 7), Self.fact(9, 1, 0, skips: 1), Self.fact(10, 1, 0, skips: 2)]
@@ -67,17 +68,29 @@ struct SegmentRunsTests {
         #expect(out.map(\.measures.skips) == [2, 6])
     }
 
-    @Test("no group and no facts: nothing, not an empty write")
+    @Test("no facts, or groups that gave none: nothing, not an empty write; an empty group between two is skipped")
     func empty() throws {
         var calls = 0
-        try SegmentRuns(groups: 4).merged(adding: [Self.fact(1, 1, 0, skips: 1)]) { _ in calls += 1 }
+        try SegmentRuns().merged(adding: [Self.fact(1, 1, 0, skips: 1)]) { _ in calls += 1 }
         #expect(calls == 0)
+        let runs = try SegmentRuns()
+        runs.append([], group: 0)
+        runs.append([], group: 1)
+        try runs.merged(adding: []) { _ in calls += 1 }
+        #expect(calls == 0)
+        runs.append([Self.fact(5, 1, 0, viewers: 1)], group: 3)
+        #expect(try Self.merged(runs).map(\.measures.viewers) == [1])
     }
 
-    @Test("a group's facts out of key order fail the run instead of writing a key twice")
+    @Test("a group's facts out of key order fail the run instead of writing a key twice, within a chunk or across two")
     func outOfOrder() throws {
-        let runs = try SegmentRuns(groups: 1)
+        let runs = try SegmentRuns()
         runs.append([Self.fact(10, 2, 0, viewers: 1), Self.fact(10, 1, 0, viewers: 1)], group: 0)
         #expect(throws: LoadError.self) { try Self.merged(runs) }
+        // 204 facts a chunk: the 205th, first of the second chunk, goes back to title 0.
+        let across = try SegmentRuns()
+        across.append((0..<204).map { Self.fact(10, Int32($0) + 1, 0, viewers: 1) } + [Self.fact(10, 0, 0, viewers: 1)], group: 0)
+        across.append([Self.fact(10, 0, 1, viewers: 1)], group: 1)
+        #expect(throws: LoadError.self) { try Self.merged(across) }
     }
 }

@@ -192,7 +192,7 @@ extension FactRecompute {
 
         try writer.createStaging()
         var totals = FactEngine.Totals()
-        let segmentRuns = try SegmentRuns(groups: groups.count)
+        let segmentRuns = try SegmentRuns()
         for (n, buckets) in groups.enumerated() {
             var group = try rows(of: buckets).engine
             done("pass 1, group \(n + 1) of \(groups.count): \(group.rows.count) rows read")

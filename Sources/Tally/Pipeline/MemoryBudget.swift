@@ -4,7 +4,7 @@ import Foundation
 /// What a load may hold in memory: it decides how many activity rows (a person's counts on a day,
 /// title and segment) a run holds at once. A batch with more spills to temporary files, and a
 /// recompute whose rows (the batch's and the private state it reads back) are more is computed a
-/// group of people at a time, each group's facts summed by the warehouse.
+/// group of people at a time, each group's facts summed (`FactRecompute.recomputeByGroups`).
 public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
     /// The budget as given, in bytes.
     public let bytes: Int

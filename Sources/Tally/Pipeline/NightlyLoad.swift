@@ -19,8 +19,9 @@ public struct NightlyLoad {
     /// Source rows a first load or a backfill reads at most in one span: its history is read in
     /// spans of whole months of up to this many rows (a month with more is a span of its own), and
     /// each span commits. Memory is bounded within a span by `memoryBudget`, so a span bounds what a
-    /// kill loses (at most a span's work), what a spilled span takes in `$TMPDIR` (up to 60 bytes
-    /// a row), and the warehouse transaction. Each span boundary costs a scan of the source's event
+    /// kill loses (at most a span's work), what a spilled span takes in `$TMPDIR` (60 bytes a
+    /// source row during the extract, and up to 120 bytes a distinct key while computing), and
+    /// the warehouse transaction. Each span boundary costs a scan of the source's event
     /// tables and a read-back of the days carried over (bench/RESULTS.md: at 20M events over 30
     /// days, a second span for the last two days took a load from 40 s to 67 s), so spans are large.
     public static let defaultHistorySpanRows = 100_000_000

@@ -1,27 +1,40 @@
 /// The segment facts of a run in groups of people, summed here instead of in the warehouse. The
 /// engine gives a group's segment facts in key order (day, then title key, device, region and
-/// audience, as the table's primary key sorts them), so each group's go to a temporary file of
-/// their own as they come, and one merge of the files gives each key's sum, in key order, holding a
-/// chunk of each file. Staged in the warehouse instead, every group's rows were copied there and
-/// then grouped and sorted again: 4.3 s of a 41 s load of 20M events (bench/RESULTS.md).
+/// audience, as the table's primary key sorts them), and the groups compute one after another, so
+/// each group's facts are one sorted run of a temporary file as they come; one merge of the runs
+/// gives each key's sum, in key order, holding a chunk of each run (4 MiB for all of them, 16 KiB
+/// each at least). Staged in the warehouse instead, every group's rows were copied there and then
+/// grouped and sorted again: 4.3 s of a 41 s load of 20M events (bench/RESULTS.md). The merge
+/// compares the head of every run for each key: cheap for the few groups of a run within a
+/// sensible budget, slow for hundreds.
 final class SegmentRuns {
-    private let files: SpillFiles<SegmentFact>
+    private let file: SpillFiles<SegmentFact>
+    /// Where each group's run starts, by group.
+    private var starts: [Int] = []
 
-    init(groups: Int) throws {
-        files = try SpillFiles(files: groups)
+    init() throws {
+        file = try SpillFiles(files: 1)
     }
 
-    /// Appends facts of `group`, which follow its earlier ones in key order.
+    /// Appends facts of group `group`, which follow its earlier ones in key order. Groups come in
+    /// order, each group's facts together.
     func append(_ facts: [SegmentFact], group: Int) {
-        for fact in facts { files.append(fact, to: group) }
+        precondition(group >= starts.count - 1, "groups come in order")
+        while starts.count <= group { starts.append(file.counts[0]) }
+        for fact in facts { file.append(fact, to: 0) }
     }
 
     /// Calls `body` with the summed facts, in key order, a chunk of at most `chunk` at a time. A key
     /// exists when some group gave it; `skips` (in any order) only add to those keys, as a staged
     /// row without evidence does. Throws if a group's facts were not in key order.
-    func merged(adding skips: [SegmentFact], chunk: Int = FactEngine.stageRows, _ body: ([SegmentFact]) throws -> Void) throws {
-        try files.flush()
-        let readers = files.counts.indices.map { SpillFiles.Reader(files, $0) }
+    /// `readBytes` is what the runs' chunks take together (16 KiB a run at least).
+    func merged(
+        adding skips: [SegmentFact], chunk: Int = FactEngine.stageRows, readBytes: Int = 4 << 20, _ body: ([SegmentFact]) throws -> Void
+    ) throws {
+        try file.flush()
+        let ends = starts.dropFirst() + [file.counts[0]]
+        let capacity = max(16_384, readBytes / max(starts.count, 1)) / MemoryLayout<SegmentFact>.stride
+        let readers = zip(starts, ends).map { SpillFiles.Reader(file, 0, records: $0..<$1, capacity: capacity) }
         var chunks: [UnsafeBufferPointer<SegmentFact>] = []
         var positions: [Int] = []
         for i in readers.indices {

@@ -92,18 +92,25 @@ final class SpillFiles<Record> {
         while let chunk = try reader.nextChunk() { try body(chunk) }
     }
 
-    /// The records of one file in order, a chunk at a time (256 KiB), after `flush()`.
+    /// The records of one file (or of a range of its records) in order, a chunk at a time, after
+    /// `flush()`.
     final class Reader {
         private let files: SpillFiles
         private let file: Int
         private let chunk: UnsafeMutableRawPointer
-        private let capacity = SpillFiles.buffered * 16
-        private var offset = 0
+        private let capacity: Int
+        private var next: Int
+        private let end: Int
 
-        init(_ files: SpillFiles, _ file: Int) {
+        /// Reads `records` of `file` (all of them by default), `capacity` records at a time (256 KiB
+        /// by default).
+        init(_ files: SpillFiles, _ file: Int, records: Range<Int>? = nil, capacity: Int = SpillFiles.buffered * 16) {
             self.files = files
             self.file = file
-            chunk = UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Record>.stride, alignment: MemoryLayout<Record>.alignment)
+            self.capacity = max(1, capacity)
+            next = records?.lowerBound ?? 0
+            end = records?.upperBound ?? files.counts[file]
+            chunk = UnsafeMutableRawPointer.allocate(byteCount: self.capacity * MemoryLayout<Record>.stride, alignment: MemoryLayout<Record>.alignment)
         }
 
         deinit { chunk.deallocate() }
@@ -111,17 +118,18 @@ final class SpillFiles<Record> {
         /// The next records, valid until the next call; nil after the last.
         func nextChunk() throws -> UnsafeBufferPointer<Record>? {
             let stride = MemoryLayout<Record>.stride
-            let want = min(capacity * stride, files.counts[file] * stride - offset)
-            guard want > 0 else { return nil }
+            let count = min(capacity, end - next)
+            guard count > 0 else { return nil }
+            let want = count * stride
             var got = 0
             while got < want {
-                let n = pread(files.descriptors[file], chunk + got, want - got, off_t(offset + got))
+                let n = pread(files.descriptors[file], chunk + got, want - got, off_t(next * stride + got))
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else { throw SpillFiles.failure("read back a temporary file in \(files.directory)") }
                 got += n
             }
-            offset += want
-            return UnsafeBufferPointer(start: chunk.bindMemory(to: Record.self, capacity: want / stride), count: want / stride)
+            next += count
+            return UnsafeBufferPointer(start: chunk.bindMemory(to: Record.self, capacity: count), count: count)
         }
     }
 }
