@@ -214,19 +214,19 @@ extension FactRecompute {
         // spilled (no more than the budget's rows), which are appended to private state.
         var loose: [FactEngine.Duration] = []
         try batch?.forEachLooseDuration { key, plays in loose.append(ActivityBatch.duration(key, plays: plays, segments: segments)) }
-        let skips = try template.skipFacts(scope, totals: totals) { add in
+        var skips = try template.skipFacts(scope, totals: totals) { add in
             try state.forEachDuration(scope.stateDays, add)
             loose.forEach(add)
         }
-        var skipsStaged = skips
-        skipsStaged.segments = []
-        try writer.stage(skipsStaged, evidence: false)
+        let skipSegments = skips.segments
+        skips.segments = []
+        try writer.stage(skips, evidence: false)
         try state.append(rows: [], durations: loose[...], people: [], from: keepFrom)
         loose = []
         done("play lengths of no group: skips staged")
         // Pass 2 makes no segment facts: they are final, summed here and written in key order.
         try writer.delete(scope)
-        try segmentRuns.merged(adding: skips.segments) { try writer.write(Facts(segments: $0)) }
+        try segmentRuns.merged(adding: skipSegments) { try writer.write(Facts(segments: $0)) }
         done("segment facts summed and written")
 
         let pairs = FactEngine.PairTotals(

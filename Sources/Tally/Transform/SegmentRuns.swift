@@ -46,17 +46,15 @@ final class SegmentRuns {
         var out: [SegmentFact] = []
         out.reserveCapacity(chunk)
         while true {
-            var least: SegmentFact?
+            var least: Key?
             for g in chunks.indices where positions[g] < chunks[g].count {
-                let fact = chunks[g][positions[g]]
-                if least.map({ Self.key(fact) < Self.key($0) }) ?? true { least = fact }
+                let head = Self.key(chunks[g][positions[g]])
+                if least.map({ head < $0 }) ?? true { least = head }
             }
-            guard
-                var sum = least.map({
-                    SegmentFact(day: $0.day, titleKey: $0.titleKey, device: $0.device, region: $0.region, audience: $0.audience, measures: FactMeasures())
-                })
-            else { break }
-            let key = Self.key(sum)
+            guard let key = least else { break }
+            var sum = SegmentFact(
+                day: Day(daysSince1970: key.day), titleKey: key.title, device: key.device, region: key.region, audience: key.audience,
+                measures: FactMeasures())
             for g in chunks.indices where positions[g] < chunks[g].count && Self.key(chunks[g][positions[g]]) == key {
                 sum.measures.add(chunks[g][positions[g]].measures)
                 positions[g] += 1
