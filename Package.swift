@@ -23,6 +23,8 @@ let package = Package(
             providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
         ),
         .systemLibrary(name: "CMalloc"),
+        // The tests' attacker audit solves linear programs with GLPK; nothing else links it.
+        .systemLibrary(name: "CGLPK", path: "Tests/CGLPK", providers: [.apt(["libglpk-dev"]), .brew(["glpk"])]),
         .target(
             name: "Tally",
             dependencies: [
@@ -60,6 +62,7 @@ let package = Package(
             name: "TallyIntegrationTests",
             dependencies: [
                 "Tally",
+                "CGLPK",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -97,6 +97,29 @@ struct AnalystDocsTests {
     }
 }
 
+/// Every published count of a title-week at once (docs/analysts.md, I3b), on the demo: its counts
+/// come from people, so a linear program over their patterns of days is the attacker's exact
+/// knowledge. (The test dataset's counts are generated, not added up from people: one of its weeks
+/// admits no pattern at all.)
+@Suite("the attacker's linear program over each title-week of the demo", .enabled(if: TestServer.isAvailable))
+struct WeekAuditTests {
+    @Test("no hidden day, streak or week of the demo is narrowed below the protection level; with every week of k or more viewers shown, some would be")
+    func demoWeeks() async throws {
+        try await withDemoWarehouse { _, fixture in
+            let admin = try fixture.facts()
+            defer { admin.close() }
+            let published = try WeekAudit.audit(admin)
+            #expect(published.titleWeeks > 1_000, "the demo has title-weeks with hidden counts: \(published.titleWeeks)")
+            #expect(published.infeasible.isEmpty, "\(published.infeasible.prefix(5))")
+            #expect(published.narrowed.isEmpty, "\(published.narrowed.prefix(10))")
+            // The control: the weeks that the rules hide would let the program pin hidden streaks.
+            let everyWeek = try WeekAudit.audit(admin, shownWeeks: WeekAudit.everyWeekOfK)
+            #expect(everyWeek.infeasible.isEmpty, "\(everyWeek.infeasible.prefix(5))")
+            #expect(!everyWeek.narrowed.isEmpty, "every week of k or more viewers shown: \(everyWeek.programs) ranges, none narrowed")
+        }
+    }
+}
+
 /// The demo dataset (default seed and size, from `AnalystDocsTests.demoStart`) loaded into a fresh
 /// warehouse in one run, with psql as a tally_analyst login.
 func withDemoWarehouse<T: Sendable>(_ body: (AnalystSession, LoadFixture) async throws -> T) async throws -> T {

@@ -38,6 +38,10 @@
 --   * Months against their weeks (I3w): a month less its weeks of k or more viewers bounds its weeks
 --     below k from below, as I3 does for days; a month is shown only when that range stays p wide.
 --     Its weeks and days together bound its hidden days outside those weeks in the same way.
+--   * A period against all its days at once (I3b): the days' viewers, with k - 1 for each day not
+--     shown, less the period's viewers bound the days its people watched past their first, and so
+--     the people of a hidden streak of L days inside it (at most that bound / (L - 1)); a period is
+--     shown only when that leaves its longest stored streak at least p values.
 --   * Periods against their days and months against their weeks (I5): a week's people include
 --     each of its days', and a month's each of its weeks', so a period is shown only when it is 0
 --     or at least k above each shown day it holds, and a week only when a shown month holding it
@@ -277,6 +281,19 @@ with inner_weeks as materialized (
     join analytics.dim_title t on t.title_key = p.title_key
     cross join report.settings s
     where p.viewers >= s.k
+), longest_runs as (
+    -- Per title and period, the longest of its stored streaks whose run lies inside it (I3b).
+    select x.period_kind, x.period_start, r.title_ref, max(r.streak_days) as streak_days
+    from analytics.title_runs r
+    cross join lateral (values ('week', date_trunc('week', r.as_of - r.streak_days + 1)::date, date_trunc('week', r.as_of)::date),
+                               ('month', date_trunc('month', r.as_of - r.streak_days + 1)::date, date_trunc('month', r.as_of)::date))
+        x (period_kind, period_start, last_start)
+    where r.streak_days >= 2 and x.period_start = x.last_start
+    group by 1, 2, 3
+), loaded as (
+    -- The days the warehouse holds facts for: from its first day with a play to its last.
+    select to_date(min(date_key)::text, 'YYYYMMDD') as first_day, to_date(max(date_key)::text, 'YYYYMMDD') as last_day
+    from analytics.fact_title_daily
 ), candidates as (
     -- The title-periods shown (at least k viewers, I3, and I5 against their days), and whether their plays are shown by
     -- the hidden-days rule: the period's plays less its shown days' plays are the plays of its
@@ -292,6 +309,8 @@ with inner_weeks as materialized (
     left join month_weeks mw on p.period_kind = 'month' and mw.month_start = p.period_start and mw.title_ref = p.title_ref
     left join month_inner_weeks miw on p.period_kind = 'month' and miw.month_start = p.period_start and miw.title_ref = p.title_ref
     left join analytics.title_unions ku on ku.period_kind = p.period_kind and ku.period_start = p.period_start and ku.title_ref = p.title_ref
+    left join longest_runs lr on lr.period_kind = p.period_kind and lr.period_start = p.period_start and lr.title_ref = p.title_ref
+    cross join loaded l
     where true
       -- I3: the period's viewers less what the shown days can hold is a lower bound on the people of
       -- its hidden days together. Each hidden day holds at most k - 1, so one hidden day holds at
@@ -317,6 +336,14 @@ with inner_weeks as materialized (
               <= s.k - coalesce(s.protection, (s.k + 1) / 2))
       -- I5: the people of the period who were not there on one of its shown days are 0 or at least k.
       and not exists (select 1 from unnest(x.shown_days) v where p.viewers - v between 1 and s.k - 1)
+      -- I3b: the period's days add up to its viewers plus, for each person, the days they watched
+      -- past their first. So a streak of L days inside the period holds at most (the days' viewers,
+      -- k - 1 for each day not shown, less the period's viewers) / (L - 1) people: at least p
+      -- values for its longest stored streak.
+      and (lr.streak_days is null
+           or (coalesce(x.shown_sum, 0)
+               + (report.days_covered(p.period_kind, p.period_start, l.first_day, l.last_day) - x.shown_count) * (s.k - 1)
+               - p.viewers) / (lr.streak_days - 1) >= coalesce(s.protection, (s.k + 1) / 2) - 1)
 ), published as (
     -- I5: a week inside a month that is shown is shown only when the month's people who were not
     -- there that week are 0 or at least k.
@@ -344,10 +371,6 @@ with inner_weeks as materialized (
                        else u.period_start between o.period_start - 6 and (o.period_start + interval '1 month')::date - 1 end))) as plays_shown
     from published u
     cross join report.settings s
-), loaded as (
-    -- The days the warehouse holds facts for: from its first day with a play to its last.
-    select to_date(min(date_key)::text, 'YYYYMMDD') as first_day, to_date(max(date_key)::text, 'YYYYMMDD') as last_day
-    from analytics.fact_title_daily
 )
 select
     p.period_kind,
@@ -366,7 +389,7 @@ from decided p
 cross join loaded l;
 alter view analytics.report_periods owner to tally_owner;
 revoke all on analytics.report_periods from public;
-comment on view analytics.report_periods is 'The title-periods (weeks and months) the report shows, with the suppression of plays applied: at least k viewers, the periods-against-days rule (I3), and plays only where no day is hidden or the hidden days hold k or more people (I4). Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
+comment on view analytics.report_periods is 'The title-periods (weeks and months) the report shows, with the suppression of plays applied: at least k viewers, the periods-against-days rules (I3, I3b), and plays only where no day is hidden or the hidden days hold k or more people (I4). Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
 
 create view report.title_weekly with (security_barrier) as
 select period_start as week_start, title_id, title, kind, viewers, plays, skips, watch_hours, days_covered, suppressed
