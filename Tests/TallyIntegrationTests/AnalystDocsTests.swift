@@ -98,24 +98,42 @@ struct AnalystDocsTests {
 }
 
 /// Every published count of a title-week at once (docs/analysts.md, I3b), on the demo: its counts
-/// come from people, so a linear program over their patterns of days is the attacker's exact
-/// knowledge. (The test dataset's counts are generated, not added up from people: one of its weeks
-/// admits no pattern at all.)
-@Suite("the attacker's linear program over each title-week of the demo", .enabled(if: TestServer.isAvailable))
-struct WeekAuditTests {
-    @Test("no hidden day, streak or week of the demo is narrowed below the protection level; with every week of k or more viewers shown, some would be")
-    func demoWeeks() async throws {
+/// come from people, so a linear program over their patterns of days is what an attacker can know.
+/// (The test dataset's counts are generated, not added up from people: one of its weeks admits no
+/// pattern.) The groups' program finds nothing on the demo even with only the primary rule; it
+/// finds the groups planted in `NightlyLoadTests.threeTitleGroups` and `fourTitleGroups`.
+@Suite("the attacker's linear programs over the demo", .enabled(if: TestServer.isAvailable))
+struct LinearAuditTests {
+    @Test(
+        "no hidden day, streak or week of the demo is narrowed below the protection level, and no small pattern of days singled out; with every week of k or more viewers shown, some would be"
+    )
+    func titleWeeks() async throws {
         try await withDemoWarehouse { _, fixture in
             let admin = try fixture.facts()
             defer { admin.close() }
             let published = try WeekAudit.audit(admin)
-            #expect(published.titleWeeks > 1_000, "the demo has title-weeks with hidden counts: \(published.titleWeeks)")
+            #expect(published.units > 1_000, "the demo has title-weeks with hidden counts: \(published.units)")
             #expect(published.infeasible.isEmpty, "\(published.infeasible.prefix(5))")
             #expect(published.narrowed.isEmpty, "\(published.narrowed.prefix(10))")
-            // The control: the weeks that the rules hide would let the program pin hidden streaks.
+            #expect(published.smallPatterns.isEmpty, "\(published.smallPatterns.prefix(10))")
+            // The control: the weeks that the rules hide would let the program pin hidden counts.
             let everyWeek = try WeekAudit.audit(admin, shownWeeks: WeekAudit.everyWeekOfK)
             #expect(everyWeek.infeasible.isEmpty, "\(everyWeek.infeasible.prefix(5))")
-            #expect(!everyWeek.narrowed.isEmpty, "every week of k or more viewers shown: \(everyWeek.programs) ranges, none narrowed")
+            #expect(!everyWeek.narrowed.isEmpty, "every week of k or more viewers shown: \(everyWeek.ranges) ranges, none narrowed")
+            #expect(!everyWeek.smallPatterns.isEmpty, "every week of k or more viewers shown: no small pattern singled out")
+        }
+    }
+
+    @Test("no hidden title-period, pair or group of the demo is narrowed, and no small pattern of titles singled out, by its series' or genre's counts")
+    func groups() async throws {
+        try await withDemoWarehouse { _, fixture in
+            let admin = try fixture.facts()
+            defer { admin.close() }
+            let (published, skipped) = try GroupAudit.audit(admin)
+            #expect(published.units > 100, "the demo has group-periods of up to 10 titles: \(published.units), \(skipped) larger")
+            #expect(published.infeasible.isEmpty, "\(published.infeasible.prefix(5))")
+            #expect(published.narrowed.isEmpty, "\(published.narrowed.prefix(10))")
+            #expect(published.smallPatterns.isEmpty, "\(published.smallPatterns.prefix(10))")
         }
     }
 }

@@ -836,6 +836,11 @@ struct NightlyLoadTests {
                 groups == ["Even 77", "western 77"],
                 "Trio and thriller would give away the 5 on all three, Split and documentary the 4 on episode 3 only, Pairs and horror the 4 on 2 and 3 only, Loose and mystery the 3 on two"
             )
+            // Every published count of each group at once, as a linear program over the people of
+            // each pattern of its titles (GroupAudit), singles out no small pattern. With only the
+            // primary rule, it would pin the planted ones of each week's series and genre: the 5 on
+            // all three of Trio, the 4 on Pairs' 2 and 3 only, and the 4 on Split's 3 alone.
+            try expectGroupAudit(facts, pins: ["Trio": ("1, 2, 3", 5), "Pairs": ("11, 12", 4), "Split": ("9", 4)])
         }
     }
 
@@ -894,6 +899,9 @@ struct NightlyLoadTests {
             #expect(
                 groups == ["Square 110", "western 110"],
                 "Quad and thriller would say that 1 to 6 people played three or more, Solo and mystery that 5 played each episode alone: \(groups)")
+            // The program sees Solo's 5 alone on its first episode (and on each other); Quad's 1 to 6
+            // on three or more lie in five patterns, none of them pinned on its own.
+            try expectGroupAudit(facts, pins: ["Solo": ("9", 5)])
         }
     }
 
@@ -1053,4 +1061,21 @@ func pgDump(_ db: TestDatabase) async throws -> String {
     let outcome = try await TallyBinary.runProgram(binaries.url("pg_dump").path, ["--no-owner", "-d", db.conninfo])
     guard outcome.status == 0 else { throw PostgresError(code: .server, message: "pg_dump failed: \(outcome.stderr)") }
     return outcome.stdout
+}
+
+/// GroupAudit on a fixture's warehouse: no hidden count narrowed and no small pattern singled out
+/// by the published counts; with only the primary rule, each week's series of `pins` (by name: the
+/// pattern's title ids and its people) pinned exactly, in the series and in its genre.
+func expectGroupAudit(_ facts: PostgresConnection, pins: [String: (titles: String, people: Int)]) throws {
+    let (audit, _) = try GroupAudit.audit(facts)
+    #expect(audit.units > 0 && audit.infeasible.isEmpty, "\(audit)")
+    #expect(audit.narrowed.isEmpty && audit.smallPatterns.isEmpty, "\(audit.narrowed) \(audit.smallPatterns)")
+    let primaryOnly = try GroupAudit.audit(facts, shownGroups: GroupAudit.everyGroupOfK, shownCounts: GroupAudit.everyCountOfK).findings
+    for (series, pin) in pins {
+        #expect(
+            primaryOnly.smallPatterns.contains {
+                $0.what.hasPrefix("series \(series), week") && $0.what.hasSuffix("the people of titles \(pin.titles) only") && $0.least == pin.people
+                    && $0.most == pin.people
+            }, "\(series): \(primaryOnly.smallPatterns)")
+    }
 }

@@ -54,15 +54,74 @@ final class LinearProgram {
     /// The least and the most of `objective` over the feasible region (`most` is nil when it is
     /// unbounded); nil when no point satisfies the constraints.
     func range(of objective: [Double]) -> (least: Double, most: Double?)? {
-        precondition(objective.count == variables)
-        for (j, c) in objective.enumerated() { glp_set_obj_coef(problem, Int32(j + 1), c) }
-        guard let least = solve(GLP_MIN) else { return nil }
-        return (least, solve(GLP_MAX))
+        guard let least = optimum(of: objective, GLP_MIN) else { return nil }
+        return (least, optimum(of: objective, GLP_MAX))
     }
 
-    private func solve(_ direction: Int32) -> Double? {
+    /// The least (`GLP_MIN`) or the most (`GLP_MAX`) of `objective`; nil when there is none.
+    func optimum(of objective: [Double], _ direction: Int32) -> Double? {
+        precondition(objective.count == variables)
+        for (j, c) in objective.enumerated() { glp_set_obj_coef(problem, Int32(j + 1), c) }
         glp_set_obj_dir(problem, direction)
         guard glp_simplex(problem, &parameters) == 0, glp_get_status(problem) == GLP_OPT else { return nil }
         return glp_get_obj_val(problem)
+    }
+}
+
+/// The people counted by the pattern of items they have (the days of a week they watched, the
+/// titles of a group they played): one variable per non-empty pattern of `items` items, item i
+/// being bit i of a pattern's number.
+struct Patterns {
+    let items: Int
+    var count: Int { (1 << items) - 1 }
+
+    /// The people who have every item of `mask`.
+    func including(_ mask: Int) -> [Double] { (1...count).map { $0 & mask == mask ? 1 : 0 } }
+
+    /// The people who have at least one item of `mask`.
+    func touching(_ mask: Int) -> [Double] { (1...count).map { $0 & mask != 0 ? 1 : 0 } }
+
+    /// Everyone.
+    var all: [Double] { [Double](repeating: 1, count: count) }
+}
+
+/// A hidden count that the attacker's program pins to fewer than p values.
+struct NarrowedCount: CustomStringConvertible {
+    var what: String
+    var viewers: Int
+    var least: Int
+    var most: Int
+    var description: String { "\(what): \(viewers) people, pinned to \(least)...\(most)" }
+}
+
+extension LinearProgram {
+    /// The patterns whose people the program puts between 1 and k - 1, in a range of fewer than p
+    /// values: each is a group of fewer than k people that the published counts single out and size
+    /// (people who watched on Monday and Wednesday only, say). A range from 0 says that nobody need
+    /// be there, and one that reaches k that the group need not be small: neither is counted.
+    func smallPatterns(_ patterns: Patterns, k: Int, p: Int) -> [(pattern: Int, least: Int, most: Int)] {
+        (1...patterns.count).compactMap { pattern in
+            var objective = [Double](repeating: 0, count: patterns.count)
+            objective[pattern - 1] = 1
+            guard let low = optimum(of: objective, GLP_MIN) else { return nil }
+            let least = Int((low - 1e-6).rounded(.up))
+            guard (1..<k).contains(least), let high = optimum(of: objective, GLP_MAX) else { return nil }
+            let most = Int((high + 1e-6).rounded(.down))
+            return most < k && most - least + 1 < p ? (pattern, least, most) : nil
+        }
+    }
+
+    /// The attacker's whole-number range for each target, and the targets it leaves fewer than `p`
+    /// values; nil when no point satisfies the constraints.
+    func narrowed(_ targets: [(what: String, viewers: Int, objective: [Double])], p: Int) -> [NarrowedCount]? {
+        var narrowed: [NarrowedCount] = []
+        for target in targets {
+            guard let range = range(of: target.objective) else { return nil }
+            guard let most = range.most else { continue }
+            let least = Int((range.least - 1e-6).rounded(.up))
+            let upper = Int((most + 1e-6).rounded(.down))
+            if upper - least + 1 < p { narrowed.append(NarrowedCount(what: target.what, viewers: target.viewers, least: least, most: upper)) }
+        }
+        return narrowed
     }
 }

@@ -1,0 +1,147 @@
+import Foundation
+import Tally
+
+/// The attacker of docs/analysts.md (I6), who takes all the counts that the report views publish
+/// about a series or genre in a week or month together: a linear program over the number of people
+/// with each pattern of the group's titles played in the period. What the attacker knows:
+/// - a shown group's viewers, a shown title-period's viewers and a shown pair's shared viewers, exactly;
+/// - a shown group whose titles (with a play in the period) all belong to this one, such as a series
+///   inside its genre, as the people who played any of them;
+/// - a hidden title-period of fewer than k viewers, as at most k - 1 (an attacker told which hidden
+///   titles are below k; the rules hide larger ones too, and those get no bound).
+///
+/// For each hidden group, title-period and pair that the warehouse stores, the least and the most
+/// the program allows are the attacker's range. A group with more than `maxTitles` titles played in
+/// the period is skipped (2^n patterns) and counted.
+enum GroupAudit {
+    /// The report view's groups, for `audit(_:shownGroups:)`.
+    static let reportGroups = "select grouping, name, period, period_start - date '2000-01-01', viewers from report.group_totals"
+    /// Every stored group of k or more viewers, as if no rule hid a group: the control's.
+    static let everyGroupOfK = """
+        select g.grouping, g.name, g.period_kind, g.period_start - date '2000-01-01', g.viewers
+        from analytics.fact_group_period g cross join report.settings s where g.viewers >= s.k
+        """
+
+    /// The report views' title-periods and pairs, for `audit(_:shownGroups:shownCounts:)`.
+    static let reportCounts = """
+        select 'week', week_start - date '2000-01-01', title_id, -1, viewers from report.title_weekly where title_id is not null
+        union all
+        select 'month', month_start - date '2000-01-01', title_id, -1, viewers from report.title_monthly where title_id is not null
+        union all
+        select period, period_start - date '2000-01-01', least(title_a_id, title_b_id), greatest(title_a_id, title_b_id), max(shared_viewers)
+        from report.coviewing group by 1, 2, 3, 4
+        """
+    /// Every stored title-period and pair of k or more viewers: the control's.
+    static let everyCountOfK = """
+        select c.* from (\(storedCounts)) c (kind, start, a, b, viewers) cross join report.settings s where c.viewers >= s.k
+        """
+    private static let storedCounts = """
+        select p.period_kind, p.period_start - date '2000-01-01', t.title_id, -1, p.viewers
+        from analytics.fact_title_period p join analytics.dim_title t using (title_key) where t.title_id is not null
+        union all
+        select c.period_kind, c.period_start - date '2000-01-01', least(a.title_id, b.title_id), greatest(a.title_id, b.title_id), c.shared_viewers
+        from analytics.fact_coviewing c
+        join analytics.dim_title a on a.title_key = c.title_a_key
+        join analytics.dim_title b on b.title_key = c.title_b_key
+        """
+
+    private struct Period: Hashable {
+        var kind: String
+        var start: Int
+    }
+
+    private struct Group: Hashable {
+        var grouping: String
+        var name: String
+    }
+
+    /// Audits every group-period of the warehouse of at most `maxTitles` titles (as a superuser),
+    /// with `shownGroups` as the groups published and `shownCounts` as the title-periods and pairs.
+    static func audit(_ connection: PostgresConnection, shownGroups: String = reportGroups, shownCounts: String = reportCounts, maxTitles: Int = 10) throws -> (
+        findings: AuditFindings, skipped: Int
+    ) {
+        let (k, p) = try reportSettings(connection)
+        func groups(_ sql: String) throws -> [Period: [Group: Int]] {
+            try connection.query(sql).rows.reduce(into: [:]) { groups, row in
+                let period = Period(kind: try row.decode(2, as: String.self), start: try row.decode(3, as: Int.self))
+                groups[period, default: [:]][Group(grouping: try row.decode(0, as: String.self), name: try row.decode(1, as: String.self))] =
+                    try row.decode(4, as: Int.self)
+            }
+        }
+        /// Title-periods (one title id) and pairs (two, the lesser first; -1 for a title-period).
+        func counts(_ sql: String) throws -> [Period: [[Int]: Int]] {
+            try connection.query(sql).rows.reduce(into: [:]) { counts, row in
+                let b = try row.decode(3, as: Int.self)
+                let titles = b < 0 ? [try row.decode(2, as: Int.self)] : [try row.decode(2, as: Int.self), b]
+                counts[Period(kind: try row.decode(0, as: String.self), start: try row.decode(1, as: Int.self)), default: [:]][titles] =
+                    try row.decode(4, as: Int.self)
+            }
+        }
+        let storedGroups = try groups(
+            "select grouping, name, period_kind, period_start - date '2000-01-01', viewers from analytics.fact_group_period")
+        let shownGroups = try groups(shownGroups)
+        let stored = try counts(storedCounts)
+        let shown = try counts(shownCounts)
+        let members = try connection.query(
+            """
+            select distinct x.grouping, x.name, t.title_id
+            from analytics.dim_title t cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
+            where x.name is not null and t.title_id is not null
+            """
+        ).rows.reduce(into: [Group: Set<Int>]()) { members, row in
+            members[Group(grouping: try row.decode(0, as: String.self), name: try row.decode(1, as: String.self)), default: []].insert(
+                try row.decode(2, as: Int.self))
+        }
+
+        var findings = AuditFindings()
+        var skipped = 0
+        for (period, periodGroups) in storedGroups {
+            let storedCounts = stored[period] ?? [:]
+            let shownCounts = shown[period] ?? [:]
+            // Each group's titles with a play in the period.
+            let played = periodGroups.keys.reduce(into: [Group: Set<Int>]()) { played, group in
+                played[group] = (members[group] ?? []).filter { storedCounts[[$0]] != nil }
+            }
+            for (group, viewers) in periodGroups {
+                let titles = (played[group] ?? []).sorted()
+                guard !titles.isEmpty else { continue }
+                guard titles.count <= maxTitles else {
+                    skipped += 1
+                    continue
+                }
+                let patterns = Patterns(items: titles.count)
+                let bits = Dictionary(uniqueKeysWithValues: titles.enumerated().map { ($1, $0) })
+                func mask(_ some: [Int]) -> Int { some.reduce(0) { $0 | 1 << (bits[$1] ?? 0) } }
+                var constraints: [(coefficients: [Double], relation: LinearProgram.Relation, value: Double)] = []
+                var targets: [(what: String, viewers: Int, objective: [Double])] = []
+                if let shownViewers = shownGroups[period]?[group] {
+                    constraints.append((patterns.all, .equal, Double(shownViewers)))
+                } else {
+                    targets.append(("the \(group.grouping)", viewers, patterns.all))
+                }
+                for (other, otherTitles) in played where other != group && !otherTitles.isEmpty && otherTitles.isSubset(of: titles) {
+                    if let otherViewers = shownGroups[period]?[other] {
+                        constraints.append((patterns.touching(mask(Array(otherTitles))), .equal, Double(otherViewers)))
+                    }
+                }
+                for (i, title) in titles.enumerated() {
+                    for other in titles[i...] {
+                        let key = other == title ? [title] : [title, other]
+                        let objective = patterns.including(mask(key))
+                        if let shownViewers = shownCounts[key] {
+                            constraints.append((objective, .equal, Double(shownViewers)))
+                        } else if let storedViewers = storedCounts[key] {
+                            if key.count == 1 && storedViewers < k { constraints.append((objective, .atMost, Double(k - 1))) }
+                            targets.append((key.count == 1 ? "title \(title)" : "the pair \(title), \(other)", storedViewers, objective))
+                        }
+                    }
+                }
+                findings.solve(
+                    "\(group.grouping) \(group.name), \(period.kind) of day \(period.start) (since 2000-01-01)", patterns: patterns, constraints: constraints,
+                    targets: targets, k: k, p: p,
+                    name: { pattern in "titles " + titles.indices.filter { pattern & 1 << $0 != 0 }.map { "\(titles[$0])" }.joined(separator: ", ") })
+            }
+        }
+        return (findings, skipped)
+    }
+}
