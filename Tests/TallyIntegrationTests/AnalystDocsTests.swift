@@ -112,7 +112,7 @@ struct LinearAuditTests {
             let admin = try fixture.facts()
             defer { admin.close() }
             let published = try WeekAudit.audit(admin)
-            #expect(published.units > 1_000, "the demo has title-weeks with hidden counts: \(published.units)")
+            #expect(published.units > 1_000, "the demo's title-weeks: \(published.units)")
             #expect(published.infeasible.isEmpty, "\(published.infeasible.prefix(5))")
             #expect(published.narrowed.isEmpty, "\(published.narrowed.prefix(10))")
             #expect(published.smallPatterns.isEmpty, "\(published.smallPatterns.prefix(10))")

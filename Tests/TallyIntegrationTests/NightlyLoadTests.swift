@@ -840,7 +840,8 @@ struct NightlyLoadTests {
             // each pattern of its titles (GroupAudit), singles out no small pattern. With only the
             // primary rule, it would pin the planted ones of each week's series and genre: the 5 on
             // all three of Trio, the 4 on Pairs' 2 and 3 only, and the 4 on Split's 3 alone.
-            try expectGroupAudit(facts, pins: ["Trio": ("1, 2, 3", 5), "Pairs": ("11, 12", 4), "Split": ("9", 4)])
+            try expectGroupAudit(
+                facts, pins: [("Trio", "thriller", "1, 2, 3", 5), ("Pairs", "horror", "11, 12", 4), ("Split", "documentary", "9", 4)])
         }
     }
 
@@ -899,9 +900,45 @@ struct NightlyLoadTests {
             #expect(
                 groups == ["Square 110", "western 110"],
                 "Quad and thriller would say that 1 to 6 people played three or more, Solo and mystery that 5 played each episode alone: \(groups)")
-            // The program sees Solo's 5 alone on its first episode (and on each other); Quad's 1 to 6
-            // on three or more lie in five patterns, none of them pinned on its own.
-            try expectGroupAudit(facts, pins: ["Solo": ("9", 5)])
+            // The program sees Solo's 5 alone on each episode; Quad's 1 to 6 on three or more lie in
+            // five patterns, none of them pinned on its own.
+            try expectGroupAudit(facts, pins: (9...12).map { ("Solo", "mystery", "\($0)", 5) })
+        }
+    }
+
+    @Test(
+        "a week whose days' viewers, less its own and the extra days of a shown 5-day streak, leave a hidden 2-day streak fewer than p values is hidden, with its month (I3b); shown, the attacker's program would pin that streak"
+    )
+    func overlapBudget() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "Budget")
+            let days = try source.weekdaysInOneMonth(7)
+            var people: [String] = []
+            for n in 1...30 { people.append(try source.person(n)) }
+            // 11 people on Monday to Friday, 3 on Saturday and Sunday, and 8 more on each of the two
+            // alone: 11 viewers every day, 30 in the week. The days add up to 77, so the week's people
+            // watched 47 days past their first; the 5-day streak (shown) took 44 of them, which leaves
+            // the weekend's 2-day streak (3) 0 to 3 people.
+            for n in 0..<11 { for day in days[0..<5] { try source.play(people[n], 1, on: day) } }
+            for n in 11..<14 { for day in days[5...] { try source.play(people[n], 1, on: day) } }
+            for n in 14..<22 { try source.play(people[n], 1, on: days[5]) }
+            for n in 22..<30 { try source.play(people[n], 1, on: days[6]) }
+            try fixture.load()
+            let facts = try fixture.facts()
+            func count(_ sql: String) throws -> Int { try facts.query(sql).scalar(as: Int.self) }
+            #expect(try count("select count(*)::int from report.title_daily where title_id = 1 and viewers = 11") == 7)
+            #expect(try count("select count(*)::int from report.title_streaks where title_id = 1 and streak_days = 5 and viewers = 11") == 1)
+            #expect(try count("select count(*)::int from report.title_streaks where title_id = 1 and extract(isodow from as_of) = 7") == 0)
+            #expect(try count("select count(*)::int from analytics.fact_title_period where viewers = 30") == 2, "the week and the month hold 30 people")
+            #expect(try count("select count(*)::int from report.title_weekly") == 0, "the week would pin the weekend's 2-day streak")
+            #expect(try count("select count(*)::int from report.title_monthly") == 0, "the month holds the same days")
+            let audit = try WeekAudit.audit(facts)
+            #expect(audit.infeasible.isEmpty && audit.narrowed.isEmpty && audit.smallPatterns.isEmpty, "\(audit)")
+            let shown = try WeekAudit.audit(facts, shownWeeks: WeekAudit.everyWeekOfK)
+            #expect(
+                shown.narrowed.contains { $0.what.hasSuffix("the 2-day streak as of \(days[6])") && $0.viewers == 3 && $0.least == 0 && $0.most == 3 },
+                "\(shown)")
         }
     }
 
@@ -1064,18 +1101,20 @@ func pgDump(_ db: TestDatabase) async throws -> String {
 }
 
 /// GroupAudit on a fixture's warehouse: no hidden count narrowed and no small pattern singled out
-/// by the published counts; with only the primary rule, each week's series of `pins` (by name: the
-/// pattern's title ids and its people) pinned exactly, in the series and in its genre.
-func expectGroupAudit(_ facts: PostgresConnection, pins: [String: (titles: String, people: Int)]) throws {
+/// by the published counts; with only the primary rule, each of `pins` (the pattern's title ids, and
+/// its people) pinned exactly in the week, in its series and in its genre.
+func expectGroupAudit(_ facts: PostgresConnection, pins: [(series: String, genre: String, titles: String, people: Int)]) throws {
     let (audit, _) = try GroupAudit.audit(facts)
     #expect(audit.units > 0 && audit.infeasible.isEmpty, "\(audit)")
     #expect(audit.narrowed.isEmpty && audit.smallPatterns.isEmpty, "\(audit.narrowed) \(audit.smallPatterns)")
     let primaryOnly = try GroupAudit.audit(facts, shownGroups: GroupAudit.everyGroupOfK, shownCounts: GroupAudit.everyCountOfK).findings
-    for (series, pin) in pins {
-        #expect(
-            primaryOnly.smallPatterns.contains {
-                $0.what.hasPrefix("series \(series), week") && $0.what.hasSuffix("the people of titles \(pin.titles) only") && $0.least == pin.people
-                    && $0.most == pin.people
-            }, "\(series): \(primaryOnly.smallPatterns)")
+    for pin in pins {
+        for group in ["series \(pin.series)", "genre \(pin.genre)"] {
+            #expect(
+                primaryOnly.smallPatterns.contains {
+                    $0.what.hasPrefix("\(group), week") && $0.what.hasSuffix("the people of titles \(pin.titles) only") && $0.least == pin.people
+                        && $0.most == pin.people
+                }, "\(group), titles \(pin.titles): \(primaryOnly.smallPatterns)")
+        }
     }
 }

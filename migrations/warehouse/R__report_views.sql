@@ -39,9 +39,10 @@
 --     below k from below, as I3 does for days; a month is shown only when that range stays p wide.
 --     Its weeks and days together bound its hidden days outside those weeks in the same way.
 --   * A period against all its days at once (I3b): the days' viewers, with k - 1 for each day not
---     shown, less the period's viewers bound the days its people watched past their first, and so
---     the people of a hidden streak of L days inside it (at most that bound / (L - 1)); a period is
---     shown only when that leaves its longest stored streak at least p values.
+--     shown, less the period's viewers bound the days its people watched past their first. A
+--     streak of L days on other days of the period takes L - 1 of them for each of its people, and
+--     a hidden streak of L days inside it holds at most what is left / (L - 1); a period is shown
+--     only when that leaves each stored streak below k at least p values.
 --   * Periods against their days and months against their weeks (I5): a week's people include
 --     each of its days', and a month's each of its weeks', so a period is shown only when it is 0
 --     or at least k above each shown day it holds, and a week only when a shown month holding it
@@ -281,15 +282,27 @@ with inner_weeks as materialized (
     join analytics.dim_title t on t.title_key = p.title_key
     cross join report.settings s
     where p.viewers >= s.k
-), longest_runs as (
-    -- Per title and period, the longest of its stored streaks whose run lies inside it (I3b).
-    select x.period_kind, x.period_start, r.title_ref, max(r.streak_days) as streak_days
+), period_runs as materialized (
+    -- Per title and period, its stored streaks whose run lies inside it, with their first and
+    -- last days (I3b).
+    select x.period_kind, x.period_start, r.title_ref, r.as_of - r.streak_days + 1 as first_day, r.as_of as last_day, r.streak_days, r.viewers
     from analytics.title_runs r
     cross join lateral (values ('week', date_trunc('week', r.as_of - r.streak_days + 1)::date, date_trunc('week', r.as_of)::date),
                                ('month', date_trunc('month', r.as_of - r.streak_days + 1)::date, date_trunc('month', r.as_of)::date))
         x (period_kind, period_start, last_start)
     where r.streak_days >= 2 and x.period_start = x.last_start
-    group by 1, 2, 3
+), small_runs as (
+    -- Per title and period, each stored streak of fewer than k people inside it, with the most
+    -- days past their first that the people of one streak of k or more viewers on other days of
+    -- the period watched: L - 1 each, taken as known (I3b).
+    select m.period_kind, m.period_start, m.title_ref, m.streak_days, coalesce(max((o.streak_days - 1) * o.viewers), 0) as taken
+    from period_runs m
+    cross join report.settings s
+    left join period_runs o
+        on o.period_kind = m.period_kind and o.period_start = m.period_start and o.title_ref = m.title_ref
+       and o.viewers >= s.k and (o.last_day < m.first_day or o.first_day > m.last_day)
+    where m.viewers < s.k
+    group by m.period_kind, m.period_start, m.title_ref, m.first_day, m.streak_days
 ), loaded as (
     -- The days the warehouse holds facts for: from its first day with a play to its last.
     select to_date(min(date_key)::text, 'YYYYMMDD') as first_day, to_date(max(date_key)::text, 'YYYYMMDD') as last_day
@@ -309,7 +322,6 @@ with inner_weeks as materialized (
     left join month_weeks mw on p.period_kind = 'month' and mw.month_start = p.period_start and mw.title_ref = p.title_ref
     left join month_inner_weeks miw on p.period_kind = 'month' and miw.month_start = p.period_start and miw.title_ref = p.title_ref
     left join analytics.title_unions ku on ku.period_kind = p.period_kind and ku.period_start = p.period_start and ku.title_ref = p.title_ref
-    left join longest_runs lr on lr.period_kind = p.period_kind and lr.period_start = p.period_start and lr.title_ref = p.title_ref
     cross join loaded l
     where true
       -- I3: the period's viewers less what the shown days can hold is a lower bound on the people of
@@ -337,13 +349,16 @@ with inner_weeks as materialized (
       -- I5: the people of the period who were not there on one of its shown days are 0 or at least k.
       and not exists (select 1 from unnest(x.shown_days) v where p.viewers - v between 1 and s.k - 1)
       -- I3b: the period's days add up to its viewers plus, for each person, the days they watched
-      -- past their first. So a streak of L days inside the period holds at most (the days' viewers,
-      -- k - 1 for each day not shown, less the period's viewers) / (L - 1) people: at least p
-      -- values for its longest stored streak.
-      and (lr.streak_days is null
-           or (coalesce(x.shown_sum, 0)
-               + (report.days_covered(p.period_kind, p.period_start, l.first_day, l.last_day) - x.shown_count) * (s.k - 1)
-               - p.viewers) / (lr.streak_days - 1) >= coalesce(s.protection, (s.k + 1) / 2) - 1)
+      -- past their first: at most B = the shown days' viewers, k - 1 for each day not shown, less
+      -- the period's viewers. A streak of L days inside the period holds at most (B - the days
+      -- that the people of a streak on other days took) / (L - 1) people: for each stored streak
+      -- below k, at least p values.
+      and not exists (
+          select 1 from small_runs sr
+          where sr.period_kind = p.period_kind and sr.period_start = p.period_start and sr.title_ref = p.title_ref
+            and (coalesce(x.shown_sum, 0)
+                 + (report.days_covered(p.period_kind, p.period_start, l.first_day, l.last_day) - x.shown_count) * (s.k - 1)
+                 - p.viewers - sr.taken) / (sr.streak_days - 1) < coalesce(s.protection, (s.k + 1) / 2) - 1)
 ), published as (
     -- I5: a week inside a month that is shown is shown only when the month's people who were not
     -- there that week are 0 or at least k.
@@ -928,7 +943,7 @@ with shown_periods as materialized (
     -- The group less one of its shown titles, or one of their shown days or (for a month) weeks
     -- inside it, is 0 or at least k; the hidden titles the load counted (below
     -- small_title_below) are all the hidden ones below k; and no title of k or more viewers is
-    -- hidden (by I3, I3w or I5): the group less the others would bound it.
+    -- hidden (by I3, I3b, I3w or I5): the group less the others would bound it.
     having bool_and(m.shown is null or g.viewers - m.shown not between 1 and s.k - 1)
        and bool_and(not exists (select 1 from unnest(m.shown_days) v where g.viewers - v between 1 and s.k - 1))
        -- and, as for periods (I3u), against the union of two of a title's counts known exactly
@@ -1100,7 +1115,7 @@ comment on column report.title_ratings.thumbs_up is 'Thumbs-up ratings given tha
 comment on column report.title_ratings.thumbs_down is 'Thumbs-down ratings given that day. Additive.';
 
 -- report.title_weekly
-comment on view report.title_weekly is 'Per title per ISO week (Monday to Sunday): distinct audience over the week, plays and watch time. Grain: one row per (week_start, title) with at least k viewers over the week, hidden as well when its people less those of one of its shown days, or those of a shown month holding the week less its own, are 1 to k - 1, or when it would narrow a hidden day (docs/analysts.md, I3 and I5). Source: analytics.fact_title_period (week). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that week has no row in title_daily, unless the hidden days together hold k or more people and (with report.settings.plays_priority = month, the default) no month the week overlaps shows plays over hidden days of its own. days_covered says how many of the 7 days the warehouse has loaded.';
+comment on view report.title_weekly is 'Per title per ISO week (Monday to Sunday): distinct audience over the week, plays and watch time. Grain: one row per (week_start, title) with at least k viewers over the week, hidden as well when its people less those of one of its shown days, or those of a shown month holding the week less its own, are 1 to k - 1, or when it would narrow a hidden day or streak (docs/analysts.md, I3, I3b and I5). Source: analytics.fact_title_period (week). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that week has no row in title_daily, unless the hidden days together hold k or more people and (with report.settings.plays_priority = month, the default) no month the week overlaps shows plays over hidden days of its own. days_covered says how many of the 7 days the warehouse has loaded.';
 comment on column report.title_weekly.week_start is 'Monday of the ISO week. Grain column.';
 comment on column report.title_weekly.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_weekly.title is 'Title name as of the last loaded day of the week.';
@@ -1113,7 +1128,7 @@ comment on column report.title_weekly.days_covered is 'Days of the week (1 to 7)
 comment on column report.title_weekly.suppressed is 'True when plays, skips and watch_hours are NULL: a day of this title in the week is hidden in title_daily, and either the hidden days hold fewer than k people or (plays_priority = month) a month the week overlaps shows plays over hidden days of its own. viewers is always shown.';
 
 -- report.title_monthly
-comment on view report.title_monthly is 'Per title per calendar month: distinct audience over the month, plays and watch time. Grain: one row per (month_start, title) with at least k viewers over the month, hidden as well when its people less those of one of its shown days are 1 to k - 1, or when it would narrow a hidden day or a week below k (docs/analysts.md, I3, I3w and I5). Source: analytics.fact_title_period (month). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that month has no row in title_daily, unless the hidden days together hold k or more people and (with report.settings.plays_priority = week) no week overlapping the month shows plays over hidden days of its own. days_covered says how many days of the month the warehouse has loaded.';
+comment on view report.title_monthly is 'Per title per calendar month: distinct audience over the month, plays and watch time. Grain: one row per (month_start, title) with at least k viewers over the month, hidden as well when its people less those of one of its shown days are 1 to k - 1, or when it would narrow a hidden day, a hidden streak or a week below k (docs/analysts.md, I3, I3b, I3w and I5). Source: analytics.fact_title_period (month). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that month has no row in title_daily, unless the hidden days together hold k or more people and (with report.settings.plays_priority = week) no week overlapping the month shows plays over hidden days of its own. days_covered says how many days of the month the warehouse has loaded.';
 comment on column report.title_monthly.month_start is 'First day of the month. Grain column.';
 comment on column report.title_monthly.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_monthly.title is 'Title name as of the last loaded day of the month.';

@@ -10,25 +10,27 @@ import Tally
 /// - a hidden title-period of fewer than k viewers, as at most k - 1 (an attacker told which hidden
 ///   titles are below k; the rules hide larger ones too, and those get no bound).
 ///
-/// For each hidden group, title-period and pair that the warehouse stores, the least and the most
-/// the program allows are the attacker's range. A group with more than `maxTitles` titles played in
-/// the period is skipped (2^n patterns) and counted.
+/// For each hidden group (this one, or one inside it), title-period and pair that the warehouse
+/// stores, the least and the most the program allows are the attacker's range; and a pattern of
+/// titles pinned between 1 and k - 1, to fewer than p values, is a small group singled out. A group
+/// with more than `maxTitles` titles played in the period is skipped (2^n patterns) and counted. The
+/// program is a relaxation (people come whole), and it leaves out the titles' days and other periods.
 enum GroupAudit {
     /// The report view's groups, for `audit(_:shownGroups:)`.
-    static let reportGroups = "select grouping, name, period, period_start - date '2000-01-01', viewers from report.group_totals"
+    static let reportGroups = "select grouping, name, period, period_start, viewers from report.group_totals"
     /// Every stored group of k or more viewers, as if no rule hid a group: the control's.
     static let everyGroupOfK = """
-        select g.grouping, g.name, g.period_kind, g.period_start - date '2000-01-01', g.viewers
+        select g.grouping, g.name, g.period_kind, g.period_start, g.viewers
         from analytics.fact_group_period g cross join report.settings s where g.viewers >= s.k
         """
 
     /// The report views' title-periods and pairs, for `audit(_:shownGroups:shownCounts:)`.
     static let reportCounts = """
-        select 'week', week_start - date '2000-01-01', title_id, -1, viewers from report.title_weekly where title_id is not null
+        select 'week', week_start, title_id, -1, viewers from report.title_weekly where title_id is not null
         union all
-        select 'month', month_start - date '2000-01-01', title_id, -1, viewers from report.title_monthly where title_id is not null
+        select 'month', month_start, title_id, -1, viewers from report.title_monthly where title_id is not null
         union all
-        select period, period_start - date '2000-01-01', least(title_a_id, title_b_id), greatest(title_a_id, title_b_id), max(shared_viewers)
+        select period, period_start, least(title_a_id, title_b_id), greatest(title_a_id, title_b_id), max(shared_viewers)
         from report.coviewing group by 1, 2, 3, 4
         """
     /// Every stored title-period and pair of k or more viewers: the control's.
@@ -36,10 +38,10 @@ enum GroupAudit {
         select c.* from (\(storedCounts)) c (kind, start, a, b, viewers) cross join report.settings s where c.viewers >= s.k
         """
     private static let storedCounts = """
-        select p.period_kind, p.period_start - date '2000-01-01', t.title_id, -1, p.viewers
+        select p.period_kind, p.period_start, t.title_id, -1, p.viewers
         from analytics.fact_title_period p join analytics.dim_title t using (title_key) where t.title_id is not null
         union all
-        select c.period_kind, c.period_start - date '2000-01-01', least(a.title_id, b.title_id), greatest(a.title_id, b.title_id), c.shared_viewers
+        select c.period_kind, c.period_start, least(a.title_id, b.title_id), greatest(a.title_id, b.title_id), c.shared_viewers
         from analytics.fact_coviewing c
         join analytics.dim_title a on a.title_key = c.title_a_key
         join analytics.dim_title b on b.title_key = c.title_b_key
@@ -47,7 +49,7 @@ enum GroupAudit {
 
     private struct Period: Hashable {
         var kind: String
-        var start: Int
+        var start: Day
     }
 
     private struct Group: Hashable {
@@ -63,7 +65,7 @@ enum GroupAudit {
         let (k, p) = try reportSettings(connection)
         func groups(_ sql: String) throws -> [Period: [Group: Int]] {
             try connection.query(sql).rows.reduce(into: [:]) { groups, row in
-                let period = Period(kind: try row.decode(2, as: String.self), start: try row.decode(3, as: Int.self))
+                let period = Period(kind: try row.decode(2, as: String.self), start: try row.decode(3, as: Day.self))
                 groups[period, default: [:]][Group(grouping: try row.decode(0, as: String.self), name: try row.decode(1, as: String.self))] =
                     try row.decode(4, as: Int.self)
             }
@@ -73,24 +75,29 @@ enum GroupAudit {
             try connection.query(sql).rows.reduce(into: [:]) { counts, row in
                 let b = try row.decode(3, as: Int.self)
                 let titles = b < 0 ? [try row.decode(2, as: Int.self)] : [try row.decode(2, as: Int.self), b]
-                counts[Period(kind: try row.decode(0, as: String.self), start: try row.decode(1, as: Int.self)), default: [:]][titles] =
+                counts[Period(kind: try row.decode(0, as: String.self), start: try row.decode(1, as: Day.self)), default: [:]][titles] =
                     try row.decode(4, as: Int.self)
             }
         }
         let storedGroups = try groups(
-            "select grouping, name, period_kind, period_start - date '2000-01-01', viewers from analytics.fact_group_period")
+            "select grouping, name, period_kind, period_start, viewers from analytics.fact_group_period")
         let shownGroups = try groups(shownGroups)
         let stored = try counts(storedCounts)
         let shown = try counts(shownCounts)
+        // A title belongs to the groups of its title-period's key: a title that moved to another
+        // series belongs to the new one from then on.
         let members = try connection.query(
             """
-            select distinct x.grouping, x.name, t.title_id
-            from analytics.dim_title t cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
+            select p.period_kind, p.period_start, x.grouping, x.name, t.title_id
+            from analytics.fact_title_period p
+            join analytics.dim_title t using (title_key)
+            cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
             where x.name is not null and t.title_id is not null
             """
-        ).rows.reduce(into: [Group: Set<Int>]()) { members, row in
-            members[Group(grouping: try row.decode(0, as: String.self), name: try row.decode(1, as: String.self)), default: []].insert(
-                try row.decode(2, as: Int.self))
+        ).rows.reduce(into: [Period: [Group: Set<Int>]]()) { members, row in
+            let period = Period(kind: try row.decode(0, as: String.self), start: try row.decode(1, as: Day.self))
+            members[period, default: [:]][Group(grouping: try row.decode(2, as: String.self), name: try row.decode(3, as: String.self)), default: []]
+                .insert(try row.decode(4, as: Int.self))
         }
 
         var findings = AuditFindings()
@@ -99,9 +106,7 @@ enum GroupAudit {
             let storedCounts = stored[period] ?? [:]
             let shownCounts = shown[period] ?? [:]
             // Each group's titles with a play in the period.
-            let played = periodGroups.keys.reduce(into: [Group: Set<Int>]()) { played, group in
-                played[group] = (members[group] ?? []).filter { storedCounts[[$0]] != nil }
-            }
+            let played = members[period] ?? [:]
             for (group, viewers) in periodGroups {
                 let titles = (played[group] ?? []).sorted()
                 guard !titles.isEmpty else { continue }
@@ -119,9 +124,14 @@ enum GroupAudit {
                 } else {
                     targets.append(("the \(group.grouping)", viewers, patterns.all))
                 }
+                // The groups inside this one (a series inside its genre): shown, they are its people
+                // on any of their titles; hidden, they are counts to narrow here too.
                 for (other, otherTitles) in played where other != group && !otherTitles.isEmpty && otherTitles.isSubset(of: titles) {
+                    let objective = patterns.touching(mask(Array(otherTitles)))
                     if let otherViewers = shownGroups[period]?[other] {
-                        constraints.append((patterns.touching(mask(Array(otherTitles))), .equal, Double(otherViewers)))
+                        constraints.append((objective, .equal, Double(otherViewers)))
+                    } else if let storedViewers = periodGroups[other] {
+                        targets.append(("the \(other.grouping) \(other.name)", storedViewers, objective))
                     }
                 }
                 for (i, title) in titles.enumerated() {
@@ -137,7 +147,7 @@ enum GroupAudit {
                     }
                 }
                 findings.solve(
-                    "\(group.grouping) \(group.name), \(period.kind) of day \(period.start) (since 2000-01-01)", patterns: patterns, constraints: constraints,
+                    "\(group.grouping) \(group.name), \(period.kind) of \(period.start)", patterns: patterns, constraints: constraints,
                     targets: targets, k: k, p: p,
                     name: { pattern in "titles " + titles.indices.filter { pattern & 1 << $0 != 0 }.map { "\(titles[$0])" }.joined(separator: ", ") })
             }

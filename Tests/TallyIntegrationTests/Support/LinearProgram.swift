@@ -4,6 +4,9 @@ import CGLPK
 /// writes what the report views publish as constraints on the people of each viewing pattern, and
 /// asks for the least and the most a hidden count can be. Solving one objective after another
 /// starts from the last basis, so the many ranges of one program are cheap.
+///
+/// GLPK keeps its state per thread: create, solve and drop a program within one synchronous call
+/// (no `await` in between), as the audits do.
 final class LinearProgram {
     /// How a constraint's left-hand side relates to its number.
     enum Relation {
@@ -51,6 +54,9 @@ final class LinearProgram {
 
     deinit { glp_delete_prob(problem) }
 
+    /// Whether some point satisfies the constraints.
+    var isFeasible: Bool { optimum(of: [Double](repeating: 0, count: variables), GLP_MIN) != nil }
+
     /// The least and the most of `objective` over the feasible region (`most` is nil when it is
     /// unbounded); nil when no point satisfies the constraints.
     func range(of objective: [Double]) -> (least: Double, most: Double?)? {
@@ -68,32 +74,6 @@ final class LinearProgram {
     }
 }
 
-/// The people counted by the pattern of items they have (the days of a week they watched, the
-/// titles of a group they played): one variable per non-empty pattern of `items` items, item i
-/// being bit i of a pattern's number.
-struct Patterns {
-    let items: Int
-    var count: Int { (1 << items) - 1 }
-
-    /// The people who have every item of `mask`.
-    func including(_ mask: Int) -> [Double] { (1...count).map { $0 & mask == mask ? 1 : 0 } }
-
-    /// The people who have at least one item of `mask`.
-    func touching(_ mask: Int) -> [Double] { (1...count).map { $0 & mask != 0 ? 1 : 0 } }
-
-    /// Everyone.
-    var all: [Double] { [Double](repeating: 1, count: count) }
-}
-
-/// A hidden count that the attacker's program pins to fewer than p values.
-struct NarrowedCount: CustomStringConvertible {
-    var what: String
-    var viewers: Int
-    var least: Int
-    var most: Int
-    var description: String { "\(what): \(viewers) people, pinned to \(least)...\(most)" }
-}
-
 extension LinearProgram {
     /// The patterns whose people the program puts between 1 and k - 1, in a range of fewer than p
     /// values: each is a group of fewer than k people that the published counts single out and size
@@ -104,9 +84,9 @@ extension LinearProgram {
             var objective = [Double](repeating: 0, count: patterns.count)
             objective[pattern - 1] = 1
             guard let low = optimum(of: objective, GLP_MIN) else { return nil }
-            let least = Int((low - 1e-6).rounded(.up))
+            let least = Int((low - 1e-4).rounded(.up))
             guard (1..<k).contains(least), let high = optimum(of: objective, GLP_MAX) else { return nil }
-            let most = Int((high + 1e-6).rounded(.down))
+            let most = Int((high + 1e-4).rounded(.down))
             return most < k && most - least + 1 < p ? (pattern, least, most) : nil
         }
     }
@@ -118,8 +98,8 @@ extension LinearProgram {
         for target in targets {
             guard let range = range(of: target.objective) else { return nil }
             guard let most = range.most else { continue }
-            let least = Int((range.least - 1e-6).rounded(.up))
-            let upper = Int((most + 1e-6).rounded(.down))
+            let least = Int((range.least - 1e-4).rounded(.up))
+            let upper = Int((most + 1e-4).rounded(.down))
             if upper - least + 1 < p { narrowed.append(NarrowedCount(what: target.what, viewers: target.viewers, least: least, most: upper)) }
         }
         return narrowed

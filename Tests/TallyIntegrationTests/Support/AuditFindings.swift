@@ -1,0 +1,65 @@
+import Foundation
+import Tally
+
+/// What an audit by linear program found: the units it took (title-weeks, group-periods), the
+/// ranges it computed, the hidden counts it narrowed, and the units whose published counts no
+/// pattern of people satisfies (none on person-level data).
+struct AuditFindings {
+    var units = 0
+    var ranges = 0
+    var narrowed: [NarrowedCount] = []
+    /// Patterns of 1 to k - 1 people that the published counts single out and size to fewer than p
+    /// values (`LinearProgram.smallPatterns`; viewers: -1, unknown).
+    var smallPatterns: [NarrowedCount] = []
+    var infeasible: [String] = []
+
+    /// Solves one unit's program for its targets, and for each pattern of people.
+    mutating func solve(
+        _ unit: String, patterns: Patterns, constraints: [(coefficients: [Double], relation: LinearProgram.Relation, value: Double)],
+        targets: [(what: String, viewers: Int, objective: [Double])], k: Int, p: Int, name: (Int) -> String
+    ) {
+        units += 1
+        ranges += targets.count
+        let program = LinearProgram(variables: patterns.count, constraints: constraints)
+        guard program.isFeasible, let found = program.narrowed(targets, p: p) else {
+            infeasible.append(unit)
+            return
+        }
+        narrowed += found.map { NarrowedCount(what: "\(unit), \($0.what)", viewers: $0.viewers, least: $0.least, most: $0.most) }
+        smallPatterns += program.smallPatterns(patterns, k: k, p: p).map {
+            NarrowedCount(what: "\(unit), the people of \(name($0.pattern)) only", viewers: -1, least: $0.least, most: $0.most)
+        }
+    }
+}
+
+/// k and the protection level p, as the views read them.
+func reportSettings(_ connection: PostgresConnection) throws -> (k: Int, p: Int) {
+    let row = try connection.query("select k, coalesce(protection, (k + 1) / 2) from report.settings").rows[0]
+    return (try row.decode(0, as: Int.self), try row.decode(1, as: Int.self))
+}
+
+/// The people counted by the pattern of items they have (the days of a week they watched, the
+/// titles of a group they played): one variable per non-empty pattern of `items` items, item i
+/// being bit i of a pattern's number.
+struct Patterns {
+    let items: Int
+    var count: Int { (1 << items) - 1 }
+
+    /// The people who have every item of `mask`.
+    func including(_ mask: Int) -> [Double] { (1...count).map { $0 & mask == mask ? 1 : 0 } }
+
+    /// The people who have at least one item of `mask`.
+    func touching(_ mask: Int) -> [Double] { (1...count).map { $0 & mask != 0 ? 1 : 0 } }
+
+    /// Everyone.
+    var all: [Double] { [Double](repeating: 1, count: count) }
+}
+
+/// A hidden count that the attacker's program pins to fewer than p values.
+struct NarrowedCount: CustomStringConvertible {
+    var what: String
+    var viewers: Int
+    var least: Int
+    var most: Int
+    var description: String { "\(what): \(viewers) people, pinned to \(least)...\(most)" }
+}
