@@ -105,7 +105,7 @@ struct AnalystDocsTests {
 @Suite("the attacker's linear programs over the demo", .enabled(if: TestServer.isAvailable))
 struct LinearAuditTests {
     @Test(
-        "no hidden day, streak or week of the demo is narrowed below the protection level, and no small pattern of days singled out; with every week of k or more viewers shown, some would be"
+        "no hidden day, streak or week of the demo is narrowed below the protection level, and no small group of people singled out by its days; with every week of k or more viewers shown, some would be"
     )
     func titleWeeks() async throws {
         try await withDemoWarehouse { _, fixture in
@@ -115,16 +115,16 @@ struct LinearAuditTests {
             #expect(published.units > 1_000, "the demo's title-weeks: \(published.units)")
             #expect(published.infeasible.isEmpty, "\(published.infeasible.prefix(5))")
             #expect(published.narrowed.isEmpty, "\(published.narrowed.prefix(10))")
-            #expect(published.smallPatterns.isEmpty, "\(published.smallPatterns.prefix(10))")
+            #expect(published.smallGroups.isEmpty, "\(published.smallGroups.prefix(10))")
             // The control: the weeks that the rules hide would let the program pin hidden counts.
             let everyWeek = try WeekAudit.audit(admin, shownWeeks: WeekAudit.everyWeekOfK)
             #expect(everyWeek.infeasible.isEmpty, "\(everyWeek.infeasible.prefix(5))")
             #expect(!everyWeek.narrowed.isEmpty, "every week of k or more viewers shown: \(everyWeek.ranges) ranges, none narrowed")
-            #expect(!everyWeek.smallPatterns.isEmpty, "every week of k or more viewers shown: no small pattern singled out")
+            #expect(!everyWeek.smallGroups.isEmpty, "every week of k or more viewers shown: no small group singled out")
         }
     }
 
-    @Test("no hidden title-period, pair or group of the demo is narrowed, and no small pattern of titles singled out, by its series' or genre's counts")
+    @Test("no hidden title-period, pair or group of the demo is narrowed, and no small group of people singled out, by its series' or genre's counts")
     func groups() async throws {
         try await withDemoWarehouse { _, fixture in
             let admin = try fixture.facts()
@@ -133,7 +133,7 @@ struct LinearAuditTests {
             #expect(published.units > 100, "the demo has group-periods of up to 10 titles: \(published.units), \(skipped) larger")
             #expect(published.infeasible.isEmpty, "\(published.infeasible.prefix(5))")
             #expect(published.narrowed.isEmpty, "\(published.narrowed.prefix(10))")
-            #expect(published.smallPatterns.isEmpty, "\(published.smallPatterns.prefix(10))")
+            #expect(published.smallGroups.isEmpty, "\(published.smallGroups.prefix(10))")
         }
     }
 }

@@ -837,11 +837,16 @@ struct NightlyLoadTests {
                 "Trio and thriller would give away the 5 on all three, Split and documentary the 4 on episode 3 only, Pairs and horror the 4 on 2 and 3 only, Loose and mystery the 3 on two"
             )
             // Every published count of each group at once, as a linear program over the people of
-            // each pattern of its titles (GroupAudit), singles out no small pattern. With only the
+            // each pattern of its titles (GroupAudit), singles out no small group. With only the
             // primary rule, it would pin the planted ones of each week's series and genre: the 5 on
-            // all three of Trio, the 4 on Pairs' 2 and 3 only, and the 4 on Split's 3 alone.
+            // all three of Trio, the 4 on Pairs' 2 and 3 only, the 4 on Split's 3 alone, and Loose's
+            // 3 on two (45 - 42 = 3 = people on two + 2 x people on three: 2 to 3 on two or more).
             try expectGroupAudit(
-                facts, pins: [("Trio", "thriller", "1, 2, 3", 5), ("Pairs", "horror", "11, 12", 4), ("Split", "documentary", "9", 4)])
+                facts,
+                pins: [
+                    ("Trio", "thriller", "the people of titles 1, 2, 3 only", 5...5), ("Pairs", "horror", "the people of titles 11, 12 only", 4...4),
+                    ("Split", "documentary", "the people of titles 9 only", 4...4), ("Loose", "mystery", "the people on at least 2 of them", 2...3),
+                ])
         }
     }
 
@@ -900,9 +905,13 @@ struct NightlyLoadTests {
             #expect(
                 groups == ["Square 110", "western 110"],
                 "Quad and thriller would say that 1 to 6 people played three or more, Solo and mystery that 5 played each episode alone: \(groups)")
-            // The program sees Solo's 5 alone on each episode; Quad's 1 to 6 on three or more lie in
-            // five patterns, none of them pinned on its own.
-            try expectGroupAudit(facts, pins: (9...12).map { ("Solo", "mystery", "\($0)", 5) })
+            // The program sees Solo's 5 alone on each episode, and Quad's people on three or more
+            // episodes: 6 = (people on three) + 3 x (people on four) puts them at 2 to 6.
+            try expectGroupAudit(
+                facts,
+                pins: (9...12).map { ("Solo", "mystery", "the people of titles \($0) only", 5...5) } + [
+                    ("Quad", "thriller", "the people on at least 3 of them", 2...6)
+                ])
         }
     }
 
@@ -934,11 +943,41 @@ struct NightlyLoadTests {
             #expect(try count("select count(*)::int from report.title_weekly") == 0, "the week would pin the weekend's 2-day streak")
             #expect(try count("select count(*)::int from report.title_monthly") == 0, "the month holds the same days")
             let audit = try WeekAudit.audit(facts)
-            #expect(audit.infeasible.isEmpty && audit.narrowed.isEmpty && audit.smallPatterns.isEmpty, "\(audit)")
+            #expect(audit.infeasible.isEmpty && audit.narrowed.isEmpty && audit.smallGroups.isEmpty, "\(audit)")
             let shown = try WeekAudit.audit(facts, shownWeeks: WeekAudit.everyWeekOfK)
             #expect(
                 shown.narrowed.contains { $0.what.hasSuffix("the 2-day streak as of \(days[6])") && $0.viewers == 3 && $0.least == 0 && $0.most == 3 },
                 "\(shown)")
+        }
+    }
+
+    @Test(
+        "a week whose shown days add up to 1 to k - 1 more than its viewers is hidden, with its month (I3m): it would say that so many people watched on two days or more; the attacker's program sees them once the week is shown"
+    )
+    func peopleOnTwoDays() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "Once")
+            let days = try source.weekdaysInOneMonth(3)
+            var people: [String] = []
+            for n in 1...34 { people.append(try source.person(n)) }
+            // 11 different people on each of three days, and one more on the first and the third (not
+            // a streak, which I3b would take): days of 12, 11 and 12 (all shown), 34 in the week, and
+            // 35 - 34 = 1 person on two days.
+            for d in 0..<3 { for n in 0..<11 { try source.play(people[d * 11 + n], 1, on: days[d]) } }
+            for day in [days[0], days[2]] { try source.play(people[33], 1, on: day) }
+            try fixture.load()
+            let facts = try fixture.facts()
+            func count(_ sql: String) throws -> Int { try facts.query(sql).scalar(as: Int.self) }
+            #expect(try count("select coalesce(sum(viewers), 0)::int from report.title_daily where title_id = 1") == 35)
+            #expect(try count("select count(*)::int from analytics.fact_title_period where viewers = 34") == 2, "the week and the month hold 34 people")
+            #expect(try count("select count(*)::int from report.title_weekly") == 0, "the week would say that 1 person watched on two days")
+            #expect(try count("select count(*)::int from report.title_monthly") == 0, "the month holds the same days")
+            let audit = try WeekAudit.audit(facts)
+            #expect(audit.infeasible.isEmpty && audit.narrowed.isEmpty && audit.smallGroups.isEmpty, "\(audit)")
+            let shown = try WeekAudit.audit(facts, shownWeeks: WeekAudit.everyWeekOfK)
+            #expect(
+                shown.smallGroups.contains { $0.what.hasSuffix("the people on at least 2 of them") && $0.least == 1 && $0.most == 1 }, "\(shown)")
         }
     }
 
@@ -1100,21 +1139,20 @@ func pgDump(_ db: TestDatabase) async throws -> String {
     return outcome.stdout
 }
 
-/// GroupAudit on a fixture's warehouse: no hidden count narrowed and no small pattern singled out
-/// by the published counts; with only the primary rule, each of `pins` (the pattern's title ids, and
-/// its people) pinned exactly in the week, in its series and in its genre.
-func expectGroupAudit(_ facts: PostgresConnection, pins: [(series: String, genre: String, titles: String, people: Int)]) throws {
+/// GroupAudit on a fixture's warehouse: no hidden count narrowed and no small group of people
+/// singled out by the published counts; with only the primary rule, each of `pins` (the end of what
+/// the audit names, and the range it pins) found in the week, in its series and in its genre.
+func expectGroupAudit(_ facts: PostgresConnection, pins: [(series: String, genre: String, what: String, range: ClosedRange<Int>)]) throws {
     let (audit, _) = try GroupAudit.audit(facts)
     #expect(audit.units > 0 && audit.infeasible.isEmpty, "\(audit)")
-    #expect(audit.narrowed.isEmpty && audit.smallPatterns.isEmpty, "\(audit.narrowed) \(audit.smallPatterns)")
+    #expect(audit.narrowed.isEmpty && audit.smallGroups.isEmpty, "\(audit.narrowed) \(audit.smallGroups)")
     let primaryOnly = try GroupAudit.audit(facts, shownGroups: GroupAudit.everyGroupOfK, shownCounts: GroupAudit.everyCountOfK).findings
     for pin in pins {
         for group in ["series \(pin.series)", "genre \(pin.genre)"] {
             #expect(
-                primaryOnly.smallPatterns.contains {
-                    $0.what.hasPrefix("\(group), week") && $0.what.hasSuffix("the people of titles \(pin.titles) only") && $0.least == pin.people
-                        && $0.most == pin.people
-                }, "\(group), titles \(pin.titles): \(primaryOnly.smallPatterns)")
+                primaryOnly.smallGroups.contains {
+                    $0.what.hasPrefix("\(group), week") && $0.what.hasSuffix(pin.what) && $0.least == pin.range.lowerBound && $0.most == pin.range.upperBound
+                }, "\(group), \(pin.what): \(primaryOnly.smallGroups)")
         }
     }
 }

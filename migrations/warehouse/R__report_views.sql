@@ -38,6 +38,9 @@
 --   * Months against their weeks (I3w): a month less its weeks of k or more viewers bounds its weeks
 --     below k from below, as I3 does for days; a month is shown only when that range stays p wide.
 --     Its weeks and days together bound its hidden days outside those weeks in the same way.
+--   * The people on two days or more (I3m): the days' viewers less the period's bound them from
+--     below (shown days) and above (k - 1 for each day not shown); 1 to k - 1 of them within
+--     fewer than p values hides the period.
 --   * A period against all its days at once (I3b): the days' viewers, with k - 1 for each day not
 --     shown, less the period's viewers bound the days its people watched past their first. A
 --     streak of L days on other days of the period takes L - 1 of them for each of its people, and
@@ -323,6 +326,14 @@ with inner_weeks as materialized (
     left join month_inner_weeks miw on p.period_kind = 'month' and miw.month_start = p.period_start and miw.title_ref = p.title_ref
     left join analytics.title_unions ku on ku.period_kind = p.period_kind and ku.period_start = p.period_start and ku.title_ref = p.title_ref
     cross join loaded l
+    -- The days the period's people watched past their first (the days' viewers less the period's):
+    -- at least what the shown days give, at most that with k - 1 for each covered day not shown
+    -- (I3b, I3m).
+    cross join lateral (
+        select greatest(0, coalesce(x.shown_sum, 0) - p.viewers) as least_extra,
+               coalesce(x.shown_sum, 0) + (c.covered - x.shown_count) * (s.k - 1) - p.viewers as most_extra,
+               c.covered
+        from (select report.days_covered(p.period_kind, p.period_start, l.first_day, l.last_day) as covered) c) e
     where true
       -- I3: the period's viewers less what the shown days can hold is a lower bound on the people of
       -- its hidden days together. Each hidden day holds at most k - 1, so one hidden day holds at
@@ -348,17 +359,19 @@ with inner_weeks as materialized (
               <= s.k - coalesce(s.protection, (s.k + 1) / 2))
       -- I5: the people of the period who were not there on one of its shown days are 0 or at least k.
       and not exists (select 1 from unnest(x.shown_days) v where p.viewers - v between 1 and s.k - 1)
-      -- I3b: the period's days add up to its viewers plus, for each person, the days they watched
-      -- past their first: at most B = the shown days' viewers, k - 1 for each day not shown, less
-      -- the period's viewers. A streak of L days inside the period holds at most (B - the days
+      -- I3b: a streak of L days inside the period holds at most (the most extra days - the days
       -- that the people of a streak on other days took) / (L - 1) people: for each stored streak
       -- below k, at least p values.
       and not exists (
           select 1 from small_runs sr
           where sr.period_kind = p.period_kind and sr.period_start = p.period_start and sr.title_ref = p.title_ref
-            and (coalesce(x.shown_sum, 0)
-                 + (report.days_covered(p.period_kind, p.period_start, l.first_day, l.last_day) - x.shown_count) * (s.k - 1)
-                 - p.viewers - sr.taken) / (sr.streak_days - 1) < coalesce(s.protection, (s.k + 1) / 2) - 1)
+            and (e.most_extra - sr.taken) / (sr.streak_days - 1) < coalesce(s.protection, (s.k + 1) / 2) - 1)
+      -- I3m: the people who watched on two days or more of the period took 1 to covered - 1 extra
+      -- days each, so they are at least the least extra days / (covered - 1), rounded up, and at
+      -- most the most extra days. 1 to k - 1 of them within fewer than p values is hidden, as a
+      -- group's titles less the group are (I6).
+      and not (e.covered >= 2 and e.least_extra >= 1 and e.most_extra <= s.k - 1
+               and e.most_extra - (e.least_extra + e.covered - 2) / (e.covered - 1) + 1 < coalesce(s.protection, (s.k + 1) / 2))
 ), published as (
     -- I5: a week inside a month that is shown is shown only when the month's people who were not
     -- there that week are 0 or at least k.
@@ -404,7 +417,7 @@ from decided p
 cross join loaded l;
 alter view analytics.report_periods owner to tally_owner;
 revoke all on analytics.report_periods from public;
-comment on view analytics.report_periods is 'The title-periods (weeks and months) the report shows, with the suppression of plays applied: at least k viewers, the periods-against-days rules (I3, I3b), and plays only where no day is hidden or the hidden days hold k or more people (I4). Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
+comment on view analytics.report_periods is 'The title-periods (weeks and months) the report shows, with the suppression of plays applied: at least k viewers, the periods-against-days rules (I3, I3b, I3m), and plays only where no day is hidden or the hidden days hold k or more people (I4). Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
 
 create view report.title_weekly with (security_barrier) as
 select period_start as week_start, title_id, title, kind, viewers, plays, skips, watch_hours, days_covered, suppressed

@@ -8,12 +8,14 @@ struct AuditFindings {
     var units = 0
     var ranges = 0
     var narrowed: [NarrowedCount] = []
-    /// Patterns of 1 to k - 1 people that the published counts single out and size to fewer than p
-    /// values (`LinearProgram.smallPatterns`; viewers: -1, unknown).
-    var smallPatterns: [NarrowedCount] = []
+    /// Groups of 1 to k - 1 people (a pattern, or the people with at least m items) that the
+    /// published counts single out and size to fewer than p values (`LinearProgram.smallGroups`;
+    /// viewers: -1, unknown).
+    var smallGroups: [NarrowedCount] = []
     var infeasible: [String] = []
 
-    /// Solves one unit's program for its targets, and for each pattern of people.
+    /// Solves one unit's program for its targets, for each pattern of people, and for the people
+    /// with at least m of its items (days, titles), for each m from 2.
     mutating func solve(
         _ unit: String, patterns: Patterns, constraints: [(coefficients: [Double], relation: LinearProgram.Relation, value: Double)],
         targets: [(what: String, viewers: Int, objective: [Double])], k: Int, p: Int, name: (Int) -> String
@@ -26,8 +28,11 @@ struct AuditFindings {
             return
         }
         narrowed += found.map { NarrowedCount(what: "\(unit), \($0.what)", viewers: $0.viewers, least: $0.least, most: $0.most) }
-        smallPatterns += program.smallPatterns(patterns, k: k, p: p).map {
-            NarrowedCount(what: "\(unit), the people of \(name($0.pattern)) only", viewers: -1, least: $0.least, most: $0.most)
+        let groups =
+            (1...patterns.count).map { (what: "the people of \(name($0)) only", objective: patterns.exactly($0)) }
+            + (2..<(patterns.items + 1)).map { (what: "the people on at least \($0) of them", objective: patterns.atLeast($0)) }
+        smallGroups += program.smallGroups(groups, k: k, p: p).map {
+            NarrowedCount(what: "\(unit), \($0.what)", viewers: -1, least: $0.least, most: $0.most)
         }
     }
 }
@@ -53,6 +58,12 @@ struct Patterns {
 
     /// Everyone.
     var all: [Double] { [Double](repeating: 1, count: count) }
+
+    /// The people of exactly `pattern`.
+    func exactly(_ pattern: Int) -> [Double] { (1...count).map { $0 == pattern ? 1 : 0 } }
+
+    /// The people with at least `m` items.
+    func atLeast(_ m: Int) -> [Double] { (1...count).map { $0.nonzeroBitCount >= m ? 1 : 0 } }
 }
 
 /// A hidden count that the attacker's program pins to fewer than p values.

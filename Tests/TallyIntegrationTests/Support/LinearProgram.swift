@@ -75,19 +75,18 @@ final class LinearProgram {
 }
 
 extension LinearProgram {
-    /// The patterns whose people the program puts between 1 and k - 1, in a range of fewer than p
-    /// values: each is a group of fewer than k people that the published counts single out and size
-    /// (people who watched on Monday and Wednesday only, say). A range from 0 says that nobody need
-    /// be there, and one that reaches k that the group need not be small: neither is counted.
-    func smallPatterns(_ patterns: Patterns, k: Int, p: Int) -> [(pattern: Int, least: Int, most: Int)] {
-        (1...patterns.count).compactMap { pattern in
-            var objective = [Double](repeating: 0, count: patterns.count)
-            objective[pattern - 1] = 1
-            guard let low = optimum(of: objective, GLP_MIN) else { return nil }
+    /// The groups of people (a pattern of items, or the people with at least m items) that the
+    /// program puts between 1 and k - 1, in a range of fewer than p values: each is a group of fewer
+    /// than k people that the published counts single out and size (the people who watched on
+    /// Monday and Wednesday only, say). A range from 0 says that nobody need be there, and one that
+    /// reaches k that the group need not be small: neither is counted.
+    func smallGroups(_ groups: [(what: String, objective: [Double])], k: Int, p: Int) -> [NarrowedCount] {
+        groups.compactMap { group in
+            guard let low = optimum(of: group.objective, GLP_MIN) else { return nil }
             let least = Int((low - 1e-4).rounded(.up))
-            guard (1..<k).contains(least), let high = optimum(of: objective, GLP_MAX) else { return nil }
+            guard (1..<k).contains(least), let high = optimum(of: group.objective, GLP_MAX) else { return nil }
             let most = Int((high + 1e-4).rounded(.down))
-            return most < k && most - least + 1 < p ? (pattern, least, most) : nil
+            return most < k && most - least + 1 < p ? NarrowedCount(what: group.what, viewers: -1, least: least, most: most) : nil
         }
     }
 
