@@ -939,12 +939,8 @@ struct NightlyLoadTests {
             #expect(try count("select count(*)::int from report.title_daily where title_id = 1 and viewers = 11") == 7)
             #expect(try count("select count(*)::int from report.title_streaks where title_id = 1 and streak_days = 5 and viewers = 11") == 1)
             #expect(try count("select count(*)::int from report.title_streaks where title_id = 1 and extract(isodow from as_of) = 7") == 0)
-            #expect(try count("select count(*)::int from analytics.fact_title_period where viewers = 30") == 2, "the week and the month hold 30 people")
-            #expect(try count("select count(*)::int from report.title_weekly") == 0, "the week would pin the weekend's 2-day streak")
-            #expect(try count("select count(*)::int from report.title_monthly") == 0, "the month holds the same days")
-            let audit = try WeekAudit.audit(facts)
-            #expect(audit.infeasible.isEmpty && audit.narrowed.isEmpty && audit.smallGroups.isEmpty, "\(audit)")
-            let shown = try WeekAudit.audit(facts, shownWeeks: WeekAudit.everyWeekOfK)
+            // Shown, the week would pin the weekend's 2-day streak.
+            let shown = try expectWeekHidden(facts, viewers: 30)
             #expect(
                 shown.narrowed.contains { $0.what.hasSuffix("the 2-day streak as of \(days[6])") && $0.viewers == 3 && $0.least == 0 && $0.most == 3 },
                 "\(shown)")
@@ -970,12 +966,8 @@ struct NightlyLoadTests {
             let facts = try fixture.facts()
             func count(_ sql: String) throws -> Int { try facts.query(sql).scalar(as: Int.self) }
             #expect(try count("select coalesce(sum(viewers), 0)::int from report.title_daily where title_id = 1") == 35)
-            #expect(try count("select count(*)::int from analytics.fact_title_period where viewers = 34") == 2, "the week and the month hold 34 people")
-            #expect(try count("select count(*)::int from report.title_weekly") == 0, "the week would say that 1 person watched on two days")
-            #expect(try count("select count(*)::int from report.title_monthly") == 0, "the month holds the same days")
-            let audit = try WeekAudit.audit(facts)
-            #expect(audit.infeasible.isEmpty && audit.narrowed.isEmpty && audit.smallGroups.isEmpty, "\(audit)")
-            let shown = try WeekAudit.audit(facts, shownWeeks: WeekAudit.everyWeekOfK)
+            // Shown, the week would say that 1 person watched on two days.
+            let shown = try expectWeekHidden(facts, viewers: 34)
             #expect(
                 shown.smallGroups.contains { $0.what.hasSuffix("the people on at least 2 of them") && $0.least == 1 && $0.most == 1 }, "\(shown)")
         }
@@ -1137,6 +1129,19 @@ func pgDump(_ db: TestDatabase) async throws -> String {
     let outcome = try await TallyBinary.runProgram(binaries.url("pg_dump").path, ["--no-owner", "-d", db.conninfo])
     guard outcome.status == 0 else { throw PostgresError(code: .server, message: "pg_dump failed: \(outcome.stderr)") }
     return outcome.stdout
+}
+
+/// A fixture whose only week (and month, over the same days) holds `viewers` people and is hidden:
+/// no row in title_weekly or title_monthly, and nothing that the week program narrows or singles
+/// out. Returns what the program finds with the week shown.
+func expectWeekHidden(_ facts: PostgresConnection, viewers: Int) throws -> AuditFindings {
+    let stored = try facts.query("select count(*)::int from analytics.fact_title_period where viewers = $1", [viewers]).scalar(as: Int.self)
+    #expect(stored == 2, "the week and the month hold \(viewers) people")
+    #expect(try facts.query("select count(*)::int from report.title_weekly").scalar(as: Int.self) == 0)
+    #expect(try facts.query("select count(*)::int from report.title_monthly").scalar(as: Int.self) == 0)
+    let audit = try WeekAudit.audit(facts)
+    #expect(audit.infeasible.isEmpty && audit.narrowed.isEmpty && audit.smallGroups.isEmpty, "\(audit)")
+    return try WeekAudit.audit(facts, shownWeeks: WeekAudit.everyWeekOfK)
 }
 
 /// GroupAudit on a fixture's warehouse: no hidden count narrowed and no small group of people
