@@ -948,24 +948,26 @@ struct NightlyLoadTests {
     }
 
     @Test(
-        "a week whose shown days add up to 1 to k - 1 more than its viewers is hidden, with its month (I3m): it would say that so many people watched on two days or more; the attacker's program sees them once the week is shown"
+        "a week whose shown days add up to 1 to k - 1 more than its viewers is hidden, with its month (I3m): it would say that so many people watched on two days or more, counting the days before the title's first play as empty; the attacker's program sees them once the week is shown"
     )
     func peopleOnTwoDays() async throws {
         try await withLoadFixture { fixture in
             let source = SourceWriter(connection: try fixture.source())
-            try source.title(1, "Once")
-            let days = try source.weekdaysInOneMonth(3)
+            try source.title(1, "Premiere")
+            try source.title(2, "Earlier")
+            let days = try source.weekdaysInOneMonth(7)
             var people: [String] = []
             for n in 1...34 { people.append(try source.person(n)) }
-            // 11 different people on each of three days, and one more on the first and the third (not
-            // a streak, which I3b would take): days of 12, 11 and 12 (all shown), 34 in the week, and
-            // 35 - 34 = 1 person on two days.
-            for d in 0..<3 { for n in 0..<11 { try source.play(people[d * 11 + n], 1, on: days[d]) } }
-            for day in [days[0], days[2]] { try source.play(people[33], 1, on: day) }
+            // Another title on Monday makes the whole week loaded. Premiere opens on Friday: 11
+            // different people on each of Friday to Sunday, and one more on Friday and Sunday (not a
+            // streak, which I3b would take): days of 12, 11 and 12 (all shown), 34 in the week, and
+            // 35 - 34 = 1 person on two days, for anyone who knows that Monday to Thursday held nobody.
+            try source.play(people[0], 2, on: days[0])
+            for d in 0..<3 { for n in 0..<11 { try source.play(people[d * 11 + n], 1, on: days[4 + d]) } }
+            for day in [days[4], days[6]] { try source.play(people[33], 1, on: day) }
             try fixture.load()
             let facts = try fixture.facts()
-            func count(_ sql: String) throws -> Int { try facts.query(sql).scalar(as: Int.self) }
-            #expect(try count("select coalesce(sum(viewers), 0)::int from report.title_daily where title_id = 1") == 35)
+            #expect(try facts.query("select coalesce(sum(viewers), 0)::int from report.title_daily where title_id = 1").scalar(as: Int.self) == 35)
             // Shown, the week would say that 1 person watched on two days.
             let shown = try expectWeekHidden(facts, viewers: 34)
             #expect(

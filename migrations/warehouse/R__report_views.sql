@@ -39,8 +39,9 @@
 --     below k from below, as I3 does for days; a month is shown only when that range stays p wide.
 --     Its weeks and days together bound its hidden days outside those weeks in the same way.
 --   * The people on two days or more (I3m): the days' viewers less the period's bound them from
---     below (shown days) and above (k - 1 for each day not shown); 1 to k - 1 of them within
---     fewer than p values hides the period.
+--     below (shown days) and above (k - 1 for each day not shown since the title's first play; in
+--     effect, the rule fires when every such day is shown); 1 to k - 1 of them within fewer than
+--     p values hides the period.
 --   * A period against all its days at once (I3b): the days' viewers, with k - 1 for each day not
 --     shown, less the period's viewers bound the days its people watched past their first. A
 --     streak of L days on other days of the period takes L - 1 of them for each of its people, and
@@ -310,6 +311,12 @@ with inner_weeks as materialized (
     -- The days the warehouse holds facts for: from its first day with a play to its last.
     select to_date(min(date_key)::text, 'YYYYMMDD') as first_day, to_date(max(date_key)::text, 'YYYYMMDD') as last_day
     from analytics.fact_title_daily
+), title_first as (
+    -- Each title's first day with a play: an attacker who knows its premiere knows that the days
+    -- before it held nobody (I3b, I3m).
+    select title_ref, min(full_date) as first_day
+    from title_days
+    group by title_ref
 ), candidates as (
     -- The title-periods shown (at least k viewers, I3, and I5 against their days), and whether their plays are shown by
     -- the hidden-days rule: the period's plays less its shown days' plays are the plays of its
@@ -326,14 +333,15 @@ with inner_weeks as materialized (
     left join month_inner_weeks miw on p.period_kind = 'month' and miw.month_start = p.period_start and miw.title_ref = p.title_ref
     left join analytics.title_unions ku on ku.period_kind = p.period_kind and ku.period_start = p.period_start and ku.title_ref = p.title_ref
     cross join loaded l
+    join title_first tf on tf.title_ref = p.title_ref
     -- The days the period's people watched past their first (the days' viewers less the period's):
-    -- at least what the shown days give, at most that with k - 1 for each covered day not shown
-    -- (I3b, I3m).
+    -- at least what the shown days give, at most that with k - 1 for each covered day not shown,
+    -- from the title's first day with a play (I3b, I3m).
     cross join lateral (
         select greatest(0, coalesce(x.shown_sum, 0) - p.viewers) as least_extra,
                coalesce(x.shown_sum, 0) + (c.covered - x.shown_count) * (s.k - 1) - p.viewers as most_extra,
                c.covered
-        from (select report.days_covered(p.period_kind, p.period_start, l.first_day, l.last_day) as covered) c) e
+        from (select report.days_covered(p.period_kind, p.period_start, greatest(l.first_day, tf.first_day), l.last_day) as covered) c) e
     where true
       -- I3: the period's viewers less what the shown days can hold is a lower bound on the people of
       -- its hidden days together. Each hidden day holds at most k - 1, so one hidden day holds at

@@ -8,8 +8,8 @@ import Tally
 /// - a shown day's viewers, a shown streak that lies inside the week and a shown week's viewers, exactly;
 /// - a shown streak that runs over the week's edge, as a lower bound on the people who watched
 ///   every day of the week that it holds;
-/// - a day without a row, at most k - 1 people (title_daily hides nothing else; an attacker who
-///   knows a day to be 0, before a premiere say, knows more).
+/// - a day without a row, at most k - 1 people (title_daily hides nothing else), and a day before
+///   the title's first play, none (its premiere may be public).
 ///
 /// For each hidden count that the warehouse stores (a day, a streak inside the week or the week
 /// itself), the least and the most the program allows are the attacker's range; and a pattern whose
@@ -65,6 +65,11 @@ enum WeekAudit {
         ).rows[0]
         let range = try loaded.decode(0, as: Day.self)...loaded.decode(1, as: Day.self)
 
+        // Each title's first day with a play: an attacker who knows its premiere knows that the days
+        // before it held nobody.
+        let firstDays = stored.keys.filter { $0.streakDays == 1 }.reduce(into: [Int: Day]()) { first, count in
+            first[count.title] = min(first[count.title] ?? count.day, count.day)
+        }
         // Each title-week with a stored count, and the hidden ones that lie inside it.
         var weeks: [Int: [Day: [Count]]] = [:]
         for (count, _) in stored where count.firstDay.weekStart == count.day.weekStart {
@@ -74,7 +79,7 @@ enum WeekAudit {
         var findings = AuditFindings()
         for (title, titleWeeks) in weeks {
             for (week, hidden) in titleWeeks {
-                let days = (0..<7).map { week.advanced(by: $0) }.filter { range.contains($0) }
+                let days = (0..<7).map { week.advanced(by: $0) }.filter { range.contains($0) && $0 >= firstDays[title] ?? range.lowerBound }
                 let patterns = Patterns(items: days.count)
                 func run(_ run: ClosedRange<Day>) -> [Double] {
                     patterns.including(days.indices.filter { run.contains(days[$0]) }.reduce(0) { $0 | 1 << $1 })
