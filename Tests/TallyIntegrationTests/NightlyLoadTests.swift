@@ -975,6 +975,56 @@ struct NightlyLoadTests {
         }
     }
 
+    @Test(
+        "a month is hidden when its whole weeks add up to 1 to k - 1 more than its viewers: that many people watched in two of them (I3m by weeks), for a title and for a series"
+    )
+    func monthAgainstItsWeeks() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "Weekly")
+            for id in 2...3 { try source.title(id, "Pair \(id - 1)", kind: "episode") }
+            try source.connection.query("update app.titles set series_name = 'Pair', genre = 'drama' where title_id in (2, 3)")
+            let mondays = Array(try source.wholeWeeksOfMonthBeforeLast().prefix(3))
+            try #require(mondays.count == 3)
+            var people: [String] = []
+            for n in 1...135 { people.append(try source.person(n)) }
+            // 11 people a week, one or two a day (no day is shown, no streak), and one more on the
+            // first two Mondays: weeks of 12, 12 and 11 (all shown) add up to 35, one more than the
+            // month's 34.
+            for w in 0..<3 { for n in 0..<11 { try source.play(people[w * 11 + n], 1, on: mondays[w].advanced(by: Int32(n % 7))) } }
+            for w in 0..<2 { try source.play(people[33], 1, on: mondays[w]) }
+            // Pair: each week 11 people on both episodes and 11 on each alone, and one more person on
+            // episode 1 in the first week and on episode 2 in the second. Each episode's weeks add up
+            // to its month (67), and every week, pair and episode of the series is shown (its weeks
+            // of 34, 34 and 33 less each episode are 11 or more); only the series' weeks add up to
+            // one more than its month (100).
+            var n = 34
+            for w in 0..<3 {
+                for (episodes, count) in [([2, 3], 11), ([2], 11), ([3], 11)] {
+                    for i in 0..<count {
+                        for e in episodes { try source.play(people[n], e, on: mondays[w].advanced(by: Int32(i % 7))) }
+                        n += 1
+                    }
+                }
+            }
+            try source.play(people[n], 2, on: mondays[0])
+            try source.play(people[n], 3, on: mondays[1])
+            try fixture.load()
+            let facts = try fixture.facts()
+            func ints(_ sql: String) throws -> [Int] { try facts.query(sql).rows.map { try $0.decode(0, as: Int.self) } }
+            #expect(try ints("select viewers from report.title_weekly where title_id = 1 order by week_start") == [12, 12, 11])
+            #expect(try ints("select viewers from analytics.fact_title_period where period_kind = 'month' order by viewers") == [34, 67, 67])
+            #expect(try ints("select viewers from report.title_monthly order by title_id") == [67, 67], "Weekly's month would say 1 person in two weeks")
+            #expect(try ints("select count(*)::int from report.title_daily") == [0])
+            #expect(try ints("select viewers from report.group_totals where name = 'Pair' and period = 'week' order by period_start") == [34, 34, 33])
+            #expect(try ints("select viewers from analytics.fact_group_period where period_kind = 'month' order by name") == [100, 100])
+            #expect(
+                try ints("select viewers from report.group_totals where period = 'month'") == [], "the series and genre months would say 1 person in two weeks")
+            let audit = try WeekAudit.audit(facts)
+            #expect(audit.infeasible.isEmpty && audit.narrowed.isEmpty && audit.smallGroups.isEmpty, "\(audit)")
+        }
+    }
+
     @Test("a bound on titles per person keeps two heavy viewers from making hundreds of pairs; without it, a rebuild counts them all")
     func coviewingBound() async throws {
         try await withLoadFixture { fixture in

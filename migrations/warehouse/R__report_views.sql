@@ -41,7 +41,8 @@
 --   * The people on two days or more (I3m): the days' viewers less the period's bound them from
 --     below (shown days) and above (k - 1 for each day not shown since the title's first play; in
 --     effect, the rule fires when every such day is shown); 1 to k - 1 of them within fewer than
---     p values hides the period.
+--     p values hides the period. A month's whole weeks with its days outside them do the same for
+--     its people in two weeks or more (those weeks and days), for titles and for groups.
 --   * A period against all its days at once (I3b): the days' viewers, with k - 1 for each day not
 --     shown, less the period's viewers bound the days its people watched past their first. A
 --     streak of L days on other days of the period takes L - 1 of them for each of its people, and
@@ -121,6 +122,35 @@ $$;
 alter function report.days_covered(text, date, date, date) owner to tally_owner;
 revoke all on function report.days_covered(text, date, date, date) from public;
 comment on function report.days_covered(text, date, date, date) is 'Days of a week or month (period_kind, period_start) between first_day and last_day: the days_covered column of the period views.';
+
+-- The Mondays of a month's whole weeks (Monday to Sunday inside the month).
+create or replace function report.whole_weeks(month_start date) returns setof date
+language sql immutable parallel safe
+set search_path = pg_catalog
+as $$
+    select month_start + (8 - extract(isodow from month_start)::integer) % 7 + 7 * n
+    from generate_series(0, 4) n
+    where month_start + (8 - extract(isodow from month_start)::integer) % 7 + 7 * n + 6 < (month_start + interval '1 month')::date
+$$;
+alter function report.whole_weeks(date) owner to tally_owner;
+revoke all on function report.whole_weeks(date) from public;
+comment on function report.whole_weeks(date) is 'The Mondays of the weeks (Monday to Sunday) that lie wholly inside the month starting month_start.';
+
+-- I3m: whether the people of a period on two of its units (days, or weeks and days) or more are
+-- pinned between 1 and k - 1 to fewer than p values, when the units' viewers less the period's
+-- (the units its people took past their first) lie between least_extra and most_extra. Each such
+-- person took 1 to units - 1 of them, so they are at least least_extra / (units - 1), rounded up,
+-- and at most most_extra. NULL (an unknown bound) pins nothing.
+create or replace function report.pins_repeaters(least_extra bigint, most_extra bigint, units bigint, k integer, p integer) returns boolean
+language sql immutable parallel safe
+set search_path = pg_catalog
+as $$
+    select coalesce(units >= 2 and least_extra >= 1 and most_extra <= k - 1
+                    and most_extra - (least_extra + units - 2) / (units - 1) + 1 < p, false)
+$$;
+alter function report.pins_repeaters(bigint, bigint, bigint, integer, integer) owner to tally_owner;
+revoke all on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) from public;
+comment on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) is 'I3m: whether least_extra to most_extra units past their first, over units units, pin the people on two units or more between 1 and k - 1 to fewer than p values (false when a bound is NULL).';
 
 -- Every count of people a title has as of a day, by title id (a renamed title keeps its runs): the
 -- day's viewers as a run of 1 day, then its streaks. Read by report.title_streaks and the
@@ -224,6 +254,8 @@ with inner_weeks as materialized (
         f.title_ref,
         -- for a month: whether the day lies in one of its weeks of k or more viewers (I3 with I3w)
         x.period_kind = 'month' and iw.week_start is not null as in_big_week,
+        -- for a month: whether the day lies in one of its whole weeks (I3m by weeks)
+        x.period_kind = 'month' and f.week_start >= f.month_start and date_trunc('month', f.week_start + 6) = f.month_start as in_whole_week,
         f.viewers,
         f.viewers >= s.k as shown,
         case when f.viewers >= s.k and p.viewers >= s.k and x.previous_start = x.period_start
@@ -257,7 +289,10 @@ with inner_weeks as materialized (
         -- for a month, the same for its days outside its weeks of k or more viewers
         count(*) filter (where not shown and not in_big_week) as hidden_out,
         coalesce(sum(viewers) filter (where shown and not in_big_week), 0)
-            - coalesce(sum(both_days) filter (where not in_big_week), 0) as days_out_hold
+            - coalesce(sum(both_days) filter (where not in_big_week), 0) as days_out_hold,
+        -- for a month, its shown days outside its whole weeks
+        count(*) filter (where shown and not in_whole_week) as loose_shown,
+        coalesce(sum(viewers) filter (where shown and not in_whole_week), 0) as loose_sum
     from days
     group by period_kind, period_start, title_ref
 ), month_weeks as materialized (
@@ -340,8 +375,19 @@ with inner_weeks as materialized (
     cross join lateral (
         select greatest(0, coalesce(x.shown_sum, 0) - p.viewers) as least_extra,
                coalesce(x.shown_sum, 0) + (c.covered - x.shown_count) * (s.k - 1) - p.viewers as most_extra,
-               c.covered
-        from (select report.days_covered(p.period_kind, p.period_start, greatest(l.first_day, tf.first_day), l.last_day) as covered) c) e
+               c.covered, c.from_day
+        from (select report.days_covered(p.period_kind, p.period_start, greatest(l.first_day, tf.first_day), l.last_day) as covered,
+                     greatest(l.first_day, tf.first_day) as from_day) c) e
+    -- For a month, the same with its whole weeks as units (those of k or more viewers taken as
+    -- known, the others at most k - 1) and its days outside them (I3m by weeks): the weeks'
+    -- viewers less the month's are the weeks its people watched past their first.
+    left join lateral (
+        select count(*) as weeks, coalesce(sum(c.days), 0) as days, coalesce(sum(iw.viewers), 0) as known, count(iw.viewers) as known_weeks
+        from report.whole_weeks(p.period_start) w (monday)
+        cross join lateral (select report.days_covered('week', w.monday, e.from_day, l.last_day) as days) c
+        left join inner_weeks iw on iw.title_ref = p.title_ref and iw.week_start = w.monday
+        where c.days > 0
+    ) ww on p.period_kind = 'month'
     where true
       -- I3: the period's viewers less what the shown days can hold is a lower bound on the people of
       -- its hidden days together. Each hidden day holds at most k - 1, so one hidden day holds at
@@ -378,8 +424,12 @@ with inner_weeks as materialized (
       -- days each, so they are at least the least extra days / (covered - 1), rounded up, and at
       -- most the most extra days. 1 to k - 1 of them within fewer than p values is hidden, as a
       -- group's titles less the group are (I6).
-      and not (e.covered >= 2 and e.least_extra >= 1 and e.most_extra <= s.k - 1
-               and e.most_extra - (e.least_extra + e.covered - 2) / (e.covered - 1) + 1 < coalesce(s.protection, (s.k + 1) / 2))
+      and not report.pins_repeaters(e.least_extra, e.most_extra, e.covered, s.k, coalesce(s.protection, (s.k + 1) / 2))
+      -- and for a month, its people in two or more of its whole weeks and days outside them
+      and not report.pins_repeaters(
+          greatest(0, ww.known + x.loose_sum - p.viewers),
+          ww.known + x.loose_sum + (ww.weeks - ww.known_weeks + e.covered - ww.days - x.loose_shown) * (s.k - 1) - p.viewers,
+          ww.weeks + e.covered - ww.days, s.k, coalesce(s.protection, (s.k + 1) / 2))
 ), published as (
     -- I5: a week inside a month that is shown is shown only when the month's people who were not
     -- there that week are 0 or at least k.
@@ -425,7 +475,7 @@ from decided p
 cross join loaded l;
 alter view analytics.report_periods owner to tally_owner;
 revoke all on analytics.report_periods from public;
-comment on view analytics.report_periods is 'The title-periods (weeks and months) the report shows, with the suppression of plays applied: at least k viewers, the periods-against-days rules (I3, I3b, I3m), and plays only where no day is hidden or the hidden days hold k or more people (I4). Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
+comment on view analytics.report_periods is 'The title-periods (weeks and months) the report shows, with the suppression of plays applied: at least k viewers, the periods-against-days rules (I3, I3b, I3m, also by whole weeks for a month), and plays only where no day is hidden or the hidden days hold k or more people (I4). Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
 
 create view report.title_weekly with (security_barrier) as
 select period_start as week_start, title_id, title, kind, viewers, plays, skips, watch_hours, days_covered, suppressed
@@ -939,6 +989,31 @@ with shown_periods as materialized (
     left join shown_days sd on sd.period_kind = f.period_kind and sd.period_start = f.period_start and sd.title_ref = coalesce(t.title_id, -1)
     left join analytics.title_unions tu on tu.period_kind = f.period_kind and tu.period_start = f.period_start and tu.title_ref = coalesce(t.title_id, -1)
     where nullif(x.name, '') is not null and f.viewers > 0
+), loaded as (
+    select to_date(min(date_key)::text, 'YYYYMMDD') as first_day, to_date(max(date_key)::text, 'YYYYMMDD') as last_day
+    from analytics.fact_title_daily
+), repeaters as materialized (
+    -- I3m by weeks for groups: the group months whose whole weeks (those of k or more viewers taken
+    -- as known, the others at most k - 1) pin their people in two weeks or more. A group's days are
+    -- not published, so only a month whose loaded days all lie in whole weeks is taken.
+    select g.grouping, g.name, g.period_start as month_start
+    from analytics.fact_group_period g
+    cross join report.settings s
+    cross join loaded l
+    cross join lateral (
+        select count(*) as weeks, coalesce(sum(c.days), 0) as days
+        from report.whole_weeks(g.period_start) m (monday)
+        cross join lateral (select report.days_covered('week', m.monday, l.first_day, l.last_day) as days) c
+        where c.days > 0) ww
+    cross join lateral (
+        select coalesce(sum(w.viewers), 0) as known, count(*) as known_weeks
+        from analytics.fact_group_period w
+        where w.period_kind = 'week' and w.grouping = g.grouping and w.name = g.name and w.viewers >= s.k
+          and w.period_start in (select report.whole_weeks(g.period_start))) kw
+    where g.period_kind = 'month' and g.viewers >= s.k
+      and ww.days = report.days_covered('month', g.period_start, l.first_day, l.last_day)
+      and report.pins_repeaters(greatest(0, kw.known - g.viewers), kw.known + (ww.weeks - kw.known_weeks) * (s.k - 1) - g.viewers,
+                                ww.weeks, s.k, coalesce(s.protection, (s.k + 1) / 2))
 ), candidates as (
     select g.period_kind, g.period_start, g.grouping, g.name, g.titles, g.viewers, g.plays, g.watch_seconds, s.k,
            bool_and(m.shown is not null and not m.suppressed) as all_plays_shown,
@@ -950,6 +1025,7 @@ with shown_periods as materialized (
     cross join report.settings s
     join members m on m.period_kind = g.period_kind and m.period_start = g.period_start and m.grouping = g.grouping and m.name = g.name
     left join group_weeks gw on g.period_kind = 'month' and gw.grouping = g.grouping and gw.name = g.name and gw.month_start = g.period_start
+    left join repeaters rp on g.period_kind = 'month' and rp.grouping = g.grouping and rp.name = g.name and rp.month_start = g.period_start
     where g.viewers >= s.k
       -- I6: the group's viewers less its shown titles' are, at best for an attacker, the people who
       -- played only its hidden titles; of those below k (h titles), one then holds at least that
@@ -960,6 +1036,7 @@ with shown_periods as materialized (
       -- I3w for groups: a month less its group weeks of k or more viewers bounds those below k.
       and (coalesce(gw.small_weeks, 0) = 0
            or g.viewers - gw.big_weeks - (gw.small_weeks - 1) * (s.k - 1) <= s.k - coalesce(s.protection, (s.k + 1) / 2))
+      and rp.month_start is null
     group by g.period_kind, g.period_start, g.grouping, g.name, g.titles, g.viewers, g.plays, g.watch_seconds, g.small_title_below, s.k
     -- The group less one of its shown titles, or one of their shown days or (for a month) weeks
     -- inside it, is 0 or at least k; the hidden titles the load counted (below
@@ -1052,9 +1129,6 @@ with shown_periods as materialized (
     where (o.viewers is null or o.viewers - c.viewers not between 1 and c.k - 1)
       and (m.viewers is null or m.viewers - c.viewers not between 1 and c.k - 1)
       and (om.viewers is null or om.viewers - c.viewers not between 1 and c.k - 1)
-), loaded as (
-    select to_date(min(date_key)::text, 'YYYYMMDD') as first_day, to_date(max(date_key)::text, 'YYYYMMDD') as last_day
-    from analytics.fact_title_daily
 )
 select
     p.grouping,
@@ -1112,6 +1186,8 @@ grant select on report.title_daily, report.title_ratings, report.title_weekly, r
 -- A view's functions run with the privileges of whoever reads the view.
 grant execute on function report.shown_runs(integer[], integer, boolean[]) to tally_analyst;
 grant execute on function report.days_covered(text, date, date, date) to tally_analyst;
+grant execute on function report.whole_weeks(date) to tally_analyst;
+grant execute on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) to tally_analyst;
 
 -- report.title_daily
 comment on view report.title_daily is 'Per title per day: audience, plays and watch time. Grain: one row per (day, title) with at least k viewers (report.settings); a missing day means none or fewer than k, never a known 0. Source: analytics.fact_title_daily. Rows add up across titles and days for plays and watch_hours; viewers do not. Thumbs are in title_ratings.';
@@ -1149,7 +1225,7 @@ comment on column report.title_weekly.days_covered is 'Days of the week (1 to 7)
 comment on column report.title_weekly.suppressed is 'True when plays, skips and watch_hours are NULL: a day of this title in the week is hidden in title_daily, and either the hidden days hold fewer than k people or (plays_priority = month) a month the week overlaps shows plays over hidden days of its own. viewers is always shown.';
 
 -- report.title_monthly
-comment on view report.title_monthly is 'Per title per calendar month: distinct audience over the month, plays and watch time. Grain: one row per (month_start, title) with at least k viewers over the month, hidden as well when its people less those of one of its shown days are 1 to k - 1, or when it would narrow a hidden day, a hidden streak or a week below k (docs/analysts.md, I3, I3b, I3w and I5). Source: analytics.fact_title_period (month). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that month has no row in title_daily, unless the hidden days together hold k or more people and (with report.settings.plays_priority = week) no week overlapping the month shows plays over hidden days of its own. days_covered says how many days of the month the warehouse has loaded.';
+comment on view report.title_monthly is 'Per title per calendar month: distinct audience over the month, plays and watch time. Grain: one row per (month_start, title) with at least k viewers over the month, hidden as well when its people less those of one of its shown days are 1 to k - 1, or when it would narrow a hidden day, a hidden streak or a week below k, or its days or whole weeks would pin its people on two days or weeks or more (docs/analysts.md, I3, I3b, I3m, I3w and I5). Source: analytics.fact_title_period (month). Suppression: plays, skips and watch_hours are NULL (suppressed = true) when a day of the title in that month has no row in title_daily, unless the hidden days together hold k or more people and (with report.settings.plays_priority = week) no week overlapping the month shows plays over hidden days of its own. days_covered says how many days of the month the warehouse has loaded.';
 comment on column report.title_monthly.month_start is 'First day of the month. Grain column.';
 comment on column report.title_monthly.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_monthly.title is 'Title name as of the last loaded day of the month.';
@@ -1231,7 +1307,7 @@ comment on column report.titles.release_year is 'Year of release, if known.';
 comment on column report.titles.first_day is 'First day on which at least k people played the title (NULL if none yet): an earlier first play would date a smaller audience.';
 
 -- report.group_totals
-comment on view report.group_totals is 'Series and genre totals of a week or a month: distinct people who played any title of the series or genre. Answers "how many people watched any episode of Echo of Crimson Street in November". Grain: one row per (grouping, name, period, period_start) with at least k viewers, hidden as well when the group less one of its shown titles (title_weekly / title_monthly) or one of their shown days is 1 to k - 1 people, when a genre holding a series, or a month holding a week, is 1 to k - 1 above it, or when it would narrow a title hidden for having fewer than k viewers (docs/analysts.md, I6). A title belongs to the series and genre it has as of the period''s last loaded day. Source: analytics.fact_group_period. Viewers are not additive across groups or periods.';
+comment on view report.group_totals is 'Series and genre totals of a week or a month: distinct people who played any title of the series or genre. Answers "how many people watched any episode of Echo of Crimson Street in November". Grain: one row per (grouping, name, period, period_start) with at least k viewers, hidden as well when the group less one of its shown titles (title_weekly / title_monthly) or one of their shown days is 1 to k - 1 people, when a genre holding a series, or a month holding a week, is 1 to k - 1 above it, or when it would narrow a title hidden for having fewer than k viewers, or a month''s whole weeks would pin its people in two weeks or more (docs/analysts.md, I6 and I3m). A title belongs to the series and genre it has as of the period''s last loaded day. Source: analytics.fact_group_period. Viewers are not additive across groups or periods.';
 comment on column report.group_totals.grouping is 'series or genre. Grain column.';
 comment on column report.group_totals.name is 'The series'' or the genre''s name (dim_title.series_name, dim_title.genre). Grain column.';
 comment on column report.group_totals.period is 'week (ISO, Monday start) or month. Grain column.';

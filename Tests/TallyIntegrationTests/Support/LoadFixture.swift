@@ -247,6 +247,18 @@ struct SourceWriter {
         return try (0..<count).map { try connection.query("select $1::date + $2::integer", [monday, $0]).scalar(as: Day.self) }
     }
 
+    /// The Mondays of the whole weeks (Monday to Sunday inside the month) of the month before last:
+    /// three or four.
+    func wholeWeeksOfMonthBeforeLast() throws -> [Day] {
+        try connection.query(
+            """
+            select m::date from generate_series(
+                date_trunc('week', date_trunc('month', now() at time zone 'UTC') - interval '2 months' + interval '6 days'),
+                date_trunc('month', now() at time zone 'UTC') - interval '1 month' - interval '7 days', interval '7 days') m
+            """
+        ).rows.map { try $0.decode(0, as: Day.self) }
+    }
+
     /// The UTC day `offset` days from today on the server.
     func day(_ offset: Int) throws -> Day {
         try connection.query("select (now() at time zone 'UTC')::date + $1::integer", [offset]).scalar(as: Day.self)
