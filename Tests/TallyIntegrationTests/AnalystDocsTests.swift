@@ -124,6 +124,19 @@ struct LinearAuditTests {
         }
     }
 
+    @Test("no hidden month, week or day of the demo is narrowed, and no small group of people singled out, by its month's whole weeks and days outside them")
+    func titleMonths() async throws {
+        try await withDemoWarehouse { _, fixture in
+            let admin = try fixture.facts()
+            defer { admin.close() }
+            let (published, skipped) = try MonthAudit.audit(admin)
+            #expect(published.units > 400 && skipped == 0, "the demo's title-months: \(published.units), \(skipped) skipped")
+            #expect(published.infeasible.isEmpty, "\(published.infeasible.prefix(5))")
+            #expect(published.narrowed.isEmpty, "\(published.narrowed.prefix(10))")
+            #expect(published.smallGroups.isEmpty, "\(published.smallGroups.prefix(10))")
+        }
+    }
+
     @Test("no hidden title-period, pair or group of the demo is narrowed, and no small group of people singled out, by its series' or genre's counts")
     func groups() async throws {
         try await withDemoWarehouse { _, fixture in

@@ -1022,6 +1022,15 @@ struct NightlyLoadTests {
                 try ints("select viewers from report.group_totals where period = 'month'") == [], "the series and genre months would say 1 person in two weeks")
             let audit = try WeekAudit.audit(facts)
             #expect(audit.infeasible.isEmpty && audit.narrowed.isEmpty && audit.smallGroups.isEmpty, "\(audit)")
+            let months = try MonthAudit.audit(facts).findings
+            #expect(months.units == 3 && months.infeasible.isEmpty && months.narrowed.isEmpty && months.smallGroups.isEmpty, "\(months)")
+            // Shown, Weekly's month would pin its people in two weeks or more to exactly 1.
+            let shown = try MonthAudit.audit(facts, shownMonths: MonthAudit.everyMonthOfK).findings
+            #expect(
+                shown.smallGroups.contains {
+                    $0.what.hasPrefix("title 1,") && $0.what.hasSuffix("the people on at least 2 of them") && $0.least == 1 && $0.most == 1
+                },
+                "\(shown.smallGroups)")
         }
     }
 
