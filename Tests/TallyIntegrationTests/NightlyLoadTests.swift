@@ -1034,6 +1034,59 @@ struct NightlyLoadTests {
         }
     }
 
+    @Test("a group month whose first week crosses into the month before is hidden when that week's days and its whole weeks pin its people in two weeks")
+    func groupMonthWithAnEdgeWeek() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            for id in 1...2 { try source.title(id, "Edge \(id)", kind: "episode") }
+            try source.title(3, "Elsewhere")
+            try source.connection.query("update app.titles set series_name = 'Edge', genre = 'comedy' where title_id in (1, 2)")
+            try source.connection.query("update app.titles set genre = 'news' where title_id = 3")
+            // The latest month two or more back that does not begin on a Monday: its first week
+            // begins in the month before.
+            let start = try source.connection.query(
+                """
+                select m::date from generate_series(date_trunc('month', now() at time zone 'UTC') - interval '2 months',
+                                                    date_trunc('month', now() at time zone 'UTC') - interval '4 months', interval '-1 month') m
+                where extract(isodow from m) <> 1 order by m desc limit 1
+                """
+            ).scalar(as: Day.self)
+            let edge = try source.connection.query("select date_trunc('week', $1::date)::date", [start]).scalar(as: Day.self)
+            var people: [String] = []
+            for n in 1...113 { people.append(try source.person(n)) }
+            // Loaded from the edge week's Monday (in the month before), so the series' edge week is
+            // not all inside the month; the series plays only on the month's first day in it.
+            try source.play(people[112], 3, on: edge)
+            for n in 0..<12 { try source.play(people[n], 1, on: start) }
+            // Three whole weeks as Pair's in monthAgainstItsWeeks: 11 people on both episodes and 11
+            // on each alone, and one more on episode 1 in the first week and on episode 2 in the
+            // second: weeks of 34, 34 and 33.
+            var n = 12
+            for w in 1...3 {
+                let monday = edge.advanced(by: Int32(7 * w))
+                for (episodes, count) in [([1, 2], 11), ([1], 11), ([2], 11)] {
+                    for i in 0..<count {
+                        for e in episodes { try source.play(people[n], e, on: monday.advanced(by: Int32(i % 7))) }
+                        n += 1
+                    }
+                }
+            }
+            try source.play(people[n], 1, on: edge.advanced(by: 7))
+            try source.play(people[n], 2, on: edge.advanced(by: 14))
+            try fixture.load()
+            let facts = try fixture.facts()
+            func ints(_ sql: String) throws -> [Int] { try facts.query(sql).rows.map { try $0.decode(0, as: Int.self) } }
+            // The edge week's 12 are the 12 on the month's first day (a shown day of episode 1), so
+            // the month's units add up to 12 + 34 + 34 + 33 = 113, one more than its 112 people.
+            #expect(try ints("select viewers from report.group_totals where name = 'Edge' and period = 'week' order by period_start") == [12, 34, 34, 33])
+            #expect(try ints("select viewers from report.title_daily where title_id = 1 and viewers >= 12") == [12])
+            #expect(try ints("select viewers from report.title_monthly order by title_id") == [79, 67])
+            #expect(try ints("select viewers from analytics.fact_group_period where period_kind = 'month' and name in ('Edge', 'comedy')") == [112, 112])
+            #expect(
+                try ints("select viewers from report.group_totals where period = 'month'") == [], "the series and genre months would say 1 person in two weeks")
+        }
+    }
+
     @Test("a bound on titles per person keeps two heavy viewers from making hundreds of pairs; without it, a rebuild counts them all")
     func coviewingBound() async throws {
         try await withLoadFixture { fixture in

@@ -992,28 +992,49 @@ with shown_periods as materialized (
 ), loaded as (
     select to_date(min(date_key)::text, 'YYYYMMDD') as first_day, to_date(max(date_key)::text, 'YYYYMMDD') as last_day
     from analytics.fact_title_daily
+), group_unit_floors as materialized (
+    -- Per group and month, each week that crosses the month's edge: the most viewers (k or more) of
+    -- one member title on one day of the week inside the month, a lower bound on the group's people
+    -- on those days.
+    select x.grouping, x.name, d.month_start, d.week_start, max(f.viewers) as floor
+    from analytics.fact_title_daily f
+    join analytics.dim_date d on d.date_key = f.date_key
+    join analytics.dim_title t on t.title_key = f.title_key
+    cross join report.settings s
+    cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
+    where nullif(x.name, '') is not null and f.viewers >= s.k
+      and (d.week_start < d.month_start or date_trunc('month', d.week_start + 6) > d.month_start)
+    group by x.grouping, x.name, d.month_start, d.week_start
 ), repeaters as materialized (
-    -- I3m by weeks for groups: the group months whose whole weeks (those of k or more viewers taken
-    -- as known, the others at most k - 1) pin their people in two weeks or more. A group's days are
-    -- not published, so only a month whose loaded days all lie in whole weeks is taken.
+    -- I3m by weeks for groups: the group months whose weeks pin their people in two weeks or more.
+    -- The month's days split by week are its units: a week whose covered days all lie in the month
+    -- is known when it has k or more viewers (shown or not) and at most k - 1 otherwise; the days
+    -- of a week that crosses the month's edge hold at most that week's viewers (k - 1 when fewer)
+    -- and at least the most viewers of one member title on one of them. A group's days are not
+    -- published, so these bounds are all an analyst has.
     select g.grouping, g.name, g.period_start as month_start
     from analytics.fact_group_period g
     cross join report.settings s
     cross join loaded l
     cross join lateral (
-        select count(*) as weeks, coalesce(sum(c.days), 0) as days
-        from report.whole_weeks(g.period_start) m (monday)
-        cross join lateral (select report.days_covered('week', m.monday, l.first_day, l.last_day) as days) c
-        where c.days > 0) ww
-    cross join lateral (
-        select coalesce(sum(w.viewers), 0) as known, count(*) as known_weeks
-        from analytics.fact_group_period w
-        where w.period_kind = 'week' and w.grouping = g.grouping and w.name = g.name and w.viewers >= s.k
-          and w.period_start in (select report.whole_weeks(g.period_start))) kw
+        select count(*) as units,
+               coalesce(sum(case when c.inside < c.whole then coalesce(fl.floor, 0)
+                                 when w.viewers >= s.k then w.viewers else 0 end), 0) as least_units,
+               coalesce(sum(case when w.viewers >= s.k then w.viewers else s.k - 1 end), 0) as most_units
+        from generate_series(0, 5) n
+        cross join lateral (select date_trunc('week', g.period_start)::date + 7 * n as monday) m
+        cross join lateral (
+            select report.days_covered('week', m.monday, l.first_day, l.last_day) as whole,
+                   report.days_covered('week', m.monday, greatest(l.first_day, g.period_start),
+                                       least(l.last_day, (g.period_start + interval '1 month')::date - 1)) as inside) c
+        left join analytics.fact_group_period w
+            on w.period_kind = 'week' and w.grouping = g.grouping and w.name = g.name and w.period_start = m.monday
+        left join group_unit_floors fl
+            on fl.grouping = g.grouping and fl.name = g.name and fl.month_start = g.period_start and fl.week_start = m.monday
+        where c.inside > 0) u
     where g.period_kind = 'month' and g.viewers >= s.k
-      and ww.days = report.days_covered('month', g.period_start, l.first_day, l.last_day)
-      and report.pins_repeaters(greatest(0, kw.known - g.viewers), kw.known + (ww.weeks - kw.known_weeks) * (s.k - 1) - g.viewers,
-                                ww.weeks, s.k, coalesce(s.protection, (s.k + 1) / 2))
+      and report.pins_repeaters(greatest(0, u.least_units - g.viewers), u.most_units - g.viewers,
+                                u.units, s.k, coalesce(s.protection, (s.k + 1) / 2))
 ), candidates as (
     select g.period_kind, g.period_start, g.grouping, g.name, g.titles, g.viewers, g.plays, g.watch_seconds, s.k,
            bool_and(m.shown is not null and not m.suppressed) as all_plays_shown,
