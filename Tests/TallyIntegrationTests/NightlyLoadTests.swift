@@ -1042,16 +1042,7 @@ struct NightlyLoadTests {
             try source.title(3, "Elsewhere")
             try source.connection.query("update app.titles set series_name = 'Edge', genre = 'comedy' where title_id in (1, 2)")
             try source.connection.query("update app.titles set genre = 'news' where title_id = 3")
-            // The latest month two or more back that does not begin on a Monday: its first week
-            // begins in the month before.
-            let start = try source.connection.query(
-                """
-                select m::date from generate_series(date_trunc('month', now() at time zone 'UTC') - interval '2 months',
-                                                    date_trunc('month', now() at time zone 'UTC') - interval '4 months', interval '-1 month') m
-                where extract(isodow from m) <> 1 order by m desc limit 1
-                """
-            ).scalar(as: Day.self)
-            let edge = try source.connection.query("select date_trunc('week', $1::date)::date", [start]).scalar(as: Day.self)
+            let (start, edge) = try source.monthWithAnEdgeWeek()
             var people: [String] = []
             for n in 1...113 { people.append(try source.person(n)) }
             // Loaded from the edge week's Monday (in the month before), so the series' edge week is
@@ -1084,6 +1075,38 @@ struct NightlyLoadTests {
             #expect(try ints("select viewers from analytics.fact_group_period where period_kind = 'month' and name in ('Edge', 'comedy')") == [112, 112])
             #expect(
                 try ints("select viewers from report.group_totals where period = 'month'") == [], "the series and genre months would say 1 person in two weeks")
+        }
+    }
+
+    @Test("a title month is hidden when its first week's days inside it, with its whole weeks, pin its people in two weeks, though its days would not")
+    func titleMonthWithAnEdgeWeek() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "Edge")
+            let (start, edge) = try source.monthWithAnEdgeWeek()
+            var people: [String] = []
+            for n in 1...47 { people.append(try source.person(n)) }
+            // One play a week before the edge week, so that its days before the month are covered
+            // (after the title's first play) and empty.
+            try source.play(people[46], 1, on: edge.advanced(by: -7))
+            // The edge week: 12 people on the month's first day (a shown day), nobody on its other
+            // days in the month (hidden, at most k - 1 each to an analyst who goes by days).
+            for n in 0..<12 { try source.play(people[n], 1, on: start) }
+            // Three whole weeks as Weekly's in monthAgainstItsWeeks: 11 people a week, one or two a
+            // day, and one more on the first two Mondays: weeks of 12, 12 and 11.
+            for w in 1...3 {
+                for n in 0..<11 { try source.play(people[12 + (w - 1) * 11 + n], 1, on: edge.advanced(by: Int32(7 * w + n % 7))) }
+            }
+            for w in 1...2 { try source.play(people[45], 1, on: edge.advanced(by: Int32(7 * w))) }
+            try fixture.load()
+            let facts = try fixture.facts()
+            func ints(_ sql: String) throws -> [Int] { try facts.query(sql).rows.map { try $0.decode(0, as: Int.self) } }
+            // The edge week's 12 (shown) are the 12 on the month's first day, so the month's weeks
+            // add up to 12 + 12 + 12 + 11 = 47, one more than its 46 people.
+            #expect(try ints("select viewers from report.title_weekly order by week_start") == [12, 12, 12, 11])
+            #expect(try ints("select viewers from report.title_daily") == [12])
+            #expect(try ints("select viewers from analytics.fact_title_period where period_kind = 'month' and viewers >= 11") == [46])
+            #expect(try ints("select viewers from report.title_monthly") == [], "the month would say 1 person in two weeks")
         }
     }
 

@@ -228,15 +228,17 @@ revoke all on analytics.title_unions from public;
 comment on view analytics.title_unions is 'Per title, week and month: the unions of two of its counts (days and streaks) whose runs overlap or meet, known exactly from their overlap, all of k or more viewers. Read by report_periods and group_totals (I3u); not granted to analysts.';
 
 create view analytics.report_periods with (security_barrier) as
-with inner_weeks as materialized (
-    -- Per title, its weeks of k or more viewers that lie inside one month.
+with title_weeks as materialized (
+    -- Per title, its weeks of k or more viewers.
     select coalesce(t.title_id, -1) as title_ref, w.period_start as week_start, max(w.viewers) as viewers
     from analytics.fact_title_period w
     join analytics.dim_title t on t.title_key = w.title_key
     cross join report.settings s
     where w.period_kind = 'week' and w.viewers >= s.k
-      and date_trunc('month', w.period_start) = date_trunc('month', w.period_start + 6)
     group by 1, 2
+), inner_weeks as materialized (
+    -- Those that lie inside one month.
+    select * from title_weeks where date_trunc('month', week_start) = date_trunc('month', week_start + 6)
 ), title_days as materialized (
     -- Each title-day with its title's id, its week and its month, joined first: the joins below
     -- then meet it on both keys (left to itself, the planner joined every title to every day of a
@@ -308,6 +310,14 @@ with inner_weeks as materialized (
                                                             date_trunc('month', w.period_start + 6)::date]) m) x (month_start)
     where w.period_kind = 'week'
     group by x.month_start, coalesce(t.title_id, -1)
+), edge_floors as materialized (
+    -- Per title and month, each week that crosses the month's edge: its most viewers on one shown
+    -- day inside the month (I3m by weeks, edge weeks).
+    select title_ref, month_start, week_start, max(viewers) as floor
+    from title_days
+    cross join report.settings s
+    where viewers >= s.k and (week_start < month_start or date_trunc('month', week_start + 6) > month_start)
+    group by title_ref, month_start, week_start
 ), month_inner_weeks as (
     select date_trunc('month', week_start)::date as month_start, title_ref, sum(viewers) as weeks_hold
     from inner_weeks
@@ -352,6 +362,30 @@ with inner_weeks as materialized (
     select title_ref, min(full_date) as first_day
     from title_days
     group by title_ref
+), month_units as materialized (
+    -- Per title-month of k or more viewers, its days split by week as units (I3m by weeks, edge
+    -- weeks): a week whose covered days all lie in the month is known at k or more viewers and at
+    -- most k - 1 otherwise; the month's days of a week that crosses its edge hold at most that
+    -- week's viewers (k - 1 when fewer) and at least its most viewers on one shown day among them.
+    -- Days are covered from the title's first play.
+    select p.title_ref, p.period_start as month_start, count(*) as units,
+           sum(case when c.inside < c.whole then coalesce(ef.floor, 0) else coalesce(w.viewers, 0) end) as least_units,
+           sum(coalesce(w.viewers, s.k - 1)) as most_units
+    from (select distinct title_ref, period_start from stored where period_kind = 'month') p
+    cross join report.settings s
+    cross join loaded l
+    join title_first tf on tf.title_ref = p.title_ref
+    cross join generate_series(0, 5) n
+    cross join lateral (select date_trunc('week', p.period_start)::date + 7 * n.n as monday,
+                               greatest(l.first_day, tf.first_day) as from_day) m
+    cross join lateral (
+        select report.days_covered('week', m.monday, m.from_day, l.last_day) as whole,
+               report.days_covered('week', m.monday, greatest(m.from_day, p.period_start),
+                                   least(l.last_day, (p.period_start + interval '1 month')::date - 1)) as inside) c
+    left join title_weeks w on w.title_ref = p.title_ref and w.week_start = m.monday
+    left join edge_floors ef on ef.title_ref = p.title_ref and ef.month_start = p.period_start and ef.week_start = m.monday
+    where c.inside > 0
+    group by p.title_ref, p.period_start
 ), candidates as (
     -- The title-periods shown (at least k viewers, I3, and I5 against their days), and whether their plays are shown by
     -- the hidden-days rule: the period's plays less its shown days' plays are the plays of its
@@ -388,6 +422,8 @@ with inner_weeks as materialized (
         left join inner_weeks iw on iw.title_ref = p.title_ref and iw.week_start = w.monday
         where c.days > 0
     ) ww on p.period_kind = 'month'
+    -- and with its days split by week as units (month_units)
+    left join month_units mu on p.period_kind = 'month' and mu.title_ref = p.title_ref and mu.month_start = p.period_start
     where true
       -- I3: the period's viewers less what the shown days can hold is a lower bound on the people of
       -- its hidden days together. Each hidden day holds at most k - 1, so one hidden day holds at
@@ -430,6 +466,9 @@ with inner_weeks as materialized (
           greatest(0, ww.known + x.loose_sum - p.viewers),
           ww.known + x.loose_sum + (ww.weeks - ww.known_weeks + e.covered - ww.days - x.loose_shown) * (s.k - 1) - p.viewers,
           ww.weeks + e.covered - ww.days, s.k, coalesce(s.protection, (s.k + 1) / 2))
+      -- and its people in two or more of its weeks, an edge week's days taken together
+      and not report.pins_repeaters(greatest(0, mu.least_units - p.viewers), mu.most_units - p.viewers, mu.units, s.k,
+                                    coalesce(s.protection, (s.k + 1) / 2))
 ), published as (
     -- I5: a week inside a month that is shown is shown only when the month's people who were not
     -- there that week are 0 or at least k.

@@ -259,6 +259,20 @@ struct SourceWriter {
         ).rows.map { try $0.decode(0, as: Day.self) }
     }
 
+    /// The first day of the latest month two to five months back that begins on neither a Monday
+    /// nor a Sunday, and the Monday of its first week: a week that crosses into the month before,
+    /// with two days or more in the month.
+    func monthWithAnEdgeWeek() throws -> (start: Day, edgeMonday: Day) {
+        let row = try connection.query(
+            """
+            select m::date, date_trunc('week', m)::date
+            from generate_series(date_trunc('month', now() at time zone 'UTC') - interval '2 months',
+                                 date_trunc('month', now() at time zone 'UTC') - interval '5 months', interval '-1 month') m
+            where extract(isodow from m) not in (1, 7) order by m desc limit 1
+            """)[0]
+        return (try row.decode(0, as: Day.self), try row.decode(1, as: Day.self))
+    }
+
     /// The UTC day `offset` days from today on the server.
     func day(_ offset: Int) throws -> Day {
         try connection.query("select (now() at time zone 'UTC')::date + $1::integer", [offset]).scalar(as: Day.self)
