@@ -124,7 +124,9 @@ struct LinearAuditTests {
         }
     }
 
-    @Test("no hidden month, week or day of the demo is narrowed, and no small group of people singled out, by its month's whole weeks and days outside them")
+    @Test(
+        "no hidden month, week or day of the demo is narrowed, and no small group of people singled out, by its month's whole weeks and days outside them, or its edge weeks"
+    )
     func titleMonths() async throws {
         try await withDemoWarehouse { _, fixture in
             let admin = try fixture.facts()
@@ -134,6 +136,9 @@ struct LinearAuditTests {
             #expect(published.infeasible.isEmpty, "\(published.infeasible.prefix(5))")
             #expect(published.narrowed.isEmpty, "\(published.narrowed.prefix(10))")
             #expect(published.smallGroups.isEmpty, "\(published.smallGroups.prefix(10))")
+            // The same with the days of a shown week over the month's edge as one unit.
+            let (edges, _) = try MonthAudit.audit(admin, edgeWeeks: true)
+            #expect(edges.infeasible.isEmpty && edges.narrowed.isEmpty && edges.smallGroups.isEmpty, "\(edges)")
         }
     }
 

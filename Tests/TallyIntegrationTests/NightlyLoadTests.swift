@@ -1107,6 +1107,17 @@ struct NightlyLoadTests {
             #expect(try ints("select viewers from report.title_daily") == [12])
             #expect(try ints("select viewers from analytics.fact_title_period where period_kind = 'month' and viewers >= 11") == [46])
             #expect(try ints("select viewers from report.title_monthly") == [], "the month would say 1 person in two weeks")
+            let months = try MonthAudit.audit(facts, edgeWeeks: true).findings
+            #expect(months.units == 2 && months.infeasible.isEmpty && months.narrowed.isEmpty && months.smallGroups.isEmpty, "\(months)")
+            // Shown, the month would pin its people in two of its units (the edge week's days as
+            // one) to exactly 1; by days, it would not.
+            func pinned(_ findings: AuditFindings) -> Bool {
+                findings.smallGroups.contains {
+                    $0.what.hasPrefix("title 1, month of \(start)") && $0.what.hasSuffix("the people on at least 2 of them") && $0.least == 1 && $0.most == 1
+                }
+            }
+            #expect(pinned(try MonthAudit.audit(facts, shownMonths: MonthAudit.everyMonthOfK, edgeWeeks: true).findings))
+            #expect(!pinned(try MonthAudit.audit(facts, shownMonths: MonthAudit.everyMonthOfK).findings))
         }
     }
 

@@ -15,9 +15,12 @@ import Tally
 /// For each hidden count that the warehouse stores (the month, a week, a day outside the weeks),
 /// the least and the most the program allows are the attacker's range; and a pattern of units, or
 /// the people in at least m of them, pinned between 1 and k - 1 to fewer than p values is a small
-/// group singled out. A month of more than `maxUnits` units is skipped and counted. The program
-/// leaves out the days inside the weeks as separate counts (WeekAudit takes those), the weeks over
-/// the month's edges, and the title's pairs; it is a relaxation (people come whole).
+/// group singled out. A month of more than `maxUnits` units is skipped and counted. With
+/// `edgeWeeks`, the month's days of a shown week that crosses its edge are one unit instead of
+/// days, at most that week's viewers (exactly, when the week has no covered day outside the month)
+/// and at least its largest shown day: the split of I3m by weeks, edge weeks. The program leaves
+/// out the days inside the weeks as separate counts (WeekAudit takes those), an edge week beside
+/// its days, and the title's pairs; it is a relaxation (people come whole).
 enum MonthAudit {
     /// The report view's months, for `audit(_:shownMonths:)`.
     static let reportMonths = "select month_start, coalesce(title_id, -1), viewers from report.title_monthly"
@@ -35,7 +38,7 @@ enum MonthAudit {
 
     /// Audits every stored title-month of at most `maxUnits` units (as a superuser), with
     /// `shownMonths` as the months published.
-    static func audit(_ connection: PostgresConnection, shownMonths: String = reportMonths, maxUnits: Int = 12) throws -> (
+    static func audit(_ connection: PostgresConnection, shownMonths: String = reportMonths, maxUnits: Int = 12, edgeWeeks: Bool = false) throws -> (
         findings: AuditFindings, skipped: Int
     ) {
         let (k, p) = try reportSettings(connection)
@@ -81,7 +84,12 @@ enum MonthAudit {
                 .filter { $0 <= last && $0.advanced(by: 6) >= first }
             let inWeeks = { (day: Day) in weeks.contains { (day.weekStart) == $0 } }
             let loose = stride(from: first, through: last, by: 1).filter { !inWeeks($0) }
-            let units = weeks.map { max($0, first)...min($0.advanced(by: 6), last) } + loose.map { $0...$0 }
+            let isEdge = { (day: Day) in edgeWeeks && shownWeeks[Key(title: month.title, day: day.weekStart)] != nil }
+            let edges = Array(Set(loose.filter(isEdge).map(\.weekStart))).sorted()
+            let units =
+                weeks.map { max($0, first)...min($0.advanced(by: 6), last) }
+                + edges.map { monday in loose.filter { $0.weekStart == monday }.min()!...loose.filter { $0.weekStart == monday }.max()! }
+                + loose.filter { !isEdge($0) }.map { $0...$0 }
             guard units.count <= maxUnits else {
                 skipped += 1
                 continue
@@ -102,7 +110,14 @@ enum MonthAudit {
                 let days = stride(from: unit.lowerBound, through: unit.upperBound, by: 1).map { shownDays[Key(title: month.title, day: $0)] }
                 let isWeek = i < weeks.count
                 let key = Key(title: month.title, day: unit.lowerBound.weekStart)
-                if isWeek, let viewers = shownWeeks[key] {
+                if i >= weeks.count && i < weeks.count + edges.count, let viewers = shownWeeks[key] {
+                    // An edge week's days in the month: the week's people, less any on its covered days outside it.
+                    let outside = stride(from: key.day, through: key.day.advanced(by: 6), by: 1).contains {
+                        !unit.contains($0) && $0 >= max(range.lowerBound, firstDays[month.title] ?? range.lowerBound) && $0 <= range.upperBound
+                    }
+                    constraints.append((objective, outside ? .atMost : .equal, Double(viewers)))
+                    if let most = days.compactMap({ $0 }).max() { constraints.append((objective, .atLeast, Double(most))) }
+                } else if isWeek, let viewers = shownWeeks[key] {
                     constraints.append((objective, .equal, Double(viewers)))
                 } else if !isWeek, let viewers = days[0] {
                     constraints.append((objective, .equal, Double(viewers)))
