@@ -1038,41 +1038,49 @@ struct NightlyLoadTests {
     func groupMonthWithAnEdgeWeek() async throws {
         try await withLoadFixture { fixture in
             let source = SourceWriter(connection: try fixture.source())
-            for id in 1...2 { try source.title(id, "Edge \(id)", kind: "episode") }
-            try source.title(3, "Elsewhere")
+            for id in 1...4 { try source.title(id, "Episode \(id)", kind: "episode") }
             try source.connection.query("update app.titles set series_name = 'Edge', genre = 'comedy' where title_id in (1, 2)")
-            try source.connection.query("update app.titles set genre = 'news' where title_id = 3")
+            try source.connection.query("update app.titles set series_name = 'Late', genre = 'news' where title_id in (3, 4)")
             let (start, edge) = try source.monthWithAnEdgeWeek()
             var people: [String] = []
-            for n in 1...113 { people.append(try source.person(n)) }
-            // Loaded from the edge week's Monday (in the month before), so the series' edge week is
-            // not all inside the month; the series plays only on the month's first day in it.
-            try source.play(people[112], 3, on: edge)
+            for n in 1...225 { people.append(try source.person(n)) }
+            // Edge opens a week before the edge week, so that week's days before the month are
+            // covered and empty; in the month it has 12 people on its first day (a shown day of
+            // episode 1). Late opens on the month's first day, with 6 people on it and 6 on the next
+            // (hidden days): its edge week is all inside the month from its first play.
+            try source.play(people[224], 1, on: edge.advanced(by: -7))
             for n in 0..<12 { try source.play(people[n], 1, on: start) }
-            // Three whole weeks as Pair's in monthAgainstItsWeeks: 11 people on both episodes and 11
-            // on each alone, and one more on episode 1 in the first week and on episode 2 in the
-            // second: weeks of 34, 34 and 33.
-            var n = 12
-            for w in 1...3 {
-                let monday = edge.advanced(by: Int32(7 * w))
-                for (episodes, count) in [([1, 2], 11), ([1], 11), ([2], 11)] {
-                    for i in 0..<count {
-                        for e in episodes { try source.play(people[n], e, on: monday.advanced(by: Int32(i % 7))) }
-                        n += 1
+            for n in 0..<12 { try source.play(people[112 + n], 3, on: start.advanced(by: Int32(n / 6))) }
+            // Then three whole weeks each, as Pair's in monthAgainstItsWeeks: 11 people on both
+            // episodes and 11 on each alone, and one more on the first episode in the first week and
+            // on the second in the second: weeks of 34, 34 and 33.
+            for (first, episodes) in [(0, (1, 2)), (112, (3, 4))] {
+                var n = first + 12
+                for w in 1...3 {
+                    let monday = edge.advanced(by: Int32(7 * w))
+                    for (titles, count) in [([episodes.0, episodes.1], 11), ([episodes.0], 11), ([episodes.1], 11)] {
+                        for i in 0..<count {
+                            for title in titles { try source.play(people[n], title, on: monday.advanced(by: Int32(i % 7))) }
+                            n += 1
+                        }
                     }
                 }
+                try source.play(people[n], episodes.0, on: edge.advanced(by: 7))
+                try source.play(people[n], episodes.1, on: edge.advanced(by: 14))
             }
-            try source.play(people[n], 1, on: edge.advanced(by: 7))
-            try source.play(people[n], 2, on: edge.advanced(by: 14))
             try fixture.load()
             let facts = try fixture.facts()
             func ints(_ sql: String) throws -> [Int] { try facts.query(sql).rows.map { try $0.decode(0, as: Int.self) } }
-            // The edge week's 12 are the 12 on the month's first day (a shown day of episode 1), so
-            // the month's units add up to 12 + 34 + 34 + 33 = 113, one more than its 112 people.
-            #expect(try ints("select viewers from report.group_totals where name = 'Edge' and period = 'week' order by period_start") == [12, 34, 34, 33])
-            #expect(try ints("select viewers from report.title_daily where title_id = 1 and viewers >= 12") == [12])
-            #expect(try ints("select viewers from report.title_monthly order by title_id") == [79, 67])
-            #expect(try ints("select viewers from analytics.fact_group_period where period_kind = 'month' and name in ('Edge', 'comedy')") == [112, 112])
+            // Each series' edge week is 12 people (Edge's, the 12 of a shown day; Late's, its people
+            // since its first play), so the month's units add up to 12 + 34 + 34 + 33 = 113, one more
+            // than its 112 people.
+            for series in ["Edge", "Late"] {
+                #expect(
+                    try ints("select viewers from report.group_totals where name = '\(series)' and period = 'week' order by period_start") == [12, 34, 34, 33])
+            }
+            #expect(try ints("select viewers from report.title_daily where viewers >= 11") == [12])
+            #expect(try ints("select viewers from report.title_monthly order by title_id") == [79, 67, 79, 67])
+            #expect(try ints("select viewers from analytics.fact_group_period where period_kind = 'month' and viewers >= 11") == [112, 112, 112, 112])
             #expect(
                 try ints("select viewers from report.group_totals where period = 'month'") == [], "the series and genre months would say 1 person in two weeks")
         }

@@ -1044,17 +1044,28 @@ with shown_periods as materialized (
     where nullif(x.name, '') is not null and f.viewers >= s.k
       and (d.week_start < d.month_start or date_trunc('month', d.week_start + 6) > d.month_start)
     group by x.grouping, x.name, d.month_start, d.week_start
+), group_first as materialized (
+    -- Each group's first day with a play of one of its titles: a public premiere, as a title's is.
+    select x.grouping, x.name, min(d.full_date) as first_day
+    from analytics.fact_title_daily f
+    join analytics.dim_date d on d.date_key = f.date_key
+    join analytics.dim_title t on t.title_key = f.title_key
+    cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
+    where nullif(x.name, '') is not null
+    group by x.grouping, x.name
 ), repeaters as materialized (
     -- I3m by weeks for groups: the group months whose weeks pin their people in two weeks or more.
     -- The month's days split by week are its units: a week whose covered days all lie in the month
     -- is known when it has k or more viewers (shown or not) and at most k - 1 otherwise; the days
     -- of a week that crosses the month's edge hold at most that week's viewers (k - 1 when fewer)
     -- and at least the most viewers of one member title on one of them. A group's days are not
-    -- published, so these bounds are all an analyst has.
+    -- published, so these bounds are all an analyst has. Days are covered from the group's first play.
     select g.grouping, g.name, g.period_start as month_start
     from analytics.fact_group_period g
     cross join report.settings s
     cross join loaded l
+    join group_first gf on gf.grouping = g.grouping and gf.name = g.name
+    cross join lateral (select greatest(l.first_day, gf.first_day) as from_day) f
     cross join lateral (
         select count(*) as units,
                coalesce(sum(case when c.inside < c.whole then coalesce(fl.floor, 0)
@@ -1063,8 +1074,8 @@ with shown_periods as materialized (
         from generate_series(0, 5) n
         cross join lateral (select date_trunc('week', g.period_start)::date + 7 * n as monday) m
         cross join lateral (
-            select report.days_covered('week', m.monday, l.first_day, l.last_day) as whole,
-                   report.days_covered('week', m.monday, greatest(l.first_day, g.period_start),
+            select report.days_covered('week', m.monday, f.from_day, l.last_day) as whole,
+                   report.days_covered('week', m.monday, greatest(f.from_day, g.period_start),
                                        least(l.last_day, (g.period_start + interval '1 month')::date - 1)) as inside) c
         left join analytics.fact_group_period w
             on w.period_kind = 'week' and w.grouping = g.grouping and w.name = g.name and w.period_start = m.monday
