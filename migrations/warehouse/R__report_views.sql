@@ -136,6 +136,26 @@ alter function report.whole_weeks(date) owner to tally_owner;
 revoke all on function report.whole_weeks(date) from public;
 comment on function report.whole_weeks(date) is 'The Mondays of the weeks (Monday to Sunday) that lie wholly inside the month starting month_start.';
 
+-- The weeks that overlap a month, with their days between first_day and last_day: in all (whole)
+-- and inside the month (inside). A week with inside < whole crosses the month's edge with covered
+-- days on both sides (I3m by weeks, edge weeks).
+create or replace function report.month_weeks(month_start date, first_day date, last_day date)
+returns table (monday date, whole integer, inside integer)
+language sql immutable parallel safe
+set search_path = pg_catalog
+as $$
+    select m.monday, report.days_covered('week', m.monday, first_day, last_day),
+           report.days_covered('week', m.monday, greatest(first_day, month_start),
+                               least(last_day, (month_start + interval '1 month')::date - 1))
+    from generate_series(0, 5) n
+    cross join lateral (select date_trunc('week', month_start)::date + 7 * n as monday) m
+    where report.days_covered('week', m.monday, greatest(first_day, month_start),
+                              least(last_day, (month_start + interval '1 month')::date - 1)) > 0
+$$;
+alter function report.month_weeks(date, date, date) owner to tally_owner;
+revoke all on function report.month_weeks(date, date, date) from public;
+comment on function report.month_weeks(date, date, date) is 'The weeks overlapping the month starting month_start that hold days between first_day and last_day inside it: each Monday, its days between first_day and last_day (whole) and those inside the month (inside).';
+
 -- I3m: whether the people of a period on two of its units (days, or weeks and days) or more are
 -- pinned between 1 and k - 1 to fewer than p values, when the units' viewers less the period's
 -- (the units its people took past their first) lie between least_extra and most_extra. Each such
@@ -375,16 +395,9 @@ with title_weeks as materialized (
     cross join report.settings s
     cross join loaded l
     join title_first tf on tf.title_ref = p.title_ref
-    cross join generate_series(0, 5) n
-    cross join lateral (select date_trunc('week', p.period_start)::date + 7 * n.n as monday,
-                               greatest(l.first_day, tf.first_day) as from_day) m
-    cross join lateral (
-        select report.days_covered('week', m.monday, m.from_day, l.last_day) as whole,
-               report.days_covered('week', m.monday, greatest(m.from_day, p.period_start),
-                                   least(l.last_day, (p.period_start + interval '1 month')::date - 1)) as inside) c
-    left join title_weeks w on w.title_ref = p.title_ref and w.week_start = m.monday
-    left join edge_floors ef on ef.title_ref = p.title_ref and ef.month_start = p.period_start and ef.week_start = m.monday
-    where c.inside > 0
+    cross join report.month_weeks(p.period_start, greatest(l.first_day, tf.first_day), l.last_day) c
+    left join title_weeks w on w.title_ref = p.title_ref and w.week_start = c.monday
+    left join edge_floors ef on ef.title_ref = p.title_ref and ef.month_start = p.period_start and ef.week_start = c.monday
     group by p.title_ref, p.period_start
 ), candidates as (
     -- The title-periods shown (at least k viewers, I3, and I5 against their days), and whether their plays are shown by
@@ -1065,23 +1078,16 @@ with shown_periods as materialized (
     cross join report.settings s
     cross join loaded l
     join group_first gf on gf.grouping = g.grouping and gf.name = g.name
-    cross join lateral (select greatest(l.first_day, gf.first_day) as from_day) f
     cross join lateral (
         select count(*) as units,
                coalesce(sum(case when c.inside < c.whole then coalesce(fl.floor, 0)
                                  when w.viewers >= s.k then w.viewers else 0 end), 0) as least_units,
                coalesce(sum(case when w.viewers >= s.k then w.viewers else s.k - 1 end), 0) as most_units
-        from generate_series(0, 5) n
-        cross join lateral (select date_trunc('week', g.period_start)::date + 7 * n as monday) m
-        cross join lateral (
-            select report.days_covered('week', m.monday, f.from_day, l.last_day) as whole,
-                   report.days_covered('week', m.monday, greatest(f.from_day, g.period_start),
-                                       least(l.last_day, (g.period_start + interval '1 month')::date - 1)) as inside) c
+        from report.month_weeks(g.period_start, greatest(l.first_day, gf.first_day), l.last_day) c
         left join analytics.fact_group_period w
-            on w.period_kind = 'week' and w.grouping = g.grouping and w.name = g.name and w.period_start = m.monday
+            on w.period_kind = 'week' and w.grouping = g.grouping and w.name = g.name and w.period_start = c.monday
         left join group_unit_floors fl
-            on fl.grouping = g.grouping and fl.name = g.name and fl.month_start = g.period_start and fl.week_start = m.monday
-        where c.inside > 0) u
+            on fl.grouping = g.grouping and fl.name = g.name and fl.month_start = g.period_start and fl.week_start = c.monday) u
     where g.period_kind = 'month' and g.viewers >= s.k
       and report.pins_repeaters(greatest(0, u.least_units - g.viewers), u.most_units - g.viewers,
                                 u.units, s.k, coalesce(s.protection, (s.k + 1) / 2))
@@ -1258,6 +1264,7 @@ grant select on report.title_daily, report.title_ratings, report.title_weekly, r
 grant execute on function report.shown_runs(integer[], integer, boolean[]) to tally_analyst;
 grant execute on function report.days_covered(text, date, date, date) to tally_analyst;
 grant execute on function report.whole_weeks(date) to tally_analyst;
+grant execute on function report.month_weeks(date, date, date) to tally_analyst;
 grant execute on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) to tally_analyst;
 
 -- report.title_daily
