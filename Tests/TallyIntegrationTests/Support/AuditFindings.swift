@@ -3,7 +3,7 @@ import Tally
 
 /// What an audit by linear program found: the units it took (title-weeks, group-periods), the
 /// ranges it computed, the hidden counts it narrowed, and the units whose published counts no
-/// pattern of people satisfies (none on person-level data).
+/// pattern of people satisfies (none on person-level data), or whose search did not finish.
 struct AuditFindings {
     var units = 0
     var ranges = 0
@@ -34,6 +34,7 @@ struct AuditFindings {
         smallGroups += program.smallGroups(groups, k: k, p: p).map {
             NarrowedCount(what: "\(unit), \($0.what)", viewers: -1, least: $0.least, most: $0.most)
         }
+        if program.unsettled > 0 { infeasible.append("\(unit) (\(program.unsettled) searches unsettled)") }
     }
 }
 

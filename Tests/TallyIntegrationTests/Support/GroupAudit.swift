@@ -14,7 +14,7 @@ import Tally
 /// stores, the least and the most the program allows are the attacker's range; and a pattern of
 /// titles pinned between 1 and k - 1, to fewer than p values, is a small group singled out. A group
 /// with more than `maxTitles` titles played in the period is skipped (2^n patterns) and counted. The
-/// program is a relaxation (people come whole), and it leaves out the titles' days and other periods.
+/// program counts people whole, and it leaves out the titles' days and other periods.
 enum GroupAudit {
     /// The report view's groups, for `audit(_:shownGroups:)`.
     static let reportGroups = "select grouping, name, period, period_start, viewers from report.group_totals"

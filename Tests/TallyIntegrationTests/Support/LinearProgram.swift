@@ -1,9 +1,16 @@
 import CGLPK
 
-/// A linear program over non-negative variables, solved with GLPK's simplex. The tests' attacker
-/// writes what the report views publish as constraints on the people of each viewing pattern, and
-/// asks for the least and the most a hidden count can be. Solving one objective after another
-/// starts from the last basis, so the many ranges of one program are cheap.
+/// The tests' attacker: what the report views publish, written as constraints on the number of
+/// people with each viewing pattern (non-negative whole numbers), and the least and the most a
+/// hidden count can be under them. People come whole, so each optimum is GLPK's branch and bound
+/// over the simplex's (an attacker who let a pattern hold 2.5 people would know less).
+///
+/// Branch and bound is costly on a group's 1,023 patterns, so a decision that some whole-number
+/// point already settles is taken from it: every whole point found (an integral simplex optimum,
+/// or a branch and bound's) is kept, and a count that two of them give values p apart, or that one
+/// of them puts at 0 or at k, cannot be narrowed, or single out a small group, whatever the
+/// optimum. Only the other counts are solved. Solving one objective after another starts from the
+/// last basis, so the many ranges of one program are cheap.
 ///
 /// GLPK keeps its state per thread: create, solve and drop a program within one synchronous call
 /// (no `await` in between), as the audits do.
@@ -14,8 +21,14 @@ final class LinearProgram {
     }
 
     private let problem: OpaquePointer
-    private var parameters = glp_smcp()
+    private var simplex = glp_smcp()
+    private var branchAndBound = glp_iocp()
     let variables: Int
+    /// Whole-number points that satisfy the constraints, found along the way.
+    private(set) var points: [[Double]] = []
+    /// Branch and bound searches that ended without an answer (the time limit): an audit that
+    /// meets one has not decided its unit.
+    private(set) var unsettled = 0
 
     /// `constraints`: dense coefficients (one per variable), a relation and a number.
     init(variables: Int, constraints: [(coefficients: [Double], relation: Relation, value: Double)]) {
@@ -24,7 +37,10 @@ final class LinearProgram {
         problem = glp_create_prob()
         self.variables = variables
         glp_add_cols(problem, Int32(variables))
-        for j in 1...variables { glp_set_col_bnds(problem, Int32(j), GLP_LO, 0, 0) }
+        for j in 1...variables {
+            glp_set_col_bnds(problem, Int32(j), GLP_LO, 0, 0)
+            glp_set_col_kind(problem, Int32(j), GLP_IV)
+        }
         if !constraints.isEmpty {
             glp_add_rows(problem, Int32(constraints.count))
             // GLPK's arrays count from 1; element 0 is unused.
@@ -48,29 +64,59 @@ final class LinearProgram {
             }
             glp_load_matrix(problem, Int32(rows.count - 1), rows, columns, values)
         }
-        glp_init_smcp(&parameters)
-        parameters.msg_lev = GLP_MSG_OFF
+        glp_init_smcp(&simplex)
+        simplex.msg_lev = GLP_MSG_OFF
+        glp_init_iocp(&branchAndBound)
+        branchAndBound.msg_lev = GLP_MSG_OFF
+        // A search that runs this long has gone wrong: the audit reports its unit as unsettled
+        // rather than hang the test run.
+        branchAndBound.tm_lim = 60_000
     }
 
     deinit { glp_delete_prob(problem) }
 
-    /// Whether some point satisfies the constraints.
+    /// Whether some whole-number point satisfies the constraints (it is kept).
     var isFeasible: Bool { optimum(of: [Double](repeating: 0, count: variables), GLP_MIN) != nil }
 
-    /// The least and the most of `objective` over the feasible region (`most` is nil when it is
-    /// unbounded); nil when no point satisfies the constraints.
-    func range(of objective: [Double]) -> (least: Double, most: Double?)? {
-        guard let least = optimum(of: objective, GLP_MIN) else { return nil }
-        return (least, optimum(of: objective, GLP_MAX))
-    }
-
-    /// The least (`GLP_MIN`) or the most (`GLP_MAX`) of `objective`; nil when there is none.
+    /// The least (`GLP_MIN`) or the most (`GLP_MAX`) of `objective` over whole-number points; nil
+    /// when there is none, or when it is unbounded.
     func optimum(of objective: [Double], _ direction: Int32) -> Double? {
         precondition(objective.count == variables)
         for (j, c) in objective.enumerated() { glp_set_obj_coef(problem, Int32(j + 1), c) }
         glp_set_obj_dir(problem, direction)
-        guard glp_simplex(problem, &parameters) == 0, glp_get_status(problem) == GLP_OPT else { return nil }
-        return glp_get_obj_val(problem)
+        guard glp_simplex(problem, &simplex) == 0, glp_get_status(problem) == GLP_OPT else { return nil }
+        let relaxed = (1...variables).map { glp_get_col_prim(problem, Int32($0)) }
+        if relaxed.allSatisfy({ abs($0 - $0.rounded()) < 1e-6 }) {
+            keep(relaxed.map { $0.rounded() })
+            return glp_get_obj_val(problem)
+        }
+        // Branch and bound from the simplex's optimal basis (no presolve).
+        let status = glp_intopt(problem, &branchAndBound)
+        guard status == 0, glp_mip_status(problem) == GLP_OPT else {
+            if status != 0 || glp_mip_status(problem) != GLP_NOFEAS { unsettled += 1 }
+            return nil
+        }
+        keep((1...variables).map { glp_mip_col_val(problem, Int32($0)).rounded() })
+        return glp_mip_obj_val(problem)
+    }
+
+    private func keep(_ point: [Double]) {
+        if points.count < 256 { points.append(point) }
+    }
+
+    /// The least and the most value of `objective` among the whole-number points kept so far:
+    /// values that the attacker cannot rule out.
+    func witnessed(_ objective: [Double]) -> ClosedRange<Int>? {
+        let terms = objective.indices.filter { objective[$0] != 0 }
+        var least = Double.infinity
+        var most = -Double.infinity
+        for point in points {
+            var value = 0.0
+            for j in terms { value += point[j] * objective[j] }
+            least = min(least, value)
+            most = max(most, value)
+        }
+        return points.isEmpty ? nil : Int(least.rounded())...Int(most.rounded())
     }
 }
 
@@ -82,6 +128,7 @@ extension LinearProgram {
     /// reaches k that the group need not be small: neither is counted.
     func smallGroups(_ groups: [(what: String, objective: [Double])], k: Int, p: Int) -> [NarrowedCount] {
         groups.compactMap { group in
+            if let seen = witnessed(group.objective), seen.lowerBound == 0 || seen.upperBound >= k || seen.count >= p { return nil }
             guard let low = optimum(of: group.objective, GLP_MIN) else { return nil }
             let least = Int((low - 1e-4).rounded(.up))
             guard (1..<k).contains(least), let high = optimum(of: group.objective, GLP_MAX) else { return nil }
@@ -90,16 +137,17 @@ extension LinearProgram {
         }
     }
 
-    /// The attacker's whole-number range for each target, and the targets it leaves fewer than `p`
-    /// values; nil when no point satisfies the constraints.
+    /// The attacker's range for each target, and the targets it leaves fewer than `p` values; nil
+    /// when no whole-number point satisfies the constraints.
     func narrowed(_ targets: [(what: String, viewers: Int, objective: [Double])], p: Int) -> [NarrowedCount]? {
         var narrowed: [NarrowedCount] = []
         for target in targets {
-            guard let range = range(of: target.objective) else { return nil }
-            guard let most = range.most else { continue }
-            let least = Int((range.least - 1e-4).rounded(.up))
-            let upper = Int((most + 1e-4).rounded(.down))
-            if upper - least + 1 < p { narrowed.append(NarrowedCount(what: target.what, viewers: target.viewers, least: least, most: upper)) }
+            if let seen = witnessed(target.objective), seen.count >= p { continue }
+            guard let low = optimum(of: target.objective, GLP_MIN) else { return nil }
+            guard let high = optimum(of: target.objective, GLP_MAX) else { continue }
+            let least = Int((low - 1e-4).rounded(.up))
+            let most = Int((high + 1e-4).rounded(.down))
+            if most - least + 1 < p { narrowed.append(NarrowedCount(what: target.what, viewers: target.viewers, least: least, most: most)) }
         }
         return narrowed
     }

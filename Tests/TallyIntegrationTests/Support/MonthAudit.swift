@@ -20,7 +20,7 @@ import Tally
 /// days, at most that week's viewers (exactly, when the week has no covered day outside the month)
 /// and at least its largest shown day: the split of I3m by weeks, edge weeks. The program leaves
 /// out the days inside the weeks as separate counts (WeekAudit takes those), an edge week beside
-/// its days, and the title's pairs; it is a relaxation (people come whole).
+/// its days, and the title's pairs. It counts people whole.
 enum MonthAudit {
     /// The report view's months, for `audit(_:shownMonths:)`.
     static let reportMonths = "select month_start, coalesce(title_id, -1), viewers from report.title_monthly"
