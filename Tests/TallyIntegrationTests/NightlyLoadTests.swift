@@ -976,9 +976,42 @@ struct NightlyLoadTests {
     }
 
     @Test(
-        "a month is hidden when its whole weeks add up to 1 to k - 1 more than its viewers: that many people watched in two of them (I3m by weeks), for a title and for a series"
+        "a week whose shown days add up to 1 to k - 1 more than its viewers is hidden, with its month, when its other days held nobody (I3m): an attacker who knows the empty days would see them once shown, one who does not would not"
     )
-    func monthAgainstItsWeeks() async throws {
+    func peopleOnTwoDaysBesideEmptyDays() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "Gaps")
+            let days = try source.weekdaysInOneMonth(7)
+            var people: [String] = []
+            for n in 1...35 { people.append(try source.person(n)) }
+            // A play five weeks before, in another month, so that the days of the week are after the
+            // title's first play. Then 11 different people on each of Tuesday, Thursday and Saturday
+            // (no two in a row: no streak), and one more on Tuesday and Saturday: days of 12, 11
+            // and 12 (all shown), 34 in the week, and nobody on Monday, Wednesday, Friday or Sunday.
+            try source.play(people[34], 1, on: days[0].advanced(by: -35))
+            for (i, d) in [1, 3, 5].enumerated() { for n in 0..<11 { try source.play(people[i * 11 + n], 1, on: days[d]) } }
+            for d in [1, 5] { try source.play(people[33], 1, on: days[d]) }
+            try fixture.load()
+            let facts = try fixture.facts()
+            #expect(try facts.query("select coalesce(sum(viewers), 0)::int from report.title_daily where title_id = 1").scalar(as: Int.self) == 35)
+            #expect(try WeekAudit.audit(facts, knowsEmptyDays: true).smallGroups.isEmpty)
+            // Shown, the week would say that 1 person watched on two days, to anyone who knows that
+            // the other days held nobody; to one who takes them as up to k - 1 each, it would not.
+            let shown = try expectWeekHidden(facts, viewers: 34)
+            let onTwoDays = { (audit: AuditFindings) in
+                audit.smallGroups.contains { $0.what.hasSuffix("the people on at least 2 of them") && $0.least == 1 && $0.most == 1 }
+            }
+            #expect(!onTwoDays(shown), "\(shown)")
+            #expect(onTwoDays(try WeekAudit.audit(facts, shownWeeks: WeekAudit.everyWeekOfK, knowsEmptyDays: true)))
+        }
+    }
+
+    @Test(
+        "a month is hidden when its whole weeks add up to 1 to k - 1 more than its viewers: that many people watched in two of them (I3m by weeks), for a title and for a series, also when days after them are loaded and held nobody",
+        arguments: [false, true]
+    )
+    func monthAgainstItsWeeks(loadedAfter: Bool) async throws {
         try await withLoadFixture { fixture in
             let source = SourceWriter(connection: try fixture.source())
             try source.title(1, "Weekly")
@@ -1009,11 +1042,21 @@ struct NightlyLoadTests {
             }
             try source.play(people[n], 2, on: mondays[0])
             try source.play(people[n], 3, on: mondays[1])
+            if loadedAfter {
+                // A play of another title yesterday loads the rest of the month, whose other days
+                // and weeks held nobody of Weekly or Pair: an analyst who takes them as up to k - 1
+                // each would not pin the month, but one who knows them empty would.
+                try source.title(9, "Later")
+                try source.play(people[0], 9, on: try source.day(-1))
+            }
             try fixture.load()
             let facts = try fixture.facts()
             func ints(_ sql: String) throws -> [Int] { try facts.query(sql).rows.map { try $0.decode(0, as: Int.self) } }
             #expect(try ints("select viewers from report.title_weekly where title_id = 1 order by week_start") == [12, 12, 11])
-            #expect(try ints("select viewers from analytics.fact_title_period where period_kind = 'month' order by viewers") == [34, 67, 67])
+            #expect(
+                try ints(
+                    "select viewers from analytics.fact_title_period where period_kind = 'month' and title_key in (select title_key from analytics.dim_title where title_id <> 9) order by viewers"
+                ) == [34, 67, 67])
             #expect(try ints("select viewers from report.title_monthly order by title_id") == [67, 67], "Weekly's month would say 1 person in two weeks")
             #expect(try ints("select count(*)::int from report.title_daily") == [0])
             #expect(try ints("select viewers from report.group_totals where name = 'Pair' and period = 'week' order by period_start") == [34, 34, 33])
@@ -1022,15 +1065,19 @@ struct NightlyLoadTests {
                 try ints("select viewers from report.group_totals where period = 'month'") == [], "the series and genre months would say 1 person in two weeks")
             let audit = try WeekAudit.audit(facts)
             #expect(audit.infeasible.isEmpty && audit.narrowed.isEmpty && audit.smallGroups.isEmpty, "\(audit)")
-            let months = try MonthAudit.audit(facts).findings
-            #expect(months.units == 3 && months.infeasible.isEmpty && months.narrowed.isEmpty && months.smallGroups.isEmpty, "\(months)")
-            // Shown, Weekly's month would pin its people in two weeks or more to exactly 1.
-            let shown = try MonthAudit.audit(facts, shownMonths: MonthAudit.everyMonthOfK).findings
-            #expect(
-                shown.smallGroups.contains {
+            let (months, skipped) = try MonthAudit.audit(facts, maxUnits: 16, knowsEmptyDays: true)
+            #expect(months.units == (loadedAfter ? 4 : 3) && skipped == 0, "\(months), \(skipped) skipped")
+            #expect(months.infeasible.isEmpty && months.narrowed.isEmpty && months.smallGroups.isEmpty, "\(months)")
+            // Shown, Weekly's month would pin its people in two weeks or more to exactly 1; with days
+            // after its weeks loaded, only to an analyst who knows that those held nobody.
+            func pinned(_ findings: AuditFindings) -> Bool {
+                findings.smallGroups.contains {
                     $0.what.hasPrefix("title 1,") && $0.what.hasSuffix("the people on at least 2 of them") && $0.least == 1 && $0.most == 1
-                },
-                "\(shown.smallGroups)")
+                }
+            }
+            let shown = try MonthAudit.audit(facts, shownMonths: MonthAudit.everyMonthOfK, maxUnits: 16, knowsEmptyDays: true)
+            #expect(pinned(shown.findings) && shown.skipped == 0, "\(shown)")
+            #expect(pinned(try MonthAudit.audit(facts, shownMonths: MonthAudit.everyMonthOfK, maxUnits: 16).findings) == !loadedAfter)
         }
     }
 

@@ -39,12 +39,12 @@
 --     below k from below, as I3 does for days; a month is shown only when that range stays p wide.
 --     Its weeks and days together bound its hidden days outside those weeks in the same way.
 --   * The people on two days or more (I3m): the days' viewers less the period's bound them from
---     below (shown days) and above (k - 1 for each day not shown since the title's first play; in
---     effect, the rule fires when every such day is shown); 1 to k - 1 of them within fewer than
---     p values hides the period. A month's whole weeks with its days outside them do the same for
+--     below (shown days, and 1 for each hidden day) and above (k - 1 for each hidden day); days
+--     without a play count as known to be empty, as an attacker who knows the catalogue may know
+--     them; 1 to k - 1 of them within fewer than p values hides the period. A month's whole weeks with its days outside them do the same for
 --     its people in two weeks or more (those weeks and days), for titles and for groups.
---   * A period against all its days at once (I3b): the days' viewers, with k - 1 for each day not
---     shown, less the period's viewers bound the days its people watched past their first. A
+--   * A period against all its days at once (I3b): the days' viewers, with k - 1 for each hidden
+--     day (and nothing for a day without a play), less the period's viewers bound the days its people watched past their first. A
 --     streak of L days on other days of the period takes L - 1 of them for each of its people, and
 --     a hidden streak of L days inside it holds at most what is left / (L - 1); a period is shown
 --     only when that leaves each stored streak below k at least p values.
@@ -82,6 +82,8 @@ drop view if exists report.title_daily, report.title_ratings, report.title_break
     report.title_segments, report.coviewing, report.title_streaks, report.titles, report.group_totals, analytics.report_periods, analytics.title_unions,
     analytics.title_runs;
 drop function if exists report.shown_runs(integer[], integer);
+-- I3m by weeks now takes a month's whole weeks from the weeks with a play (month_whole_weeks).
+drop function if exists report.whole_weeks(date);
 
 -- Which of a title's nested counts as of one day may be shown: counts[1] is the day's viewers
 -- (shown when at least k), counts[n] the people with a run of at least n days. A count is shown
@@ -122,19 +124,6 @@ $$;
 alter function report.days_covered(text, date, date, date) owner to tally_owner;
 revoke all on function report.days_covered(text, date, date, date) from public;
 comment on function report.days_covered(text, date, date, date) is 'Days of a week or month (period_kind, period_start) between first_day and last_day: the days_covered column of the period views.';
-
--- The Mondays of a month's whole weeks (Monday to Sunday inside the month).
-create or replace function report.whole_weeks(month_start date) returns setof date
-language sql immutable parallel safe
-set search_path = pg_catalog
-as $$
-    select month_start + (8 - extract(isodow from month_start)::integer) % 7 + 7 * n
-    from generate_series(0, 4) n
-    where month_start + (8 - extract(isodow from month_start)::integer) % 7 + 7 * n + 6 < (month_start + interval '1 month')::date
-$$;
-alter function report.whole_weeks(date) owner to tally_owner;
-revoke all on function report.whole_weeks(date) from public;
-comment on function report.whole_weeks(date) is 'The Mondays of the weeks (Monday to Sunday) that lie wholly inside the month starting month_start.';
 
 -- The weeks that overlap a month, with their days between first_day and last_day: in all (whole)
 -- and inside the month (inside). A week with inside < whole crosses the month's edge with covered
@@ -312,8 +301,9 @@ with title_weeks as materialized (
         count(*) filter (where not shown and not in_big_week) as hidden_out,
         coalesce(sum(viewers) filter (where shown and not in_big_week), 0)
             - coalesce(sum(both_days) filter (where not in_big_week), 0) as days_out_hold,
-        -- for a month, its shown days outside its whole weeks
+        -- for a month, its shown and hidden days outside its whole weeks
         count(*) filter (where shown and not in_whole_week) as loose_shown,
+        count(*) filter (where not shown and not in_whole_week) as loose_hidden,
         coalesce(sum(viewers) filter (where shown and not in_whole_week), 0) as loose_sum
     from days
     group by period_kind, period_start, title_ref
@@ -338,6 +328,19 @@ with title_weeks as materialized (
     cross join report.settings s
     where viewers >= s.k and (week_start < month_start or date_trunc('month', week_start + 6) > month_start)
     group by title_ref, month_start, week_start
+), played_parts as materialized (
+    -- Per title and month, each week with a play on one of its days inside the month: the units of
+    -- I3m by weeks that hold anybody (an attacker may know which days held nobody).
+    select distinct title_ref, month_start, week_start from title_days
+), month_whole_weeks as materialized (
+    -- Per title and month, its whole weeks (Monday to Sunday inside it) with a play: how many, and
+    -- the sum and number of those of k or more viewers, taken as known (I3m by weeks); the others
+    -- hold 1 to k - 1.
+    select pp.title_ref, pp.month_start, count(*) as weeks, coalesce(sum(iw.viewers), 0) as known, count(iw.viewers) as known_weeks
+    from played_parts pp
+    left join inner_weeks iw on iw.title_ref = pp.title_ref and iw.week_start = pp.week_start
+    where pp.week_start >= pp.month_start and date_trunc('month', pp.week_start + 6) = pp.month_start
+    group by pp.title_ref, pp.month_start
 ), month_inner_weeks as (
     select date_trunc('month', week_start)::date as month_start, title_ref, sum(viewers) as weeks_hold
     from inner_weeks
@@ -384,13 +387,15 @@ with title_weeks as materialized (
     group by title_ref
 ), month_units as materialized (
     -- Per title-month of k or more viewers, its days split by week as units (I3m by weeks, edge
-    -- weeks): a week whose covered days all lie in the month is known at k or more viewers and at
-    -- most k - 1 otherwise; the month's days of a week that crosses its edge hold at most that
-    -- week's viewers (k - 1 when fewer) and at least its most viewers on one shown day among them.
-    -- Days are covered from the title's first play.
-    select p.title_ref, p.period_start as month_start, count(*) as units,
-           sum(case when c.inside < c.whole then coalesce(ef.floor, 0) else coalesce(w.viewers, 0) end) as least_units,
-           sum(coalesce(w.viewers, s.k - 1)) as most_units
+    -- weeks): a week whose covered days all lie in the month is known at k or more viewers and 1
+    -- to k - 1 otherwise; the month's days of a week that crosses its edge hold at most that
+    -- week's viewers (k - 1 when fewer) and at least its most viewers on one shown day among them
+    -- (1 when none is shown). A unit without a play holds nobody, and is not counted. Days are
+    -- covered from the title's first play.
+    select p.title_ref, p.period_start as month_start, count(pp.week_start) as units,
+           sum(case when pp.week_start is null then 0
+                    when c.inside < c.whole then greatest(coalesce(ef.floor, 0), 1) else coalesce(w.viewers, 1) end) as least_units,
+           sum(case when pp.week_start is null then 0 else coalesce(w.viewers, s.k - 1) end) as most_units
     from (select distinct title_ref, period_start from stored where period_kind = 'month') p
     cross join report.settings s
     cross join loaded l
@@ -398,6 +403,7 @@ with title_weeks as materialized (
     cross join report.month_weeks(p.period_start, greatest(l.first_day, tf.first_day), l.last_day) c
     left join title_weeks w on w.title_ref = p.title_ref and w.week_start = c.monday
     left join edge_floors ef on ef.title_ref = p.title_ref and ef.month_start = p.period_start and ef.week_start = c.monday
+    left join played_parts pp on pp.title_ref = p.title_ref and pp.month_start = p.period_start and pp.week_start = c.monday
     group by p.title_ref, p.period_start
 ), candidates as (
     -- The title-periods shown (at least k viewers, I3, and I5 against their days), and whether their plays are shown by
@@ -414,27 +420,19 @@ with title_weeks as materialized (
     left join month_weeks mw on p.period_kind = 'month' and mw.month_start = p.period_start and mw.title_ref = p.title_ref
     left join month_inner_weeks miw on p.period_kind = 'month' and miw.month_start = p.period_start and miw.title_ref = p.title_ref
     left join analytics.title_unions ku on ku.period_kind = p.period_kind and ku.period_start = p.period_start and ku.title_ref = p.title_ref
-    cross join loaded l
-    join title_first tf on tf.title_ref = p.title_ref
     -- The days the period's people watched past their first (the days' viewers less the period's):
-    -- at least what the shown days give, at most that with k - 1 for each covered day not shown,
-    -- from the title's first day with a play (I3b, I3m).
+    -- at least what the shown days give with 1 for each hidden day, at most that with k - 1 for
+    -- each, over the days with a play (I3b, I3m). An attacker may know which days held nobody (a
+    -- title out of the catalogue, a premiere), so those count as known, and the others as not
+    -- empty.
     cross join lateral (
-        select greatest(0, coalesce(x.shown_sum, 0) - p.viewers) as least_extra,
-               coalesce(x.shown_sum, 0) + (c.covered - x.shown_count) * (s.k - 1) - p.viewers as most_extra,
-               c.covered, c.from_day
-        from (select report.days_covered(p.period_kind, p.period_start, greatest(l.first_day, tf.first_day), l.last_day) as covered,
-                     greatest(l.first_day, tf.first_day) as from_day) c) e
-    -- For a month, the same with its whole weeks as units (those of k or more viewers taken as
-    -- known, the others at most k - 1) and its days outside them (I3m by weeks): the weeks'
-    -- viewers less the month's are the weeks its people watched past their first.
-    left join lateral (
-        select count(*) as weeks, coalesce(sum(c.days), 0) as days, coalesce(sum(iw.viewers), 0) as known, count(iw.viewers) as known_weeks
-        from report.whole_weeks(p.period_start) w (monday)
-        cross join lateral (select report.days_covered('week', w.monday, e.from_day, l.last_day) as days) c
-        left join inner_weeks iw on iw.title_ref = p.title_ref and iw.week_start = w.monday
-        where c.days > 0
-    ) ww on p.period_kind = 'month'
+        select greatest(0, coalesce(x.shown_sum, 0) + x.hidden_days - p.viewers) as least_extra,
+               coalesce(x.shown_sum, 0) + x.hidden_days * (s.k - 1) - p.viewers as most_extra,
+               x.shown_count + x.hidden_days as played) e
+    -- For a month, the same with its whole weeks as units (month_whole_weeks) and its days
+    -- outside them (I3m by weeks): the weeks' viewers less the month's are the weeks its people
+    -- watched past their first.
+    left join month_whole_weeks ww on p.period_kind = 'month' and ww.title_ref = p.title_ref and ww.month_start = p.period_start
     -- and with its days split by week as units (month_units)
     left join month_units mu on p.period_kind = 'month' and mu.title_ref = p.title_ref and mu.month_start = p.period_start
     where true
@@ -469,16 +467,16 @@ with title_weeks as materialized (
           select 1 from small_runs sr
           where sr.period_kind = p.period_kind and sr.period_start = p.period_start and sr.title_ref = p.title_ref
             and (e.most_extra - sr.taken) / (sr.streak_days - 1) < coalesce(s.protection, (s.k + 1) / 2) - 1)
-      -- I3m: the people who watched on two days or more of the period took 1 to covered - 1 extra
-      -- days each, so they are at least the least extra days / (covered - 1), rounded up, and at
+      -- I3m: the people who watched on two days or more of the period took 1 to played - 1 extra
+      -- days each, so they are at least the least extra days / (played - 1), rounded up, and at
       -- most the most extra days. 1 to k - 1 of them within fewer than p values is hidden, as a
       -- group's titles less the group are (I6).
-      and not report.pins_repeaters(e.least_extra, e.most_extra, e.covered, s.k, coalesce(s.protection, (s.k + 1) / 2))
+      and not report.pins_repeaters(e.least_extra, e.most_extra, e.played, s.k, coalesce(s.protection, (s.k + 1) / 2))
       -- and for a month, its people in two or more of its whole weeks and days outside them
-      and not report.pins_repeaters(
-          greatest(0, ww.known + x.loose_sum - p.viewers),
-          ww.known + x.loose_sum + (ww.weeks - ww.known_weeks + e.covered - ww.days - x.loose_shown) * (s.k - 1) - p.viewers,
-          ww.weeks + e.covered - ww.days, s.k, coalesce(s.protection, (s.k + 1) / 2))
+      and (p.period_kind <> 'month' or not report.pins_repeaters(
+          greatest(0, coalesce(ww.known + ww.weeks - ww.known_weeks, 0) + x.loose_sum + x.loose_hidden - p.viewers),
+          coalesce(ww.known, 0) + x.loose_sum + (coalesce(ww.weeks - ww.known_weeks, 0) + x.loose_hidden) * (s.k - 1) - p.viewers,
+          coalesce(ww.weeks, 0) + x.loose_shown + x.loose_hidden, s.k, coalesce(s.protection, (s.k + 1) / 2)))
       -- and its people in two or more of its weeks, an edge week's days taken together
       and not report.pins_repeaters(greatest(0, mu.least_units - p.viewers), mu.most_units - p.viewers, mu.units, s.k,
                                     coalesce(s.protection, (s.k + 1) / 2))
@@ -1057,6 +1055,15 @@ with shown_periods as materialized (
     where nullif(x.name, '') is not null and f.viewers >= s.k
       and (d.week_start < d.month_start or date_trunc('month', d.week_start + 6) > d.month_start)
     group by x.grouping, x.name, d.month_start, d.week_start
+), group_played_parts as materialized (
+    -- Per group and month, each week with a play of one of its titles on one of its days inside
+    -- the month: the units of I3m by weeks that hold anybody.
+    select distinct x.grouping, x.name, d.month_start, d.week_start
+    from analytics.fact_title_daily f
+    join analytics.dim_date d on d.date_key = f.date_key
+    join analytics.dim_title t on t.title_key = f.title_key
+    cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
+    where nullif(x.name, '') is not null
 ), group_first as materialized (
     -- Each group's first day with a play of one of its titles: a public premiere, as a title's is.
     select x.grouping, x.name, min(d.full_date) as first_day
@@ -1069,28 +1076,35 @@ with shown_periods as materialized (
 ), repeaters as materialized (
     -- I3m by weeks for groups: the group months whose weeks pin their people in two weeks or more.
     -- The month's days split by week are its units: a week whose covered days all lie in the month
-    -- is known when it has k or more viewers (shown or not) and at most k - 1 otherwise; the days
+    -- is known when it has k or more viewers (shown or not) and 1 to k - 1 otherwise; the days
     -- of a week that crosses the month's edge hold at most that week's viewers (k - 1 when fewer)
-    -- and at least the most viewers of one member title on one of them. A group's days are not
-    -- published, so these bounds are all an analyst has. Days are covered from the group's first play.
-    select g.grouping, g.name, g.period_start as month_start
-    from analytics.fact_group_period g
-    cross join report.settings s
-    cross join loaded l
-    join group_first gf on gf.grouping = g.grouping and gf.name = g.name
-    cross join lateral (
-        select count(*) as units,
-               coalesce(sum(case when c.inside < c.whole then coalesce(fl.floor, 0)
-                                 when w.viewers >= s.k then w.viewers else 0 end), 0) as least_units,
-               coalesce(sum(case when w.viewers >= s.k then w.viewers else s.k - 1 end), 0) as most_units
-        from report.month_weeks(g.period_start, greatest(l.first_day, gf.first_day), l.last_day) c
+    -- and at least the most viewers of one member title on one of them (1 when none has k). A unit
+    -- without a play holds nobody and is not counted. A group's days are not published, so these
+    -- bounds are all an analyst has. Days are covered from the group's first play.
+    -- The units are joined outside any lateral subquery, so that each CTE is hashed once.
+    select u.grouping, u.name, u.month_start
+    from (
+        select g.grouping, g.name, g.period_start as month_start, g.viewers, s.k, coalesce(s.protection, (s.k + 1) / 2) as protection,
+               count(pp.week_start) as units,
+               coalesce(sum(case when pp.week_start is null then 0
+                                 when c.inside < c.whole then greatest(coalesce(fl.floor, 0), 1)
+                                 when w.viewers >= s.k then w.viewers else 1 end), 0) as least_units,
+               coalesce(sum(case when pp.week_start is null then 0 when w.viewers >= s.k then w.viewers else s.k - 1 end), 0) as most_units
+        from analytics.fact_group_period g
+        cross join report.settings s
+        cross join loaded l
+        join group_first gf on gf.grouping = g.grouping and gf.name = g.name
+        cross join report.month_weeks(g.period_start, greatest(l.first_day, gf.first_day), l.last_day) c
         left join analytics.fact_group_period w
             on w.period_kind = 'week' and w.grouping = g.grouping and w.name = g.name and w.period_start = c.monday
         left join group_unit_floors fl
-            on fl.grouping = g.grouping and fl.name = g.name and fl.month_start = g.period_start and fl.week_start = c.monday) u
-    where g.period_kind = 'month' and g.viewers >= s.k
-      and report.pins_repeaters(greatest(0, u.least_units - g.viewers), u.most_units - g.viewers,
-                                u.units, s.k, coalesce(s.protection, (s.k + 1) / 2))
+            on fl.grouping = g.grouping and fl.name = g.name and fl.month_start = g.period_start and fl.week_start = c.monday
+        left join group_played_parts pp
+            on pp.grouping = g.grouping and pp.name = g.name and pp.month_start = g.period_start and pp.week_start = c.monday
+        where g.period_kind = 'month' and g.viewers >= s.k
+        group by g.grouping, g.name, g.period_start, g.viewers, s.k, s.protection
+    ) u
+    where report.pins_repeaters(greatest(0, u.least_units - u.viewers), u.most_units - u.viewers, u.units, u.k, u.protection)
 ), candidates as (
     select g.period_kind, g.period_start, g.grouping, g.name, g.titles, g.viewers, g.plays, g.watch_seconds, s.k,
            bool_and(m.shown is not null and not m.suppressed) as all_plays_shown,
@@ -1263,7 +1277,6 @@ grant select on report.title_daily, report.title_ratings, report.title_weekly, r
 -- A view's functions run with the privileges of whoever reads the view.
 grant execute on function report.shown_runs(integer[], integer, boolean[]) to tally_analyst;
 grant execute on function report.days_covered(text, date, date, date) to tally_analyst;
-grant execute on function report.whole_weeks(date) to tally_analyst;
 grant execute on function report.month_weeks(date, date, date) to tally_analyst;
 grant execute on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) to tally_analyst;
 

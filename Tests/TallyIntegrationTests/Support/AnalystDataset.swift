@@ -496,6 +496,8 @@ enum AnalystChecks {
         ), periods as materialized (
             select f.kind, f.start, f.ref,
                 count(*) filter (where sd.viewers is null) as hidden,
+                count(sd.viewers) as shown_count,
+                coalesce(sum(sd.viewers), 0) as shown_sum,
                 coalesce(sum(sd.viewers), 0)
                     - coalesce(sum(s2.viewers) filter (where sd.viewers is not null and pd.viewers is not null and f.previous_start = f.start), 0) as shown_hold
             from facts f
@@ -736,9 +738,18 @@ enum AnalystChecks {
             \(staircases(of: "stored"))
         ), judged as materialized (
             -- Each stored title-period of k or more people: whether publishing it would narrow a
-            -- hidden day (I3), or leave 1 to k - 1 people against a shown day it holds or, for a
-            -- week, against a shown month that holds it (I5).
+            -- hidden day (I3), pin its people on two days or more between 1 and k - 1 to fewer than
+            -- p values for an attacker who knows which days held nobody (I3m: each of the other
+            -- people has one day, so they are at least the days' extra viewers over the days less
+            -- one, and at most those extra viewers, a hidden day holding 1 to k - 1), or leave 1 to
+            -- k - 1 people against a shown day it holds or, for a week, against a shown month that
+            -- holds it (I5).
             select w.kind, w.start, w.ref,
+                x.shown_count + x.hidden >= 2
+                    and ceil(greatest(0, x.shown_sum + x.hidden - w.viewers)::numeric / (x.shown_count + x.hidden - 1)) >= 1
+                    and x.shown_sum + x.hidden * (k.k - 1) - w.viewers <= k.k - 1
+                    and x.shown_sum + x.hidden * (k.k - 1) - w.viewers
+                        - ceil(greatest(0, x.shown_sum + x.hidden - w.viewers)::numeric / (x.shown_count + x.hidden - 1)) + 1 < k.p as repeaters,
                 x.hidden > 0 and (k.k - 1) - greatest(0, w.viewers - x.shown_hold - (x.hidden - 1) * (k.k - 1)) + 1 < k.p as narrow,
                 coalesce(mw.small > 0 and (k.k - 1) - greatest(0, w.viewers - mw.big - (mw.small - 1) * (k.k - 1)) + 1 < k.p, false)
                     or coalesce(mc.hidden_out > 0
@@ -956,7 +967,7 @@ enum AnalystChecks {
             (select count(*) from judged where narrow) as narrow_if_all_shown,
             (select count(*) from judged where nested) as nested_if_all_shown,
             (select count(*) from judged where narrow_by_weeks) as narrow_by_weeks_if_all_shown,
-            (select count(*) from judged where narrow or nested or narrow_by_weeks) as hidden_if_all_shown,
+            (select count(*) from judged where narrow or nested or narrow_by_weeks or repeaters) as hidden_if_all_shown,
             (select count(*) from published w join month_weeks mw on w.kind = 'month' and mw.start = w.start and mw.ref = w.ref
              cross join k
              where mw.small > 0 and (k.k - 1) - greatest(0, w.viewers - mw.big - (mw.small - 1) * (k.k - 1)) + 1 < k.p) as narrow_months,

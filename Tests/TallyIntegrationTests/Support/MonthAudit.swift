@@ -10,7 +10,9 @@ import Tally
 /// - a week that is not shown, as at least its largest shown day and at most its days' viewers
 ///   (k - 1 for each day without a row);
 /// - a day outside the weeks without a row, as at most k - 1;
-/// - a shown streak that runs over two units or more, as a lower bound on the people in all of them.
+/// - a shown streak that runs over two units or more, as a lower bound on the people in all of them;
+/// - with `knowsEmptyDays`, which days held nobody: those hold none, and a unit with a play at
+///   least 1.
 ///
 /// For each hidden count that the warehouse stores (the month, a week, a day outside the weeks),
 /// the least and the most the program allows are the attacker's range; and a pattern of units, or
@@ -38,7 +40,9 @@ enum MonthAudit {
 
     /// Audits every stored title-month of at most `maxUnits` units (as a superuser), with
     /// `shownMonths` as the months published.
-    static func audit(_ connection: PostgresConnection, shownMonths: String = reportMonths, maxUnits: Int = 12, edgeWeeks: Bool = false) throws -> (
+    static func audit(
+        _ connection: PostgresConnection, shownMonths: String = reportMonths, maxUnits: Int = 12, edgeWeeks: Bool = false, knowsEmptyDays: Bool = false
+    ) throws -> (
         findings: AuditFindings, skipped: Int
     ) {
         let (k, p) = try reportSettings(connection)
@@ -114,6 +118,7 @@ enum MonthAudit {
                     // An edge week's days in the month: the week's people, less any on its covered days outside it.
                     let outside = stride(from: key.day, through: key.day.advanced(by: 6), by: 1).contains {
                         !unit.contains($0) && $0 >= max(range.lowerBound, firstDays[month.title] ?? range.lowerBound) && $0 <= range.upperBound
+                            && (!knowsEmptyDays || storedDays[Key(title: month.title, day: $0)] != nil)
                     }
                     constraints.append((objective, outside ? .atMost : .equal, Double(viewers)))
                     if let most = days.compactMap({ $0 }).max() { constraints.append((objective, .atLeast, Double(most))) }
@@ -122,8 +127,13 @@ enum MonthAudit {
                 } else if !isWeek, let viewers = days[0] {
                     constraints.append((objective, .equal, Double(viewers)))
                 } else {
-                    constraints.append((objective, .atMost, Double(days.reduce(0) { $0 + ($1 ?? k - 1) })))
+                    // A day without a row holds at most k - 1; with knowsEmptyDays, none when nobody
+                    // watched, and the unit at least 1 when somebody did.
+                    let played = stride(from: unit.lowerBound, through: unit.upperBound, by: 1).map { storedDays[Key(title: month.title, day: $0)] != nil }
+                    let most = zip(days, played).reduce(0) { $0 + ($1.0 ?? (knowsEmptyDays && !$1.1 ? 0 : k - 1)) }
+                    constraints.append((objective, .atMost, Double(most)))
                     if let most = days.compactMap({ $0 }).max() { constraints.append((objective, .atLeast, Double(most))) }
+                    if knowsEmptyDays && played.contains(true) { constraints.append((objective, .atLeast, 1)) }
                     let viewers = isWeek ? storedWeeks[key] : storedDays[Key(title: month.title, day: unit.lowerBound)]
                     if let viewers { targets.append((isWeek ? "the week of \(key.day)" : "\(unit.lowerBound)", viewers, objective)) }
                 }

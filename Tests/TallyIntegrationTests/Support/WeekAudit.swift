@@ -9,7 +9,9 @@ import Tally
 /// - a shown streak that runs over the week's edge, as a lower bound on the people who watched
 ///   every day of the week that it holds;
 /// - a day without a row, at most k - 1 people (title_daily hides nothing else), and a day before
-///   the title's first play, none (its premiere may be public).
+///   the title's first play, none (its premiere may be public);
+/// - with `knowsEmptyDays`, which days held nobody (a title out of the catalogue, say): those hold
+///   none, and each other day without a row 1 to k - 1.
 ///
 /// For each hidden count that the warehouse stores (a day, a streak inside the week or the week
 /// itself), the least and the most the program allows are the attacker's range; and a pattern whose
@@ -35,7 +37,7 @@ enum WeekAudit {
 
     /// Audits every title-week of the warehouse (as a superuser, who reads the report views as the
     /// analyst does and the stored facts besides), with `shownWeeks` as the weeks published.
-    static func audit(_ connection: PostgresConnection, shownWeeks: String = reportWeeks) throws -> AuditFindings {
+    static func audit(_ connection: PostgresConnection, shownWeeks: String = reportWeeks, knowsEmptyDays: Bool = false) throws -> AuditFindings {
         let (k, p) = try reportSettings(connection)
         func counts(_ sql: String) throws -> [Count: Int] {
             try connection.query(sql).rows.reduce(into: [:]) { counts, row in
@@ -87,8 +89,13 @@ enum WeekAudit {
                 for day in days {
                     if let viewers = shown[Count(title: title, day: day, streakDays: 1)] {
                         constraints.append((run(day...day), .equal, Double(viewers)))
+                    } else if !knowsEmptyDays {
+                        constraints.append((run(day...day), .atMost, Double(k - 1)))
+                    } else if stored[Count(title: title, day: day, streakDays: 1)] == nil {
+                        constraints.append((run(day...day), .equal, 0))
                     } else {
                         constraints.append((run(day...day), .atMost, Double(k - 1)))
+                        constraints.append((run(day...day), .atLeast, 1))
                     }
                 }
                 for (streak, viewers) in shownStreaks[title] ?? [] where streak.firstDay <= days[days.count - 1] && streak.day >= days[0] {
