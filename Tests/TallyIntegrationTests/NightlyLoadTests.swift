@@ -992,6 +992,8 @@ struct NightlyLoadTests {
             try source.play(people[34], 1, on: days[0].advanced(by: -35))
             for (i, d) in [1, 3, 5].enumerated() { for n in 0..<11 { try source.play(people[i * 11 + n], 1, on: days[d]) } }
             for d in [1, 5] { try source.play(people[33], 1, on: days[d]) }
+            // A thumbs-up on Monday without a play: a row of 0 viewers, and still nobody watched.
+            try source.rate(people[34], 1, 1, on: days[0])
             try fixture.load()
             let facts = try fixture.facts()
             #expect(try facts.query("select coalesce(sum(viewers), 0)::int from report.title_daily where title_id = 1").scalar(as: Int.self) == 35)

@@ -292,6 +292,8 @@ with title_weeks as materialized (
         title_ref,
         bool_or(not shown) as has_hidden_day,
         count(*) filter (where not shown) as hidden_days,
+        -- the hidden days with a play (a day with ratings only has a row of 0 viewers)
+        count(*) filter (where not shown and viewers > 0) as hidden_played,
         count(*) filter (where shown) as shown_count,
         sum(viewers) filter (where shown) as shown_sum,
         min(viewers) filter (where shown) as least_shown,
@@ -303,7 +305,7 @@ with title_weeks as materialized (
             - coalesce(sum(both_days) filter (where not in_big_week), 0) as days_out_hold,
         -- for a month, its shown and hidden days outside its whole weeks
         count(*) filter (where shown and not in_whole_week) as loose_shown,
-        count(*) filter (where not shown and not in_whole_week) as loose_hidden,
+        count(*) filter (where not shown and not in_whole_week and viewers > 0) as loose_hidden,
         coalesce(sum(viewers) filter (where shown and not in_whole_week), 0) as loose_sum
     from days
     group by period_kind, period_start, title_ref
@@ -331,7 +333,7 @@ with title_weeks as materialized (
 ), played_parts as materialized (
     -- Per title and month, each week with a play on one of its days inside the month: the units of
     -- I3m by weeks that hold anybody (an attacker may know which days held nobody).
-    select distinct title_ref, month_start, week_start from title_days
+    select distinct title_ref, month_start, week_start from title_days where viewers > 0
 ), month_whole_weeks as materialized (
     -- Per title and month, its whole weeks (Monday to Sunday inside it) with a play: how many, and
     -- the sum and number of those of k or more viewers, taken as known (I3m by weeks); the others
@@ -426,9 +428,9 @@ with title_weeks as materialized (
     -- title out of the catalogue, a premiere), so those count as known, and the others as not
     -- empty.
     cross join lateral (
-        select greatest(0, coalesce(x.shown_sum, 0) + x.hidden_days - p.viewers) as least_extra,
-               coalesce(x.shown_sum, 0) + x.hidden_days * (s.k - 1) - p.viewers as most_extra,
-               x.shown_count + x.hidden_days as played) e
+        select greatest(0, coalesce(x.shown_sum, 0) + x.hidden_played - p.viewers) as least_extra,
+               coalesce(x.shown_sum, 0) + x.hidden_played * (s.k - 1) - p.viewers as most_extra,
+               x.shown_count + x.hidden_played as played) e
     -- For a month, the same with its whole weeks as units (month_whole_weeks) and its days
     -- outside them (I3m by weeks): the weeks' viewers less the month's are the weeks its people
     -- watched past their first.
@@ -1063,7 +1065,7 @@ with shown_periods as materialized (
     join analytics.dim_date d on d.date_key = f.date_key
     join analytics.dim_title t on t.title_key = f.title_key
     cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
-    where nullif(x.name, '') is not null
+    where nullif(x.name, '') is not null and f.viewers > 0
 ), group_first as materialized (
     -- Each group's first day with a play of one of its titles: a public premiere, as a title's is.
     select x.grouping, x.name, min(d.full_date) as first_day

@@ -496,6 +496,8 @@ enum AnalystChecks {
         ), periods as materialized (
             select f.kind, f.start, f.ref,
                 count(*) filter (where sd.viewers is null) as hidden,
+                -- the hidden days with a play (a day with ratings only has a row of 0 viewers)
+                count(*) filter (where sd.viewers is null and f.viewers > 0) as hidden_played,
                 count(sd.viewers) as shown_count,
                 coalesce(sum(sd.viewers), 0) as shown_sum,
                 coalesce(sum(sd.viewers), 0)
@@ -745,11 +747,12 @@ enum AnalystChecks {
             -- k - 1 people against a shown day it holds or, for a week, against a shown month that
             -- holds it (I5).
             select w.kind, w.start, w.ref,
-                x.shown_count + x.hidden >= 2
-                    and ceil(greatest(0, x.shown_sum + x.hidden - w.viewers)::numeric / (x.shown_count + x.hidden - 1)) >= 1
-                    and x.shown_sum + x.hidden * (k.k - 1) - w.viewers <= k.k - 1
-                    and x.shown_sum + x.hidden * (k.k - 1) - w.viewers
-                        - ceil(greatest(0, x.shown_sum + x.hidden - w.viewers)::numeric / (x.shown_count + x.hidden - 1)) + 1 < k.p as repeaters,
+                x.shown_count + x.hidden_played >= 2
+                    and ceil(greatest(0, x.shown_sum + x.hidden_played - w.viewers)::numeric / (x.shown_count + x.hidden_played - 1)) >= 1
+                    and x.shown_sum + x.hidden_played * (k.k - 1) - w.viewers <= k.k - 1
+                    and x.shown_sum + x.hidden_played * (k.k - 1) - w.viewers
+                        - ceil(greatest(0, x.shown_sum + x.hidden_played - w.viewers)::numeric / (x.shown_count + x.hidden_played - 1)) + 1 < k.p
+                    as repeaters,
                 x.hidden > 0 and (k.k - 1) - greatest(0, w.viewers - x.shown_hold - (x.hidden - 1) * (k.k - 1)) + 1 < k.p as narrow,
                 coalesce(mw.small > 0 and (k.k - 1) - greatest(0, w.viewers - mw.big - (mw.small - 1) * (k.k - 1)) + 1 < k.p, false)
                     or coalesce(mc.hidden_out > 0

@@ -118,7 +118,7 @@ enum MonthAudit {
                     // An edge week's days in the month: the week's people, less any on its covered days outside it.
                     let outside = stride(from: key.day, through: key.day.advanced(by: 6), by: 1).contains {
                         !unit.contains($0) && $0 >= max(range.lowerBound, firstDays[month.title] ?? range.lowerBound) && $0 <= range.upperBound
-                            && (!knowsEmptyDays || storedDays[Key(title: month.title, day: $0)] != nil)
+                            && (!knowsEmptyDays || (storedDays[Key(title: month.title, day: $0)] ?? 0) > 0)
                     }
                     constraints.append((objective, outside ? .atMost : .equal, Double(viewers)))
                     if let most = days.compactMap({ $0 }).max() { constraints.append((objective, .atLeast, Double(most))) }
@@ -129,7 +129,9 @@ enum MonthAudit {
                 } else {
                     // A day without a row holds at most k - 1; with knowsEmptyDays, none when nobody
                     // watched, and the unit at least 1 when somebody did.
-                    let played = stride(from: unit.lowerBound, through: unit.upperBound, by: 1).map { storedDays[Key(title: month.title, day: $0)] != nil }
+                    let played = stride(from: unit.lowerBound, through: unit.upperBound, by: 1).map {
+                        (storedDays[Key(title: month.title, day: $0)] ?? 0) > 0
+                    }
                     let most = zip(days, played).reduce(0) { $0 + ($1.0 ?? (knowsEmptyDays && !$1.1 ? 0 : k - 1)) }
                     constraints.append((objective, .atMost, Double(most)))
                     if let most = days.compactMap({ $0 }).max() { constraints.append((objective, .atLeast, Double(most))) }

@@ -91,7 +91,8 @@ enum WeekAudit {
                         constraints.append((run(day...day), .equal, Double(viewers)))
                     } else if !knowsEmptyDays {
                         constraints.append((run(day...day), .atMost, Double(k - 1)))
-                    } else if stored[Count(title: title, day: day, streakDays: 1)] == nil {
+                    } else if (stored[Count(title: title, day: day, streakDays: 1)] ?? 0) == 0 {
+                        // No row, or ratings only (0 viewers): nobody watched.
                         constraints.append((run(day...day), .equal, 0))
                     } else {
                         constraints.append((run(day...day), .atMost, Double(k - 1)))
