@@ -143,6 +143,25 @@ struct LinearAuditTests {
         }
     }
 
+    @Test(
+        "no hidden day, streak, week or month of the demo is narrowed, and nobody in two or more of a month's weeks or days singled out, by all of a title's counts in its month at the grain of its days, even knowing which days held nobody; with every week of k or more viewers shown, some would be"
+    )
+    func titleMonthsByDays() async throws {
+        try await withDemoWarehouse { _, fixture in
+            let admin = try fixture.facts()
+            defer { admin.close() }
+            let published = try MonthAudit.auditByDays(admin, knowsEmptyDays: true)
+            #expect(published.units > 400 && published.ranges > 1_000, "the demo's title-months: \(published.units), \(published.ranges) ranges")
+            #expect(published.infeasible.isEmpty, "\(published.infeasible.prefix(5))")
+            #expect(published.narrowed.isEmpty, "\(published.narrowed.prefix(10))")
+            #expect(published.smallGroups.isEmpty, "\(published.smallGroups.prefix(10))")
+            // The control: the weeks that the rules hide would let the program pin hidden counts.
+            let everyWeek = try MonthAudit.auditByDays(admin, shownWeeks: WeekAudit.everyWeekOfK, knowsEmptyDays: true)
+            #expect(everyWeek.infeasible.isEmpty, "\(everyWeek.infeasible.prefix(5))")
+            #expect(!everyWeek.narrowed.isEmpty, "every week of k or more viewers shown: \(everyWeek.ranges) ranges, none narrowed")
+        }
+    }
+
     @Test("no hidden title-period, pair or group of the demo is narrowed, and no small group of people singled out, by its series' or genre's counts")
     func groups() async throws {
         try await withDemoWarehouse { _, fixture in

@@ -1,3 +1,4 @@
+import CGLPK
 import Testing
 
 /// The attacker's program (`LinearProgram`) counts people whole: where the published counts admit
@@ -19,5 +20,76 @@ struct LinearProgramTests {
         let narrowed = try #require(program.narrowed([(what: "the count", viewers: 2, objective: [1, 0, 0])], p: 4))
         #expect(narrowed.map { $0.least...$0.most } == [0...2])
         #expect(program.unsettled == 0)
+    }
+
+    @Test(
+        "the month's program by column generation finds the same optima as the program over every pattern, on random people over 9 days with their days, streaks, weeks and whole period, shown and hidden, and the people on at least m days or weeks"
+    )
+    func columnGenerationMatchesEveryPattern() throws {
+        var random = SplitMix(seed: 17)
+        let days = 9
+        let k = 4
+        let patterns = Patterns(items: days)
+        for _ in 0..<25 {
+            // People with a skew: many on one or two days, some on runs, a few on nearly every day.
+            let people: [UInt32] = (0..<Int.random(in: 10...40, using: &random)).map { _ in
+                switch Int.random(in: 0..<4, using: &random) {
+                case 0: UInt32(1) << Int.random(in: 0..<days, using: &random)
+                case 1:
+                    UInt32(Int.random(in: 1..<(1 << days), using: &random))
+                case 2:
+                    ((UInt32(1) << Int.random(in: 2...4, using: &random)) - 1) << Int.random(in: 0...(days - 4), using: &random) & ((1 << days) - 1)
+                default: UInt32((1 << days) - 1) ^ (UInt32(1) << Int.random(in: 0..<days, using: &random))
+                }
+            }
+            let counts =
+                (0..<days).map { DayCount.day($0) }
+                + (1..<days).flatMap { end in (2...min(4, end + 1)).map { DayCount(days: (end - $0 + 1)...end, every: true) } }
+                + [DayCount(days: 0...3, every: false), DayCount(days: 4...8, every: false), DayCount(days: 0...8, every: false)]
+            // A count of k or more is shown, one below is hidden (at most k - 1 when it is a day) and a target.
+            var constraints: [(count: DayCount, relation: LinearProgram.Relation, value: Double)] = []
+            // And the people in both weeks, and on at least 2, 3 or 4 days.
+            var targets: [DayTarget] = [.atLeast(2, of: [0b1111, 0b1_1111_0000])] + (2...4).map { .atLeast($0, of: (0..<days).map { 1 << $0 }) }
+            for count in counts {
+                let viewers = people.filter { count.counts($0) }.count
+                if viewers >= k {
+                    constraints.append((count, .equal, Double(viewers)))
+                } else {
+                    // A day without a row: at most k - 1, and (to the analyst who knows the empty
+                    // days) none or at least 1.
+                    if count.days.count == 1 {
+                        constraints.append((count, .atMost, Double(k - 1)))
+                        constraints.append((count, viewers == 0 ? .equal : .atLeast, viewers == 0 ? 0 : 1))
+                    }
+                    targets.append(.count(count))
+                }
+            }
+            let byColumns = DayPatternProgram(days: days, constraints: constraints)
+            let everyPattern = LinearProgram(
+                variables: patterns.count,
+                constraints: constraints.map { c in ((1...patterns.count).map { c.count.counts(UInt32($0)) ? 1 : 0 }, c.relation, c.value) }, whole: false)
+            #expect(byColumns.isFeasible)
+            for target in targets {
+                let objective = (1...patterns.count).map { target.counts(UInt32($0)) ? 1.0 : 0 }
+                for direction in [GLP_MIN, GLP_MAX] {
+                    let expected = try #require(everyPattern.optimum(of: objective, direction))
+                    let found = try #require(byColumns.optimum(of: target, direction))
+                    #expect(abs(found - expected) < 1e-6, "\(target), \(direction == GLP_MIN ? "least" : "most"): \(found) against \(expected)")
+                }
+            }
+            #expect(byColumns.unsettled == 0)
+        }
+    }
+}
+
+/// A seeded generator (SplitMix64), so that the random cases are the same on every run.
+struct SplitMix: RandomNumberGenerator {
+    var seed: UInt64
+    mutating func next() -> UInt64 {
+        seed &+= 0x9E37_79B9_7F4A_7C15
+        var z = seed
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

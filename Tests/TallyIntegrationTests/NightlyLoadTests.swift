@@ -1080,6 +1080,15 @@ struct NightlyLoadTests {
             let shown = try MonthAudit.audit(facts, shownMonths: MonthAudit.everyMonthOfK, maxUnits: 16, knowsEmptyDays: true)
             #expect(pinned(shown.findings) && shown.skipped == 0, "\(shown)")
             #expect(pinned(try MonthAudit.audit(facts, shownMonths: MonthAudit.everyMonthOfK, maxUnits: 16).findings) == !loadedAfter)
+            // The program at the grain of days finds the same: nothing with the views, and the
+            // people in two of the month's weeks pinned to 1 with the month shown.
+            let byDays = try MonthAudit.auditByDays(facts, knowsEmptyDays: true)
+            #expect(byDays.infeasible.isEmpty && byDays.narrowed.isEmpty && byDays.smallGroups.isEmpty, "\(byDays)")
+            let byDaysShown = try MonthAudit.auditByDays(facts, shownMonths: MonthAudit.everyMonthOfK, knowsEmptyDays: true)
+            #expect(
+                byDaysShown.smallGroups.contains {
+                    $0.what.hasPrefix("title 1,") && $0.what.hasSuffix("the people in at least 2 of its weeks") && $0.least == 1 && $0.most == 1
+                }, "\(byDaysShown)")
         }
     }
 

@@ -18,6 +18,15 @@ final class LinearProgram {
     /// How a constraint's left-hand side relates to its number.
     enum Relation {
         case equal, atMost, atLeast
+
+        /// GLPK's type of a row bounded so, both bounds being the constraint's number.
+        var rowType: Int32 {
+            switch self {
+            case .equal: GLP_FX
+            case .atMost: GLP_UP
+            case .atLeast: GLP_LO
+            }
+        }
     }
 
     private let problem: OpaquePointer
@@ -30,16 +39,20 @@ final class LinearProgram {
     /// meets one has not decided its unit.
     private(set) var unsettled = 0
 
+    /// Whether people come whole: false for the relaxation, which lets a pattern hold 2.5 people.
+    let whole: Bool
+
     /// `constraints`: dense coefficients (one per variable), a relation and a number.
-    init(variables: Int, constraints: [(coefficients: [Double], relation: Relation, value: Double)]) {
+    init(variables: Int, constraints: [(coefficients: [Double], relation: Relation, value: Double)], whole: Bool = true) {
         precondition(variables > 0)
         glp_term_out(GLP_OFF)
         problem = glp_create_prob()
         self.variables = variables
+        self.whole = whole
         glp_add_cols(problem, Int32(variables))
         for j in 1...variables {
             glp_set_col_bnds(problem, Int32(j), GLP_LO, 0, 0)
-            glp_set_col_kind(problem, Int32(j), GLP_IV)
+            glp_set_col_kind(problem, Int32(j), whole ? GLP_IV : GLP_CV)
         }
         if !constraints.isEmpty {
             glp_add_rows(problem, Int32(constraints.count))
@@ -49,13 +62,7 @@ final class LinearProgram {
             var values: [Double] = [0]
             for (i, constraint) in constraints.enumerated() {
                 precondition(constraint.coefficients.count == variables)
-                let type =
-                    switch constraint.relation {
-                    case .equal: GLP_FX
-                    case .atMost: GLP_UP
-                    case .atLeast: GLP_LO
-                    }
-                glp_set_row_bnds(problem, Int32(i + 1), type, constraint.value, constraint.value)
+                glp_set_row_bnds(problem, Int32(i + 1), constraint.relation.rowType, constraint.value, constraint.value)
                 for (j, c) in constraint.coefficients.enumerated() where c != 0 {
                     rows.append(Int32(i + 1))
                     columns.append(Int32(j + 1))
@@ -85,6 +92,7 @@ final class LinearProgram {
         for (j, c) in objective.enumerated() { glp_set_obj_coef(problem, Int32(j + 1), c) }
         glp_set_obj_dir(problem, direction)
         guard glp_simplex(problem, &simplex) == 0, glp_get_status(problem) == GLP_OPT else { return nil }
+        guard whole else { return glp_get_obj_val(problem) }
         let relaxed = (1...variables).map { glp_get_col_prim(problem, Int32($0)) }
         if relaxed.allSatisfy({ abs($0 - $0.rounded()) < 1e-6 }) {
             keep(relaxed.map { $0.rounded() })

@@ -1,3 +1,4 @@
+import CGLPK
 import Foundation
 import Tally
 
@@ -21,8 +22,8 @@ import Tally
 /// `edgeWeeks`, the month's days of a shown week that crosses its edge are one unit instead of
 /// days, at most that week's viewers (exactly, when the week has no covered day outside the month)
 /// and at least its largest shown day: the split of I3m by weeks, edge weeks. The program leaves
-/// out the days inside the weeks as separate counts (WeekAudit takes those), an edge week beside
-/// its days, and the title's pairs. It counts people whole.
+/// out the days inside the weeks as separate counts (WeekAudit takes those, and `auditByDays` all
+/// of them together), an edge week beside its days, and the title's pairs. It counts people whole.
 enum MonthAudit {
     /// The report view's months, for `audit(_:shownMonths:)`.
     static let reportMonths = "select month_start, coalesce(title_id, -1), viewers from report.title_monthly"
@@ -33,7 +34,7 @@ enum MonthAudit {
         where p.period_kind = 'month' and p.viewers >= s.k
         """
 
-    private struct Key: Hashable {
+    fileprivate struct Key: Hashable {
         var title: Int
         var day: Day
     }
@@ -45,40 +46,15 @@ enum MonthAudit {
     ) throws -> (
         findings: AuditFindings, skipped: Int
     ) {
-        let (k, p) = try reportSettings(connection)
-        func counts(_ sql: String) throws -> [Key: Int] {
-            try connection.query(sql).rows.reduce(into: [:]) { counts, row in
-                counts[Key(title: try row.decode(1, as: Int.self), day: try row.decode(0, as: Day.self))] = try row.decode(2, as: Int.self)
-            }
-        }
-        let shownDays = try counts("select day, coalesce(title_id, -1), viewers from report.title_daily")
-        let shownWeeks = try counts("select week_start, coalesce(title_id, -1), viewers from report.title_weekly")
-        let shownMonths = try counts(shownMonths)
-        func stored(_ kind: String) throws -> [Key: Int] {
-            try counts(
-                """
-                select p.period_start, coalesce(t.title_id, -1), p.viewers
-                from analytics.fact_title_period p join analytics.dim_title t using (title_key) where p.period_kind = '\(kind)'
-                """)
-        }
-        let storedMonths = try stored("month")
-        let storedWeeks = try stored("week")
-        let storedDays = try counts("select as_of, title_ref, viewers from analytics.title_runs where streak_days = 1")
-        let streaks = try connection.query("select as_of, coalesce(title_id, -1), streak_days, viewers from report.title_streaks where streak_days >= 2")
-            .rows.reduce(into: [Int: [(run: ClosedRange<Day>, viewers: Int)]]()) { streaks, row in
-                let asOf = try row.decode(0, as: Day.self)
-                streaks[try row.decode(1, as: Int.self), default: []].append(
-                    (asOf.advanced(by: Int32(1 - (try row.decode(2, as: Int.self))))...asOf, try row.decode(3, as: Int.self)))
-            }
-        let loaded = try connection.query(
-            "select min(d.full_date), max(d.full_date) from analytics.fact_title_daily f join analytics.dim_date d using (date_key)"
-        ).rows[0]
-        let range = try loaded.decode(0, as: Day.self)...loaded.decode(1, as: Day.self)
-        let firstDays = storedDays.keys.reduce(into: [Int: Day]()) { first, key in first[key.title] = min(first[key.title] ?? key.day, key.day) }
+        let c = try Counts(connection, shownMonths: shownMonths, shownWeeks: WeekAudit.reportWeeks)
+        let (k, p, shownDays, shownWeeks, shownMonths, storedWeeks, storedDays, range, firstDays) = (
+            c.k, c.p, c.shownDays, c.shownWeeks, c.shownMonths, c.storedWeeks, c.storedDays, c.range, c.firstDays
+        )
+        let streaks = c.streaks.mapValues { $0.filter(\.shown) }
 
         var findings = AuditFindings()
         var skipped = 0
-        for (month, monthViewers) in storedMonths {
+        for (month, monthViewers) in c.storedMonths {
             let first = max(range.lowerBound, firstDays[month.title] ?? range.lowerBound, month.day)
             let last = min(range.upperBound, month.day.month.upperBound)
             guard first <= last else { continue }
@@ -150,5 +126,180 @@ enum MonthAudit {
                 })
         }
         return (findings, skipped)
+    }
+}
+
+extension MonthAudit {
+    /// The attacker who takes a title's month at the grain of its days: every published count of
+    /// the title that lies in the month, or reaches into it, over the people's patterns of days
+    /// (`DayPatternProgram`, the relaxation). What the attacker knows:
+    /// - a shown day, a shown streak inside the month's covered days, a shown week whose covered days
+    ///   all lie in the month, and a shown month, exactly;
+    /// - a shown week over the month's edge, as at least its people on the month's days;
+    /// - a shown streak that reaches out of the month, as a lower bound on the people on every one of
+    ///   its days inside;
+    /// - a day without a row, as at most k - 1 people, and none before the title's first play; with
+    ///   `knowsEmptyDays`, a day without a play as none, and a hidden day with one as 1 to k - 1.
+    ///
+    /// For each hidden count that the warehouse stores and that lies in the month (a day, a streak, a
+    /// week whose covered days are all in it, the month), the least and the most the program allows
+    /// are the attacker's range; and the people in at least m of the month's weeks, or on at least m
+    /// of its days, pinned between 1 and k - 1 to fewer than p values are a small group singled out.
+    /// Single patterns of days are not searched (2^30 of them). With `since`, only the months from
+    /// that day on are audited.
+    static func auditByDays(
+        _ connection: PostgresConnection, shownMonths: String = reportMonths, shownWeeks: String = WeekAudit.reportWeeks, knowsEmptyDays: Bool = false,
+        since: Day? = nil
+    ) throws -> AuditFindings {
+        let c = try Counts(connection, shownMonths: shownMonths, shownWeeks: shownWeeks)
+        let (k, p, shownDays, shownWeeks, shownMonths, storedWeeks, storedDays, range, firstDays) = (
+            c.k, c.p, c.shownDays, c.shownWeeks, c.shownMonths, c.storedWeeks, c.storedDays, c.range, c.firstDays
+        )
+
+        var findings = AuditFindings()
+        for (month, monthViewers) in c.storedMonths where month.day >= since ?? month.day {
+            let opened = max(range.lowerBound, firstDays[month.title] ?? range.lowerBound)
+            let first = max(opened, month.day)
+            let last = min(range.upperBound, month.day.month.upperBound)
+            guard first <= last else { continue }
+            let index = { (day: Day) in Int(first.distance(to: day)) }
+            let played = { (day: Day) in (storedDays[Key(title: month.title, day: day)] ?? 0) > 0 }
+            /// A covered day: loaded, not before the premiere, and (to the attacker who knows) with a play.
+            let covered = { (day: Day) in range.contains(day) && day >= opened && (!knowsEmptyDays || played(day)) }
+            var constraints: [(count: DayCount, relation: LinearProgram.Relation, value: Double)] = []
+            var targets: [(what: String, viewers: Int, target: DayTarget)] = []
+            for day in stride(from: first, through: last, by: 1) {
+                let count = DayCount.day(index(day))
+                if let viewers = shownDays[Key(title: month.title, day: day)] {
+                    constraints.append((count, .equal, Double(viewers)))
+                } else if knowsEmptyDays && !played(day) {
+                    constraints.append((count, .equal, 0))
+                } else {
+                    constraints.append((count, .atMost, Double(k - 1)))
+                    if knowsEmptyDays { constraints.append((count, .atLeast, 1)) }
+                    if let viewers = storedDays[Key(title: month.title, day: day)], viewers > 0 { targets.append(("\(day)", viewers, .count(count))) }
+                }
+            }
+            for streak in c.streaks[month.title] ?? [] where streak.run.overlaps(first...last) {
+                let inside = max(streak.run.lowerBound, first)...min(streak.run.upperBound, last)
+                let count = DayCount(days: index(inside.lowerBound)...index(inside.upperBound), every: true)
+                if streak.shown {
+                    constraints.append((count, inside == streak.run ? .equal : .atLeast, Double(streak.viewers)))
+                } else if inside == streak.run {
+                    targets.append(("the \(streak.run.count)-day streak as of \(streak.run.upperBound)", streak.viewers, .count(count)))
+                }
+            }
+            for monday in Set(stride(from: first, through: last, by: 1).map(\.weekStart)).sorted() {
+                let inside = max(monday, first)...min(monday.advanced(by: 6), last)
+                let count = DayCount(days: index(inside.lowerBound)...index(inside.upperBound), every: false)
+                let whole = !stride(from: monday, through: monday.advanced(by: 6), by: 1).contains { !inside.contains($0) && covered($0) }
+                let key = Key(title: month.title, day: monday)
+                if let viewers = shownWeeks[key] {
+                    constraints.append((count, whole ? .equal : .atMost, Double(viewers)))
+                } else if whole, let viewers = storedWeeks[key] {
+                    targets.append(("the week of \(monday)", viewers, .count(count)))
+                }
+            }
+            let everyone = DayCount(days: 0...index(last), every: false)
+            if let viewers = shownMonths[month] {
+                constraints.append((everyone, .equal, Double(viewers)))
+            } else {
+                targets.append(("the month", monthViewers, .count(everyone)))
+            }
+            let unit = "title \(month.title), month of \(month.day) by days"
+            findings.units += 1
+            findings.ranges += targets.count
+            let program = DayPatternProgram(days: index(last) + 1, constraints: constraints)
+            guard program.isFeasible else {
+                findings.infeasible.append(program.unsettled > 0 ? "\(unit) (its first point unsettled)" : unit)
+                continue
+            }
+            for target in targets {
+                if let seen = program.witnessed(target.target), seen.count >= p { continue }
+                guard let low = program.optimum(of: target.target, GLP_MIN), let high = program.optimum(of: target.target, GLP_MAX) else { continue }
+                let least = Int((low - 1e-4).rounded(.up))
+                let most = Int((high + 1e-4).rounded(.down))
+                if most - least + 1 < p {
+                    findings.narrowed.append(NarrowedCount(what: "\(unit), \(target.what)", viewers: target.viewers, least: least, most: most))
+                }
+            }
+            // The people in at least m of the month's weeks, and on at least m of its days: a group
+            // of 1 to k - 1 that the program sizes to fewer than p values is singled out.
+            let days = (0...index(last)).map { UInt32(1) << $0 }
+            let weeks = Dictionary(grouping: stride(from: first, through: last, by: 1), by: \.weekStart).sorted { $0.key < $1.key }.map {
+                $0.value.reduce(UInt32(0)) { $0 | 1 << index($1) }
+            }
+            let groups =
+                (2..<(weeks.count + 1)).map { ("the people in at least \($0) of its weeks", DayTarget.atLeast($0, of: weeks)) }
+                + (2..<(days.count + 1)).map { ("the people on at least \($0) of its days", DayTarget.atLeast($0, of: days)) }
+            for (what, group) in groups {
+                if let seen = program.witnessed(group), seen.lowerBound == 0 || seen.upperBound >= k || seen.count >= p { continue }
+                guard let low = program.optimum(of: group, GLP_MIN) else { continue }
+                let least = Int((low - 1e-4).rounded(.up))
+                guard (1..<k).contains(least), let high = program.optimum(of: group, GLP_MAX) else { continue }
+                let most = Int((high + 1e-4).rounded(.down))
+                if most < k && most - least + 1 < p {
+                    findings.smallGroups.append(NarrowedCount(what: "\(unit), \(what)", viewers: -1, least: least, most: most))
+                }
+            }
+            if program.unsettled > 0 { findings.infeasible.append("\(unit) (\(program.unsettled) optima unsettled)") }
+        }
+        return findings
+    }
+}
+
+/// What the month programs read (as a superuser): the counts that the report views publish and those
+/// that the warehouse stores, by title and first day, the loaded days, and each title's first play.
+private struct Counts {
+    let k: Int
+    let p: Int
+    let shownDays: [MonthAudit.Key: Int]
+    let shownWeeks: [MonthAudit.Key: Int]
+    let shownMonths: [MonthAudit.Key: Int]
+    let storedMonths: [MonthAudit.Key: Int]
+    let storedWeeks: [MonthAudit.Key: Int]
+    /// A day's viewers, 0 for a day with ratings only.
+    let storedDays: [MonthAudit.Key: Int]
+    /// Each title's stored streaks of two days or more, by run, and whether the view shows them.
+    let streaks: [Int: [(run: ClosedRange<Day>, viewers: Int, shown: Bool)]]
+    let range: ClosedRange<Day>
+    let firstDays: [Int: Day]
+
+    init(_ connection: PostgresConnection, shownMonths: String, shownWeeks: String) throws {
+        (k, p) = try reportSettings(connection)
+        func counts(_ sql: String) throws -> [MonthAudit.Key: Int] {
+            try connection.query(sql).rows.reduce(into: [:]) { counts, row in
+                counts[MonthAudit.Key(title: try row.decode(1, as: Int.self), day: try row.decode(0, as: Day.self))] = try row.decode(2, as: Int.self)
+            }
+        }
+        shownDays = try counts("select day, coalesce(title_id, -1), viewers from report.title_daily")
+        self.shownWeeks = try counts("select start, title, viewers from (\(shownWeeks)) w (start, title, streak_days, viewers)")
+        self.shownMonths = try counts(shownMonths)
+        func stored(_ kind: String) throws -> [MonthAudit.Key: Int] {
+            try counts(
+                """
+                select p.period_start, coalesce(t.title_id, -1), p.viewers
+                from analytics.fact_title_period p join analytics.dim_title t using (title_key) where p.period_kind = '\(kind)'
+                """)
+        }
+        storedMonths = try stored("month")
+        storedWeeks = try stored("week")
+        storedDays = try counts("select as_of, title_ref, viewers from analytics.title_runs where streak_days = 1")
+        let shownStreaks = try Set(
+            connection.query("select as_of, coalesce(title_id, -1), streak_days from report.title_streaks where streak_days >= 2").rows.map {
+                "\(try $0.decode(0, as: Day.self)) \(try $0.decode(1, as: Int.self)) \(try $0.decode(2, as: Int.self))"
+            })
+        var streaks: [Int: [(run: ClosedRange<Day>, viewers: Int, shown: Bool)]] = [:]
+        for row in try connection.query("select as_of, title_ref, streak_days, viewers from analytics.title_runs where streak_days >= 2").rows {
+            let (asOf, title, length) = (try row.decode(0, as: Day.self), try row.decode(1, as: Int.self), try row.decode(2, as: Int.self))
+            streaks[title, default: []].append(
+                (asOf.advanced(by: Int32(1 - length))...asOf, try row.decode(3, as: Int.self), shownStreaks.contains("\(asOf) \(title) \(length)")))
+        }
+        self.streaks = streaks
+        let loaded = try connection.query(
+            "select min(d.full_date), max(d.full_date) from analytics.fact_title_daily f join analytics.dim_date d using (date_key)"
+        ).rows[0]
+        range = try loaded.decode(0, as: Day.self)...loaded.decode(1, as: Day.self)
+        firstDays = storedDays.keys.reduce(into: [Int: Day]()) { first, key in first[key.title] = min(first[key.title] ?? key.day, key.day) }
     }
 }

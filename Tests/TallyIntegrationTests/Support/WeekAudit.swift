@@ -16,7 +16,9 @@ import Tally
 /// For each hidden count that the warehouse stores (a day, a streak inside the week or the week
 /// itself), the least and the most the program allows are the attacker's range; and a pattern whose
 /// people it pins between 1 and k - 1, to fewer than p values, is a small group singled out. People
-/// come whole (`LinearProgram`). Months, the week's neighbours and the title's pairs are not modelled (a month has 2^30 patterns).
+/// come whole (`LinearProgram`). Months, the week's neighbours and the title's pairs are not
+/// modelled here: `MonthAudit.auditByDays` takes a week inside a month with the month's other
+/// counts (though not its single patterns).
 enum WeekAudit {
     /// The report views' weeks, for `audit(_:shownWeeks:)`.
     static let reportWeeks = "select week_start, coalesce(title_id, -1), 0, viewers from report.title_weekly"
