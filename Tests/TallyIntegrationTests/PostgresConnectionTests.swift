@@ -75,7 +75,11 @@ struct PostgresConnectionTests {
 
     @Test("a closed port fails at once and names host and port")
     func closedPort() throws {
-        let port = try freeLoopbackPort()
+        // A socket bound to the port but not listening: the kernel refuses connections to it, and no
+        // server that the tests start in parallel can take the port meanwhile.
+        let closed = try SilentListener(listening: false)
+        defer { closed.close() }
+        let port = closed.port
         let started = Date()
         let error = #expect(throws: PostgresError.self) {
             try PostgresConnection.connect("host=127.0.0.1 port=\(port) dbname=x user=x", logger: quietLogger())
@@ -204,19 +208,13 @@ struct PostgresConnectionTests {
 }
 
 /// A free port on 127.0.0.1 that nothing listens on.
-func freeLoopbackPort() throws -> Int {
-    let listener = try SilentListener()
-    let port = listener.port
-    listener.close()
-    return port
-}
-
 /// A TCP listener on 127.0.0.1 that never accepts: the handshake completes in the kernel, then silence.
+/// Not `listening`, the port is only held: connections to it are refused.
 final class SilentListener {
     let fd: Int32
     let port: Int
 
-    init() throws {
+    init(listening: Bool = true) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -224,7 +222,7 @@ final class SilentListener {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(fd, 8) == 0 else { throw PostgresError(code: .connectionFailed, message: "listener failed") }
+        guard bound == 0, !listening || listen(fd, 8) == 0 else { throw PostgresError(code: .connectionFailed, message: "listener failed") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
