@@ -12,9 +12,11 @@ import Tally
 ///
 /// For each hidden group (this one, or one inside it), title-period and pair that the warehouse
 /// stores, the least and the most the program allows are the attacker's range; and a pattern of
-/// titles pinned between 1 and k - 1, to fewer than p values, is a small group singled out. A group
-/// with more than `maxTitles` titles played in the period is skipped (2^n patterns) and counted. The
-/// program counts people whole, and it leaves out the titles' days and other periods.
+/// titles pinned between 1 and k - 1, to fewer than p values, is a small group singled out. The
+/// program counts people whole, and it leaves out the titles' days and other periods. A group with
+/// more than `maxTitles` titles played in the period has too many patterns (2^n) to write down: it
+/// is taken by column generation, people not whole, up to `largerByColumns` titles, and skipped and
+/// counted beyond.
 enum GroupAudit {
     /// The report view's groups, for `audit(_:shownGroups:)`.
     static let reportGroups = "select grouping, name, period, period_start, viewers from report.group_totals"
@@ -58,8 +60,13 @@ enum GroupAudit {
     }
 
     /// Audits every group-period of the warehouse of at most `maxTitles` titles (as a superuser),
-    /// with `shownGroups` as the groups published and `shownCounts` as the title-periods and pairs.
-    static func audit(_ connection: PostgresConnection, shownGroups: String = reportGroups, shownCounts: String = reportCounts, maxTitles: Int = 10) throws -> (
+    /// with `shownGroups` as the groups published and `shownCounts` as the title-periods and pairs;
+    /// and those of up to `largerByColumns` titles by column generation (`ColumnProgram` with
+    /// `TitlePricing`): the relaxation, which checks the hidden counts and the people with at least
+    /// m titles, but not each pattern of titles.
+    static func audit(
+        _ connection: PostgresConnection, shownGroups: String = reportGroups, shownCounts: String = reportCounts, maxTitles: Int = 10, largerByColumns: Int = 0
+    ) throws -> (
         findings: AuditFindings, skipped: Int
     ) {
         let (k, p) = try reportSettings(connection)
@@ -110,24 +117,26 @@ enum GroupAudit {
             for (group, viewers) in periodGroups {
                 let titles = (played[group] ?? []).sorted()
                 guard !titles.isEmpty else { continue }
-                guard titles.count <= maxTitles else {
+                guard titles.count <= maxTitles || titles.count <= largerByColumns else {
                     skipped += 1
                     continue
                 }
-                let patterns = Patterns(items: titles.count)
                 let bits = Dictionary(uniqueKeysWithValues: titles.enumerated().map { ($1, $0) })
-                func mask(_ some: [Int]) -> Int { some.reduce(0) { $0 | 1 << (bits[$1] ?? 0) } }
-                var constraints: [(coefficients: [Double], relation: LinearProgram.Relation, value: Double)] = []
-                var targets: [(what: String, viewers: Int, objective: [Double])] = []
+                func count(_ some: [Int], every: Bool) -> TitleCount {
+                    TitleCount(titles: TitleSet(items: titles.count, titles: some.map { bits[$0]! }), every: every)
+                }
+                var constraints: [(count: TitleCount, relation: LinearProgram.Relation, value: Double)] = []
+                var targets: [(what: String, viewers: Int, objective: TitleCount)] = []
+                let everyone = count(titles, every: false)
                 if let shownViewers = shownGroups[period]?[group] {
-                    constraints.append((patterns.all, .equal, Double(shownViewers)))
+                    constraints.append((everyone, .equal, Double(shownViewers)))
                 } else {
-                    targets.append(("the \(group.grouping)", viewers, patterns.all))
+                    targets.append(("the \(group.grouping)", viewers, everyone))
                 }
                 // The groups inside this one (a series inside its genre): shown, they are its people
                 // on any of their titles; hidden, they are counts to narrow here too.
                 for (other, otherTitles) in played where other != group && !otherTitles.isEmpty && otherTitles.isSubset(of: titles) {
-                    let objective = patterns.touching(mask(Array(otherTitles)))
+                    let objective = count(Array(otherTitles), every: false)
                     if let otherViewers = shownGroups[period]?[other] {
                         constraints.append((objective, .equal, Double(otherViewers)))
                     } else if let storedViewers = periodGroups[other] {
@@ -137,7 +146,7 @@ enum GroupAudit {
                 for (i, title) in titles.enumerated() {
                     for other in titles[i...] {
                         let key = other == title ? [title] : [title, other]
-                        let objective = patterns.including(mask(key))
+                        let objective = count(key, every: true)
                         if let shownViewers = shownCounts[key] {
                             constraints.append((objective, .equal, Double(shownViewers)))
                         } else if let storedViewers = storedCounts[key] {
@@ -146,9 +155,20 @@ enum GroupAudit {
                         }
                     }
                 }
+                let unit = "\(group.grouping) \(group.name), \(period.kind) of \(period.start)"
+                guard titles.count <= maxTitles else {
+                    findings.solveByColumns(unit, titles: titles.count, constraints: constraints, targets: targets, k: k, p: p)
+                    continue
+                }
+                let patterns = Patterns(items: titles.count)
+                func dense(_ count: TitleCount) -> [Double] {
+                    (1...patterns.count).map { pattern in
+                        count.counts(TitleSet(items: titles.count, titles: titles.indices.filter { pattern & 1 << $0 != 0 })) ? 1 : 0
+                    }
+                }
                 findings.solve(
-                    "\(group.grouping) \(group.name), \(period.kind) of \(period.start)", patterns: patterns, constraints: constraints,
-                    targets: targets, k: k, p: p,
+                    unit, patterns: patterns, constraints: constraints.map { (dense($0.count), $0.relation, $0.value) },
+                    targets: targets.map { ($0.what, $0.viewers, dense($0.objective)) }, k: k, p: p,
                     name: { pattern in "titles " + titles.indices.filter { pattern & 1 << $0 != 0 }.map { "\(titles[$0])" }.joined(separator: ", ") })
             }
         }

@@ -128,13 +128,24 @@ final class LinearProgram {
     }
 }
 
-extension LinearProgram {
+extension LinearProgram: AttackerProgram {}
+
+/// An attacker's program (whole-number or relaxed): the least and the most of an objective, and the
+/// values its points so far have shown possible.
+protocol AttackerProgram {
+    associatedtype Objective
+    func optimum(of objective: Objective, _ direction: Int32) -> Double?
+    func witnessed(_ objective: Objective) -> ClosedRange<Int>?
+}
+
+extension AttackerProgram {
     /// The groups of people (a pattern of items, or the people with at least m items) that the
     /// program puts between 1 and k - 1, in a range of fewer than p values: each is a group of fewer
     /// than k people that the published counts single out and size (the people who watched on
     /// Monday and Wednesday only, say). A range from 0 says that nobody need be there, and one that
-    /// reaches k that the group need not be small: neither is counted.
-    func smallGroups(_ groups: [(what: String, objective: [Double])], k: Int, p: Int) -> [NarrowedCount] {
+    /// reaches k that the group need not be small: neither is counted. A group that some points
+    /// already show 0, k or p values apart is not solved.
+    func smallGroups(_ groups: [(what: String, objective: Objective)], k: Int, p: Int) -> [NarrowedCount] {
         groups.compactMap { group in
             if let seen = witnessed(group.objective), seen.lowerBound == 0 || seen.upperBound >= k || seen.count >= p { return nil }
             guard let low = optimum(of: group.objective, GLP_MIN) else { return nil }
@@ -145,18 +156,16 @@ extension LinearProgram {
         }
     }
 
-    /// The attacker's range for each target, and the targets it leaves fewer than `p` values; nil
-    /// when no whole-number point satisfies the constraints.
-    func narrowed(_ targets: [(what: String, viewers: Int, objective: [Double])], p: Int) -> [NarrowedCount]? {
-        var narrowed: [NarrowedCount] = []
-        for target in targets {
-            if let seen = witnessed(target.objective), seen.count >= p { continue }
-            guard let low = optimum(of: target.objective, GLP_MIN) else { return nil }
-            guard let high = optimum(of: target.objective, GLP_MAX) else { continue }
+    /// The targets that the program leaves fewer than `p` values, with their ranges. A target that
+    /// some points already show p values apart is not solved; one whose optimum is not found (the
+    /// program counts it as unsettled) is passed over.
+    func narrowed(_ targets: [(what: String, viewers: Int, objective: Objective)], p: Int) -> [NarrowedCount] {
+        targets.compactMap { target in
+            if let seen = witnessed(target.objective), seen.count >= p { return nil }
+            guard let low = optimum(of: target.objective, GLP_MIN), let high = optimum(of: target.objective, GLP_MAX) else { return nil }
             let least = Int((low - 1e-4).rounded(.up))
             let most = Int((high + 1e-4).rounded(.down))
-            if most - least + 1 < p { narrowed.append(NarrowedCount(what: target.what, viewers: target.viewers, least: least, most: most)) }
+            return most - least + 1 < p ? NarrowedCount(what: target.what, viewers: target.viewers, least: least, most: most) : nil
         }
-        return narrowed
     }
 }

@@ -132,7 +132,7 @@ enum MonthAudit {
 extension MonthAudit {
     /// The attacker who takes a title's month at the grain of its days: every published count of
     /// the title that lies in the month, or reaches into it, over the people's patterns of days
-    /// (`DayPatternProgram`, the relaxation). What the attacker knows:
+    /// (`ColumnProgram` with `DayPricing`, the relaxation). What the attacker knows:
     /// - a shown day, a shown streak inside the month's covered days, a shown week whose covered days
     ///   all lie in the month, and a shown month, exactly;
     /// - a shown week over the month's edge, as at least its people on the month's days;
@@ -167,7 +167,7 @@ extension MonthAudit {
             /// A covered day: loaded, not before the premiere, and (to the attacker who knows) with a play.
             let covered = { (day: Day) in range.contains(day) && day >= opened && (!knowsEmptyDays || played(day)) }
             var constraints: [(count: DayCount, relation: LinearProgram.Relation, value: Double)] = []
-            var targets: [(what: String, viewers: Int, target: DayTarget)] = []
+            var targets: [(what: String, viewers: Int, objective: DayTarget)] = []
             for day in stride(from: first, through: last, by: 1) {
                 let count = DayCount.day(index(day))
                 if let viewers = shownDays[Key(title: month.title, day: day)] {
@@ -209,19 +209,13 @@ extension MonthAudit {
             let unit = "title \(month.title), month of \(month.day) by days"
             findings.units += 1
             findings.ranges += targets.count
-            let program = DayPatternProgram(days: index(last) + 1, constraints: constraints)
+            let program = ColumnProgram(DayPricing(days: index(last) + 1), constraints: constraints)
             guard program.isFeasible else {
                 findings.infeasible.append(program.unsettled > 0 ? "\(unit) (its first point unsettled)" : unit)
                 continue
             }
-            for target in targets {
-                if let seen = program.witnessed(target.target), seen.count >= p { continue }
-                guard let low = program.optimum(of: target.target, GLP_MIN), let high = program.optimum(of: target.target, GLP_MAX) else { continue }
-                let least = Int((low - 1e-4).rounded(.up))
-                let most = Int((high + 1e-4).rounded(.down))
-                if most - least + 1 < p {
-                    findings.narrowed.append(NarrowedCount(what: "\(unit), \(target.what)", viewers: target.viewers, least: least, most: most))
-                }
+            findings.narrowed += program.narrowed(targets, p: p).map {
+                NarrowedCount(what: "\(unit), \($0.what)", viewers: $0.viewers, least: $0.least, most: $0.most)
             }
             // The people in at least m of the month's weeks, and on at least m of its days: a group
             // of 1 to k - 1 that the program sizes to fewer than p values is singled out.
@@ -232,15 +226,8 @@ extension MonthAudit {
             let groups =
                 (2..<(weeks.count + 1)).map { ("the people in at least \($0) of its weeks", DayTarget.atLeast($0, of: weeks)) }
                 + (2..<(days.count + 1)).map { ("the people on at least \($0) of its days", DayTarget.atLeast($0, of: days)) }
-            for (what, group) in groups {
-                if let seen = program.witnessed(group), seen.lowerBound == 0 || seen.upperBound >= k || seen.count >= p { continue }
-                guard let low = program.optimum(of: group, GLP_MIN) else { continue }
-                let least = Int((low - 1e-4).rounded(.up))
-                guard (1..<k).contains(least), let high = program.optimum(of: group, GLP_MAX) else { continue }
-                let most = Int((high + 1e-4).rounded(.down))
-                if most < k && most - least + 1 < p {
-                    findings.smallGroups.append(NarrowedCount(what: "\(unit), \(what)", viewers: -1, least: least, most: most))
-                }
+            findings.smallGroups += program.smallGroups(groups, k: k, p: p).map {
+                NarrowedCount(what: "\(unit), \($0.what)", viewers: -1, least: $0.least, most: $0.most)
             }
             if program.unsettled > 0 { findings.infeasible.append("\(unit) (\(program.unsettled) optima unsettled)") }
         }

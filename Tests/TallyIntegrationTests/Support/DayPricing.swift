@@ -1,5 +1,3 @@
-import CGLPK
-
 /// The people of a month counted by a run of its days: those on every day of it (a day, a streak)
 /// or those on some day of it (a week, the month). Day i of the month is bit i of a pattern.
 struct DayCount: Hashable {
@@ -34,128 +32,24 @@ enum DayTarget {
     }
 }
 
-/// The attacker's linear program over a month's patterns of days (2^30 of them), solved by column
-/// generation: the simplex runs over the patterns found so far, and a dynamic program over the days
-/// finds, for each last day, the pattern whose column would improve it most (the pricing problem,
-/// exact here because each count is a run of days), until none would. Each optimum is therefore the
-/// optimum over every pattern. People are not whole here (it is the relaxation): a range it gives can
-/// only be wider than the whole-number attacker's, so a count it narrows is narrowed, and a count it
-/// leaves wide may not be.
-///
-/// GLPK keeps its state per thread: create, solve and drop a program within one synchronous call.
-final class DayPatternProgram {
-    private let problem: OpaquePointer
-    private var simplex = glp_smcp()
-    private let days: Int
-    private let rows: [(count: DayCount, relation: LinearProgram.Relation, value: Double)]
-    /// The pattern of each column after the artificial ones, and the columns by pattern.
-    private var patterns: [UInt32] = []
-    private var columns: [UInt32: Int32] = [:]
-    private let artificials: Int
-    /// Fractional points that satisfy the constraints, as pattern and people: values the relaxed
-    /// attacker cannot rule out.
-    private var points: [[(pattern: UInt32, people: Double)]] = []
-    /// Optima that did not converge within the iteration limit.
-    private(set) var unsettled = 0
-    /// Whether some point satisfies the constraints (decided on creation).
-    private(set) var isFeasible = false
+/// The month's patterns of days (2^30 of them) for `ColumnProgram`: the pricing problem is a
+/// dynamic program over the days, exact because each count is a run of days.
+struct DayPricing: Pricing {
+    let days: Int
 
-    init(days: Int, constraints: [(count: DayCount, relation: LinearProgram.Relation, value: Double)]) {
+    init(days: Int) {
         precondition((1...31).contains(days))
-        glp_term_out(GLP_OFF)
-        problem = glp_create_prob()
         self.days = days
-        rows = constraints
-        glp_init_smcp(&simplex)
-        simplex.msg_lev = GLP_MSG_OFF
-        if !constraints.isEmpty { glp_add_rows(problem, Int32(constraints.count)) }
-        for (i, row) in constraints.enumerated() { glp_set_row_bnds(problem, Int32(i + 1), row.relation.rowType, row.value, row.value) }
-        // Phase one: an artificial column for each row that no people would meet, its sum minimised.
-        let needy = constraints.indices.filter { constraints[$0].relation != .atMost && constraints[$0].value > 0 }
-        artificials = needy.count
-        if !needy.isEmpty {
-            glp_add_cols(problem, Int32(needy.count))
-            for (j, i) in needy.enumerated() {
-                glp_set_col_bnds(problem, Int32(j + 1), GLP_LO, 0, 0)
-                glp_set_obj_coef(problem, Int32(j + 1), 1)
-                glp_set_mat_col(problem, Int32(j + 1), 1, [0, Int32(i + 1)], [0, 1])
-            }
-        }
-        for day in 0..<days { add(UInt32(1) << day) }
-        glp_set_obj_dir(problem, GLP_MIN)
-        guard let phaseOne = converge(target: nil, GLP_MIN) else { return }
-        isFeasible = phaseOne < 1e-6
-        for j in 0..<artificials { glp_set_col_bnds(problem, Int32(j + 1), GLP_FX, 0, 0) }
-        for j in 0..<artificials { glp_set_obj_coef(problem, Int32(j + 1), 0) }
     }
 
-    deinit { glp_delete_prob(problem) }
-
-    private func add(_ pattern: UInt32) {
-        guard columns[pattern] == nil else { return }
-        let column = glp_add_cols(problem, 1)
-        glp_set_col_bnds(problem, column, GLP_LO, 0, 0)
-        let indices = rows.indices.filter { rows[$0].count.counts(pattern) }
-        glp_set_mat_col(problem, column, Int32(indices.count), [0] + indices.map { Int32($0 + 1) }, [0] + indices.map { _ in 1.0 })
-        patterns.append(pattern)
-        columns[pattern] = column
-    }
-
-    /// The least (`GLP_MIN`) or the most (`GLP_MAX`) of the people that `target` counts; nil when
-    /// the constraints admit no point, or the optimum did not converge.
-    func optimum(of target: DayTarget, _ direction: Int32) -> Double? {
-        guard isFeasible else { return nil }
-        for (pattern, column) in columns { glp_set_obj_coef(problem, column, target.counts(pattern) ? 1 : 0) }
-        glp_set_obj_dir(problem, direction)
-        return converge(target: target, direction)
-    }
-
-    /// The least and the most of `target` over the points found so far: values the relaxed attacker
-    /// cannot rule out, so its rounded range holds at least these.
-    func witnessed(_ target: DayTarget) -> ClosedRange<Int>? {
-        let values = points.map { point in point.reduce(0.0) { $0 + (target.counts($1.pattern) ? $1.people : 0) } }
-        guard let least = values.min(), let most = values.max() else { return nil }
-        let low = Int((least - 1e-6).rounded(.up))
-        let high = Int((most + 1e-6).rounded(.down))
-        return low <= high ? low...high : nil
-    }
-
-    /// Simplex, then the best new patterns by the duals, until none improves the objective.
-    private func converge(target: DayTarget?, _ direction: Int32) -> Double? {
-        for _ in 0..<20_000 {
-            guard glp_simplex(problem, &simplex) == 0, glp_get_status(problem) == GLP_OPT else {
-                unsettled += 1
-                return nil
-            }
-            // A column's reduced cost is its objective coefficient less the duals of its rows: the
-            // best pattern maximises (the duals less the coefficient) when minimising, and the
-            // reverse when maximising.
-            let sign: Double = direction == GLP_MIN ? 1 : -1
-            let weights = rows.indices.map { (count: rows[$0].count, weight: sign * glp_get_row_dual(problem, Int32($0 + 1))) }
-            let improving = best(weights, target.map { ($0, -sign) }).filter { $0.gain > 1e-9 && columns[$0.pattern] == nil }
-            if improving.isEmpty {
-                if points.count < 64 {
-                    points.append(
-                        patterns.compactMap { pattern in
-                            let people = glp_get_col_prim(problem, columns[pattern]!)
-                            return people > 1e-9 ? (pattern, people) : nil
-                        })
-                }
-                return glp_get_obj_val(problem)
-            }
-            for (pattern, _) in improving.prefix(8) {
-                add(pattern)
-                if let target { glp_set_obj_coef(problem, columns[pattern]!, target.counts(pattern) ? 1 : 0) }
-            }
-        }
-        unsettled += 1
-        return nil
-    }
+    var seeds: [UInt32] { (0..<days).map { UInt32(1) << $0 } }
+    func count(_ count: DayCount, has pattern: UInt32) -> Bool { count.counts(pattern) }
+    func target(_ target: DayTarget, has pattern: UInt32) -> Bool { target.counts(pattern) }
 
     /// For each last day on, the non-empty pattern of days with the largest sum of the weights of the
     /// counts it is in, and of the target's weight if it is in the target, by a dynamic program over its last day on, the
     /// first day of the run that ends there and (for a target of m parts) the parts it has touched.
-    private func best(_ weights: [(count: DayCount, weight: Double)], _ target: (target: DayTarget, weight: Double)?) -> [(pattern: UInt32, gain: Double)] {
+    func best(_ weights: [(count: DayCount, weight: Double)], target: (target: DayTarget, weight: Double)?) -> [(pattern: UInt32, gain: Double)] {
         let n = days
         var weights = weights
         var parts = [Int](repeating: 0, count: n)
