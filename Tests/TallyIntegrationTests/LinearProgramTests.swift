@@ -109,6 +109,36 @@ struct LinearProgramTests {
             try expectEveryPatternOptima(TitlePricing(titles: titles), items: titles, pattern: set, constraints: constraints, targets: targets)
         }
     }
+
+    @Test(
+        "the group's pricing is exact: branch and bound finds the best pattern of titles, and the local search returns a pattern that gains whenever one does, on random weights of both signs on titles, pairs, an inner group, the group and the people on at least m titles"
+    )
+    func titlePricingIsExact() throws {
+        var random = SplitMix(seed: 29)
+        let titles = 8
+        let pricing = TitlePricing(titles: titles)
+        func set(_ mask: Int) -> TitleSet { TitleSet(items: titles, titles: (0..<titles).filter { mask & 1 << $0 != 0 }) }
+        for _ in 0..<300 {
+            func weight() -> Double { Double(Int.random(in: -20...20, using: &random)) / 4 }
+            var weights = (0..<titles).map { (count: TitleCount(titles: set(1 << $0), every: true), weight: weight()) }
+            for a in 0..<titles {
+                for b in (a + 1)..<titles where Int.random(in: 0..<3, using: &random) == 0 {
+                    weights.append((TitleCount(titles: set(1 << a | 1 << b), every: true), weight()))
+                }
+            }
+            weights += [(TitleCount(titles: set(0b0111_0000), every: false), weight()), (TitleCount(titles: set(0b1111_1111), every: false), weight())]
+            let target = (target: TitleTarget.atLeast(Int.random(in: 2...6, using: &random)), weight: weight())
+            func gain(_ pattern: TitleSet) -> Double {
+                weights.reduce(0) { $0 + ($1.count.counts(pattern) ? $1.weight : 0) } + (target.target.counts(pattern) ? target.weight : 0)
+            }
+            let most = (1..<(1 << titles)).map { gain(set($0)) }.max()!
+            let exact = try #require(pricing.search(weights, target: target, exactly: true)?.first)
+            #expect(exact.pattern.count > 0 && abs(exact.gain - gain(exact.pattern)) < 1e-9 && abs(exact.gain - most) < 1e-6, "\(exact) against \(most)")
+            let found = try #require(pricing.search(weights, target: target)?.first)
+            #expect(found.pattern.count > 0 && abs(found.gain - gain(found.pattern)) < 1e-9)
+            #expect(most > 1e-6 ? found.gain > 1e-6 : abs(found.gain - most) < 1e-6, "\(found) against \(most)")
+        }
+    }
 }
 
 /// A program by column generation over `pricing` finds each target's least and most as the

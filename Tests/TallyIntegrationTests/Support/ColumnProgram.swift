@@ -11,10 +11,13 @@ protocol Pricing {
     var seeds: [Pattern] { get }
     func count(_ count: Count, has pattern: Pattern) -> Bool
     func target(_ target: Target, has pattern: Pattern) -> Bool
-    /// Non-empty patterns with the largest sums of the weights of the counts that have them (and of
-    /// the target's weight, if it has them), best first, with those sums. Exact: when no pattern's
-    /// sum is positive, none is returned with a positive sum.
-    func best(_ weights: [(count: Count, weight: Double)], target: (target: Target, weight: Double)?) -> [(pattern: Pattern, gain: Double)]
+    /// Non-empty patterns with large sums of the weights of the counts that have them (and of the
+    /// target's weight, if it has them), best first, with those sums. Exact in the sense the
+    /// master needs: when some pattern that `isNew` has a positive sum, one with a positive sum is
+    /// returned; when none has, the largest sum is. Nil when the search did not finish.
+    func best(_ weights: [(count: Count, weight: Double)], target: (target: Target, weight: Double)?, isNew: (Pattern) -> Bool) -> [(
+        pattern: Pattern, gain: Double
+    )]?
 }
 
 /// The attacker's linear program over every pattern of some items, too many to write down, solved
@@ -98,7 +101,11 @@ final class ColumnProgram<P: Pricing> {
             // reverse when maximising.
             let sign: Double = direction == GLP_MIN ? 1 : -1
             let weights = rows.indices.map { (count: rows[$0].count, weight: sign * glp_get_row_dual(problem, Int32($0 + 1))) }
-            let improving = pricing.best(weights, target: target.map { ($0, -sign) }).filter { $0.gain > 1e-9 && columns[$0.pattern] == nil }
+            guard let found = pricing.best(weights, target: target.map { ($0, -sign) }, isNew: { self.columns[$0] == nil }) else {
+                unsettled += 1
+                return nil
+            }
+            let improving = found.filter { $0.gain > 1e-9 && columns[$0.pattern] == nil }
             if improving.isEmpty {
                 if points.count < 64 {
                     points.append(

@@ -49,7 +49,9 @@ struct DayPricing: Pricing {
     /// For each last day on, the non-empty pattern of days with the largest sum of the weights of the
     /// counts it is in, and of the target's weight if it is in the target, by a dynamic program over its last day on, the
     /// first day of the run that ends there and (for a target of m parts) the parts it has touched.
-    func best(_ weights: [(count: DayCount, weight: Double)], target: (target: DayTarget, weight: Double)?) -> [(pattern: UInt32, gain: Double)] {
+    func best(_ weights: [(count: DayCount, weight: Double)], target: (target: DayTarget, weight: Double)?, isNew: (UInt32) -> Bool) -> [(
+        pattern: UInt32, gain: Double
+    )]? {
         let n = days
         var weights = weights
         var parts = [Int](repeating: 0, count: n)

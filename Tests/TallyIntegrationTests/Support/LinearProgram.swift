@@ -91,7 +91,12 @@ final class LinearProgram {
         precondition(objective.count == variables)
         for (j, c) in objective.enumerated() { glp_set_obj_coef(problem, Int32(j + 1), c) }
         glp_set_obj_dir(problem, direction)
-        guard glp_simplex(problem, &simplex) == 0, glp_get_status(problem) == GLP_OPT else { return nil }
+        // No point, or no bound, is an answer; a simplex that failed is not (its unit is unsettled).
+        let solved = glp_simplex(problem, &simplex) == 0
+        guard solved, glp_get_status(problem) == GLP_OPT else {
+            if !solved || ![GLP_NOFEAS, GLP_UNBND].contains(glp_get_status(problem)) { unsettled += 1 }
+            return nil
+        }
         guard whole else { return glp_get_obj_val(problem) }
         let relaxed = (1...variables).map { glp_get_col_prim(problem, Int32($0)) }
         if relaxed.allSatisfy({ abs($0 - $0.rounded()) < 1e-6 }) {
@@ -157,8 +162,8 @@ extension AttackerProgram {
     }
 
     /// The targets that the program leaves fewer than `p` values, with their ranges. A target that
-    /// some points already show p values apart is not solved; one whose optimum is not found (the
-    /// program counts it as unsettled) is passed over.
+    /// some points already show p values apart is not solved; one without a most is not narrowed;
+    /// one whose optimum a search did not find (the program counts it as unsettled) is passed over.
     func narrowed(_ targets: [(what: String, viewers: Int, objective: Objective)], p: Int) -> [NarrowedCount] {
         targets.compactMap { target in
             if let seen = witnessed(target.objective), seen.count >= p { return nil }

@@ -57,14 +57,8 @@ enum TitleTarget {
 /// written linearly (a variable for each pair and each group inside this one) decides it exactly.
 struct TitlePricing: Pricing {
     let titles: Int
-    /// Each title alone, and the titles of each count of people who played every one of them (a
-    /// pair): a start from which the first optimum needs fewer rounds.
-    let seeds: [TitleSet]
 
-    init(titles: Int, counts: [TitleCount] = []) {
-        self.titles = titles
-        seeds = (0..<titles).map { TitleSet(items: titles, titles: [$0]) } + counts.filter { $0.every && $0.titles.count > 1 }.map(\.titles)
-    }
+    var seeds: [TitleSet] { (0..<titles).map { TitleSet(items: titles, titles: [$0]) } }
     func count(_ count: TitleCount, has pattern: TitleSet) -> Bool { count.counts(pattern) }
     func target(_ target: TitleTarget, has pattern: TitleSet) -> Bool { target.counts(pattern) }
 
@@ -136,7 +130,16 @@ struct TitlePricing: Pricing {
         }
     }
 
-    func best(_ weights: [(count: TitleCount, weight: Double)], target: (target: TitleTarget, weight: Double)?) -> [(pattern: TitleSet, gain: Double)] {
+    func best(_ weights: [(count: TitleCount, weight: Double)], target: (target: TitleTarget, weight: Double)?, isNew: (TitleSet) -> Bool) -> [(
+        pattern: TitleSet, gain: Double
+    )]? { search(weights, target: target, isNew: isNew) }
+
+    /// The local search's patterns when one of them is new and gains more than 1e-6; otherwise (or
+    /// with `exactly`) the best pattern by branch and bound, nil when its search hit its time limit.
+    func search(
+        _ weights: [(count: TitleCount, weight: Double)], target: (target: TitleTarget, weight: Double)?, isNew: (TitleSet) -> Bool = { _ in true },
+        exactly: Bool = false
+    ) -> [(pattern: TitleSet, gain: Double)]? {
         var gathered = Weights(linear: [Double](repeating: 0, count: titles))
         var all = weights
         switch target {
@@ -165,11 +168,12 @@ struct TitlePricing: Pricing {
             let (pattern, gain) = gathered.climb(from: start)
             found[pattern] = gain
         }
-        // A clear gain is enough to go on; otherwise only the exact search can say none exists.
-        if found.values.contains(where: { $0 > 1e-6 }) {
+        // A clear gain by a new pattern is enough to go on; otherwise only the exact search can
+        // say that none exists.
+        if !exactly && found.contains(where: { $0.value > 1e-6 && isNew($0.key) }) {
             return found.map { ($0.key, $0.value) }.sorted { $0.gain > $1.gain }
         }
-        let exact = exactBest(gathered)
+        guard let exact = exactBest(gathered) else { return nil }
         return [(exact, gathered.gain(exact))]
     }
 
@@ -178,7 +182,7 @@ struct TitlePricing: Pricing {
     /// weight is positive) or at least their sum less 1 (when negative), and a group's likewise at
     /// most the sum of its titles' or at least each one's; the people with at least m titles are a
     /// 0-1 variable that m titles must be played to set, or that m titles force.
-    private func exactBest(_ gathered: Weights) -> TitleSet {
+    private func exactBest(_ gathered: Weights) -> TitleSet? {
         glp_term_out(GLP_OFF)
         let problem = glp_create_prob()!
         defer { glp_delete_prob(problem) }
@@ -227,8 +231,10 @@ struct TitlePricing: Pricing {
         glp_init_iocp(&parameters)
         parameters.msg_lev = GLP_MSG_OFF
         parameters.presolve = GLP_ON
-        let status = glp_intopt(problem, &parameters)
-        precondition(status == 0 && glp_mip_status(problem) == GLP_OPT, "the pricing problem has a pattern (every title alone), so it has an optimum")
+        // A search this long has gone wrong: the master counts its optimum as unsettled.
+        parameters.tm_lim = 60_000
+        // Every title alone is a pattern, so anything but an optimum is a search that did not finish.
+        guard glp_intopt(problem, &parameters) == 0, glp_mip_status(problem) == GLP_OPT else { return nil }
         return TitleSet(items: titles, titles: (0..<titles).filter { glp_mip_col_val(problem, x[$0]) > 0.5 })
     }
 }
