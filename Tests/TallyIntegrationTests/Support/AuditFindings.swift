@@ -37,25 +37,21 @@ struct AuditFindings {
         if program.unsettled > 0 { infeasible.append("\(unit) (\(program.unsettled) searches unsettled)") }
     }
 
-    /// Solves one group-period's program by column generation for its targets and for the people
-    /// who played at least m of its titles, for each m from 2; the single patterns are not checked.
-    mutating func solveByColumns(
-        _ unit: String, titles: Int, constraints: [(count: TitleCount, relation: LinearProgram.Relation, value: Double)],
-        targets: [(what: String, viewers: Int, objective: TitleCount)], k: Int, p: Int
+    /// Solves one unit's program by column generation over `pricing` for its targets and for
+    /// `groups` (the people on at least m items); the single patterns are not checked.
+    mutating func solveByColumns<P: Pricing>(
+        _ unit: String, pricing: P, constraints: [(count: P.Count, relation: LinearProgram.Relation, value: Double)],
+        targets: [(what: String, viewers: Int, objective: P.Target)], groups: [(what: String, objective: P.Target)], k: Int, p: Int
     ) {
         units += 1
         ranges += targets.count
-        let program = ColumnProgram(TitlePricing(titles: titles), constraints: constraints)
+        let program = ColumnProgram(pricing, constraints: constraints)
         guard program.isFeasible else {
             infeasible.append(program.unsettled > 0 ? "\(unit) (its first point unsettled)" : unit)
             return
         }
-        narrowed += program.narrowed(targets.map { ($0.what, $0.viewers, TitleTarget.count($0.objective)) }, p: p).map {
-            NarrowedCount(what: "\(unit), \($0.what)", viewers: $0.viewers, least: $0.least, most: $0.most)
-        }
-        smallGroups += program.smallGroups((2..<(titles + 1)).map { ("the people on at least \($0) of them", TitleTarget.atLeast($0)) }, k: k, p: p).map {
-            NarrowedCount(what: "\(unit), \($0.what)", viewers: -1, least: $0.least, most: $0.most)
-        }
+        narrowed += program.narrowed(targets, p: p).map { NarrowedCount(what: "\(unit), \($0.what)", viewers: $0.viewers, least: $0.least, most: $0.most) }
+        smallGroups += program.smallGroups(groups, k: k, p: p).map { NarrowedCount(what: "\(unit), \($0.what)", viewers: -1, least: $0.least, most: $0.most) }
         if program.unsettled > 0 { infeasible.append("\(unit) (\(program.unsettled) optima unsettled)") }
     }
 }

@@ -157,7 +157,10 @@ enum GroupAudit {
                 }
                 let unit = "\(group.grouping) \(group.name), \(period.kind) of \(period.start)"
                 guard titles.count <= maxTitles else {
-                    findings.solveByColumns(unit, titles: titles.count, constraints: constraints, targets: targets, k: k, p: p)
+                    findings.solveByColumns(
+                        unit, pricing: TitlePricing(titles: titles.count), constraints: constraints,
+                        targets: targets.map { ($0.what, $0.viewers, .count($0.objective)) },
+                        groups: (2..<(titles.count + 1)).map { ("the people on at least \($0) of them", .atLeast($0)) }, k: k, p: p)
                     continue
                 }
                 let patterns = Patterns(items: titles.count)

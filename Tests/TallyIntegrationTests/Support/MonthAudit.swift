@@ -206,30 +206,17 @@ extension MonthAudit {
             } else {
                 targets.append(("the month", monthViewers, .count(everyone)))
             }
-            let unit = "title \(month.title), month of \(month.day) by days"
-            findings.units += 1
-            findings.ranges += targets.count
-            let program = ColumnProgram(DayPricing(days: index(last) + 1), constraints: constraints)
-            guard program.isFeasible else {
-                findings.infeasible.append(program.unsettled > 0 ? "\(unit) (its first point unsettled)" : unit)
-                continue
-            }
-            findings.narrowed += program.narrowed(targets, p: p).map {
-                NarrowedCount(what: "\(unit), \($0.what)", viewers: $0.viewers, least: $0.least, most: $0.most)
-            }
             // The people in at least m of the month's weeks, and on at least m of its days: a group
             // of 1 to k - 1 that the program sizes to fewer than p values is singled out.
             let days = (0...index(last)).map { UInt32(1) << $0 }
             let weeks = Dictionary(grouping: stride(from: first, through: last, by: 1), by: \.weekStart).sorted { $0.key < $1.key }.map {
                 $0.value.reduce(UInt32(0)) { $0 | 1 << index($1) }
             }
-            let groups =
-                (2..<(weeks.count + 1)).map { ("the people in at least \($0) of its weeks", DayTarget.atLeast($0, of: weeks)) }
-                + (2..<(days.count + 1)).map { ("the people on at least \($0) of its days", DayTarget.atLeast($0, of: days)) }
-            findings.smallGroups += program.smallGroups(groups, k: k, p: p).map {
-                NarrowedCount(what: "\(unit), \($0.what)", viewers: -1, least: $0.least, most: $0.most)
-            }
-            if program.unsettled > 0 { findings.infeasible.append("\(unit) (\(program.unsettled) optima unsettled)") }
+            findings.solveByColumns(
+                "title \(month.title), month of \(month.day) by days", pricing: DayPricing(days: index(last) + 1), constraints: constraints,
+                targets: targets,
+                groups: (2..<(weeks.count + 1)).map { ("the people in at least \($0) of its weeks", .atLeast($0, of: weeks)) }
+                    + (2..<(days.count + 1)).map { ("the people on at least \($0) of its days", .atLeast($0, of: days)) }, k: k, p: p)
         }
         return findings
     }
