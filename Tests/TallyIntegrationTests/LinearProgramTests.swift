@@ -23,12 +23,13 @@ struct LinearProgramTests {
     }
 
     @Test(
-        "the month's program by column generation finds the same optima as the program over every pattern, on random people over 9 days with their days, streaks, weeks and whole period, shown and hidden, and the people on at least m days or weeks"
+        "the month's program by column generation finds the same optima as the program over every pattern, on random people over 9 days with their days, streaks, weeks and whole period, shown and hidden, and the people on at least m days or weeks; and pins the same patterns of days to the same few values"
     )
     func columnGenerationMatchesEveryPattern() throws {
         var random = SplitMix(seed: 17)
         let days = 9
         let k = 4
+        var small = 0
         for _ in 0..<25 {
             // People with a skew: many on one or two days, some on runs, a few on nearly every day.
             let people: [UInt32] = (0..<Int.random(in: 10...40, using: &random)).map { _ in
@@ -63,17 +64,26 @@ struct LinearProgramTests {
                     targets.append(.count(count))
                 }
             }
-            try expectEveryPatternOptima(DayPricing(days: days), items: days, pattern: { UInt32($0) }, constraints: constraints, targets: targets)
+            small += try expectEveryPatternOptima(
+                DayPricing(days: days), items: days, pattern: { UInt32($0) }, constraints: constraints, targets: targets, k: k, p: 4)
+            // Every count shown, of the people on one run of days: these pin some patterns of
+            // people (a day's people, when the weeks and the period say nobody has two days apart).
+            let onRuns = people.filter { ($0 >> $0.trailingZeroBitCount) & (($0 >> $0.trailingZeroBitCount) + 1) == 0 }
+            let everyCount = counts.map { count in (count, LinearProgram.Relation.equal, Double(onRuns.filter { count.counts($0) }.count)) }
+            small += try expectEveryPatternOptima(
+                DayPricing(days: days), items: days, pattern: { UInt32($0) }, constraints: everyCount, targets: [], k: 6, p: 3)
         }
+        #expect(small > 100, "patterns pinned: \(small)")
     }
 
     @Test(
-        "the group's program by column generation finds the same optima as the program over every pattern, on random people over 8 titles with their titles, pairs, the group and a group inside it, shown and hidden, and the people of at least m titles"
+        "the group's program by column generation finds the same optima as the program over every pattern, on random people over 8 titles with their titles, pairs, the group and a group inside it, shown and hidden, and the people of at least m titles; and pins the same patterns of titles to the same few values"
     )
     func titleColumnsMatchEveryPattern() throws {
         var random = SplitMix(seed: 23)
         let titles = 8
         let k = 4
+        var small = 0
         func set(_ mask: Int) -> TitleSet { TitleSet(items: titles, titles: (0..<titles).filter { mask & 1 << $0 != 0 }) }
         for _ in 0..<25 {
             // A skew, as in a genre: most people on one or two popular titles, some on a few, one or
@@ -106,8 +116,14 @@ struct LinearProgramTests {
                     targets.append(.count(count))
                 }
             }
-            try expectEveryPatternOptima(TitlePricing(titles: titles), items: titles, pattern: set, constraints: constraints, targets: targets)
+            small += try expectEveryPatternOptima(
+                TitlePricing(titles: titles), items: titles, pattern: set, constraints: constraints, targets: targets, k: k, p: 4)
+            // Every count shown: these pin some patterns of people (a title less its pairs, when
+            // nobody played three of them).
+            let everyCount = counts.map { count in (count, LinearProgram.Relation.equal, Double(people.filter { count.counts(set($0)) }.count)) }
+            small += try expectEveryPatternOptima(TitlePricing(titles: titles), items: titles, pattern: set, constraints: everyCount, targets: [], k: 6, p: 3)
         }
+        #expect(small > 100, "patterns pinned: \(small)")
     }
 
     @Test(
@@ -142,11 +158,14 @@ struct LinearProgramTests {
 }
 
 /// A program by column generation over `pricing` finds each target's least and most as the
-/// relaxed program over every pattern of `items` items does (pattern i: `pattern(i)`).
+/// relaxed program over every pattern of `items` items does (pattern i: `pattern(i)`), and the same
+/// patterns of people pinned between 1 and k - 1 to fewer than p values, with the same ranges.
+/// Returns how many such patterns there were.
+@discardableResult
 private func expectEveryPatternOptima<P: Pricing>(
     _ pricing: P, items: Int, pattern: (Int) -> P.Pattern, constraints: [(count: P.Count, relation: LinearProgram.Relation, value: Double)],
-    targets: [P.Target]
-) throws {
+    targets: [P.Target], k: Int, p: Int
+) throws -> Int {
     let patterns = (1..<(1 << items)).map(pattern)
     let byColumns = ColumnProgram(pricing, constraints: constraints)
     let everyPattern = LinearProgram(
@@ -164,7 +183,14 @@ private func expectEveryPatternOptima<P: Pricing>(
                 "\(target), \(direction == GLP_MIN ? "least" : "most"): \(String(describing: found)) against \(String(describing: expected))")
         }
     }
+    let index = Dictionary(uniqueKeysWithValues: patterns.enumerated().map { ($1, $0) })
+    let small = byColumns.smallPatterns(k: k, p: p).map { "\(index[$0.pattern]!): \($0.least)...\($0.most)" }
+    let expected = everyPattern.smallGroups(
+        patterns.indices.map { i in ("\(i)", patterns.indices.map { $0 == i ? 1 : 0 }) }, k: k, p: p
+    ).map { "\($0.what): \($0.least)...\($0.most)" }
+    #expect(small.sorted() == expected.sorted())
     #expect(byColumns.unsettled == 0)
+    return expected.count
 }
 
 /// A seeded generator (SplitMix64), so that the random cases are the same on every run.

@@ -37,11 +37,12 @@ struct AuditFindings {
         if program.unsettled > 0 { infeasible.append("\(unit) (\(program.unsettled) searches unsettled)") }
     }
 
-    /// Solves one unit's program by column generation over `pricing` for its targets and for
-    /// `groups` (the people on at least m items); the single patterns are not checked.
+    /// Solves one unit's program by column generation over `pricing` for its targets, for `groups`
+    /// (the people on at least m items) and for each pattern of people (`ColumnProgram.smallPatterns`).
     mutating func solveByColumns<P: Pricing>(
         _ unit: String, pricing: P, constraints: [(count: P.Count, relation: LinearProgram.Relation, value: Double)],
-        targets: [(what: String, viewers: Int, objective: P.Target)], groups: [(what: String, objective: P.Target)], k: Int, p: Int
+        targets: [(what: String, viewers: Int, objective: P.Target)], groups: [(what: String, objective: P.Target)], k: Int, p: Int,
+        name: (P.Pattern) -> String
     ) {
         units += 1
         ranges += targets.count
@@ -52,6 +53,9 @@ struct AuditFindings {
         }
         narrowed += program.narrowed(targets, p: p).map { NarrowedCount(what: "\(unit), \($0.what)", viewers: $0.viewers, least: $0.least, most: $0.most) }
         smallGroups += program.smallGroups(groups, k: k, p: p).map { NarrowedCount(what: "\(unit), \($0.what)", viewers: -1, least: $0.least, most: $0.most) }
+        smallGroups += program.smallPatterns(k: k, p: p).map {
+            NarrowedCount(what: "\(unit), the people of \(name($0.pattern)) only", viewers: -1, least: $0.least, most: $0.most)
+        }
         if program.unsettled > 0 { infeasible.append("\(unit) (\(program.unsettled) optima unsettled)") }
     }
 }

@@ -9,6 +9,12 @@ protocol Pricing {
 
     /// The patterns the program starts from: one for each item.
     var seeds: [Pattern] { get }
+    /// The number of items, whether a pattern has item i, the count of the people with item i, and
+    /// the count of everyone: what the master needs to search the patterns other than one.
+    var items: Int { get }
+    func has(_ pattern: Pattern, _ item: Int) -> Bool
+    func count(of item: Int) -> Count
+    var everyone: Count { get }
     func count(_ count: Count, has pattern: Pattern) -> Bool
     func target(_ target: Target, has pattern: Pattern) -> Bool
     /// Non-empty patterns with large sums of the weights of the counts that have them (and of the
@@ -36,7 +42,13 @@ final class ColumnProgram<P: Pricing> {
     /// The pattern of each column after the artificial ones, and the columns by pattern.
     private var patterns: [P.Pattern] = []
     private var columns: [P.Pattern: Int32] = [:]
-    private let artificials: Int
+    /// The artificial columns of the phase ones, fixed at 0 outside them: one that makes up for a
+    /// row's shortfall, for each row that no people would meet, and one that takes a row's excess,
+    /// for each row with a most (which a pattern held at some people can break; see `admits`).
+    private let shortfalls: [Int32]
+    private let excesses: [Int32]
+    /// The pattern whose column `admits` holds within bounds, if any.
+    private var held: P.Pattern?
     /// Fractional points that satisfy the constraints, as pattern and people: values the relaxed
     /// attacker cannot rule out.
     private var points: [[(pattern: P.Pattern, people: Double)]] = []
@@ -54,26 +66,60 @@ final class ColumnProgram<P: Pricing> {
         simplex.msg_lev = GLP_MSG_OFF
         if !constraints.isEmpty { glp_add_rows(problem, Int32(constraints.count)) }
         for (i, row) in constraints.enumerated() { glp_set_row_bnds(problem, Int32(i + 1), row.relation.rowType, row.value, row.value) }
-        // Phase one: an artificial column for each row that no people would meet, its sum minimised.
-        let needy = constraints.indices.filter { constraints[$0].relation != .atMost && constraints[$0].value > 0 }
-        artificials = needy.count
-        if !needy.isEmpty {
-            glp_add_cols(problem, Int32(needy.count))
-            for (j, i) in needy.enumerated() {
-                glp_set_col_bnds(problem, Int32(j + 1), GLP_LO, 0, 0)
-                glp_set_obj_coef(problem, Int32(j + 1), 1)
-                glp_set_mat_col(problem, Int32(j + 1), 1, [0, Int32(i + 1)], [0, 1])
-            }
+        let problem = problem
+        func artificial(_ row: Int, _ coefficient: Double) -> Int32 {
+            let column = glp_add_cols(problem, 1)
+            glp_set_col_bnds(problem, column, GLP_FX, 0, 0)
+            glp_set_mat_col(problem, column, 1, [0, Int32(row + 1)], [0, coefficient])
+            return column
         }
+        shortfalls = constraints.indices.filter { constraints[$0].relation != .atMost && constraints[$0].value > 0 }.map { artificial($0, 1) }
+        excesses = constraints.indices.filter { constraints[$0].relation != .atLeast }.map { artificial($0, -1) }
         for pattern in pricing.seeds { add(pattern) }
-        glp_set_obj_dir(problem, GLP_MIN)
-        guard let phaseOne = converge(target: nil, GLP_MIN) else { return }
+        // Phase one: the shortfalls' sum minimised (no people meet every row with a most).
+        guard let phaseOne = phaseOne(shortfalls) else { return }
         isFeasible = phaseOne < 1e-6
-        for j in 0..<artificials { glp_set_col_bnds(problem, Int32(j + 1), GLP_FX, 0, 0) }
-        for j in 0..<artificials { glp_set_obj_coef(problem, Int32(j + 1), 0) }
     }
 
     deinit { glp_delete_prob(problem) }
+
+    /// The least sum of the artificial columns `free` (the others fixed at 0) over every pattern:
+    /// 0 when some point meets the rows as they are bounded now; nil when it did not converge.
+    private func phaseOne(_ free: [Int32]) -> Double? {
+        for column in columns.values { glp_set_obj_coef(problem, column, 0) }
+        for column in free {
+            glp_set_col_bnds(problem, column, GLP_LO, 0, 0)
+            glp_set_obj_coef(problem, column, 1)
+        }
+        defer {
+            for column in free {
+                glp_set_col_bnds(problem, column, GLP_FX, 0, 0)
+                glp_set_obj_coef(problem, column, 0)
+            }
+        }
+        glp_set_obj_dir(problem, GLP_MIN)
+        return converge(target: nil, GLP_MIN)
+    }
+
+    /// What `pricing.best` finds among the patterns other than `excluded`, searched in parts: the
+    /// patterns that first differ from it at item i, for each i, with the items before i held as
+    /// they are in it and item i the other way. The weights that hold them are larger than any sum
+    /// the other weights can make, and cancel for a pattern that keeps the hold, so each part's best
+    /// that sums to more than 0 keeps it.
+    private func best(
+        _ weights: [(count: P.Count, weight: Double)], target: (target: P.Target, weight: Double)?, excluding excluded: P.Pattern
+    ) -> [(pattern: P.Pattern, gain: Double)]? {
+        let hold = 2 * (1 + weights.reduce(0) { $0 + abs($1.weight) } + abs(target?.weight ?? 0))
+        var found: [(pattern: P.Pattern, gain: Double)] = []
+        for i in 0..<pricing.items {
+            let kept = (0...i).map { (item: $0, on: pricing.has(excluded, $0) != ($0 == i)) }
+            let on = Double(kept.filter(\.on).count)
+            let holding = kept.map { (count: pricing.count(of: $0.item), weight: $0.on ? hold : -hold) } + [(pricing.everyone, -hold * on)]
+            guard let part = pricing.best(weights + holding, target: target, isNew: { self.columns[$0] == nil }) else { return nil }
+            found += part.filter { found in kept.allSatisfy { pricing.has(found.pattern, $0.item) == $0.on } }
+        }
+        return found.sorted { $0.gain > $1.gain }
+    }
 
     private func add(_ pattern: P.Pattern) {
         guard columns[pattern] == nil else { return }
@@ -105,9 +151,20 @@ final class ColumnProgram<P: Pricing> {
                 unsettled += 1
                 return nil
             }
-            let improving = found.filter { $0.gain > 1e-9 && columns[$0.pattern] == nil }
+            var improving = found.filter { $0.gain > 1e-9 && columns[$0.pattern] == nil }
+            // A column held at a most can gain without entering, and so hide a new pattern that
+            // would gain less: the best of the other patterns decides.
+            if improving.isEmpty, let held, found.contains(where: { $0.pattern == held && $0.gain > 1e-9 }) {
+                guard let others = best(weights, target: target.map { ($0, -sign) }, excluding: held) else {
+                    unsettled += 1
+                    return nil
+                }
+                improving = others.filter { $0.gain > 1e-9 && columns[$0.pattern] == nil }
+            }
             if improving.isEmpty {
-                if points.count < 64 {
+                // A point of a phase one that still needs its artificial columns meets no constraints.
+                let artificial = (shortfalls + excesses).reduce(0.0) { $0 + glp_get_col_prim(problem, $1) }
+                if points.count < 64 && artificial < 1e-6 {
                     points.append(
                         patterns.compactMap { pattern in
                             let people = glp_get_col_prim(problem, columns[pattern]!)
@@ -144,5 +201,58 @@ extension ColumnProgram: AttackerProgram {
         let low = Int((least - 1e-6).rounded(.up))
         let high = Int((most + 1e-6).rounded(.down))
         return low <= high ? low...high : nil
+    }
+
+    /// The patterns of items whose people the program puts between 1 and k - 1, in a range of fewer
+    /// than p values: each is a group of fewer than k people that the published counts single out
+    /// and size (the people who played titles 3 and 5 of a series and no other, say). There are too
+    /// many patterns to take each, but such a pattern has people in every point, so only the patterns
+    /// that every point found so far puts between 1 and k - 1 (in fewer than p values) are taken.
+    /// Its least and most are then found as whole numbers, by asking whether some point puts the
+    /// pattern's people below or above each (`admits`), which needs no pricing of the pattern itself.
+    func smallPatterns(k: Int, p: Int) -> [(pattern: P.Pattern, least: Int, most: Int)] {
+        guard isFeasible, let first = points.first else { return [] }
+        let byPoint = points.map { Dictionary($0, uniquingKeysWith: +) }
+        return first.compactMap { pattern, _ in
+            let values = byPoint.map { $0[pattern] ?? 0 }
+            let seenLeast = Int((values.min()! - 1e-4).rounded(.up))
+            let seenMost = Int((values.max()! + 1e-4).rounded(.down))
+            guard seenLeast > 0, seenMost < k, seenMost - seenLeast + 1 < p else { return nil }
+            // The least: the smallest whole t (0 to the points' least) with a point at t or below.
+            guard let anyone = admits(pattern, from: 0, to: 1e-4), !anyone else { return nil }
+            guard let least = smallest(1, seenLeast, where: { admits(pattern, from: 0, to: Double($0) + 1e-4) }) else { return nil }
+            // Small only if no point has more than `cap`; then the most: the largest t with a point at t or above.
+            let cap = min(k - 1, least + p - 2)
+            guard let beyond = admits(pattern, from: Double(cap + 1) - 1e-4, to: nil), !beyond else { return nil }
+            guard let above = smallest(seenMost + 1, cap + 1, where: { admits(pattern, from: Double($0) - 1e-4, to: nil).map { !$0 } }) else { return nil }
+            return (pattern, least, above - 1)
+        }
+    }
+
+    /// The smallest whole number from `low` to `high` that `holds` (true of `high`, and of every
+    /// number above one it is true of) by bisection; nil when a question went unanswered.
+    private func smallest(_ low: Int, _ high: Int, where holds: (Int) -> Bool?) -> Int? {
+        var (low, high) = (low, high)
+        while low < high {
+            let middle = (low + high) / 2
+            guard let answer = holds(middle) else { return nil }
+            if answer { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
+    /// Whether some point puts `lower` to `upper` people (nil: no most) on `pattern`: a phase one
+    /// with the pattern's column so bounded, every row's shortfall and excess made up by artificial
+    /// columns; nil when it did not converge (counted as unsettled).
+    private func admits(_ pattern: P.Pattern, from lower: Double, to upper: Double?) -> Bool? {
+        add(pattern)
+        let column = columns[pattern]!
+        glp_set_col_bnds(problem, column, upper == nil ? GLP_LO : GLP_DB, lower, upper ?? 0)
+        held = pattern
+        defer {
+            glp_set_col_bnds(problem, column, GLP_LO, 0, 0)
+            held = nil
+        }
+        return phaseOne(shortfalls + excesses).map { $0 < 1e-6 }
     }
 }

@@ -43,6 +43,10 @@ struct DayPricing: Pricing {
     }
 
     var seeds: [UInt32] { (0..<days).map { UInt32(1) << $0 } }
+    var items: Int { days }
+    func has(_ pattern: UInt32, _ item: Int) -> Bool { pattern & 1 << item != 0 }
+    func count(of item: Int) -> DayCount { .day(item) }
+    var everyone: DayCount { DayCount(days: 0...(days - 1), every: false) }
     func count(_ count: DayCount, has pattern: UInt32) -> Bool { count.counts(pattern) }
     func target(_ target: DayTarget, has pattern: UInt32) -> Bool { target.counts(pattern) }
 

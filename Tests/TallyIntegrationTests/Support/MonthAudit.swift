@@ -143,10 +143,11 @@ extension MonthAudit {
     ///
     /// For each hidden count that the warehouse stores and that lies in the month (a day, a streak, a
     /// week whose covered days are all in it, the month), the least and the most the program allows
-    /// are the attacker's range; and the people in at least m of the month's weeks, or on at least m
-    /// of its days, pinned between 1 and k - 1 to fewer than p values are a small group singled out.
-    /// Single patterns of days are not searched (2^30 of them). With `since`, only the months from
-    /// that day on are audited.
+    /// are the attacker's range; and a pattern of days, or the people in at least m of the month's
+    /// weeks or on at least m of its days, pinned between 1 and k - 1 to fewer than p values is a
+    /// small group singled out (of the 2^30 patterns, those that every point found puts there are
+    /// taken: `ColumnProgram.smallPatterns`). With `since`, only the months from that day on are
+    /// audited.
     static func auditByDays(
         _ connection: PostgresConnection, shownMonths: String = reportMonths, shownWeeks: String = WeekAudit.reportWeeks, knowsEmptyDays: Bool = false,
         since: Day? = nil
@@ -216,7 +217,11 @@ extension MonthAudit {
                 "title \(month.title), month of \(month.day) by days", pricing: DayPricing(days: index(last) + 1), constraints: constraints,
                 targets: targets,
                 groups: (2..<(weeks.count + 1)).map { ("the people in at least \($0) of its weeks", .atLeast($0, of: weeks)) }
-                    + (2..<(days.count + 1)).map { ("the people on at least \($0) of its days", .atLeast($0, of: days)) }, k: k, p: p)
+                    + (2..<(days.count + 1)).map { ("the people on at least \($0) of its days", .atLeast($0, of: days)) }, k: k, p: p,
+                name: { (pattern: UInt32) -> String in
+                    let on = (0...index(last)).filter { pattern & UInt32(1) << $0 != 0 }
+                    return "days " + on.map { "\(first.advanced(by: Int32($0)))" }.joined(separator: ", ")
+                })
         }
         return findings
     }

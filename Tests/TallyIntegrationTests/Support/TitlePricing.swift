@@ -59,6 +59,10 @@ struct TitlePricing: Pricing {
     let titles: Int
 
     var seeds: [TitleSet] { (0..<titles).map { TitleSet(items: titles, titles: [$0]) } }
+    var items: Int { titles }
+    func has(_ pattern: TitleSet, _ item: Int) -> Bool { pattern.contains(item) }
+    func count(of item: Int) -> TitleCount { TitleCount(titles: TitleSet(items: titles, titles: [item]), every: true) }
+    var everyone: TitleCount { TitleCount(titles: TitleSet(items: titles, titles: Array(0..<titles)), every: false) }
     func count(_ count: TitleCount, has pattern: TitleSet) -> Bool { count.counts(pattern) }
     func target(_ target: TitleTarget, has pattern: TitleSet) -> Bool { target.counts(pattern) }
 
