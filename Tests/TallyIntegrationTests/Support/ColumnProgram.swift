@@ -101,6 +101,20 @@ final class ColumnProgram<P: Pricing> {
         return converge(target: nil, GLP_MIN)
     }
 
+    /// The optimum the simplex holds, its point kept unless it is a phase one's that still needs
+    /// its artificial columns (which meets no constraints).
+    private func settle() -> Double {
+        let artificial = (shortfalls + excesses).reduce(0.0) { $0 + glp_get_col_prim(problem, $1) }
+        if points.count < 64 && artificial < 1e-6 {
+            points.append(
+                patterns.compactMap { pattern in
+                    let people = glp_get_col_prim(problem, columns[pattern]!)
+                    return people > 1e-9 ? (pattern, people) : nil
+                })
+        }
+        return glp_get_obj_val(problem)
+    }
+
     /// What `pricing.best` finds among the patterns other than `excluded`, searched in parts: the
     /// patterns that first differ from it at item i, for each i, with the items before i held as
     /// they are in it and item i the other way. The weights that hold them are larger than any sum
@@ -142,6 +156,9 @@ final class ColumnProgram<P: Pricing> {
                 unsettled += 1
                 return nil
             }
+            // A phase one whose artificial columns are down to 0 has its answer: no column can
+            // take the sum below 0.
+            if target == nil && glp_get_obj_val(problem) < 1e-6 { return settle() }
             // A column's reduced cost is its objective coefficient less the duals of its rows: the
             // best pattern maximises (the duals less the coefficient) when minimising, and the
             // reverse when maximising.
@@ -161,18 +178,7 @@ final class ColumnProgram<P: Pricing> {
                 }
                 improving = others.filter { $0.gain > 1e-9 && columns[$0.pattern] == nil }
             }
-            if improving.isEmpty {
-                // A point of a phase one that still needs its artificial columns meets no constraints.
-                let artificial = (shortfalls + excesses).reduce(0.0) { $0 + glp_get_col_prim(problem, $1) }
-                if points.count < 64 && artificial < 1e-6 {
-                    points.append(
-                        patterns.compactMap { pattern in
-                            let people = glp_get_col_prim(problem, columns[pattern]!)
-                            return people > 1e-9 ? (pattern, people) : nil
-                        })
-                }
-                return glp_get_obj_val(problem)
-            }
+            if improving.isEmpty { return settle() }
             for (pattern, _) in improving.prefix(8) {
                 add(pattern)
                 if let target { glp_set_obj_coef(problem, columns[pattern]!, pricing.target(target, has: pattern) ? 1 : 0) }
@@ -220,11 +226,15 @@ extension ColumnProgram: AttackerProgram {
             guard seenLeast > 0, seenMost < k, seenMost - seenLeast + 1 < p else { return nil }
             // The least: the smallest whole t (0 to the points' least) with a point at t or below.
             guard let anyone = admits(pattern, from: 0, to: 1e-4), !anyone else { return nil }
-            guard let least = smallest(1, seenLeast, where: { admits(pattern, from: 0, to: Double($0) + 1e-4) }) else { return nil }
+            // Below k: a least of k would be a pattern pinned between k - 1 and k, which no whole
+            // people meet.
+            guard let least = smallest(1, seenLeast, where: { admits(pattern, from: 0, to: Double($0) + 1e-4) }), least < k else { return nil }
             // Small only if no point has more than `cap`; then the most: the largest t with a point at t or above.
             let cap = min(k - 1, least + p - 2)
             guard let beyond = admits(pattern, from: Double(cap + 1) - 1e-4, to: nil), !beyond else { return nil }
-            guard let above = smallest(seenMost + 1, cap + 1, where: { admits(pattern, from: Double($0) - 1e-4, to: nil).map { !$0 } }) else { return nil }
+            guard let above = smallest(seenMost + 1, cap + 1, where: { admits(pattern, from: Double($0) - 1e-4, to: nil).map { !$0 } }),
+                least <= above - 1
+            else { return nil }
             return (pattern, least, above - 1)
         }
     }
