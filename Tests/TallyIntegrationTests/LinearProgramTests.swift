@@ -71,7 +71,7 @@ struct LinearProgramTests {
             let onRuns = people.filter { ($0 >> $0.trailingZeroBitCount) & (($0 >> $0.trailingZeroBitCount) + 1) == 0 }
             let everyCount = counts.map { count in (count, LinearProgram.Relation.equal, Double(onRuns.filter { count.counts($0) }.count)) }
             small += try expectEveryPatternOptima(
-                DayPricing(days: days), items: days, pattern: { UInt32($0) }, constraints: everyCount, targets: [], k: 6, p: 3)
+                DayPricing(days: days), items: days, pattern: { UInt32($0) }, constraints: everyCount, targets: Array(targets.prefix(4)), k: 6, p: 3)
         }
         #expect(small > 100, "patterns pinned: \(small)")
     }
@@ -121,7 +121,8 @@ struct LinearProgramTests {
             // Every count shown: these pin some patterns of people (a title less its pairs, when
             // nobody played three of them).
             let everyCount = counts.map { count in (count, LinearProgram.Relation.equal, Double(people.filter { count.counts(set($0)) }.count)) }
-            small += try expectEveryPatternOptima(TitlePricing(titles: titles), items: titles, pattern: set, constraints: everyCount, targets: [], k: 6, p: 3)
+            small += try expectEveryPatternOptima(
+                TitlePricing(titles: titles), items: titles, pattern: set, constraints: everyCount, targets: (2...5).map { .atLeast($0) }, k: 6, p: 3)
         }
         #expect(small > 100, "patterns pinned: \(small)")
     }
@@ -183,6 +184,15 @@ private func expectEveryPatternOptima<P: Pricing>(
                 "\(target), \(direction == GLP_MIN ? "least" : "most"): \(String(describing: found)) against \(String(describing: expected))")
         }
     }
+    // A fresh program, whose searches stop at the first point that shows a range wide (few points
+    // yet): the same targets narrowed and the same groups singled out.
+    let fresh = ColumnProgram(pricing, constraints: constraints)
+    let dense = targets.map { target in patterns.map { pricing.target(target, has: $0) ? 1.0 : 0 } }
+    let narrowed = fresh.narrowed(targets.enumerated().map { ("\($0.offset)", 0, $0.element) }, p: p).map(\.description)
+    #expect(narrowed == everyPattern.narrowed(dense.enumerated().map { ("\($0.offset)", 0, $0.element) }, p: p).map(\.description))
+    let groups = fresh.smallGroups(targets.enumerated().map { ("\($0.offset)", $0.element) }, k: k, p: p).map(\.description)
+    #expect(groups == everyPattern.smallGroups(dense.enumerated().map { ("\($0.offset)", $0.element) }, k: k, p: p).map(\.description))
+    #expect(fresh.unsettled == 0)
     let index = Dictionary(uniqueKeysWithValues: patterns.enumerated().map { ($1, $0) })
     let small = byColumns.smallPatterns(k: k, p: p).map { "\(index[$0.pattern]!): \($0.least)...\($0.most)" }
     let expected = everyPattern.smallGroups(

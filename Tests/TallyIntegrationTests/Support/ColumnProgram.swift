@@ -145,8 +145,9 @@ final class ColumnProgram<P: Pricing> {
         columns[pattern] = column
     }
 
-    /// Simplex, then the best new patterns by the duals, until none improves the objective.
-    private func converge(target: P.Target?, _ direction: Int32) -> Double? {
+    /// Simplex, then the best new patterns by the duals, until none improves the objective, or until
+    /// a simplex point reaches `until` (see `optimum(of:_:until:)`).
+    private func converge(target: P.Target?, _ direction: Int32, until: Double? = nil) -> Double? {
         for _ in 0..<20_000 {
             // Unbounded over the patterns so far is unbounded over all: no optimum, and not unsettled
             // (a hidden group with a hidden title of k or more has no most).
@@ -159,6 +160,7 @@ final class ColumnProgram<P: Pricing> {
             // A phase one whose artificial columns are down to 0 has its answer: no column can
             // take the sum below 0.
             if target == nil && glp_get_obj_val(problem) < 1e-6 { return settle() }
+            if let until, direction == GLP_MIN ? glp_get_obj_val(problem) <= until + 1e-4 : glp_get_obj_val(problem) >= until - 1e-4 { return settle() }
             // A column's reduced cost is its objective coefficient less the duals of its rows: the
             // best pattern maximises (the duals less the coefficient) when minimising, and the
             // reverse when maximising.
@@ -192,11 +194,15 @@ final class ColumnProgram<P: Pricing> {
 extension ColumnProgram: AttackerProgram {
     /// The least (`GLP_MIN`) or the most (`GLP_MAX`) of the people that `target` counts; nil when
     /// the constraints admit no point, when they set no bound, or when the optimum did not converge.
-    func optimum(of target: P.Target, _ direction: Int32) -> Double? {
+    func optimum(of target: P.Target, _ direction: Int32) -> Double? { optimum(of: target, direction, until: nil) }
+
+    /// The same, or the value of the first simplex point over the patterns so far (a point over all
+    /// of them) that reaches `until`: the optimum is at least as far.
+    func optimum(of target: P.Target, _ direction: Int32, until: Double?) -> Double? {
         guard isFeasible else { return nil }
         for (pattern, column) in columns { glp_set_obj_coef(problem, column, pricing.target(target, has: pattern) ? 1 : 0) }
         glp_set_obj_dir(problem, direction)
-        return converge(target: target, direction)
+        return converge(target: target, direction, until: until)
     }
 
     /// The least and the most of `target` over the points found so far: values the relaxed attacker

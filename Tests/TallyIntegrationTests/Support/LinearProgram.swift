@@ -133,13 +133,19 @@ final class LinearProgram {
     }
 }
 
-extension LinearProgram: AttackerProgram {}
+extension LinearProgram: AttackerProgram {
+    /// The optimum: branch and bound cannot stop at a point short of it.
+    func optimum(of objective: [Double], _ direction: Int32, until: Double?) -> Double? { optimum(of: objective, direction) }
+}
 
 /// An attacker's program (whole-number or relaxed): the least and the most of an objective, and the
 /// values its points so far have shown possible.
 protocol AttackerProgram {
     associatedtype Objective
-    func optimum(of objective: Objective, _ direction: Int32) -> Double?
+    /// The least (`GLP_MIN`) or the most (`GLP_MAX`) of `objective`; or, once the search reaches a
+    /// point at `until` or beyond it (at most `until` when minimising, at least when maximising),
+    /// that point's value, which the optimum is then at least as far as. Nil as `optimum(of:_:)`.
+    func optimum(of objective: Objective, _ direction: Int32, until: Double?) -> Double?
     func witnessed(_ objective: Objective) -> ClosedRange<Int>?
 }
 
@@ -149,26 +155,36 @@ extension AttackerProgram {
     /// than k people that the published counts single out and size (the people who watched on
     /// Monday and Wednesday only, say). A range from 0 says that nobody need be there, and one that
     /// reaches k that the group need not be small: neither is counted. A group that some points
-    /// already show 0, k or p values apart is not solved.
+    /// already show 0, k or p values apart is not solved, and a search stops at the first point that
+    /// shows it.
     func smallGroups(_ groups: [(what: String, objective: Objective)], k: Int, p: Int) -> [NarrowedCount] {
         groups.compactMap { group in
-            if let seen = witnessed(group.objective), seen.lowerBound == 0 || seen.upperBound >= k || seen.count >= p { return nil }
-            guard let low = optimum(of: group.objective, GLP_MIN) else { return nil }
+            let seen = witnessed(group.objective)
+            if let seen, seen.lowerBound == 0 || seen.upperBound >= k || seen.count >= p { return nil }
+            // Not small with a least of 0, or p values below a point's most.
+            let enough = max(0, (seen?.upperBound ?? 0) - p + 1)
+            guard let low = optimum(of: group.objective, GLP_MIN, until: Double(enough)) else { return nil }
             let least = Int((low - 1e-4).rounded(.up))
-            guard (1..<k).contains(least), let high = optimum(of: group.objective, GLP_MAX) else { return nil }
+            guard least > enough, least < k, let high = optimum(of: group.objective, GLP_MAX, until: Double(min(k, least + p - 1))) else { return nil }
             let most = Int((high + 1e-4).rounded(.down))
             return most < k && most - least + 1 < p ? NarrowedCount(what: group.what, viewers: -1, least: least, most: most) : nil
         }
     }
 
     /// The targets that the program leaves fewer than `p` values, with their ranges. A target that
-    /// some points already show p values apart is not solved; one without a most is not narrowed;
-    /// one whose optimum a search did not find (the program counts it as unsettled) is passed over.
+    /// some points already show p values apart is not solved, and a search stops at the first point
+    /// that shows it; one without a most is not narrowed; one whose optimum a search did not find
+    /// (the program counts it as unsettled) is passed over.
     func narrowed(_ targets: [(what: String, viewers: Int, objective: Objective)], p: Int) -> [NarrowedCount] {
         targets.compactMap { target in
-            if let seen = witnessed(target.objective), seen.count >= p { return nil }
-            guard let low = optimum(of: target.objective, GLP_MIN), let high = optimum(of: target.objective, GLP_MAX) else { return nil }
+            let seen = witnessed(target.objective)
+            if let seen, seen.count >= p { return nil }
+            // Wide with a least p values below a point's most, or a most p values above the least.
+            let enough = seen.map { $0.upperBound - p + 1 }
+            guard let low = optimum(of: target.objective, GLP_MIN, until: enough.map(Double.init)) else { return nil }
             let least = Int((low - 1e-4).rounded(.up))
+            if let enough, least <= enough { return nil }
+            guard let high = optimum(of: target.objective, GLP_MAX, until: Double(least + p - 1)) else { return nil }
             let most = Int((high + 1e-4).rounded(.down))
             return most - least + 1 < p ? NarrowedCount(what: target.what, viewers: target.viewers, least: least, most: most) : nil
         }
