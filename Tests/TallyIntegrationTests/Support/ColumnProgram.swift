@@ -221,7 +221,8 @@ extension ColumnProgram: AttackerProgram {
     /// many patterns to take each, but such a pattern has people in every point, so only the patterns
     /// that every point found so far puts between 1 and k - 1 (in fewer than p values) are taken.
     /// Its least and most are then found as whole numbers, by asking whether some point puts the
-    /// pattern's people below or above each (`admits`), which needs no pricing of the pattern itself.
+    /// pattern's people below or above each (`admits`: a phase one with its column held, priced
+    /// around it by `best(_:target:excluding:)`).
     func smallPatterns(k: Int, p: Int) -> [(pattern: P.Pattern, least: Int, most: Int)] {
         guard isFeasible, let first = points.first else { return [] }
         let byPoint = points.map { Dictionary($0, uniquingKeysWith: +) }
