@@ -23,7 +23,7 @@ struct LinearProgramTests {
     }
 
     @Test(
-        "the month's program by column generation finds the same optima as the program over every pattern, on random people over 9 days with their days, streaks, weeks and whole period, shown and hidden, and the people on at least m days or weeks; and pins the same patterns of days to the same few values"
+        "the month's program by column generation finds the same optima as the program over every pattern, on random people over 9 days with their days, streaks, weeks and whole period, shown and hidden, and the people on at least m or exactly m days or weeks; and pins the same patterns of days to the same few values"
     )
     func columnGenerationMatchesEveryPattern() throws {
         var random = SplitMix(seed: 17)
@@ -48,8 +48,12 @@ struct LinearProgramTests {
                 + [DayCount(days: 0...3, every: false), DayCount(days: 4...8, every: false), DayCount(days: 0...8, every: false)]
             // A count of k or more is shown, one below is hidden (at most k - 1 when it is a day) and a target.
             var constraints: [(count: DayCount, relation: LinearProgram.Relation, value: Double)] = []
-            // And the people in both weeks, and on at least 2, 3 or 4 days.
-            var targets: [DayTarget] = [.atLeast(2, of: [0b1111, 0b1_1111_0000])] + (2...4).map { .atLeast($0, of: (0..<days).map { 1 << $0 }) }
+            // And the people in both weeks or in one, on at least 2, 3 or 4 days and on exactly 1, 2 or 3.
+            let weeks: [UInt32] = [0b1111, 0b1_1111_0000]
+            let parts: [DayTarget] =
+                [.atLeast(2, of: weeks), .exactly(1, of: weeks)] + (2...4).map { .atLeast($0, of: (0..<days).map { 1 << $0 }) }
+                + (1...3).map { .exactly($0, of: (0..<days).map { 1 << $0 }) }
+            var targets = parts
             for count in counts {
                 let viewers = people.filter { count.counts($0) }.count
                 if viewers >= k {
@@ -71,13 +75,13 @@ struct LinearProgramTests {
             let onRuns = people.filter { ($0 >> $0.trailingZeroBitCount) & (($0 >> $0.trailingZeroBitCount) + 1) == 0 }
             let everyCount = counts.map { count in (count, LinearProgram.Relation.equal, Double(onRuns.filter { count.counts($0) }.count)) }
             small += try expectEveryPatternOptima(
-                DayPricing(days: days), items: days, pattern: { UInt32($0) }, constraints: everyCount, targets: Array(targets.prefix(4)), k: 6, p: 3)
+                DayPricing(days: days), items: days, pattern: { UInt32($0) }, constraints: everyCount, targets: parts, k: 6, p: 3)
         }
         #expect(small > 100, "patterns pinned: \(small)")
     }
 
     @Test(
-        "the group's program by column generation finds the same optima as the program over every pattern, on random people over 8 titles with their titles, pairs, the group and a group inside it, shown and hidden, and the people of at least m titles; and pins the same patterns of titles to the same few values"
+        "the group's program by column generation finds the same optima as the program over every pattern, on random people over 8 titles with their titles, pairs, the group and a group inside it, shown and hidden, and the people of at least m or exactly m titles; and pins the same patterns of titles to the same few values"
     )
     func titleColumnsMatchEveryPattern() throws {
         var random = SplitMix(seed: 23)
@@ -85,6 +89,7 @@ struct LinearProgramTests {
         let k = 4
         var small = 0
         func set(_ mask: Int) -> TitleSet { TitleSet(items: titles, titles: (0..<titles).filter { mask & 1 << $0 != 0 }) }
+        let parts: [TitleTarget] = (2...5).map { .atLeast($0) } + (1...4).map { .exactly($0) }
         for _ in 0..<25 {
             // A skew, as in a genre: most people on one or two popular titles, some on a few, one or
             // two on nearly all, and titles that almost nobody plays.
@@ -104,7 +109,7 @@ struct LinearProgramTests {
             // at most k - 1. One count in four of k or more is hidden too (a complementary cell),
             // with no bound: a target may then have no most.
             var constraints: [(count: TitleCount, relation: LinearProgram.Relation, value: Double)] = []
-            var targets: [TitleTarget] = (2...5).map { .atLeast($0) }
+            var targets = parts
             for count in counts {
                 let viewers = people.filter { count.counts(set($0)) }.count
                 if viewers >= k && Int.random(in: 0..<4, using: &random) == 0 {
@@ -122,13 +127,13 @@ struct LinearProgramTests {
             // nobody played three of them).
             let everyCount = counts.map { count in (count, LinearProgram.Relation.equal, Double(people.filter { count.counts(set($0)) }.count)) }
             small += try expectEveryPatternOptima(
-                TitlePricing(titles: titles), items: titles, pattern: set, constraints: everyCount, targets: (2...5).map { .atLeast($0) }, k: 6, p: 3)
+                TitlePricing(titles: titles), items: titles, pattern: set, constraints: everyCount, targets: parts, k: 6, p: 3)
         }
         #expect(small > 100, "patterns pinned: \(small)")
     }
 
     @Test(
-        "the group's pricing is exact: branch and bound finds the best pattern of titles, and the local search returns a pattern that gains whenever one does, on random weights of both signs on titles, pairs, an inner group, the group and the people on at least m titles"
+        "the group's pricing is exact: branch and bound finds the best pattern of titles, and the local search returns a pattern that gains whenever one does, on random weights of both signs on titles, pairs, an inner group, the group and the people on at least m or exactly m titles"
     )
     func titlePricingIsExact() throws {
         var random = SplitMix(seed: 29)
@@ -144,7 +149,11 @@ struct LinearProgramTests {
                 }
             }
             weights += [(TitleCount(titles: set(0b0111_0000), every: false), weight()), (TitleCount(titles: set(0b1111_1111), every: false), weight())]
-            let target = (target: TitleTarget.atLeast(Int.random(in: 2...6, using: &random)), weight: weight())
+            let target = (
+                target: Bool.random(using: &random)
+                    ? TitleTarget.atLeast(Int.random(in: 2...6, using: &random)) : .exactly(Int.random(in: 1...titles, using: &random)),
+                weight: weight()
+            )
             func gain(_ pattern: TitleSet) -> Double {
                 weights.reduce(0) { $0 + ($1.count.counts(pattern) ? $1.weight : 0) } + (target.target.counts(pattern) ? target.weight : 0)
             }
@@ -154,6 +163,39 @@ struct LinearProgramTests {
             let found = try #require(pricing.search(weights, target: target)?.first)
             #expect(found.pattern.count > 0 && abs(found.gain - gain(found.pattern)) < 1e-9)
             #expect(most > 1e-6 ? found.gain > 1e-6 : abs(found.gain - most) < 1e-6, "\(found) against \(most)")
+        }
+    }
+
+    @Test(
+        "the month's pricing is exact: its dynamic program finds the best pattern of days, on random weights of both signs on days, streaks, weeks and the whole period, and the people in at least m or exactly m weeks or days"
+    )
+    func dayPricingIsExact() throws {
+        var random = SplitMix(seed: 31)
+        let days = 9
+        let pricing = DayPricing(days: days)
+        let weeks: [UInt32] = [0b1111, 0b1_1111_0000]
+        let singles = (0..<days).map { UInt32(1) << $0 }
+        for _ in 0..<300 {
+            func weight() -> Double { Double(Int.random(in: -20...20, using: &random)) / 4 }
+            var weights = (0..<days).map { (count: DayCount.day($0), weight: weight()) }
+            for end in 1..<days {
+                for length in 2...min(4, end + 1) where Bool.random(using: &random) {
+                    weights.append((DayCount(days: (end - length + 1)...end, every: true), weight()))
+                }
+            }
+            weights += [0...3, 4...8, 0...8].map { (DayCount(days: $0, every: false), weight()) }
+            let targets: [DayTarget] = [
+                .atLeast(2, of: weeks), .exactly(1, of: weeks), .atLeast(Int.random(in: 2...5, using: &random), of: singles),
+                .exactly(Int.random(in: 1...days, using: &random), of: singles),
+            ]
+            for target in targets.map({ (target: $0, weight: weight()) }) {
+                func gain(_ pattern: UInt32) -> Double {
+                    weights.reduce(0) { $0 + ($1.count.counts(pattern) ? $1.weight : 0) } + (target.target.counts(pattern) ? target.weight : 0)
+                }
+                let most = (1..<(UInt32(1) << days)).map(gain).max()!
+                let found = try #require(pricing.best(weights, target: target, isNew: { _ in true })?.first)
+                #expect(abs(found.gain - gain(found.pattern)) < 1e-9 && abs(found.gain - most) < 1e-6, "\(target): \(found) against \(most)")
+            }
         }
     }
 }

@@ -8,14 +8,15 @@ struct AuditFindings {
     var units = 0
     var ranges = 0
     var narrowed: [NarrowedCount] = []
-    /// Groups of 1 to k - 1 people (a pattern, or the people with at least m items) that the
+    /// Groups of 1 to k - 1 people (a pattern, or the people with at least m or exactly m items) that the
     /// published counts single out and size to fewer than p values (`LinearProgram.smallGroups`;
     /// viewers: -1, unknown).
     var smallGroups: [NarrowedCount] = []
     var infeasible: [String] = []
 
     /// Solves one unit's program for its targets, for each pattern of people, and for the people
-    /// with at least m of its items (days, titles), for each m from 2.
+    /// with at least m of its items (days, titles), for each m from 2, and with exactly m, for each
+    /// m below the number of items.
     mutating func solve(
         _ unit: String, patterns: Patterns, constraints: [(coefficients: [Double], relation: LinearProgram.Relation, value: Double)],
         targets: [(what: String, viewers: Int, objective: [Double])], k: Int, p: Int, name: (Int) -> String
@@ -31,6 +32,7 @@ struct AuditFindings {
         let groups =
             (1...patterns.count).map { (what: "the people of \(name($0)) only", objective: patterns.exactly($0)) }
             + (2..<(patterns.items + 1)).map { (what: "the people on at least \($0) of them", objective: patterns.atLeast($0)) }
+            + (1..<patterns.items).map { (what: "the people on exactly \($0) of them", objective: patterns.having(exactly: $0)) }
         smallGroups += program.smallGroups(groups, k: k, p: p).map {
             NarrowedCount(what: "\(unit), \($0.what)", viewers: -1, least: $0.least, most: $0.most)
         }
@@ -38,7 +40,7 @@ struct AuditFindings {
     }
 
     /// Solves one unit's program by column generation over `pricing` for its targets, for `groups`
-    /// (the people on at least m items) and for each pattern of people (`ColumnProgram.smallPatterns`).
+    /// (the people on at least m items, or on exactly m) and for each pattern of people (`ColumnProgram.smallPatterns`).
     mutating func solveByColumns<P: Pricing>(
         _ unit: String, pricing: P, constraints: [(count: P.Count, relation: LinearProgram.Relation, value: Double)],
         targets: [(what: String, viewers: Int, objective: P.Target)], groups: [(what: String, objective: P.Target)], k: Int, p: Int,
@@ -87,6 +89,9 @@ struct Patterns {
 
     /// The people with at least `m` items.
     func atLeast(_ m: Int) -> [Double] { (1...count).map { $0.nonzeroBitCount >= m ? 1 : 0 } }
+
+    /// The people with exactly `m` items.
+    func having(exactly m: Int) -> [Double] { (1...count).map { $0.nonzeroBitCount == m ? 1 : 0 } }
 }
 
 /// A hidden count that the attacker's program pins to fewer than p values.

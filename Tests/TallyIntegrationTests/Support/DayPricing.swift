@@ -12,22 +12,19 @@ struct DayCount: Hashable {
     }
 }
 
-/// What a range is sought for: the people of a count, or the people with days in at least m of the
-/// month's parts (its weeks, or its days), each part given as the pattern of its days, in order.
+/// What a range is sought for: the people of a count, or the people with days in at least m, or in
+/// exactly m, of the month's parts (its weeks, or its days), each part given as the pattern of its
+/// days, in order.
 enum DayTarget {
     case count(DayCount)
     case atLeast(Int, of: [UInt32])
+    case exactly(Int, of: [UInt32])
 
     func counts(_ pattern: UInt32) -> Bool {
         switch self {
-        case .count(let count): return count.counts(pattern)
-        case .atLeast(let m, let parts):
-            var touched = 0
-            for part in parts where pattern & part != 0 {
-                touched += 1
-                if touched == m { return true }
-            }
-            return false
+        case .count(let count): count.counts(pattern)
+        case .atLeast(let m, let parts): parts.count(where: { pattern & $0 != 0 }) >= m
+        case .exactly(let m, let parts): parts.count(where: { pattern & $0 != 0 }) == m
         }
     }
 }
@@ -59,15 +56,19 @@ struct DayPricing: Pricing {
         let n = days
         var weights = weights
         var parts = [Int](repeating: 0, count: n)
+        // A target of parts adds its weight to the patterns that touch m of them (at least m: the
+        // count of parts touched stops at m; exactly m: at m + 1, which has no weight).
         var m = 0
+        var cap = 0
         switch target {
         case (.count(let count), let weight)?: weights.append((count, weight))
-        case (.atLeast(let least, let of), _)?:
+        case (.atLeast(let least, let of), _)?, (.exactly(let least, let of), _)?:
             // The program counts a part when a day on lies in another part than the day on before
             // it: the parts must be runs of days, in order, that cover the month.
             precondition(of.reduce(0, |) == UInt32((1 << n) - 1) && zip(of, of.dropFirst()).allSatisfy { $0 < $1 && $0 & $1 == 0 })
             precondition(of.allSatisfy { ($0 >> $0.trailingZeroBitCount) & (($0 >> $0.trailingZeroBitCount) + 1) == 0 })
             m = least
+            if case .exactly = target?.target { cap = m + 1 } else { cap = m }
             for (i, part) in of.enumerated() { for d in 0..<n where part & 1 << d != 0 { parts[d] = i } }
         case nil: break
         }
@@ -96,10 +97,10 @@ struct DayPricing: Pricing {
                 some[d * (n + 1) + first] = sum
             }
         }
-        // A state is a last day on d, its run's first day s and the parts touched c (at most m):
+        // A state is a last day on d, its run's first day s and the parts touched c (at most cap):
         // value[(d * n + s) * width + c] is the best pattern in it, from[...] its previous state (-1: none).
-        let width = m + 1
-        let touched = { (c: Int, same: Bool) in min(m, c + (same ? 0 : 1)) }
+        let width = cap + 1
+        let touched = { (c: Int, same: Bool) in min(cap, c + (same ? 0 : 1)) }
         var value = [Double](repeating: -.infinity, count: n * n * width)
         var from = [Int](repeating: -1, count: n * n * width)
         // The best state of each last day d and parts c, over run starts.
@@ -118,7 +119,7 @@ struct DayPricing: Pricing {
                         (d * n + s) * width + touched(c, parts[d] == parts[d - 1]), value[previous] + every[d * (n + 1) + s] + some[d * (n + 1) + d], previous)
                 }
             }
-            reach((d * n + d) * width + min(m, 1), every[d * (n + 1) + d] + some[d * (n + 1)], -1)
+            reach((d * n + d) * width + min(cap, 1), every[d * (n + 1) + d] + some[d * (n + 1)], -1)
             for last in stride(from: 0, to: d - 1, by: 1) {
                 for c in 0..<width where bestAt[last * width + c] >= 0 {
                     let previous = bestAt[last * width + c]
@@ -135,7 +136,7 @@ struct DayPricing: Pricing {
                 }
             }
         }
-        // The target of m parts adds its weight to the states that touched m. The best pattern of
+        // The target of parts adds its weight to the states that touched m. The best pattern of
         // each last day comes back, best first: adding several columns a round saves rounds.
         let bonus = m > 0 ? target!.weight : 0
         var found: [(pattern: UInt32, gain: Double)] = []

@@ -63,7 +63,7 @@ enum GroupAudit {
     /// with `shownGroups` as the groups published and `shownCounts` as the title-periods and pairs;
     /// and those of up to `largerByColumns` titles by column generation (`ColumnProgram` with
     /// `TitlePricing`): the relaxation, which checks the hidden counts, the people with at least m
-    /// titles and the patterns of titles that every point found puts between 1 and k - 1.
+    /// titles or exactly m, and the patterns of titles that every point found puts between 1 and k - 1.
     static func audit(
         _ connection: PostgresConnection, shownGroups: String = reportGroups, shownCounts: String = reportCounts, maxTitles: Int = 10, largerByColumns: Int = 0
     ) throws -> (
@@ -160,7 +160,8 @@ enum GroupAudit {
                     findings.solveByColumns(
                         unit, pricing: TitlePricing(titles: titles.count), constraints: constraints,
                         targets: targets.map { ($0.what, $0.viewers, .count($0.objective)) },
-                        groups: (2..<(titles.count + 1)).map { ("the people on at least \($0) of them", .atLeast($0)) }, k: k, p: p,
+                        groups: (2..<(titles.count + 1)).map { ("the people on at least \($0) of them", .atLeast($0)) }
+                            + (1..<titles.count).map { ("the people on exactly \($0) of them", .exactly($0)) }, k: k, p: p,
                         name: { pattern in "titles " + pattern.titles.map { "\(titles[$0])" }.joined(separator: ", ") })
                     continue
                 }

@@ -17,8 +17,8 @@ import Tally
 ///
 /// For each hidden count that the warehouse stores (the month, a week, a day outside the weeks),
 /// the least and the most the program allows are the attacker's range; and a pattern of units, or
-/// the people in at least m of them, pinned between 1 and k - 1 to fewer than p values is a small
-/// group singled out. A month of more than `maxUnits` units is skipped and counted. With
+/// the people in at least m or in exactly m of them, pinned between 1 and k - 1 to fewer than p
+/// values is a small group singled out. A month of more than `maxUnits` units is skipped and counted. With
 /// `edgeWeeks`, the month's days of a shown week that crosses its edge are one unit instead of
 /// days, at most that week's viewers (exactly, when the week has no covered day outside the month)
 /// and at least its largest shown day: the split of I3m by weeks, edge weeks. The program leaves
@@ -143,8 +143,8 @@ extension MonthAudit {
     ///
     /// For each hidden count that the warehouse stores and that lies in the month (a day, a streak, a
     /// week whose covered days are all in it, the month), the least and the most the program allows
-    /// are the attacker's range; and a pattern of days, or the people in at least m of the month's
-    /// weeks or on at least m of its days, pinned between 1 and k - 1 to fewer than p values is a
+    /// are the attacker's range; and a pattern of days, or the people in at least m or exactly m of
+    /// the month's weeks or of its days, pinned between 1 and k - 1 to fewer than p values is a
     /// small group singled out (of the 2^30 patterns, those that every point found puts there are
     /// taken: `ColumnProgram.smallPatterns`). With `since`, only the months from that day on are
     /// audited.
@@ -207,8 +207,8 @@ extension MonthAudit {
             } else {
                 targets.append(("the month", monthViewers, .count(everyone)))
             }
-            // The people in at least m of the month's weeks, and on at least m of its days: a group
-            // of 1 to k - 1 that the program sizes to fewer than p values is singled out.
+            // The people in at least m of the month's weeks, or in exactly m, and likewise of its
+            // days: a group of 1 to k - 1 that the program sizes to fewer than p values is singled out.
             let days = (0...index(last)).map { UInt32(1) << $0 }
             let weeks = Dictionary(grouping: stride(from: first, through: last, by: 1), by: \.weekStart).sorted { $0.key < $1.key }.map {
                 $0.value.reduce(UInt32(0)) { $0 | 1 << index($1) }
@@ -217,7 +217,9 @@ extension MonthAudit {
                 "title \(month.title), month of \(month.day) by days", pricing: DayPricing(days: index(last) + 1), constraints: constraints,
                 targets: targets,
                 groups: (2..<(weeks.count + 1)).map { ("the people in at least \($0) of its weeks", .atLeast($0, of: weeks)) }
-                    + (2..<(days.count + 1)).map { ("the people on at least \($0) of its days", .atLeast($0, of: days)) }, k: k, p: p,
+                    + (1..<weeks.count).map { ("the people in exactly \($0) of its weeks", .exactly($0, of: weeks)) }
+                    + (2..<(days.count + 1)).map { ("the people on at least \($0) of its days", .atLeast($0, of: days)) }
+                    + (1..<days.count).map { ("the people on exactly \($0) of its days", .exactly($0, of: days)) }, k: k, p: p,
                 name: { (pattern: UInt32) -> String in
                     let on = (0...index(last)).filter { pattern & UInt32(1) << $0 != 0 }
                     return "days " + on.map { "\(first.advanced(by: Int32($0)))" }.joined(separator: ", ")

@@ -38,15 +38,18 @@ struct TitleCount: Hashable {
     func counts(_ pattern: TitleSet) -> Bool { every ? pattern.isSuperset(of: titles) : pattern.intersects(titles) }
 }
 
-/// What a range is sought for: the people of a count, or the people who played at least m titles.
+/// What a range is sought for: the people of a count, or the people who played at least m, or
+/// exactly m, titles.
 enum TitleTarget {
     case count(TitleCount)
     case atLeast(Int)
+    case exactly(Int)
 
     func counts(_ pattern: TitleSet) -> Bool {
         switch self {
         case .count(let count): count.counts(pattern)
         case .atLeast(let m): pattern.count >= m
+        case .exactly(let m): pattern.count == m
         }
     }
 }
@@ -67,20 +70,21 @@ struct TitlePricing: Pricing {
     func target(_ target: TitleTarget, has pattern: TitleSet) -> Bool { target.counts(pattern) }
 
     /// The weights gathered by shape: every non-empty pattern's, each title's, each pair's, each
-    /// larger group's (for some title of it), and the people with at least m titles'.
+    /// larger group's (for some title of it), and the people with at least m titles' (the people
+    /// with exactly m titles are those with at least m, less those with at least m + 1).
     private struct Weights {
         var constant = 0.0
         var linear: [Double]
         var pairs: [(a: Int, b: Int, weight: Double)] = []
         var groups: [(titles: [Int], weight: Double)] = []
-        var atLeast: (m: Int, weight: Double)?
+        var atLeast: [(m: Int, weight: Double)] = []
 
         func gain(_ pattern: TitleSet) -> Double {
             var total = constant
             for t in 0..<linear.count where pattern.contains(t) { total += linear[t] }
             for pair in pairs where pattern.contains(pair.a) && pattern.contains(pair.b) { total += pair.weight }
             for group in groups where group.titles.contains(where: pattern.contains) { total += group.weight }
-            if let atLeast, pattern.count >= atLeast.m { total += atLeast.weight }
+            for term in atLeast where pattern.count >= term.m { total += term.weight }
             return total
         }
 
@@ -111,7 +115,7 @@ struct TitlePricing: Pricing {
                 var delta = linear[t]
                 for (other, weight) in neighbours[t] where on[other] { delta += weight }
                 for g in memberships[t] where played[g] == (adding ? 0 : 1) { delta += groups[g].weight }
-                if let atLeast, size + (adding ? 0 : -1) == atLeast.m - 1 { delta += atLeast.weight }
+                for term in atLeast where size + (adding ? 0 : -1) == term.m - 1 { delta += term.weight }
                 return adding ? delta : -delta
             }
             // Each title's change, recomputed after a flip only for the titles whose change it
@@ -126,7 +130,7 @@ struct TitlePricing: Pricing {
                 flip(best)
                 var stale = [best] + neighbours[best].map(\.other)
                 for g in memberships[best] where played[g] <= 2 { stale += groups[g].titles }
-                if let atLeast, [before, size].contains(where: { (atLeast.m - 1...atLeast.m).contains($0) }) { stale = Array(0..<n) }
+                if atLeast.contains(where: { term in [before, size].contains { (term.m - 1...term.m).contains($0) } }) { stale = Array(0..<n) }
                 for t in stale { changes[t] = change(t) }
             }
             let pattern = TitleSet(items: n, titles: (0..<n).filter { on[$0] })
@@ -148,7 +152,8 @@ struct TitlePricing: Pricing {
         var all = weights
         switch target {
         case (.count(let count), let weight)?: all.append((count, weight))
-        case (.atLeast(let m), let weight)?: gathered.atLeast = (m, weight)
+        case (.atLeast(let m), let weight)?: gathered.atLeast = [(m, weight)]
+        case (.exactly(let m), let weight)?: gathered.atLeast = [(m, weight)] + (m < titles ? [(m + 1, -weight)] : [])
         case nil: break
         }
         for (count, weight) in all where weight != 0 {
@@ -185,7 +190,7 @@ struct TitlePricing: Pricing {
     /// a 0-1 variable; a pair's is a variable between 0 and 1 held at most each title's (when its
     /// weight is positive) or at least their sum less 1 (when negative), and a group's likewise at
     /// most the sum of its titles' or at least each one's; the people with at least m titles are a
-    /// 0-1 variable that m titles must be played to set, or that m titles force.
+    /// 0-1 variable that m titles must be played to set, or that m titles force (one for each m).
     private func exactBest(_ gathered: Weights) -> TitleSet? {
         glp_term_out(GLP_OFF)
         let problem = glp_create_prob()!
@@ -223,12 +228,12 @@ struct TitlePricing: Pricing {
                 for t in group.titles { row([(z, 1), (x[t], -1)], GLP_LO, 0) }
             }
         }
-        if let atLeast = gathered.atLeast {
-            let b = column(GLP_BV, weight: atLeast.weight)
-            if atLeast.weight > 0 {
-                row(x.map { ($0, 1) } + [(b, -Double(atLeast.m))], GLP_LO, 0)
+        for term in gathered.atLeast {
+            let b = column(GLP_BV, weight: term.weight)
+            if term.weight > 0 {
+                row(x.map { ($0, 1) } + [(b, -Double(term.m))], GLP_LO, 0)
             } else {
-                row(x.map { ($0, 1) } + [(b, -Double(titles - atLeast.m + 1))], GLP_UP, Double(atLeast.m - 1))
+                row(x.map { ($0, 1) } + [(b, -Double(titles - term.m + 1))], GLP_UP, Double(term.m - 1))
             }
         }
         var parameters = glp_iocp()
