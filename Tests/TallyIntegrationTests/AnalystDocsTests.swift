@@ -163,7 +163,7 @@ struct LinearAuditTests {
     }
 
     @Test(
-        "no hidden title-period, pair or group of the demo is narrowed, and no small group of people singled out, by its series' or genre's counts: every pattern of up to 10 titles, and the relaxation of up to 60"
+        "no hidden title-period, pair or group of the demo is narrowed, and no small group of people singled out, by its series' or genre's counts: every pattern of up to 10 titles, also with the days of its hidden title-weeks, and the relaxation of up to 60"
     )
     func groups() async throws {
         try await withDemoWarehouse { _, fixture in
@@ -174,6 +174,11 @@ struct LinearAuditTests {
             #expect(published.infeasible.isEmpty, "\(published.infeasible.prefix(5))")
             #expect(published.narrowed.isEmpty, "\(published.narrowed.prefix(10))")
             #expect(published.smallGroups.isEmpty, "\(published.smallGroups.prefix(10))")
+            // With each hidden title-week's days, tied to its group by the title's people.
+            let (withDays, _) = try GroupAudit.audit(admin, days: try WeekAudit.Weeks(admin, knowsEmptyDays: true))
+            #expect(withDays.units == published.units && withDays.infeasible.isEmpty, "\(withDays.units) units, \(withDays.infeasible.prefix(5))")
+            #expect(withDays.narrowed.isEmpty, "\(withDays.narrowed.prefix(10))")
+            #expect(withDays.smallGroups.isEmpty, "\(withDays.smallGroups.prefix(10))")
             // The larger groups by column generation (the relaxation):
             // every series and genre but music, whose 134 to 200 titles and up to 1,729 published
             // counts take minutes a group-period (bench/RESULTS.md).

@@ -23,6 +23,33 @@ struct LinearProgramTests {
     }
 
     @Test(
+        "a hidden title-week's program by days, tied to its group's program by the title's people, narrows counts that neither program narrows alone: the group's pair says 10 of B's 10 played A, the days say A's people are 6 to 12, so together A's week, the group and the 2-day streak are pinned to 3 values"
+    )
+    func joinedPrograms() {
+        // The group's patterns: A only, B only, both. A's week of two days: Monday only, Tuesday only, both.
+        let titles = Patterns(items: 2)
+        let days = Patterns(items: 2)
+        let group = PatternProgram(
+            patterns: titles, constraints: [(titles.including(0b10), .equal, 10), (titles.including(0b11), .equal, 10)],
+            targets: [("title A", 12, titles.including(0b01)), ("the group", 12, titles.all)], name: { "\($0)" })
+        let week = PatternProgram(
+            patterns: days, constraints: [(days.including(0b01), .equal, 6), (days.including(0b10), .equal, 6)],
+            targets: [("the week", 12, days.all), ("the 2-day streak", 0, days.including(0b11))], name: { "\($0)" })
+        var alone = AuditFindings()
+        alone.solve("the group", group, k: 5, p: 4)
+        alone.solve("the week", week, k: 5, p: 4)
+        #expect(alone.infeasible.isEmpty && alone.narrowed.isEmpty && alone.smallGroups.isEmpty, "\(alone)")
+        var together = AuditFindings()
+        together.solve(
+            "joined", PatternProgram(joining: [("", group), ("A, ", week)], ties: [(0, titles.including(0b01), 1, days.all)]), k: 5, p: 4)
+        #expect(together.infeasible.isEmpty)
+        #expect(
+            together.narrowed.map { "\($0.what) \($0.least)...\($0.most)" }.sorted() == [
+                "joined, A, the 2-day streak 0...2", "joined, A, the week 10...12", "joined, the group 10...12", "joined, title A 10...12",
+            ], "\(together.narrowed)")
+    }
+
+    @Test(
         "the month's program by column generation finds the same optima as the program over every pattern, on random people over 9 days with their days, streaks, weeks and whole period, shown and hidden, and the people on at least m or exactly m days or weeks; and pins the same patterns of days to the same few values"
     )
     func columnGenerationMatchesEveryPattern() throws {

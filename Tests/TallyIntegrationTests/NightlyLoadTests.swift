@@ -1363,8 +1363,9 @@ func expectWeekHidden(_ facts: PostgresConnection, viewers: Int) throws -> Audit
 /// GroupAudit on a fixture's warehouse: no hidden count narrowed and no small group of people
 /// singled out by the published counts; with only the primary rule, each of `pins` (the end of what
 /// the audit names, and the range it pins) found in the week, in its series and in its genre, by the
-/// whole-number program and by the relaxation, and each of `wholePins` by the whole-number program
-/// (the relaxation, which lets a pattern hold half a person, may leave it wide).
+/// whole-number program (alone, and with the days of each hidden title-week) and by the
+/// relaxation, and each of `wholePins` by the whole-number program (the relaxation, which lets a
+/// pattern hold half a person, may leave it wide).
 func expectGroupAudit(
     _ facts: PostgresConnection, pins: [(series: String, genre: String, what: String, range: ClosedRange<Int>)],
     wholePins: [(series: String, genre: String, what: String, range: ClosedRange<Int>)] = []
@@ -1381,7 +1382,15 @@ func expectGroupAudit(
     let primaryByColumns = try GroupAudit.audit(
         facts, shownGroups: GroupAudit.everyGroupOfK, shownCounts: GroupAudit.everyCountOfK, maxTitles: 0, largerByColumns: 100
     ).findings
-    for (found, pins) in [(primaryOnly, pins + wholePins), (primaryByColumns, pins)] {
+    // The same with the days of each hidden title-week, tied to its group by the title's people.
+    let withDays = try GroupAudit.audit(facts, days: try WeekAudit.Weeks(facts)).findings
+    #expect(withDays.units == audit.units && withDays.infeasible.isEmpty, "\(withDays)")
+    #expect(withDays.narrowed.isEmpty && withDays.smallGroups.isEmpty, "\(withDays.narrowed) \(withDays.smallGroups)")
+    let primaryWithDays = try GroupAudit.audit(
+        facts, shownGroups: GroupAudit.everyGroupOfK, shownCounts: GroupAudit.everyCountOfK,
+        days: try WeekAudit.Weeks(facts, shownWeeks: WeekAudit.everyWeekOfK)
+    ).findings
+    for (found, pins) in [(primaryOnly, pins + wholePins), (primaryByColumns, pins), (primaryWithDays, pins + wholePins)] {
         for pin in pins {
             for group in ["series \(pin.series)", "genre \(pin.genre)"] {
                 #expect(

@@ -14,29 +14,22 @@ struct AuditFindings {
     var smallGroups: [NarrowedCount] = []
     var infeasible: [String] = []
 
-    /// Solves one unit's program for its targets, for each pattern of people, and for the people
-    /// with at least m of its items (days, titles), for each m from 2, and with exactly m, for each
-    /// m below the number of items.
-    mutating func solve(
-        _ unit: String, patterns: Patterns, constraints: [(coefficients: [Double], relation: LinearProgram.Relation, value: Double)],
-        targets: [(what: String, viewers: Int, objective: [Double])], k: Int, p: Int, name: (Int) -> String
-    ) {
+    /// Solves one unit's program over every pattern for its targets and its groups (`PatternProgram`).
+    mutating func solve(_ unit: String, _ program: PatternProgram, k: Int, p: Int) {
         units += 1
-        ranges += targets.count
-        let program = LinearProgram(variables: patterns.count, constraints: constraints)
-        guard program.isFeasible else {
+        ranges += program.targets.count
+        let solver = LinearProgram(variables: program.variables, constraints: program.constraints)
+        guard solver.isFeasible else {
             infeasible.append(unit)
             return
         }
-        narrowed += program.narrowed(targets, p: p).map { NarrowedCount(what: "\(unit), \($0.what)", viewers: $0.viewers, least: $0.least, most: $0.most) }
-        let groups =
-            (1...patterns.count).map { (what: "the people of \(name($0)) only", objective: patterns.exactly($0)) }
-            + (2..<(patterns.items + 1)).map { (what: "the people on at least \($0) of them", objective: patterns.atLeast($0)) }
-            + (1..<patterns.items).map { (what: "the people on exactly \($0) of them", objective: patterns.having(exactly: $0)) }
-        smallGroups += program.smallGroups(groups, k: k, p: p).map {
+        narrowed += solver.narrowed(program.targets, p: p).map {
+            NarrowedCount(what: "\(unit), \($0.what)", viewers: $0.viewers, least: $0.least, most: $0.most)
+        }
+        smallGroups += solver.smallGroups(program.groups, k: k, p: p).map {
             NarrowedCount(what: "\(unit), \($0.what)", viewers: -1, least: $0.least, most: $0.most)
         }
-        if program.unsettled > 0 { infeasible.append("\(unit) (\(program.unsettled) searches unsettled)") }
+        if solver.unsettled > 0 { infeasible.append("\(unit) (\(solver.unsettled) searches unsettled)") }
     }
 
     /// Solves one unit's program by column generation over `pricing` for its targets, for `groups`
@@ -66,6 +59,46 @@ struct AuditFindings {
 func reportSettings(_ connection: PostgresConnection) throws -> (k: Int, p: Int) {
     let row = try connection.query("select k, coalesce(protection, (k + 1) / 2) from report.settings").rows[0]
     return (try row.decode(0, as: Int.self), try row.decode(1, as: Int.self))
+}
+
+/// One unit's program over every pattern of people: its variables, the constraints that the
+/// published counts set on them (dense coefficients, one per variable), the hidden counts to range,
+/// and the groups of people that must not be singled out.
+struct PatternProgram {
+    typealias Constraint = (coefficients: [Double], relation: LinearProgram.Relation, value: Double)
+    var variables: Int
+    var constraints: [Constraint]
+    var targets: [(what: String, viewers: Int, objective: [Double])]
+    var groups: [(what: String, objective: [Double])]
+
+    /// The program over `patterns`, its groups each pattern of people (named by `name`), the people
+    /// with at least m items, for each m from 2, and with exactly m, for each m below the number of
+    /// items.
+    init(patterns: Patterns, constraints: [Constraint], targets: [(what: String, viewers: Int, objective: [Double])], name: (Int) -> String) {
+        variables = patterns.count
+        self.constraints = constraints
+        self.targets = targets
+        groups =
+            (1...patterns.count).map { (what: "the people of \(name($0)) only", objective: patterns.exactly($0)) }
+            + (2..<(patterns.items + 1)).map { (what: "the people on at least \($0) of them", objective: patterns.atLeast($0)) }
+            + (1..<patterns.items).map { (what: "the people on exactly \($0) of them", objective: patterns.having(exactly: $0)) }
+    }
+
+    /// The programs side by side, each over its own variables (its targets and groups named with
+    /// its prefix), tied by `ties`: pairs of objectives, one over each of two programs (by index),
+    /// whose people are the same.
+    init(joining programs: [(prefix: String, program: PatternProgram)], ties: [(a: Int, objective: [Double], b: Int, other: [Double])]) {
+        let offsets = programs.reduce(into: [0]) { $0.append($0.last! + $1.program.variables) }
+        let total = offsets.last!
+        variables = total
+        func spread(_ i: Int, _ coefficients: [Double]) -> [Double] {
+            [Double](repeating: 0, count: offsets[i]) + coefficients + [Double](repeating: 0, count: total - offsets[i + 1])
+        }
+        constraints = programs.enumerated().flatMap { i, part in part.program.constraints.map { (spread(i, $0.coefficients), $0.relation, $0.value) } }
+        constraints += ties.map { tie in (zip(spread(tie.a, tie.objective), spread(tie.b, tie.other)).map { $0 - $1 }, .equal, 0) }
+        targets = programs.enumerated().flatMap { i, part in part.program.targets.map { ("\(part.prefix)\($0.what)", $0.viewers, spread(i, $0.objective)) } }
+        groups = programs.enumerated().flatMap { i, part in part.program.groups.map { ("\(part.prefix)\($0.what)", spread(i, $0.objective)) } }
+    }
 }
 
 /// The people counted by the pattern of items they have (the days of a week they watched, the

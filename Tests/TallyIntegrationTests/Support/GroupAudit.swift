@@ -13,7 +13,10 @@ import Tally
 /// For each hidden group (this one, or one inside it), title-period and pair that the warehouse
 /// stores, the least and the most the program allows are the attacker's range; and a pattern of
 /// titles pinned between 1 and k - 1, to fewer than p values, is a small group singled out. The
-/// program counts people whole, and it leaves out the titles' days and other periods. A group with
+/// program counts people whole, and it leaves out other periods and, unless `days` are given, the
+/// titles' days: with them, each hidden title-week's program by days joins its group-week's
+/// program, tied by the title's people (a shown title-week's people are a published number, which ties nothing;
+/// a title's days meet other titles' counts only there). A group with
 /// more than `maxTitles` titles played in the period has too many patterns (2^n) to write down: it
 /// is taken by column generation, people not whole, up to `largerByColumns` titles, and skipped and
 /// counted beyond.
@@ -65,7 +68,8 @@ enum GroupAudit {
     /// `TitlePricing`): the relaxation, which checks the hidden counts, the people with at least m
     /// titles or exactly m, and the patterns of titles that every point found puts between 1 and k - 1.
     static func audit(
-        _ connection: PostgresConnection, shownGroups: String = reportGroups, shownCounts: String = reportCounts, maxTitles: Int = 10, largerByColumns: Int = 0
+        _ connection: PostgresConnection, shownGroups: String = reportGroups, shownCounts: String = reportCounts, maxTitles: Int = 10, largerByColumns: Int = 0,
+        days: WeekAudit.Weeks? = nil
     ) throws -> (
         findings: AuditFindings, skipped: Int
     ) {
@@ -171,10 +175,25 @@ enum GroupAudit {
                         count.counts(TitleSet(items: titles.count, titles: titles.indices.filter { pattern & 1 << $0 != 0 })) ? 1 : 0
                     }
                 }
-                findings.solve(
-                    unit, patterns: patterns, constraints: constraints.map { (dense($0.count), $0.relation, $0.value) },
-                    targets: targets.map { ($0.what, $0.viewers, dense($0.objective)) }, k: k, p: p,
+                let program = PatternProgram(
+                    patterns: patterns, constraints: constraints.map { (dense($0.count), $0.relation, $0.value) },
+                    targets: targets.map { ($0.what, $0.viewers, dense($0.objective)) },
                     name: { pattern in "titles " + titles.indices.filter { pattern & 1 << $0 != 0 }.map { "\(titles[$0])" }.joined(separator: ", ") })
+                // A hidden title-week's people are those of its days: with `days`, each one's
+                // program by days joins the group's, tied by the title's people.
+                let withDays = period.kind != "week" ? [] : titles.indices.filter { days?.hidesWeek(title: titles[$0], week: period.start) ?? false }
+                guard let days, !withDays.isEmpty else {
+                    findings.solve(unit, program, k: k, p: p)
+                    continue
+                }
+                let weeks = withDays.map { (prefix: "title \(titles[$0]), ", program: days.program(title: titles[$0], week: period.start)) }
+                findings.solve(
+                    "\(unit), with the days of titles \(withDays.map { "\(titles[$0])" }.joined(separator: ", "))",
+                    PatternProgram(
+                        joining: [("", program)] + weeks,
+                        ties: withDays.indices.map { b in
+                            (0, dense(count([titles[withDays[b]]], every: true)), b + 1, [Double](repeating: 1, count: weeks[b].program.variables))
+                        }), k: k, p: p)
             }
         }
         return (findings, skipped)

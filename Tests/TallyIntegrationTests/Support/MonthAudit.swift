@@ -120,10 +120,12 @@ enum MonthAudit {
                 constraints.append((patterns.including(mask(streak.run)), .atLeast, Double(streak.viewers)))
             }
             findings.solve(
-                "title \(month.title), month of \(month.day)", patterns: patterns, constraints: constraints, targets: targets, k: k, p: p,
-                name: { pattern in
-                    "units " + units.indices.filter { pattern & 1 << $0 != 0 }.map { "\(units[$0].lowerBound)" }.joined(separator: ", ")
-                })
+                "title \(month.title), month of \(month.day)",
+                PatternProgram(
+                    patterns: patterns, constraints: constraints, targets: targets,
+                    name: { pattern in
+                        "units " + units.indices.filter { pattern & 1 << $0 != 0 }.map { "\(units[$0].lowerBound)" }.joined(separator: ", ")
+                    }), k: k, p: p)
         }
         return (findings, skipped)
     }
