@@ -180,8 +180,10 @@ enum GroupAudit {
                     targets: targets.map { ($0.what, $0.viewers, dense($0.objective)) },
                     name: { pattern in "titles " + titles.indices.filter { pattern & 1 << $0 != 0 }.map { "\(titles[$0])" }.joined(separator: ", ") })
                 // A hidden title-week's people are those of its days: with `days`, each one's
-                // program by days joins the group's, tied by the title's people.
-                let withDays = period.kind != "week" ? [] : titles.indices.filter { days?.hidesWeek(title: titles[$0], week: period.start) ?? false }
+                // program by days joins the group's, tied by the title's people. Hidden is as this
+                // program has it (a week that `days` shows is a constraint there, which ties the same).
+                let withDays =
+                    days == nil || period.kind != "week" ? [] : titles.indices.filter { shownCounts[[titles[$0]]] == nil && storedCounts[[titles[$0]]] != nil }
                 guard let days, !withDays.isEmpty else {
                     findings.solve(unit, program, k: k, p: p)
                     continue

@@ -51,8 +51,8 @@ enum WeekAudit {
     }
 
     /// What the week programs read (as a superuser): the counts that the report views publish and
-    /// those that the warehouse stores, the loaded days, each title's first play, and each
-    /// title-week with a hidden count.
+    /// those that the warehouse stores, the loaded days, each title's first play, and each stored
+    /// title-week with its hidden counts.
     struct Weeks {
         let k: Int
         let p: Int
@@ -104,9 +104,6 @@ enum WeekAudit {
                 hidden[count.title, default: [:]][count.day.weekStart, default: []] += shown[count] == nil ? [count] : []
             }
         }
-
-        /// Whether the title's week (by Monday) is hidden while the warehouse stores it.
-        func hidesWeek(title: Int, week: Day) -> Bool { hidden[title]?[week]?.contains { $0.streakDays == 0 } ?? false }
 
         /// The program of a title's week (by Monday) over its patterns of days: the published counts
         /// as constraints, the hidden ones as targets. Its variables' sum is the week's people.
