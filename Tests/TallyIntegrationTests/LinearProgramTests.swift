@@ -50,6 +50,36 @@ struct LinearProgramTests {
     }
 
     @Test(
+        "the people on two days, whatever else they watched, are a group that must not be singled out: in a hand-made week of four days, where no hidden count is narrowed and no pattern of days, nor the people on at least m or exactly m days, is pinned, the people on Tuesday and Thursday are 4"
+    )
+    func peopleOnDaysWhateverElse() {
+        let days = Patterns(items: 4)
+        let names = ["Monday", "Tuesday", "Wednesday", "Thursday"]
+        // The people of each pattern of days (Monday is bit 0); their days, streaks and week are
+        // shown when they reach k and hidden (at most k - 1) otherwise, as the primary rule has it.
+        let people: [Int: Double] = [0b0010: 6, 0b0011: 12, 0b0110: 2, 0b0111: 1, 0b1000: 6, 0b1110: 3, 0b1111: 1]
+        func count(_ objective: [Double]) -> Double { objective.indices.reduce(0) { $0 + objective[$1] * (people[$1 + 1] ?? 0) } }
+        let k = 5
+        let runs = (0..<4).flatMap { first in (first..<4).map { last in (first...last).reduce(0) { $0 | 1 << $1 } } }
+        let hidden = runs.filter { count(days.including($0)) < Double(k) }
+        let program = PatternProgram(
+            patterns: days,
+            constraints: runs.map { run in
+                let people = count(days.including(run))
+                return hidden.contains(run) ? (days.including(run), .atMost, Double(k - 1)) : (days.including(run), .equal, people)
+            } + [(days.all, .equal, count(days.all))],
+            targets: hidden.map { ("run \($0)", Int(count(days.including($0))), days.including($0)) },
+            name: { pattern in names.indices.filter { pattern & 1 << $0 != 0 }.map { names[$0] }.joined(separator: " and ") })
+        #expect(hidden.count == 4, "hidden: \(hidden)")
+        var findings = AuditFindings()
+        findings.solve("the week", program, k: k, p: 3)
+        #expect(findings.infeasible.isEmpty && findings.narrowed.isEmpty, "\(findings)")
+        #expect(
+            findings.smallGroups.map { "\($0.what) \($0.least)...\($0.most)" } == ["the week, the people of Tuesday and Thursday, whatever else 4...4"],
+            "\(findings.smallGroups)")
+    }
+
+    @Test(
         "the month's program by column generation finds the same optima as the program over every pattern, on random people over 9 days with their days, streaks, weeks and whole period, shown and hidden, and the people on at least m or exactly m days or weeks; and pins the same patterns of days to the same few values"
     )
     func columnGenerationMatchesEveryPattern() throws {

@@ -72,14 +72,18 @@ struct PatternProgram {
     var groups: [(what: String, objective: [Double])]
 
     /// The program over `patterns`, its groups each pattern of people (named by `name`), the people
-    /// with at least m items, for each m from 2, and with exactly m, for each m below the number of
-    /// items.
+    /// with every item of a pattern of two or more, whatever else they have (Monday and Wednesday,
+    /// say), the people with at least m items, for each m from 2, and with exactly m, for each m
+    /// below the number of items.
     init(patterns: Patterns, constraints: [Constraint], targets: [(what: String, viewers: Int, objective: [Double])], name: (Int) -> String) {
         variables = patterns.count
         self.constraints = constraints
         self.targets = targets
         groups =
             (1...patterns.count).map { (what: "the people of \(name($0)) only", objective: patterns.exactly($0)) }
+            + (1..<patterns.count).filter { $0.nonzeroBitCount >= 2 }.map {
+                (what: "the people of \(name($0)), whatever else", objective: patterns.including($0))
+            }
             + (2..<(patterns.items + 1)).map { (what: "the people on at least \($0) of them", objective: patterns.atLeast($0)) }
             + (1..<patterns.items).map { (what: "the people on exactly \($0) of them", objective: patterns.having(exactly: $0)) }
     }
