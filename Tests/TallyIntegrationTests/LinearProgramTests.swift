@@ -53,26 +53,11 @@ struct LinearProgramTests {
         "the people on two days, whatever else they watched, are a group that must not be singled out: in a hand-made week of four days, where no hidden count is narrowed and no pattern of days, nor the people on at least m or exactly m days, is pinned, the people on Tuesday and Thursday are 4"
     )
     func peopleOnDaysWhateverElse() {
-        let days = Patterns(items: 4)
-        let names = ["Monday", "Tuesday", "Wednesday", "Thursday"]
-        // The people of each pattern of days (Monday is bit 0); their days, streaks and week are
-        // shown when they reach k and hidden (at most k - 1) otherwise, as the primary rule has it.
-        let people: [Int: Double] = [0b0010: 6, 0b0011: 12, 0b0110: 2, 0b0111: 1, 0b1000: 6, 0b1110: 3, 0b1111: 1]
-        func count(_ objective: [Double]) -> Double { objective.indices.reduce(0) { $0 + objective[$1] * (people[$1 + 1] ?? 0) } }
-        let k = 5
-        let runs = (0..<4).flatMap { first in (first..<4).map { last in (first...last).reduce(0) { $0 | 1 << $1 } } }
-        let hidden = runs.filter { count(days.including($0)) < Double(k) }
-        let program = PatternProgram(
-            patterns: days,
-            constraints: runs.map { run in
-                let people = count(days.including(run))
-                return hidden.contains(run) ? (days.including(run), .atMost, Double(k - 1)) : (days.including(run), .equal, people)
-            } + [(days.all, .equal, count(days.all))],
-            targets: hidden.map { ("run \($0)", Int(count(days.including($0))), days.including($0)) },
-            name: { pattern in names.indices.filter { pattern & 1 << $0 != 0 }.map { names[$0] }.joined(separator: " and ") })
-        #expect(hidden.count == 4, "hidden: \(hidden)")
+        // Monday is bit 0.
+        let program = primaryRuleWeek([0b0010: 6, 0b0011: 12, 0b0110: 2, 0b0111: 1, 0b1000: 6, 0b1110: 3, 0b1111: 1], days: 4, k: 5)
+        #expect(program.targets.count == 4, "hidden: \(program.targets.map(\.what))")
         var findings = AuditFindings()
-        findings.solve("the week", program, k: k, p: 3)
+        findings.solve("the week", program, k: 5, p: 3)
         #expect(findings.infeasible.isEmpty && findings.narrowed.isEmpty, "\(findings)")
         #expect(
             findings.smallGroups.map { "\($0.what) \($0.least)...\($0.most)" } == ["the week, the people of Tuesday and Thursday, whatever else 4...4"],
@@ -312,4 +297,24 @@ struct SplitMix: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+/// The program of a week of `days` days (from Monday) whose people have the patterns of days in
+/// `people` (Monday is bit 0), with each day, streak and the week shown when it reaches k and
+/// hidden (at most k - 1, and a target) otherwise: what the primary rule alone would publish.
+func primaryRuleWeek(_ people: [Int: Double], days: Int, k: Int) -> PatternProgram {
+    let patterns = Patterns(items: days)
+    let names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    func count(_ objective: [Double]) -> Double { objective.indices.reduce(0) { $0 + objective[$1] * (people[$1 + 1] ?? 0) } }
+    let runs = (0..<days).flatMap { first in (first..<days).map { last in (first...last).reduce(0) { $0 | 1 << $1 } } }
+    let counts = runs.map { (what: "run \($0)", objective: patterns.including($0)) } + [(what: "the week", objective: patterns.all)]
+    let hidden = counts.filter { count($0.objective) < Double(k) }
+    return PatternProgram(
+        patterns: patterns,
+        constraints: counts.map { run in
+            let people = count(run.objective)
+            return people < Double(k) ? (run.objective, .atMost, Double(k - 1)) : (run.objective, .equal, people)
+        },
+        targets: hidden.map { ($0.what, Int(count($0.objective)), $0.objective) },
+        name: { pattern in names.indices.filter { pattern & 1 << $0 != 0 }.map { names[$0] }.joined(separator: " and ") })
 }

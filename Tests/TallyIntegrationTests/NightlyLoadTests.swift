@@ -1012,6 +1012,48 @@ struct NightlyLoadTests {
     }
 
     @Test(
+        "a week of four days whose days, streaks and week, shown where they reach k, would pin the people on Monday and Wednesday, on Monday and Thursday, and on all three (whatever else they watched) to 5 or fewer values is published so that nobody is singled out"
+    )
+    func peopleOnTwoDaysWhateverElse() async throws {
+        // The people of each pattern of days, Monday being bit 0: days of 21, 14, 33 and 36, 49 in
+        // the week, and 5 on Monday and Wednesday, all of them on Tuesday and Thursday too.
+        let planted: [Int: Double] = [0b0001: 12, 0b0011: 1, 0b1001: 3, 0b1100: 20, 0b1110: 8, 0b1111: 5]
+        // The control: with only the primary rule, those groups are pinned, and no pattern, day,
+        // streak or week.
+        var primary = AuditFindings()
+        primary.solve("the week", primaryRuleWeek(planted, days: 4, k: 11), k: 11, p: 6)
+        #expect(primary.infeasible.isEmpty && primary.narrowed.isEmpty, "\(primary)")
+        #expect(
+            primary.smallGroups.map { "\($0.what) \($0.least)...\($0.most)" } == [
+                "the week, the people of Monday and Wednesday, whatever else 5...9", "the week, the people of Monday and Thursday, whatever else 8...9",
+                "the week, the people of Monday and Wednesday and Thursday, whatever else 5...9",
+            ], "\(primary.smallGroups)")
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "Quartet")
+            try source.title(2, "Other")
+            let days = try source.weekdaysInOneMonth(7)
+            var n = 0
+            for (pattern, people) in planted.sorted(by: { $0.key < $1.key }) {
+                for _ in 0..<Int(people) {
+                    n += 1
+                    let person = try source.person(n)
+                    for day in 0..<4 where pattern & 1 << day != 0 { try source.play(person, 1, on: days[day]) }
+                }
+            }
+            // Another title on Sunday makes the whole week loaded; Quartet's other days hold nobody.
+            try source.play(try source.person(n + 1), 2, on: days[6])
+            try fixture.load()
+            let facts = try fixture.facts()
+            #expect(try facts.query("select viewers from analytics.fact_title_period where period_kind = 'week'").rows.count == 2)
+            for knowsEmptyDays in [false, true] {
+                let audit = try WeekAudit.audit(facts, knowsEmptyDays: knowsEmptyDays)
+                #expect(audit.units >= 1 && audit.infeasible.isEmpty && audit.narrowed.isEmpty && audit.smallGroups.isEmpty, "\(audit)")
+            }
+        }
+    }
+
+    @Test(
         "a month is hidden when its whole weeks add up to 1 to k - 1 more than its viewers: that many people watched in two of them (I3m by weeks), for a title and for a series, also when days after them are loaded and held nobody",
         arguments: [false, true]
     )
