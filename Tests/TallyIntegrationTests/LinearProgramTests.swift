@@ -307,7 +307,12 @@ func primaryRuleWeek(_ people: [Int: Double], days: Int, k: Int) -> PatternProgr
     let names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
     func count(_ objective: [Double]) -> Double { objective.indices.reduce(0) { $0 + objective[$1] * (people[$1 + 1] ?? 0) } }
     let runs = (0..<days).flatMap { first in (first..<days).map { last in (first...last).reduce(0) { $0 | 1 << $1 } } }
-    let counts = runs.map { (what: "run \($0)", objective: patterns.including($0)) } + [(what: "the week", objective: patterns.all)]
+    func run(_ mask: Int) -> String {
+        let first = mask.trailingZeroBitCount
+        let last = Int.bitWidth - 1 - mask.leadingZeroBitCount
+        return first == last ? names[first] : "\(names[first]) to \(names[last])"
+    }
+    let counts = runs.map { (what: run($0), objective: patterns.including($0)) } + [(what: "the week", objective: patterns.all)]
     let hidden = counts.filter { count($0.objective) < Double(k) }
     return PatternProgram(
         patterns: patterns,

@@ -8,7 +8,8 @@ struct AuditFindings {
     var units = 0
     var ranges = 0
     var narrowed: [NarrowedCount] = []
-    /// Groups of 1 to k - 1 people (a pattern, or the people with at least m or exactly m items) that the
+    /// Groups of 1 to k - 1 people (a pattern, the people with every item of a set whatever else they
+    /// have, or the people with at least m or exactly m items) that the
     /// published counts single out and size to fewer than p values (`LinearProgram.smallGroups`;
     /// viewers: -1, unknown).
     var smallGroups: [NarrowedCount] = []

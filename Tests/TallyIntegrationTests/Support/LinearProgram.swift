@@ -150,7 +150,8 @@ protocol AttackerProgram {
 }
 
 extension AttackerProgram {
-    /// The groups of people (a pattern of items, or the people with at least m or exactly m items) that the
+    /// The groups of people (a pattern of items, the people with every item of a set whatever else
+    /// they have, or the people with at least m or exactly m items) that the
     /// program puts between 1 and k - 1, in a range of fewer than p values: each is a group of fewer
     /// than k people that the published counts single out and size (the people who watched on
     /// Monday and Wednesday only, say). A range from 0 says that nobody need be there, and one that

@@ -16,8 +16,8 @@ import Tally
 ///   least 1.
 ///
 /// For each hidden count that the warehouse stores (the month, a week, a day outside the weeks),
-/// the least and the most the program allows are the attacker's range; and a pattern of units, or
-/// the people in at least m or in exactly m of them, pinned between 1 and k - 1 to fewer than p
+/// the least and the most the program allows are the attacker's range; and a pattern of units, the
+/// people in every unit of a set whatever else, or the people in at least m or in exactly m of them, pinned between 1 and k - 1 to fewer than p
 /// values is a small group singled out. A month of more than `maxUnits` units is skipped and counted. With
 /// `edgeWeeks`, the month's days of a shown week that crosses its edge are one unit instead of
 /// days, at most that week's viewers (exactly, when the week has no covered day outside the month)

@@ -14,7 +14,8 @@ import Tally
 ///   none, and each other day without a row 1 to k - 1.
 ///
 /// For each hidden count that the warehouse stores (a day, a streak inside the week or the week
-/// itself), the least and the most the program allows are the attacker's range; and a pattern whose
+/// itself), the least and the most the program allows are the attacker's range; and a pattern, the
+/// people on every day of a set whatever else, or the people on at least m or exactly m days, whose
 /// people it pins between 1 and k - 1, to fewer than p values, is a small group singled out. People
 /// come whole (`LinearProgram`). Months, the week's neighbours and the title's groups are not
 /// modelled here: `MonthAudit.auditByDays` takes a week inside a month with the month's other
