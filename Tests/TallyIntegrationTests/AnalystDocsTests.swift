@@ -163,32 +163,28 @@ struct LinearAuditTests {
     }
 
     @Test(
-        "no hidden title-period, pair or group of the demo is narrowed, and no small group of people singled out, by its series' or genre's counts: every pattern of up to 10 titles, also with the days of its hidden title-weeks, and the relaxation of up to 60"
+        "no hidden title-period, pair or group of the demo is narrowed, and no small group of people singled out, by its series' or genre's counts: every pattern of up to 10 titles, also with the days of its hidden title-weeks, and the relaxation beyond (every group-period but the music genre's month)"
     )
     func groups() async throws {
         try await withDemoWarehouse { _, fixture in
             let admin = try fixture.facts()
             defer { admin.close() }
-            let (published, skipped) = try GroupAudit.audit(admin)
-            #expect(published.units > 100, "the demo has group-periods of up to 10 titles: \(published.units), \(skipped) larger")
+            // Every pattern of up to 10 titles, and the larger groups by column generation (the
+            // relaxation): every series and genre but the music genre's month, whose 1,729 published
+            // counts did not finish in 13 minutes (bench/RESULTS.md); its weeks, of up to 309, take seconds.
+            let (published, tooLarge) = try GroupAudit.audit(admin, largerByColumns: .max, largestByColumns: 1_000)
+            #expect(published.units > 250 && tooLarge == 1, "the demo's group-periods: \(published.units), \(tooLarge) too large")
             #expect(published.infeasible.isEmpty, "\(published.infeasible.prefix(5))")
             #expect(published.narrowed.isEmpty, "\(published.narrowed.prefix(10))")
             #expect(published.smallGroups.isEmpty, "\(published.smallGroups.prefix(10))")
-            // With each hidden title-week's days, tied to its group by the title's people.
-            let (withDays, _) = try GroupAudit.audit(admin, days: try WeekAudit.Weeks(admin, knowsEmptyDays: true))
-            #expect(withDays.units == published.units && withDays.infeasible.isEmpty, "\(withDays.units) units, \(withDays.infeasible.prefix(5))")
+            // Those of up to 10 titles with each hidden title-week's days, tied to its group by the
+            // title's people.
+            let (withDays, larger) = try GroupAudit.audit(admin, days: try WeekAudit.Weeks(admin, knowsEmptyDays: true))
+            #expect(
+                withDays.units > 100 && withDays.units + larger == published.units + tooLarge && withDays.infeasible.isEmpty,
+                "\(withDays.units) units, \(larger) larger, \(withDays.infeasible.prefix(5))")
             #expect(withDays.narrowed.isEmpty, "\(withDays.narrowed.prefix(10))")
             #expect(withDays.smallGroups.isEmpty, "\(withDays.smallGroups.prefix(10))")
-            // The larger groups by column generation (the relaxation):
-            // every series and genre but music, whose 134 to 200 titles and up to 1,729 published
-            // counts take minutes a group-period (bench/RESULTS.md).
-            let (larger, tooLarge) = try GroupAudit.audit(admin, maxTitles: 10, largerByColumns: 60)
-            #expect(
-                larger.units > published.units + 100 && tooLarge == 7,
-                "the demo's group-periods of 11 to 60 titles: \(larger.units - published.units), \(tooLarge) larger")
-            #expect(larger.infeasible.isEmpty, "\(larger.infeasible.prefix(5))")
-            #expect(larger.narrowed.isEmpty, "\(larger.narrowed.prefix(10))")
-            #expect(larger.smallGroups.isEmpty, "\(larger.smallGroups.prefix(10))")
         }
     }
 }

@@ -38,11 +38,11 @@ struct AuditFindings {
     mutating func solveByColumns<P: Pricing>(
         _ unit: String, pricing: P, constraints: [(count: P.Count, relation: LinearProgram.Relation, value: Double)],
         targets: [(what: String, viewers: Int, objective: P.Target)], groups: [(what: String, objective: P.Target)], k: Int, p: Int,
-        name: (P.Pattern) -> String
+        seeds: [P.Pattern] = [], name: (P.Pattern) -> String
     ) {
         units += 1
         ranges += targets.count
-        let program = ColumnProgram(pricing, constraints: constraints)
+        let program = ColumnProgram(pricing, constraints: constraints, seeds: seeds)
         guard program.isFeasible else {
             infeasible.append(program.unsettled > 0 ? "\(unit) (its first point unsettled)" : unit)
             return

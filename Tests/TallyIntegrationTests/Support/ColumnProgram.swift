@@ -57,7 +57,9 @@ final class ColumnProgram<P: Pricing> {
     /// Whether some point satisfies the constraints (decided on creation).
     private(set) var isFeasible = false
 
-    init(_ pricing: P, constraints: [(count: P.Count, relation: LinearProgram.Relation, value: Double)]) {
+    /// `seeds`: patterns to start from beside the pricing's own (a point that meets the constraints
+    /// spares the phase one its rounds); the optima are the same from any start.
+    init(_ pricing: P, constraints: [(count: P.Count, relation: LinearProgram.Relation, value: Double)], seeds: [P.Pattern] = []) {
         glp_term_out(GLP_OFF)
         problem = glp_create_prob()
         self.pricing = pricing
@@ -75,7 +77,7 @@ final class ColumnProgram<P: Pricing> {
         }
         shortfalls = constraints.indices.filter { constraints[$0].relation != .atMost && constraints[$0].value > 0 }.map { artificial($0, 1) }
         excesses = constraints.indices.filter { constraints[$0].relation != .atLeast }.map { artificial($0, -1) }
-        for pattern in pricing.seeds { add(pattern) }
+        for pattern in pricing.seeds + seeds { add(pattern) }
         // Phase one: the shortfalls' sum minimised (no people meet every row with a most).
         guard let phaseOne = phaseOne(shortfalls) else { return }
         isFeasible = phaseOne < 1e-6

@@ -18,8 +18,8 @@ import Tally
 /// program, tied by the title's people (a shown title-week's people are a published number, which ties nothing;
 /// a title's days meet other titles' counts only there). A group with
 /// more than `maxTitles` titles played in the period has too many patterns (2^n) to write down: it
-/// is taken by column generation, people not whole, up to `largerByColumns` titles, and skipped and
-/// counted beyond.
+/// is taken by column generation, people not whole, up to `largerByColumns` titles and
+/// `largestByColumns` published counts, and skipped and counted beyond.
 enum GroupAudit {
     /// The report view's groups, for `audit(_:shownGroups:)`.
     static let reportGroups = "select grouping, name, period, period_start, viewers from report.group_totals"
@@ -67,9 +67,12 @@ enum GroupAudit {
     /// and those of up to `largerByColumns` titles by column generation (`ColumnProgram` with
     /// `TitlePricing`): the relaxation, which checks the hidden counts, the people with at least m
     /// titles or exactly m, and the patterns of titles that every point found puts between 1 and k - 1.
+    /// Those start from the people's own patterns of titles (read from `private.activity`), unless
+    /// `startFromPeople` is false, as the benchmark's baseline does; and one with more than
+    /// `largestByColumns` published counts is skipped and counted.
     static func audit(
         _ connection: PostgresConnection, shownGroups: String = reportGroups, shownCounts: String = reportCounts, maxTitles: Int = 10, largerByColumns: Int = 0,
-        days: WeekAudit.Weeks? = nil
+        largestByColumns: Int = .max, days: WeekAudit.Weeks? = nil, startFromPeople: Bool = true
     ) throws -> (
         findings: AuditFindings, skipped: Int
     ) {
@@ -161,11 +164,32 @@ enum GroupAudit {
                 }
                 let unit = "\(group.grouping) \(group.name), \(period.kind) of \(period.start)"
                 guard titles.count <= maxTitles else {
+                    guard constraints.count <= largestByColumns else {
+                        skipped += 1
+                        continue
+                    }
+                    // The people's own patterns meet every published count (unless co-viewing is
+                    // bounded per person): the program starts from them (any start gives the same
+                    // optima; this one spares the phase one its rounds).
+                    let people =
+                        !startFromPeople
+                        ? []
+                        : try connection.query(
+                            """
+                            select array_agg(distinct a.title_id)::text from private.activity a
+                            where a.day >= $1 and a.day < $1 + case $2 when 'week' then interval '7 days' else interval '1 month' end
+                              and a.title_id in (\(titles.map(String.init).joined(separator: ", ")))
+                            group by a.person_key
+                            """, [period.start, period.kind]
+                        ).rows.map { row in
+                            try row.decode(0, as: String.self).dropFirst().dropLast().split(separator: ",").map { bits[Int($0)!]! }
+                        }
                     findings.solveByColumns(
                         unit, pricing: TitlePricing(titles: titles.count), constraints: constraints,
                         targets: targets.map { ($0.what, $0.viewers, .count($0.objective)) },
                         groups: (2..<(titles.count + 1)).map { ("the people on at least \($0) of them", .atLeast($0)) }
                             + (1..<titles.count).map { ("the people on exactly \($0) of them", .exactly($0)) }, k: k, p: p,
+                        seeds: Array(Set(people.map { TitleSet(items: titles.count, titles: $0) })),
                         name: { pattern in "titles " + pattern.titles.map { "\(titles[$0])" }.joined(separator: ", ") })
                     continue
                 }
