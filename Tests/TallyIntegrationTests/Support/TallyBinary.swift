@@ -97,6 +97,6 @@ enum TallyBinary {
         case .exited(let code): status = Int32(code)
         case .signaled(let signal): status = 128 + Int32(signal)
         }
-        return Outcome(status: status, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
+        return Outcome(status: status, stdout: result.standardOutput, stderr: result.standardError)
     }
 }
