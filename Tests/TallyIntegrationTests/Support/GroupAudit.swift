@@ -176,20 +176,22 @@ enum GroupAudit {
                         ? []
                         : try connection.query(
                             """
-                            select array_agg(distinct a.title_id)::text from private.activity a
-                            where a.day >= $1 and a.day < $1 + case $2 when 'week' then interval '7 days' else interval '1 month' end
-                              and a.title_id in (\(titles.map(String.init).joined(separator: ", ")))
-                            group by a.person_key
+                            select distinct titles from (
+                                select string_agg(distinct a.title_id::text, ',' order by a.title_id::text) titles from private.activity a
+                                where a.day >= $1 and a.day < $1 + case $2 when 'week' then interval '7 days' else interval '1 month' end
+                                  and a.title_id in (\(titles.map(String.init).joined(separator: ", ")))
+                                group by a.person_key
+                            ) people
                             """, [period.start, period.kind]
                         ).rows.map { row in
-                            try row.decode(0, as: String.self).dropFirst().dropLast().split(separator: ",").map { bits[Int($0)!]! }
+                            TitleSet(items: titles.count, titles: try row.decode(0, as: String.self).split(separator: ",").map { bits[Int($0)!]! })
                         }
                     findings.solveByColumns(
                         unit, pricing: TitlePricing(titles: titles.count), constraints: constraints,
                         targets: targets.map { ($0.what, $0.viewers, .count($0.objective)) },
                         groups: (2..<(titles.count + 1)).map { ("the people on at least \($0) of them", .atLeast($0)) }
                             + (1..<titles.count).map { ("the people on exactly \($0) of them", .exactly($0)) }, k: k, p: p,
-                        seeds: Array(Set(people.map { TitleSet(items: titles.count, titles: $0) })),
+                        seeds: people,
                         name: { pattern in "titles " + pattern.titles.map { "\(titles[$0])" }.joined(separator: ", ") })
                     continue
                 }
