@@ -23,8 +23,10 @@
     \set limit 10
 \endif
 
-with latest as (
-    select max(c.period_start) as period_start
+-- The title's pairs are read once (coviewing's lift costs a pass over group_totals), then the latest
+-- period's are kept.
+with pairs as materialized (
+    select c.period_start, c.title_a, c.title_b, c.shared_viewers, c.viewers_a, c.jaccard, c.lift
     from report.coviewing c
     where c.period = :'period' and c.title_a_id in (:title_ids)
 )
@@ -36,9 +38,7 @@ select
     round(100.0 * c.shared_viewers / c.viewers_a, 1) as pct_of_viewers,
     c.jaccard,
     c.lift
-from report.coviewing c
-join latest l on l.period_start = c.period_start
-where c.period = :'period'
-  and c.title_a_id in (:title_ids)
+from pairs c
+where c.period_start = (select max(period_start) from pairs)
 order by c.shared_viewers desc, c.title_b
 limit :limit;
