@@ -655,8 +655,6 @@ struct NightlyLoadTests {
                         from plays p join titles t using (title_id) where series_name is not null
                         union all
                         select 'genre', genre, p.profile_id, p.title_id, t.viewers < $2 from plays p join titles t using (title_id)
-                        union all
-                        select 'catalogue', 'all titles', p.profile_id, p.title_id, t.viewers < $2 from plays p join titles t using (title_id)
                     ), only_small as (
                         select grouping, name, count(*) as people from (
                             select grouping, name, profile_id from members group by grouping, name, profile_id having bool_and(small)) x
@@ -682,11 +680,10 @@ struct NightlyLoadTests {
             try fixture.load()
             let before = try compared()
             #expect(before.stored == before.direct)
-            #expect(before.stored == ["catalogue all titles 4 47 62 1 3", "genre drama 4 47 62 1 3", "series Saga 3 35 38 1 3"])
+            #expect(before.stored == ["genre drama 4 47 62 1 3", "series Saga 3 35 38 1 3"])
             // Saga 3 is hidden: an attacker learns at least 35 - (20 + 12) = 3 of its people, so
-            // 3 to 10, a range of 8 (p = 6). Its plays are hidden, so are the groups'. Every title is
-            // a drama: the catalogue (the week's whole audience) is the genre.
-            #expect(try shown() == ["catalogue all titles 47 hidden", "genre drama 47 hidden", "series Saga 35 hidden"])
+            // 3 to 10, a range of 8 (p = 6). Its plays are hidden, so are the groups'.
+            #expect(try shown() == ["genre drama 47 hidden", "series Saga 35 hidden"])
 
             // Late plays of Saga 3 by four people who watched nothing else: 7 watched only it, so
             // the series would pin it to 7 to 10 people, and the genre likewise.
@@ -694,57 +691,8 @@ struct NightlyLoadTests {
             try fixture.load()
             let after = try compared()
             #expect(after.stored == after.direct)
-            #expect(after.stored == ["catalogue all titles 4 51 66 1 7", "genre drama 4 51 66 1 7", "series Saga 3 39 42 1 7"])
-            #expect(try shown() == [], "each group would narrow Saga 3 to 4 values")
-        }
-    }
-
-    @Test(
-        "the period's whole audience, which coviewing's lift gives away, is the catalogue group: lift is NULL where the catalogue is hidden for being 1 to k - 1 above a shown title, and shown with it otherwise"
-    )
-    func wholeAudience() async throws {
-        try await withLoadFixture { fixture in
-            let source = SourceWriter(connection: try fixture.source())
-            for id in 1...3 { try source.title(id, "Film \(id)") }
-            var people: [String] = []
-            for n in 1...41 { people.append(try source.person(n)) }
-            let day = try source.weekdaysInOneMonth(1)[0]
-            // 30 people watched films 1 and 2, and 2 others film 3 only (hidden, below k).
-            for n in 0..<30 {
-                try source.play(people[n], 1, on: day)
-                try source.play(people[n], 2, on: day)
-            }
-            for n in 30..<32 { try source.play(people[n], 3, on: day) }
-            try fixture.load()
-            let facts = try fixture.facts()
-            func strings(_ sql: String) throws -> [String] { try facts.query(sql, [day]).rows.map { try $0.decode(0, as: String.self) } }
-            let week = "period = 'week' and period_start = date_trunc('week', $1::date)::date"
-            #expect(try strings("select viewers::text from report.title_weekly where week_start = date_trunc('week', $1::date)::date") == ["30", "30"])
-            // The control: the lift the pair would show with the whole audience (32), rounded to
-            // 0.01 (1.07), gives it back to one value, 32, and 32 - 30 = the 2 people of film 3.
-            let interval = try facts.query(
-                """
-                select ceil((round(30 * a.viewers / 900.0, 2) - 0.005) * 900 / 30)::int, floor((round(30 * a.viewers / 900.0, 2) + 0.005) * 900 / 30)::int
-                from analytics.fact_period_audience a where a.period_kind = 'week' and a.period_start = date_trunc('week', $1::date)::date
-                """, [day]
-            ).rows[0]
-            #expect(try interval.decode(0, as: Int.self) == 32 && interval.decode(1, as: Int.self) == 32, "the lift would pin the audience")
-            #expect(try strings("select name from report.group_totals where \(week)") == [], "the catalogue less film 1 would be film 3's 2 people")
-            #expect(
-                try strings(
-                    "select title_a || '/' || title_b || ' ' || shared_viewers || ' ' || coalesce(lift::text, 'hidden') from report.coviewing where \(week) order by 1"
-                ) == [
-                    "Film 1/Film 2 30 hidden", "Film 2/Film 1 30 hidden",
-                ])
-
-            // Nine more on film 3: 11 people, shown, and 41 in all, 11 above each other count.
-            for n in 32..<41 { try source.play(people[n], 3, on: day) }
-            try fixture.load()
-            #expect(try strings("select grouping || ' ' || name || ' ' || viewers from report.group_totals where \(week)") == ["catalogue all titles 41"])
-            #expect(
-                try strings("select title_a || '/' || title_b || ' ' || lift from report.coviewing where \(week) order by 1") == [
-                    "Film 1/Film 2 1.37", "Film 2/Film 1 1.37",
-                ])
+            #expect(after.stored == ["genre drama 4 51 66 1 7", "series Saga 3 39 42 1 7"])
+            #expect(try shown() == [], "both groups would narrow Saga 3 to 4 values")
         }
     }
 
@@ -885,8 +833,8 @@ struct NightlyLoadTests {
                 [day]
             ).rows.map { try $0.decode(0, as: String.self) }
             #expect(
-                groups == ["Even 77", "all titles 77", "western 77"],
-                "Trio and thriller would give away the 5 on all three, Split and documentary the 4 on episode 3 only, Pairs and horror the 4 on 2 and 3 only, Loose and mystery the 3 on two; every person is in Even, so the catalogue is Even"
+                groups == ["Even 77", "western 77"],
+                "Trio and thriller would give away the 5 on all three, Split and documentary the 4 on episode 3 only, Pairs and horror the 4 on 2 and 3 only, Loose and mystery the 3 on two"
             )
             // Every published count of each group at once, as a linear program over the people of
             // each pattern of its titles (GroupAudit), singles out no small group. With only the
@@ -900,11 +848,7 @@ struct NightlyLoadTests {
                 pins: [
                     ("Trio", "thriller", "the people of titles 1, 2, 3 only", 5...5), ("Pairs", "horror", "the people of titles 11, 12 only", 4...4),
                     ("Split", "documentary", "the people of titles 9 only", 4...4), ("Loose", "mystery", "the people on at least 2 of them", 2...3),
-                ], wholePins: [("Loose", "mystery", "the people on exactly 2 of them", 1...3)],
-                // Split 1 (people 1-24, all on Trio 1, Even 1 and Pairs 1) and Loose 2 (15, all on
-                // Trio 3, Even 1 and Pairs 3): their pair of 11 is hidden (I2: Loose 2 less it is 4),
-                // and the titles and pairs of the other series put it at 8 to 12.
-                acrossGroups: [("the pair 7, 14", 8...12)])
+                ], wholePins: [("Loose", "mystery", "the people on exactly 2 of them", 1...3)])
         }
     }
 
@@ -961,9 +905,8 @@ struct NightlyLoadTests {
                 [day]
             ).rows.map { try $0.decode(0, as: String.self) }
             #expect(
-                groups == ["Square 110", "all titles 308", "western 110"],
-                "Quad and thriller would say that 1 to 6 people played three or more, Solo and mystery that 5 played each episode alone; the catalogue is everyone: \(groups)"
-            )
+                groups == ["Square 110", "western 110"],
+                "Quad and thriller would say that 1 to 6 people played three or more, Solo and mystery that 5 played each episode alone: \(groups)")
             // The program sees Solo's 5 alone on each episode, and Quad's people on three or more
             // episodes: 6 = (people on three) + 3 x (people on four) puts them at 2 to 6.
             try expectGroupAudit(
@@ -1171,11 +1114,9 @@ struct NightlyLoadTests {
             #expect(try ints("select viewers from report.title_monthly order by title_id") == [67, 67], "Weekly's month would say 1 person in two weeks")
             #expect(try ints("select count(*)::int from report.title_daily") == [0])
             #expect(try ints("select viewers from report.group_totals where name = 'Pair' and period = 'week' order by period_start") == [34, 34, 33])
+            #expect(try ints("select viewers from analytics.fact_group_period where period_kind = 'month' order by name") == [100, 100])
             #expect(
-                try ints("select viewers from analytics.fact_group_period where period_kind = 'month' and grouping <> 'catalogue' order by name") == [100, 100])
-            #expect(
-                try ints("select viewers from report.group_totals where period = 'month'") == [],
-                "the series, genre and catalogue months would say 1 person in two weeks")
+                try ints("select viewers from report.group_totals where period = 'month'") == [], "the series and genre months would say 1 person in two weeks")
             let audit = try WeekAudit.audit(facts)
             #expect(audit.infeasible.isEmpty && audit.narrowed.isEmpty && audit.smallGroups.isEmpty, "\(audit)")
             let (months, skipped) = try MonthAudit.audit(facts, maxUnits: 16, knowsEmptyDays: true)
@@ -1249,17 +1190,9 @@ struct NightlyLoadTests {
             }
             #expect(try ints("select viewers from report.title_daily where viewers >= 11") == [12])
             #expect(try ints("select viewers from report.title_monthly order by title_id") == [79, 67, 79, 67])
+            #expect(try ints("select viewers from analytics.fact_group_period where period_kind = 'month' and viewers >= 11") == [112, 112, 112, 112])
             #expect(
-                try ints("select viewers from analytics.fact_group_period where period_kind = 'month' and viewers >= 11 order by viewers") == [
-                    112, 112, 112, 112, 224,
-                ])
-            #expect(
-                try ints("select viewers from report.group_totals where period = 'month' and grouping <> 'catalogue'") == [],
-                "the series and genre months would say 1 person in two weeks")
-            // The catalogue's month is shown: its first play is Edge's, a week before the edge week,
-            // so its edge week's days in the month hold 12 to 24 of the week's 24 people, and its
-            // people in two weeks are 0 to 2 (24 + 68 + 68 + 66 - 224).
-            #expect(try ints("select viewers from report.group_totals where period = 'month'") == [224])
+                try ints("select viewers from report.group_totals where period = 'month'") == [], "the series and genre months would say 1 person in two weeks")
         }
     }
 
@@ -1483,47 +1416,29 @@ func expectWeekHidden(_ facts: PostgresConnection, viewers: Int) throws -> Audit
 /// whole-number program (alone, and with the days of each hidden title-week) and by the
 /// relaxation, and each of `wholePins` by the whole-number program (the relaxation, which lets a
 /// pattern hold half a person, may leave it wide).
-///
-/// The catalogue (every title of the fixture, more than 10) is taken by column generation. Its
-/// program is the only one that takes titles and pairs of different series and genres together,
-/// and `acrossGroups` names the hidden counts it narrows, in the week and in its month: a gap that
-/// no rule closes yet (docs/analysts.md, "What is not yet protected"). The same program without
-/// the catalogue's count narrows them too: the shown titles and pairs alone do.
 func expectGroupAudit(
     _ facts: PostgresConnection, pins: [(series: String, genre: String, what: String, range: ClosedRange<Int>)],
-    wholePins: [(series: String, genre: String, what: String, range: ClosedRange<Int>)] = [],
-    acrossGroups: [(what: String, range: ClosedRange<Int>)] = []
+    wholePins: [(series: String, genre: String, what: String, range: ClosedRange<Int>)] = []
 ) throws {
-    func expectOnlyAcrossGroups(_ found: AuditFindings, _ name: String) {
-        #expect(
-            found.narrowed.count == 2 * acrossGroups.count
-                && found.narrowed.allSatisfy { count in
-                    count.what.hasPrefix("catalogue all titles, ")
-                        && acrossGroups.contains { count.what.hasSuffix($0.what) && count.least == $0.range.lowerBound && count.most == $0.range.upperBound }
-                }, "\(name): \(found.narrowed)")
-        #expect(found.smallGroups.isEmpty, "\(name): \(found.smallGroups)")
-    }
-    let (audit, _) = try GroupAudit.audit(facts, largerByColumns: 100)
+    let (audit, _) = try GroupAudit.audit(facts)
     #expect(audit.units > 0 && audit.infeasible.isEmpty, "\(audit)")
-    expectOnlyAcrossGroups(audit, "the views")
-    let withoutCatalogue = try GroupAudit.audit(facts, shownGroups: GroupAudit.reportGroups + " where grouping <> 'catalogue'", largerByColumns: 100)
-    expectOnlyAcrossGroups(withoutCatalogue.findings, "the views but the catalogue's count")
+    #expect(audit.narrowed.isEmpty && audit.smallGroups.isEmpty, "\(audit.narrowed) \(audit.smallGroups)")
     let primaryOnly = try GroupAudit.audit(facts, shownGroups: GroupAudit.everyGroupOfK, shownCounts: GroupAudit.everyCountOfK).findings
     // The same by column generation, as groups of more than 10 titles are taken (the relaxation):
     // nothing with the views, and with only the primary rule the same pins.
     let byColumns = try GroupAudit.audit(facts, maxTitles: 0, largerByColumns: 100).findings
     #expect(byColumns.units == audit.units && byColumns.infeasible.isEmpty, "\(byColumns)")
-    expectOnlyAcrossGroups(byColumns, "by columns")
+    #expect(byColumns.narrowed.isEmpty && byColumns.smallGroups.isEmpty, "\(byColumns.narrowed) \(byColumns.smallGroups)")
     let primaryByColumns = try GroupAudit.audit(
         facts, shownGroups: GroupAudit.everyGroupOfK, shownCounts: GroupAudit.everyCountOfK, maxTitles: 0, largerByColumns: 100
     ).findings
     // The same with the days of each hidden title-week, tied to its group by the title's people.
-    let withDays = try GroupAudit.audit(facts, largerByColumns: 100, days: try WeekAudit.Weeks(facts)).findings
+    let withDays = try GroupAudit.audit(facts, days: try WeekAudit.Weeks(facts)).findings
     #expect(withDays.units == audit.units && withDays.infeasible.isEmpty, "\(withDays)")
-    expectOnlyAcrossGroups(withDays, "with days")
+    #expect(withDays.narrowed.isEmpty && withDays.smallGroups.isEmpty, "\(withDays.narrowed) \(withDays.smallGroups)")
     let primaryWithDays = try GroupAudit.audit(
         facts, shownGroups: GroupAudit.everyGroupOfK, shownCounts: GroupAudit.everyCountOfK,
-        largerByColumns: 100, days: try WeekAudit.Weeks(facts, shownWeeks: WeekAudit.everyWeekOfK)
+        days: try WeekAudit.Weeks(facts, shownWeeks: WeekAudit.everyWeekOfK)
     ).findings
     for (found, pins) in [(primaryOnly, pins + wholePins), (primaryByColumns, pins), (primaryWithDays, pins + wholePins)] {
         for pin in pins {

@@ -161,21 +161,6 @@ alter function report.pins_repeaters(bigint, bigint, bigint, integer, integer) o
 revoke all on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) from public;
 comment on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) is 'I3m: whether least_extra to most_extra units past their first, over units units, pin the people on two units or more between 1 and k - 1 to fewer than p values (false when a bound is NULL).';
 
--- The groups of report.group_totals that a title version belongs to: its series, its genre (when
--- it has them) and the catalogue ('all titles': every title, the period's whole audience), as the
--- load counts them (fact_group_period).
-create or replace function report.title_groups(series_name text, genre text) returns table ("grouping" text, name text)
-language sql immutable parallel safe
-set search_path = pg_catalog
-as $$
-    select x.grouping, x.name
-    from (values ('series', series_name), ('genre', genre), ('catalogue', 'all titles')) x (grouping, name)
-    where nullif(x.name, '') is not null
-$$;
-alter function report.title_groups(text, text) owner to tally_owner;
-revoke all on function report.title_groups(text, text) from public;
-comment on function report.title_groups(text, text) is 'The groups of fact_group_period / report.group_totals that a title version with this series and genre belongs to: its series, its genre, and the catalogue (''all titles'').';
-
 -- Every count of people a title has as of a day, by title id (a renamed title keeps its runs): the
 -- day's viewers as a run of 1 day, then its streaks. Read by report.title_streaks and the
 -- periods-against-days rule; not granted to analysts.
@@ -909,6 +894,55 @@ from shown
 group by period_kind, period_start, title_id, title, kind, dimension, title_key
 having bool_or(is_suppressed);
 
+create view report.coviewing with (security_barrier) as
+with shown as materialized (
+    -- The title-periods that title_weekly / title_monthly show: a pair of a hidden one would give
+    -- its viewers back (as viewers_a, or through jaccard and lift).
+    select period_kind, period_start, title_key, viewers from analytics.report_periods
+), pairs as (
+    -- Both orders of every stored pair, so that title_a = 'X' finds all of X's partners.
+    select period_kind, period_start, title_a_key as a_key, title_b_key as b_key, shared_viewers from analytics.fact_coviewing
+    union all
+    select period_kind, period_start, title_b_key, title_a_key, shared_viewers from analytics.fact_coviewing
+), counted as (
+    select
+        c.period_kind,
+        c.period_start,
+        ta.title_id as title_a_id,
+        ta.name as title_a,
+        tb.title_id as title_b_id,
+        tb.name as title_b,
+        c.shared_viewers,
+        pa.viewers as viewers_a,
+        pb.viewers as viewers_b,
+        n.viewers as audience_viewers,
+        s.k
+    from pairs c
+    join analytics.dim_title ta on ta.title_key = c.a_key
+    join analytics.dim_title tb on tb.title_key = c.b_key
+    join shown pa on pa.period_kind = c.period_kind and pa.period_start = c.period_start and pa.title_key = c.a_key
+    join shown pb on pb.period_kind = c.period_kind and pb.period_start = c.period_start and pb.title_key = c.b_key
+    join analytics.fact_period_audience n on n.period_kind = c.period_kind and n.period_start = c.period_start
+    cross join report.settings s
+)
+select
+    period_kind as period,
+    period_start,
+    title_a_id,
+    title_a,
+    title_b_id,
+    title_b,
+    shared_viewers,
+    viewers_a,
+    viewers_b,
+    round(shared_viewers::numeric / (viewers_a + viewers_b - shared_viewers), 3) as jaccard,
+    round(shared_viewers::numeric * audience_viewers / (viewers_a::numeric * viewers_b), 2) as lift
+from counted
+where shared_viewers >= k and viewers_a >= k and viewers_b >= k
+  -- I2: the people who watched one title and not the other are 0 or at least k.
+  and (viewers_a = shared_viewers or viewers_a - shared_viewers >= k)
+  and (viewers_b = shared_viewers or viewers_b - shared_viewers >= k);
+
 create view report.title_streaks with (security_barrier) as
 with runs as (
     -- Per title and day: the day's viewers, then the people with a run of at least 2, 3, ... days,
@@ -998,17 +1032,15 @@ with shown_periods as materialized (
 ), members as materialized (
     -- Each title-period of each group: its stored viewers, what title_weekly / title_monthly show
     -- of it (shown: NULL when hidden, suppressed: its plays hidden) and its shown days.
-    -- group_key names the group-period in one column (a join on it is estimated as one equality,
-    -- not five, so the planner hashes it).
     select f.period_kind, f.period_start, x.grouping, x.name, t.genre, f.title_key, f.viewers as stored, r.viewers as shown,
-           r.suppressed, sd.viewers as shown_days, tu.unions, concat_ws('/', f.period_kind, f.period_start, x.grouping, x.name) as group_key
+           r.suppressed, sd.viewers as shown_days, tu.unions
     from analytics.fact_title_period f
     join analytics.dim_title t on t.title_key = f.title_key
-    cross join lateral report.title_groups(t.series_name, t.genre) x
+    cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
     left join shown_periods r on r.period_kind = f.period_kind and r.period_start = f.period_start and r.title_key = f.title_key
     left join shown_days sd on sd.period_kind = f.period_kind and sd.period_start = f.period_start and sd.title_ref = coalesce(t.title_id, -1)
     left join analytics.title_unions tu on tu.period_kind = f.period_kind and tu.period_start = f.period_start and tu.title_ref = coalesce(t.title_id, -1)
-    where f.viewers > 0
+    where nullif(x.name, '') is not null and f.viewers > 0
 ), loaded as (
     select to_date(min(date_key)::text, 'YYYYMMDD') as first_day, to_date(max(date_key)::text, 'YYYYMMDD') as last_day
     from analytics.fact_title_daily
@@ -1021,8 +1053,8 @@ with shown_periods as materialized (
     join analytics.dim_date d on d.date_key = f.date_key
     join analytics.dim_title t on t.title_key = f.title_key
     cross join report.settings s
-    cross join lateral report.title_groups(t.series_name, t.genre) x
-    where f.viewers >= s.k
+    cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
+    where nullif(x.name, '') is not null and f.viewers >= s.k
       and (d.week_start < d.month_start or date_trunc('month', d.week_start + 6) > d.month_start)
     group by x.grouping, x.name, d.month_start, d.week_start
 ), group_played_parts as materialized (
@@ -1032,15 +1064,16 @@ with shown_periods as materialized (
     from analytics.fact_title_daily f
     join analytics.dim_date d on d.date_key = f.date_key
     join analytics.dim_title t on t.title_key = f.title_key
-    cross join lateral report.title_groups(t.series_name, t.genre) x
-    where f.viewers > 0
+    cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
+    where nullif(x.name, '') is not null and f.viewers > 0
 ), group_first as materialized (
     -- Each group's first day with a play of one of its titles: a public premiere, as a title's is.
     select x.grouping, x.name, min(d.full_date) as first_day
     from analytics.fact_title_daily f
     join analytics.dim_date d on d.date_key = f.date_key
     join analytics.dim_title t on t.title_key = f.title_key
-    cross join lateral report.title_groups(t.series_name, t.genre) x
+    cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
+    where nullif(x.name, '') is not null
     group by x.grouping, x.name
 ), repeaters as materialized (
     -- I3m by weeks for groups: the group months whose weeks pin their people in two weeks or more.
@@ -1076,7 +1109,6 @@ with shown_periods as materialized (
     where report.pins_repeaters(greatest(0, u.least_units - u.viewers), u.most_units - u.viewers, u.units, u.k, u.protection)
 ), candidates as (
     select g.period_kind, g.period_start, g.grouping, g.name, g.titles, g.viewers, g.plays, g.watch_seconds, s.k,
-           concat_ws('/', g.period_kind, g.period_start, g.grouping, g.name) as group_key,
            bool_and(m.shown is not null and not m.suppressed) as all_plays_shown,
            case when count(distinct m.genre) = 1 then min(m.genre) end as one_genre,
            count(m.shown) as shown_titles,
@@ -1101,42 +1133,28 @@ with shown_periods as materialized (
     group by g.period_kind, g.period_start, g.grouping, g.name, g.titles, g.viewers, g.plays, g.watch_seconds, g.small_title_below, s.k
     -- The group less one of its shown titles, or one of their shown days or (for a month) weeks
     -- inside it, is 0 or at least k; the hidden titles the load counted (below
-    -- small_title_below) are all the hidden ones below k; and a title of k or more viewers hidden
-    -- (by I3, I3b, I3w or I5) gets no bound from the group that could narrow it: the group holds
-    -- it, so it is at least k below the group, and the group less the others' most (the shown
-    -- titles' viewers, k - 1 for each hidden title below k, none for another hidden one of k or
-    -- more) bounds it from below, so that is at most 0. In a series that bound is often above 0;
-    -- in the catalogue (hundreds of titles, each person on several) it is far below.
+    -- small_title_below) are all the hidden ones below k; and no title of k or more viewers is
+    -- hidden (by I3, I3b, I3w or I5): the group less the others would bound it.
     having bool_and(m.shown is null or g.viewers - m.shown not between 1 and s.k - 1)
        and bool_and(not exists (select 1 from unnest(m.shown_days) v where g.viewers - v between 1 and s.k - 1))
        -- and, as for periods (I3u), against the union of two of a title's counts known exactly
        and bool_and(not exists (select 1 from unnest(m.unions) u where g.viewers - u between 1 and s.k - 1))
        and count(*) filter (where m.stored >= g.small_title_below and m.stored < s.k) = 0
-       and bool_and(m.shown is not null or m.stored < s.k or g.viewers - m.stored >= s.k)
-       and (count(*) filter (where m.stored >= s.k and m.shown is null) <> 1
-            or g.viewers - coalesce(sum(m.shown), 0) - (s.k - 1) * count(*) filter (where m.shown is null and m.stored < s.k) <= 0)
+       and count(*) filter (where m.stored >= s.k and m.shown is null) = 0
 ), shown_pairs as materialized (
     -- Every two shown titles of a candidate group whose pair report.coviewing shows (k shared
     -- viewers, and 0 or at least k on either side, I2).
-    -- From the stored pairs out (the catalogue holds every pair of its period), joined on single
-    -- keys.
-    select c.group_key, c.period_kind, c.period_start, c.grouping, c.name, c.viewers as group_viewers,
-           a.title_key as a_key, b.title_key as b_key, a.shown as a_viewers, b.shown as b_viewers, v.shared_viewers as shared
-    from analytics.fact_coviewing v
-    join members a on a.period_kind = v.period_kind and a.period_start = v.period_start and a.title_key = v.title_a_key
-    join members b on b.group_key || '/' || b.title_key = a.group_key || '/' || v.title_b_key
-    join candidates c on c.group_key = a.group_key
+    select c.period_kind, c.period_start, c.grouping, c.name, a.title_key as a_key, b.title_key as b_key,
+           a.shown as a_viewers, b.shown as b_viewers, v.shared_viewers as shared
+    from candidates c
+    join members a on a.period_kind = c.period_kind and a.period_start = c.period_start and a.grouping = c.grouping and a.name = c.name
+    join members b on b.period_kind = c.period_kind and b.period_start = c.period_start and b.grouping = c.grouping and b.name = c.name
+        and b.title_key > a.title_key
+    join analytics.fact_coviewing v
+        on v.period_kind = c.period_kind and v.period_start = c.period_start and v.title_a_key = a.title_key and v.title_b_key = b.title_key
     where a.shown is not null and b.shown is not null and v.shared_viewers >= c.k
       and (a.shown = v.shared_viewers or a.shown - v.shared_viewers >= c.k)
       and (b.shown = v.shared_viewers or b.shown - v.shared_viewers >= c.k)
-), pair_sums as materialized (
-    -- Per candidate group: its shown pairs, their shared viewers, and the largest union of two
-    -- shown titles with their pair that is below the group (the group less it must not be 1 to
-    -- k - 1).
-    select p.group_key, count(*) as n, sum(p.shared) as shared_sum,
-           max(p.a_viewers + p.b_viewers - p.shared) filter (where p.a_viewers + p.b_viewers - p.shared < p.group_viewers) as closest_union
-    from shown_pairs p
-    group by p.group_key
 ), exact as (
     -- I6u: two shown titles with their shown pair have a union known exactly, so the group less it
     -- is exactly the people of its other titles only: 0 or at least k.
@@ -1145,16 +1163,23 @@ with shown_periods as materialized (
     -- titles' Venn diagram: on all three, on exactly two, on one only. Each is 0 or at least k.
     select c.*
     from candidates c
-    left join pair_sums pp on pp.group_key = c.group_key
-    cross join lateral (select c.viewers - c.shown_sum + coalesce(pp.shared_sum, 0) as on_all) t
-    where (pp.closest_union is null or c.viewers - pp.closest_union >= c.k)
+    left join lateral (
+        select count(*) as n, sum(p.shared) as shared_sum
+        from shown_pairs p
+        where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping and p.name = c.name
+    ) pp on true
+    cross join lateral (select c.viewers - c.shown_sum + pp.shared_sum as on_all) t
+    where not exists (
+            select 1 from shown_pairs p
+            where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping and p.name = c.name
+              and c.viewers - (p.a_viewers + p.b_viewers - p.shared) between 1 and c.k - 1)
       -- With every title shown, the titles less the group count each person once per title past
       -- their first: 1 to k - 1 says that fewer than k people played more than one. Three titles,
       -- all shown, with one or two shown pairs give the people of the third also on another
       -- (A + B + C - AB - group) or on the two outside the shown pairs only (A + B + C - AB - AC -
       -- group): 0 or at least k.
       and not (c.member_titles = c.shown_titles and c.shown_sum - c.viewers between 1 and c.k - 1)
-      and not (c.member_titles = 3 and c.shown_titles = 3 and coalesce(pp.n, 0) in (1, 2)
+      and not (c.member_titles = 3 and c.shown_titles = 3 and pp.n in (1, 2)
                and c.shown_sum - pp.shared_sum - c.viewers between 1 and c.k - 1)
       -- A group of three or more titles, all shown with all their pairs: group - the titles + the
       -- pairs counts each person on m titles (m - 1)(m - 2) / 2 times (0 for one or two titles, 1
@@ -1163,7 +1188,7 @@ with shown_periods as materialized (
       -- titles' Venn diagram: on exactly two (a pair less it), on one only (a title less its pairs
       -- plus it). For more, when it is 0, nobody played three or more, and the same regions are
       -- exact. Each is 0 or at least k.
-      and not (c.member_titles >= 3 and c.member_titles = c.shown_titles and coalesce(pp.n, 0) = c.member_titles * (c.member_titles - 1) / 2 and (
+      and not (c.member_titles >= 3 and c.member_titles = c.shown_titles and pp.n = c.member_titles * (c.member_titles - 1) / 2 and (
             t.on_all between 1 and c.k - 1
             or ((c.member_titles = 3 or t.on_all = 0) and (
                 exists (
@@ -1176,39 +1201,27 @@ with shown_periods as materialized (
                       and m.shown - (select sum(p.shared) from shown_pairs p
                                      where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping
                                        and p.name = c.name and m.title_key in (p.a_key, p.b_key)) + t.on_all between 1 and c.k - 1)))))
-), published as materialized (
-    -- A group inside another, and a week inside the month of its Monday when its Sunday is in it
-    -- too, is hidden when the outer one is 1 to k - 1 above it: a series whose titles are all of
-    -- one genre lies inside that genre, and every series and genre inside the catalogue; a week of
-    -- a group lies inside its month, and inside the month of a group that holds it. (Joins on
-    -- equalities, one for each outer count, so that each is hashed; materialized, so that a
-    -- filter on the view, such as report.coviewing's on the catalogue, does not turn them into
-    -- loops.)
+), published as (
+    -- A series whose titles are all of one genre lies inside that genre, and a week inside the
+    -- month of its Monday when its Sunday is in it too: the inner group is hidden when the outer
+    -- one is 1 to k - 1 above it.
+    -- A series week lies inside its genre's month as well.
     select c.*
     from exact c
-    cross join lateral (
-        select case when date_trunc('month', c.period_start + 6) = date_trunc('month', c.period_start)
-                    then date_trunc('month', c.period_start)::date end as week_month
-    ) w
     left join candidates o
         on c.grouping = 'series' and o.grouping = 'genre' and o.name = c.one_genre
        and o.period_kind = c.period_kind and o.period_start = c.period_start
     left join candidates m
         on c.period_kind = 'week' and m.period_kind = 'month' and m.grouping = c.grouping and m.name = c.name
-       and m.period_start = w.week_month
+       and m.period_start = date_trunc('month', c.period_start)::date
+       and date_trunc('month', c.period_start + 6) = date_trunc('month', c.period_start)
     left join candidates om
         on c.grouping = 'series' and c.period_kind = 'week' and om.grouping = 'genre' and om.name = c.one_genre
-       and om.period_kind = 'month' and om.period_start = w.week_month
-    left join candidates a
-        on c.grouping <> 'catalogue' and a.grouping = 'catalogue' and a.period_kind = c.period_kind and a.period_start = c.period_start
-    left join candidates am
-        on c.grouping <> 'catalogue' and c.period_kind = 'week' and am.grouping = 'catalogue' and am.period_kind = 'month'
-       and am.period_start = w.week_month
+       and om.period_kind = 'month' and om.period_start = date_trunc('month', c.period_start)::date
+       and date_trunc('month', c.period_start + 6) = date_trunc('month', c.period_start)
     where (o.viewers is null or o.viewers - c.viewers not between 1 and c.k - 1)
       and (m.viewers is null or m.viewers - c.viewers not between 1 and c.k - 1)
       and (om.viewers is null or om.viewers - c.viewers not between 1 and c.k - 1)
-      and (a.viewers is null or a.viewers - c.viewers not between 1 and c.k - 1)
-      and (am.viewers is null or am.viewers - c.viewers not between 1 and c.k - 1)
 )
 select
     p.grouping,
@@ -1223,57 +1236,6 @@ select
     not p.all_plays_shown as suppressed
 from published p
 cross join loaded l;
-
-create view report.coviewing with (security_barrier) as
-with shown as materialized (
-    -- The title-periods that title_weekly / title_monthly show: a pair of a hidden one would give
-    -- its viewers back (as viewers_a, or through jaccard and lift).
-    select period_kind, period_start, title_key, viewers from analytics.report_periods
-), pairs as (
-    -- Both orders of every stored pair, so that title_a = 'X' finds all of X's partners.
-    select period_kind, period_start, title_a_key as a_key, title_b_key as b_key, shared_viewers from analytics.fact_coviewing
-    union all
-    select period_kind, period_start, title_b_key, title_a_key, shared_viewers from analytics.fact_coviewing
-), counted as (
-    select
-        c.period_kind,
-        c.period_start,
-        ta.title_id as title_a_id,
-        ta.name as title_a,
-        tb.title_id as title_b_id,
-        tb.name as title_b,
-        c.shared_viewers,
-        pa.viewers as viewers_a,
-        pb.viewers as viewers_b,
-        n.viewers as audience_viewers,
-        s.k
-    from pairs c
-    join analytics.dim_title ta on ta.title_key = c.a_key
-    join analytics.dim_title tb on tb.title_key = c.b_key
-    join shown pa on pa.period_kind = c.period_kind and pa.period_start = c.period_start and pa.title_key = c.a_key
-    join shown pb on pb.period_kind = c.period_kind and pb.period_start = c.period_start and pb.title_key = c.b_key
-    -- The period's whole audience, which lift gives away (exactly, through a pair of few viewers):
-    -- only where report.group_totals shows it, as the catalogue's viewers.
-    left join report.group_totals n on n.grouping = 'catalogue' and n.period = c.period_kind and n.period_start = c.period_start
-    cross join report.settings s
-)
-select
-    period_kind as period,
-    period_start,
-    title_a_id,
-    title_a,
-    title_b_id,
-    title_b,
-    shared_viewers,
-    viewers_a,
-    viewers_b,
-    round(shared_viewers::numeric / (viewers_a + viewers_b - shared_viewers), 3) as jaccard,
-    round(shared_viewers::numeric * audience_viewers / (viewers_a::numeric * viewers_b), 2) as lift
-from counted
-where shared_viewers >= k and viewers_a >= k and viewers_b >= k
-  -- I2: the people who watched one title and not the other are 0 or at least k.
-  and (viewers_a = shared_viewers or viewers_a - shared_viewers >= k)
-  and (viewers_b = shared_viewers or viewers_b - shared_viewers >= k);
 
 create view report.titles with (security_barrier) as
 with seen as (
@@ -1319,7 +1281,6 @@ grant execute on function report.shown_runs(integer[], integer, boolean[]) to ta
 grant execute on function report.days_covered(text, date, date, date) to tally_analyst;
 grant execute on function report.month_weeks(date, date, date) to tally_analyst;
 grant execute on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) to tally_analyst;
-grant execute on function report.title_groups(text, text) to tally_analyst;
 
 -- report.title_daily
 comment on view report.title_daily is 'Per title per day: audience, plays and watch time. Grain: one row per (day, title) with at least k viewers (report.settings); a missing day means none or fewer than k, never a known 0. Source: analytics.fact_title_daily. Rows add up across titles and days for plays and watch_hours; viewers do not. Thumbs are in title_ratings.';
@@ -1417,7 +1378,7 @@ comment on column report.coviewing.shared_viewers is 'Distinct profiles that pla
 comment on column report.coviewing.viewers_a is 'Distinct profiles that played title A in the period (as in title_weekly / title_monthly), at least k; viewers_a - shared_viewers is 0 or at least k.';
 comment on column report.coviewing.viewers_b is 'Distinct profiles that played title B in the period, at least k; viewers_b - shared_viewers is 0 or at least k.';
 comment on column report.coviewing.jaccard is 'shared_viewers / (viewers_a + viewers_b - shared_viewers): the overlap of the two audiences, 0 to 1, rounded to 0.001.';
-comment on column report.coviewing.lift is 'shared_viewers x N / (viewers_a x viewers_b): how many times more often the titles share viewers than if they were watched independently. N is the period''s whole audience (distinct people with any play in it), which lift gives away exactly through a pair of few viewers, so lift is shown only where report.group_totals shows N (grouping catalogue) and is NULL otherwise; above 1 means the titles share more viewers than chance. Rounded to 0.01.';
+comment on column report.coviewing.lift is 'shared_viewers x N / (viewers_a x viewers_b): how many times more often the titles share viewers than if they were watched independently. N is the period''s whole audience (analytics.fact_period_audience: distinct people with any play in it), so lift is exact; above 1 means the titles share more viewers than chance. Rounded to 0.01.';
 
 -- report.title_streaks
 comment on view report.title_streaks is 'Binge streaks: how many people watched a title on every one of the streak_days consecutive days ending on as_of. Answers "how many people watched A Christmas Prince every day for the past 18 days". Grain: one row per (as_of, title, streak_days), streak_days from 2 up to the load''s maximum (30 by default), shown when at least k people qualify and the count equals the next shorter shown length (or the day''s viewers in title_daily) or lies at least k below it, and no count of an earlier day that holds the same people (a shorter run ending on one of the streak''s earlier days) is 1 to k - 1 above it, so that no two shown counts differ by 1 to k - 1 people. A missing row means none, fewer than k, or hidden by that rule: it is never a known 0. Source: analytics.fact_title_streak. Not additive.';
@@ -1439,9 +1400,9 @@ comment on column report.titles.release_year is 'Year of release, if known.';
 comment on column report.titles.first_day is 'First day on which at least k people played the title (NULL if none yet): an earlier first play would date a smaller audience.';
 
 -- report.group_totals
-comment on view report.group_totals is 'Series, genre and catalogue totals of a week or a month: distinct people who played any title of the series or genre, or (grouping catalogue, name all titles) anything at all. Answers "how many people watched any episode of Echo of Crimson Street in November" and "how many people watched anything last week". Grain: one row per (grouping, name, period, period_start) with at least k viewers, hidden as well when the group less one of its shown titles (title_weekly / title_monthly) or one of their shown days is 1 to k - 1 people, when a genre holding a series, the catalogue holding a series or genre, or a month holding a week, is 1 to k - 1 above it, or when it would narrow a hidden title, or a month''s whole weeks would pin its people in two weeks or more (docs/analysts.md, I6 and I3m). A title belongs to the series and genre it has as of the period''s last loaded day. Source: analytics.fact_group_period. Viewers are not additive across groups or periods.';
-comment on column report.group_totals.grouping is 'series, genre, or catalogue (every title: the period''s whole audience). Grain column.';
-comment on column report.group_totals.name is 'The series'' or the genre''s name (dim_title.series_name, dim_title.genre), or all titles for the catalogue. Grain column.';
+comment on view report.group_totals is 'Series and genre totals of a week or a month: distinct people who played any title of the series or genre. Answers "how many people watched any episode of Echo of Crimson Street in November". Grain: one row per (grouping, name, period, period_start) with at least k viewers, hidden as well when the group less one of its shown titles (title_weekly / title_monthly) or one of their shown days is 1 to k - 1 people, when a genre holding a series, or a month holding a week, is 1 to k - 1 above it, or when it would narrow a title hidden for having fewer than k viewers, or a month''s whole weeks would pin its people in two weeks or more (docs/analysts.md, I6 and I3m). A title belongs to the series and genre it has as of the period''s last loaded day. Source: analytics.fact_group_period. Viewers are not additive across groups or periods.';
+comment on column report.group_totals.grouping is 'series or genre. Grain column.';
+comment on column report.group_totals.name is 'The series'' or the genre''s name (dim_title.series_name, dim_title.genre). Grain column.';
 comment on column report.group_totals.period is 'week (ISO, Monday start) or month. Grain column.';
 comment on column report.group_totals.period_start is 'First day of the week or month. Grain column.';
 comment on column report.group_totals.titles is 'Titles of the group with a play in the period, shown or not in the title views: a title counted here and missing from title_weekly / title_monthly had at least one viewer.';

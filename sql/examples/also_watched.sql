@@ -23,10 +23,8 @@
     \set limit 10
 \endif
 
--- The title's pairs are read once (coviewing's lift costs a pass over group_totals), then the latest
--- period's are kept.
-with pairs as materialized (
-    select c.period_start, c.title_a, c.title_b, c.shared_viewers, c.viewers_a, c.jaccard, c.lift
+with latest as (
+    select max(c.period_start) as period_start
     from report.coviewing c
     where c.period = :'period' and c.title_a_id in (:title_ids)
 )
@@ -38,7 +36,9 @@ select
     round(100.0 * c.shared_viewers / c.viewers_a, 1) as pct_of_viewers,
     c.jaccard,
     c.lift
-from pairs c
-where c.period_start = (select max(period_start) from pairs)
+from report.coviewing c
+join latest l on l.period_start = c.period_start
+where c.period = :'period'
+  and c.title_a_id in (:title_ids)
 order by c.shared_viewers desc, c.title_b
 limit :limit;

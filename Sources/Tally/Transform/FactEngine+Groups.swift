@@ -1,39 +1,26 @@
 extension FactEngine {
-    /// The series and the genre of each title version, for the series and genre totals of a period,
-    /// and the catalogue: every title, whose total is the period's whole audience (which
-    /// `report.coviewing`'s lift gives away, so the report suppresses it as a group).
+    /// The series and the genre of each title version, for the series and genre totals of a period.
     struct TitleGroups: Sendable {
         enum Grouping: Int, Sendable {
-            case series, genre, catalogue
+            case series, genre
             /// As `fact_group_period.grouping` spells it.
-            var name: String {
-                switch self {
-                case .series: "series"
-                case .genre: "genre"
-                case .catalogue: "catalogue"
-                }
-            }
+            var name: String { self == .series ? "series" : "genre" }
         }
-
-        /// The catalogue group's name.
-        static let everyTitle = "all titles"
 
         /// Each group's grouping and name, by index.
         private(set) var groups: [(grouping: Grouping, name: String)] = []
         /// By title key: its series' and its genre's indexes into `groups`.
         private var ofKey: [Int32: [Int32]] = [:]
 
-        var isEmpty: Bool { groups.isEmpty }
+        var isEmpty: Bool { ofKey.isEmpty }
 
         init() {}
 
-        /// From the dim_title rows: (title key, series name, genre). Every title, and a title not
-        /// in the catalogue, belongs to the catalogue group (index 0).
+        /// From the dim_title rows: (title key, series name, genre).
         init(_ titles: [(key: Int32, series: String?, genre: String?)]) {
-            groups = [(.catalogue, Self.everyTitle)]
             var index: [String: Int32] = [:]
             for title in titles {
-                var member: [Int32] = [0]
+                var member: [Int32] = []
                 for (grouping, name) in [(Grouping.series, title.series), (.genre, title.genre)] {
                     guard let name, !name.isEmpty else { continue }
                     let id = "\(grouping.rawValue)/\(name)"
@@ -43,12 +30,12 @@ extension FactEngine {
                     }
                     member.append(index[id]!)
                 }
-                ofKey[title.key] = member
+                if !member.isEmpty { ofKey[title.key] = member }
             }
         }
 
         /// The groups a title version belongs to.
-        func groups(of key: Int32) -> [Int32] { ofKey[key] ?? (groups.isEmpty ? [] : [0]) }
+        func groups(of key: Int32) -> [Int32] { ofKey[key] ?? [] }
     }
 
     /// A title version's rows in a period, for the group totals: its key, its titles (indexes into
@@ -59,7 +46,7 @@ extension FactEngine {
         var viewers: Int64
     }
 
-    /// Series, genre and catalogue totals of a period: per group, distinct people over its titles' rows, plays,
+    /// Series and genre totals of a period: per group, distinct people over its titles' rows, plays,
     /// watch time, its titles below the storage floor, and the people who played only those.
     /// `keyed` gives each title's viewers in every group of people; when the rows hold only some of
     /// the people, `titleCounts` gives each group's titles and small titles.

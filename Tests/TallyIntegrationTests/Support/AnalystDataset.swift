@@ -250,15 +250,6 @@ enum AnalystDataset {
         select period_kind, period_start, greatest(max(viewers), floor(sum(viewers) * 0.6)::int)
         from analytics.fact_title_period group by period_kind, period_start;
 
-        -- The catalogue, a group of every title: its viewers are the period's whole audience.
-        insert into analytics.fact_group_period
-        select p.period_kind, p.period_start, 'catalogue', 'all titles', count(*), a.viewers, sum(p.plays), sum(p.watch_seconds),
-               count(*) filter (where p.viewers < 11), coalesce(floor(sum(p.viewers) filter (where p.viewers < 11) * 0.4)::int, 0), 11
-        from analytics.fact_title_period p
-        join analytics.fact_period_audience a on a.period_kind = p.period_kind and a.period_start = p.period_start
-        where p.viewers > 0
-        group by p.period_kind, p.period_start, a.viewers;
-
         insert into analytics.fact_coviewing
         select a.period_kind, a.period_start, a.title_key, b.title_key, shared
         from analytics.fact_title_period a
@@ -348,13 +339,8 @@ enum AnalystChecks {
         union all
         select 'coviewing', count(*) filter (where coalesce(shared_viewers < k.k or viewers_a < k.k or viewers_b < k.k, true)
                 or viewers_a - shared_viewers between 1 and k.k - 1 or viewers_b - shared_viewers between 1 and k.k - 1
-                or jaccard is null
-                -- lift gives the period's whole audience: shown exactly where group_totals shows it
-                or (lift is null) = (g.period is not null)), count(*)
-        from report.coviewing c
-        left join (select period, period_start from report.group_totals where grouping = 'catalogue') g
-            on g.period = c.period and g.period_start = c.period_start
-        cross join k
+                or jaccard is null or lift is null), count(*)
+        from report.coviewing, k
         union all
         select 'title_streaks', count(*) filter (where coalesce(viewers < k.k, true)), count(*)
         from report.title_streaks, k
@@ -532,7 +518,8 @@ enum AnalystChecks {
             select grouping, name, period as kind, period_start as start, viewers from report.group_totals
         ), grouped_titles as materialized (
             select distinct coalesce(title_id, -1) as ref, x.grouping, x.name, t.genre
-            from analytics.dim_title t cross join lateral report.title_groups(t.series_name, t.genre) x
+            from analytics.dim_title t cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
+            where x.name is not null
         ), month_weeks as materialized (
             select m.start, m.ref,
                    coalesce(sum(w.viewers) filter (where w.viewers >= k.k), 0) as big,
@@ -827,17 +814,7 @@ enum AnalystChecks {
             (select count(*) from groups g join grouped_titles gt on gt.grouping = g.grouping and gt.name = g.name
                  join stored_periods w on w.kind = g.kind and w.start = g.start and w.ref = gt.ref cross join k
              where w.viewers >= k.k
-               and not exists (select 1 from published p where p.kind = w.kind and p.start = w.start and p.ref = w.ref)
-               -- The group bounds a hidden title of k or more from above (it holds it), and from below
-               -- by its people less the others' most: a shown title's viewers, k - 1 for a hidden one
-               -- below k, and none (the group's viewers stand for it) for another hidden one of k or more.
-               and (g.viewers - w.viewers < k.k
-                    or g.viewers > (
-                        select coalesce(sum(case when p.viewers is not null then p.viewers when o.viewers < k.k then k.k - 1 else g.viewers end), 0)
-                        from (select distinct ref from grouped_titles where grouping = g.grouping and name = g.name) ot
-                        join stored_periods o on o.kind = g.kind and o.start = g.start and o.ref = ot.ref
-                        left join published p on p.kind = o.kind and p.start = o.start and p.ref = o.ref
-                        where o.ref <> w.ref and o.viewers > 0))) as groups_over_hidden_titles,
+               and not exists (select 1 from published p where p.kind = w.kind and p.start = w.start and p.ref = w.ref)) as groups_over_hidden_titles,
             (select count(*) from report.coviewing c
              where not exists (select 1 from published p where p.kind = c.period and p.start = c.period_start
                                    and p.ref = coalesce(c.title_a_id, -1) and p.viewers = c.viewers_a)) as pairs_of_hidden_periods,

@@ -105,8 +105,8 @@ enum GroupAudit {
             select p.period_kind, p.period_start, x.grouping, x.name, t.title_id
             from analytics.fact_title_period p
             join analytics.dim_title t using (title_key)
-            cross join lateral report.title_groups(t.series_name, t.genre) x
-            where t.title_id is not null
+            cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
+            where x.name is not null and t.title_id is not null
             """
         ).rows.reduce(into: [Period: [Group: Set<Int>]]()) { members, row in
             let period = Period(kind: try row.decode(0, as: String.self), start: try row.decode(1, as: Day.self))
