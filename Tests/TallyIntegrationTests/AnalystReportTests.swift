@@ -18,7 +18,7 @@ struct AnalystReportTests {
             "suppressed",
         ],
         "coviewing": [
-            "period", "period_start", "title_a_id", "title_a", "title_b_id", "title_b", "shared_viewers", "viewers_a", "viewers_b", "jaccard", "lift",
+            "period", "period_start", "title_a_id", "title_a", "title_b_id", "title_b", "shared_viewers", "viewers_a", "viewers_b", "jaccard",
         ],
         "title_streaks": ["as_of", "title_id", "title", "streak_days", "viewers"],
         "titles": ["title_id", "name", "former_names", "kind", "series", "genre", "first_day"],

@@ -897,7 +897,7 @@ having bool_or(is_suppressed);
 create view report.coviewing with (security_barrier) as
 with shown as materialized (
     -- The title-periods that title_weekly / title_monthly show: a pair of a hidden one would give
-    -- its viewers back (as viewers_a, or through jaccard and lift).
+    -- its viewers back (as viewers_a, or through jaccard).
     select period_kind, period_start, title_key, viewers from analytics.report_periods
 ), pairs as (
     -- Both orders of every stored pair, so that title_a = 'X' finds all of X's partners.
@@ -915,14 +915,12 @@ with shown as materialized (
         c.shared_viewers,
         pa.viewers as viewers_a,
         pb.viewers as viewers_b,
-        n.viewers as audience_viewers,
         s.k
     from pairs c
     join analytics.dim_title ta on ta.title_key = c.a_key
     join analytics.dim_title tb on tb.title_key = c.b_key
     join shown pa on pa.period_kind = c.period_kind and pa.period_start = c.period_start and pa.title_key = c.a_key
     join shown pb on pb.period_kind = c.period_kind and pb.period_start = c.period_start and pb.title_key = c.b_key
-    join analytics.fact_period_audience n on n.period_kind = c.period_kind and n.period_start = c.period_start
     cross join report.settings s
 )
 select
@@ -935,8 +933,7 @@ select
     shared_viewers,
     viewers_a,
     viewers_b,
-    round(shared_viewers::numeric / (viewers_a + viewers_b - shared_viewers), 3) as jaccard,
-    round(shared_viewers::numeric * audience_viewers / (viewers_a::numeric * viewers_b), 2) as lift
+    round(shared_viewers::numeric / (viewers_a + viewers_b - shared_viewers), 3) as jaccard
 from counted
 where shared_viewers >= k and viewers_a >= k and viewers_b >= k
   -- I2: the people who watched one title and not the other are 0 or at least k.
@@ -1367,7 +1364,7 @@ comment on column report.title_breakdown.all_other is 'True for the one row per 
 comment on column report.title_breakdown.suppressed is 'True when plays, completed_plays and watch_hours are NULL because title_weekly / title_monthly hide the period''s plays.';
 
 -- report.coviewing
-comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when both titles'' periods are shown in title_weekly / title_monthly, shared_viewers, viewers_a and viewers_b are at least k, and the people who watched one title and not the other are 0 or at least k; a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. Source: analytics.fact_coviewing, fact_title_period and fact_period_audience. No counts add up.';
+comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when both titles'' periods are shown in title_weekly / title_monthly, shared_viewers, viewers_a and viewers_b are at least k, and the people who watched one title and not the other are 0 or at least k; a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. Source: analytics.fact_coviewing and fact_title_period. Every column is a count shown elsewhere or a function of this row''s counts: nothing here depends on the period''s whole audience, which would hold every hidden title of the period. No counts add up.';
 comment on column report.coviewing.period is 'week (ISO, Monday start) or month. Grain column.';
 comment on column report.coviewing.period_start is 'First day of the period. Grain column.';
 comment on column report.coviewing.title_a_id is 'Catalogue id of the first title of the pair. Grain column.';
@@ -1378,7 +1375,6 @@ comment on column report.coviewing.shared_viewers is 'Distinct profiles that pla
 comment on column report.coviewing.viewers_a is 'Distinct profiles that played title A in the period (as in title_weekly / title_monthly), at least k; viewers_a - shared_viewers is 0 or at least k.';
 comment on column report.coviewing.viewers_b is 'Distinct profiles that played title B in the period, at least k; viewers_b - shared_viewers is 0 or at least k.';
 comment on column report.coviewing.jaccard is 'shared_viewers / (viewers_a + viewers_b - shared_viewers): the overlap of the two audiences, 0 to 1, rounded to 0.001.';
-comment on column report.coviewing.lift is 'shared_viewers x N / (viewers_a x viewers_b): how many times more often the titles share viewers than if they were watched independently. N is the period''s whole audience (analytics.fact_period_audience: distinct people with any play in it), so lift is exact; above 1 means the titles share more viewers than chance. Rounded to 0.01.';
 
 -- report.title_streaks
 comment on view report.title_streaks is 'Binge streaks: how many people watched a title on every one of the streak_days consecutive days ending on as_of. Answers "how many people watched A Christmas Prince every day for the past 18 days". Grain: one row per (as_of, title, streak_days), streak_days from 2 up to the load''s maximum (30 by default), shown when at least k people qualify and the count equals the next shorter shown length (or the day''s viewers in title_daily) or lies at least k below it, and no count of an earlier day that holds the same people (a shorter run ending on one of the streak''s earlier days) is 1 to k - 1 above it, so that no two shown counts differ by 1 to k - 1 people. A missing row means none, fewer than k, or hidden by that rule: it is never a known 0. Source: analytics.fact_title_streak. Not additive.';

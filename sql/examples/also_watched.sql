@@ -5,7 +5,7 @@
 --                            limit   how many partners (default 10)
 -- Reads:    report.coviewing, which lists every pair in both orders, so title_a = the title finds
 --           all its partners. pct_of_viewers is the share of the title's viewers who also watched
---           the partner; lift above 1 means more overlap than chance. Pairs that fewer than k
+--           the partner; jaccard is the overlap of the two audiences, 0 to 1. Pairs that fewer than k
 --           people share, or that would tell how many watched one title and not the other when
 --           that is 1 to k - 1 people, have no row.
 
@@ -34,8 +34,7 @@ select
     c.title_b as also_watched,
     c.shared_viewers,
     round(100.0 * c.shared_viewers / c.viewers_a, 1) as pct_of_viewers,
-    c.jaccard,
-    c.lift
+    c.jaccard
 from report.coviewing c
 join latest l on l.period_start = c.period_start
 where c.period = :'period'

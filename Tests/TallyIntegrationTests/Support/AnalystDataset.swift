@@ -339,7 +339,7 @@ enum AnalystChecks {
         union all
         select 'coviewing', count(*) filter (where coalesce(shared_viewers < k.k or viewers_a < k.k or viewers_b < k.k, true)
                 or viewers_a - shared_viewers between 1 and k.k - 1 or viewers_b - shared_viewers between 1 and k.k - 1
-                or jaccard is null or lift is null), count(*)
+                or jaccard is null), count(*)
         from report.coviewing, k
         union all
         select 'title_streaks', count(*) filter (where coalesce(viewers < k.k, true)), count(*)
