@@ -91,7 +91,7 @@ struct NightlyLoadTests {
                 "select count(distinct profile_id)::int from app.playback_events where date_trunc('month', started_at at time zone 'UTC') = date_trunc('month', $1::date)",
                 [d]
             ).scalar(as: Int.self)
-            #expect(audience == direct, "the month's whole audience, which only data stewards read")
+            #expect(audience == direct, "the month's whole audience, which no report view reads")
             let segments = try facts.query(
                 """
                 select count(*)::int, sum(plays)::int from analytics.fact_title_daily_segment f join analytics.dim_device d using (device_key)

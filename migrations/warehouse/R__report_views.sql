@@ -1221,8 +1221,9 @@ with shown_periods as materialized (
     -- one is 1 to k - 1 above it.
     -- A series week lies inside its genre's month as well.
     -- The groups so hidden are found by joins of candidates on one key each, and taken out by a
-    -- NOT IN, which PostgreSQL hashes whatever it estimates: joined to exact (estimated at a row
-    -- or two), the candidates were scanned once per group (9,403 x 9,403 rows each, 20 years).
+    -- NOT IN, which PostgreSQL runs as a hashed subplan however few outer rows it expects (the
+    -- keys need only fit in hash_mem: 9,403 short keys on 20 years). Joined to exact (estimated at
+    -- a row or two), the candidates were scanned once per group (9,403 x 9,403 rows each).
     select c.*
     from exact c
     where c.group_key not in (
