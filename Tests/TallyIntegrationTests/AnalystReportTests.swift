@@ -146,6 +146,8 @@ struct AnalystReportTests {
             #expect((result["groups_shown"] ?? 0) > 0, "\(result)")
             #expect(result["groups_over_hidden_titles"] == 0, "a group less its other titles would bound a hidden one: \(result)")
             #expect(result["pairs_of_hidden_periods"] == 0, "a pair would give a hidden title-period's viewers back: \(result)")
+            #expect(result["narrow_pairs_by_thirds"] == 0, "a hidden pair's shown pairs with a third title narrow it: \(result)")
+            #expect((result["pairs_with_thirds"] ?? 0) > 0, "the dataset has hidden pairs with shown pairs through a third title: \(result)")
             #expect(result["narrow_group_months"] == 0, "\(result)")
             #expect((result["group_months_narrow_if_shown"] ?? 0) > 0, "the planted group month would pin its small week: \(result)")
             #expect(result["narrow_lengths"] == 0, "\(result)")

@@ -514,6 +514,35 @@ enum AnalystChecks {
         ), stored_periods as materialized (
             select p.period_kind as kind, p.period_start as start, coalesce(t.title_id, -1) as ref, p.viewers, p.small_day_viewers
             from analytics.fact_title_period p join analytics.dim_title t on t.title_key = p.title_key
+        ), shown_pairs as materialized (
+            -- Every shown pair in both orders (coviewing lists both), by title.
+            select period as kind, period_start as start, coalesce(title_a_id, -1) as a, coalesce(title_b_id, -1) as b,
+                   shared_viewers as shared
+            from report.coviewing
+        ), hidden_pairs as materialized (
+            -- The stored pairs of two shown title-periods that coviewing hides.
+            select v.period_kind as kind, v.period_start as start, v.shared_viewers as shared, pa.ref as a, pb.ref as b,
+                   pa.viewers as a_viewers, pb.viewers as b_viewers
+            from analytics.fact_coviewing v
+            join analytics.dim_title ta on ta.title_key = v.title_a_key
+            join analytics.dim_title tb on tb.title_key = v.title_b_key
+            join published pa on pa.kind = v.period_kind and pa.start = v.period_start and pa.ref = coalesce(ta.title_id, -1)
+            join published pb on pb.kind = v.period_kind and pb.start = v.period_start and pb.ref = coalesce(tb.title_id, -1)
+            where not exists (select 1 from shown_pairs s where s.kind = pa.kind and s.start = pa.start and s.a = pa.ref and s.b = pb.ref)
+        ), pair_thirds as materialized (
+            -- Each hidden pair with the bounds that a third title C gives it where both its pairs
+            -- with C are shown: the people of A and B number at least AC + BC - C, and at most
+            -- A - AC + BC (those of A outside C, and those of C in B), or B - BC + AC; intersected
+            -- over every such C.
+            select h.kind, h.start, h.shared,
+                   greatest(0, max(ac.shared + bc.shared - c.viewers)) as least_shared,
+                   least(h.a_viewers, h.b_viewers, min(h.a_viewers - ac.shared + bc.shared), min(h.b_viewers - bc.shared + ac.shared))
+                       as most_shared
+            from hidden_pairs h
+            join shown_pairs ac on ac.kind = h.kind and ac.start = h.start and ac.a = h.a
+            join shown_pairs bc on bc.kind = h.kind and bc.start = h.start and bc.a = h.b and bc.b = ac.b
+            join published c on c.kind = ac.kind and c.start = ac.start and c.ref = ac.b
+            group by h.kind, h.start, h.a, h.b, h.shared, h.a_viewers, h.b_viewers
         ), groups as materialized (
             select grouping, name, period as kind, period_start as start, viewers from report.group_totals
         ), grouped_titles as materialized (
@@ -989,7 +1018,15 @@ enum AnalystChecks {
              where m.kind = 'month') as months_over_weeks,
             (select count(*) from stored_periods x cross join k
              where x.viewers >= k.k and not exists (
-                 select 1 from published w where w.kind = x.kind and w.start = x.start and w.ref = x.ref)) as periods_hidden_by_rule
+                 select 1 from published w where w.kind = x.kind and w.start = x.start and w.ref = x.ref)) as periods_hidden_by_rule,
+            -- I2 through a third title: a hidden pair's people between the bounds of its shown pairs
+            -- with third titles, fewer values than the protection level. Counts added up from
+            -- people always lie within the bounds; the generated test dataset's need not (its pairs
+            -- are not made from people), and a pair outside them narrows nothing.
+            (select count(*) from pair_thirds) as pairs_with_thirds,
+            (select count(*) from pair_thirds, k
+             where shared between least_shared and most_shared and most_shared - least_shared + 1 < k.p) as narrow_pairs_by_thirds,
+            (select count(*) from pair_thirds where shared not between least_shared and most_shared) as pairs_outside_thirds
         """
 
     /// SQL for "count `a` holds the people of count `b`": both of one title, `a` a run ending on
@@ -1089,6 +1126,7 @@ enum AnalystChecks {
         "narrow_breakdown_months", "breakdown_months_narrow_if_shown", "close_staircases", "staircases_shown", "close_staircases_if_all_shown",
         "breakdowns_narrowed_by_segments", "narrow_by_hidden_months", "narrow_hidden_values", "narrow_hidden_values_all_hidden",
         "narrow_values_if_primary_only", "hidden_values_with_segment_floors", "narrow_hidden_segments", "narrow_segments_if_primary_only",
+        "pairs_with_thirds", "narrow_pairs_by_thirds", "pairs_outside_thirds",
     ]
 
     /// The columns of `attack`.
