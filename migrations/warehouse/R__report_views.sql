@@ -1220,21 +1220,18 @@ with shown_periods as materialized (
     -- month of its Monday when its Sunday is in it too: the inner group is hidden when the outer
     -- one is 1 to k - 1 above it.
     -- A series week lies inside its genre's month as well.
-    -- The groups so hidden are found by joins of candidates on one key each, and taken out by a
+    -- The groups so hidden are found by a join of candidates on one key column, and taken out by a
     -- NOT IN, which PostgreSQL runs as a hashed subplan however few outer rows it expects (the
     -- keys need only fit in hash_mem: 9,403 short keys on 20 years). Joined to exact (estimated at
     -- a row or two), the candidates were scanned once per group (9,403 x 9,403 rows each).
     select c.*
     from exact c
     where c.group_key not in (
-        select c.group_key from candidates c join candidates o on o.group_key = c.genre_key
-        where o.viewers - c.viewers between 1 and c.k - 1
-        union all
-        select c.group_key from candidates c join candidates m on m.group_key = c.month_key
-        where m.viewers - c.viewers between 1 and c.k - 1
-        union all
-        select c.group_key from candidates c join candidates om on om.group_key = c.genre_month_key
-        where om.viewers - c.viewers between 1 and c.k - 1)
+        select i.group_key
+        from candidates i
+        cross join lateral unnest(array[i.genre_key, i.month_key, i.genre_month_key]) x (outer_key)
+        join candidates o on o.group_key = x.outer_key
+        where o.viewers - i.viewers between 1 and i.k - 1)
 )
 select
     p.grouping,
