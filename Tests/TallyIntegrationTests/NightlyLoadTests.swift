@@ -849,6 +849,17 @@ struct NightlyLoadTests {
                     ("Trio", "thriller", "the people of titles 1, 2, 3 only", 5...5), ("Pairs", "horror", "the people of titles 11, 12 only", 4...4),
                     ("Split", "documentary", "the people of titles 9 only", 4...4), ("Loose", "mystery", "the people on at least 2 of them", 2...3),
                 ], wholePins: [("Loose", "mystery", "the people on exactly 2 of them", 1...3)])
+            // A pair across the series, which no rule takes (docs/analysts.md, "What is not yet
+            // protected"): Split 1 and Loose 2 share 11 people, hidden by I2 (Loose 2's 15 less
+            // them is 4). No one third title narrows it, but Even 1 holds both titles' people and
+            // Pairs 3 shares 12 with Split 1, 15 with Loose 2 and 19 with Even 1, so the two give
+            // at least 12 + 15 - 19 = 8, and Pairs 3 alone at most 15 - 15 + 12 = 12: 5 values
+            // where the protection level is 6. The tests' search through two thirds finds it, in the
+            // week and in the month (one day holds every play).
+            let search = try #require(try facts.query(AnalystChecks.pairs).rows.first)
+            #expect(try search.decode("narrow_pairs_by_one_third", as: Int.self) == 0)
+            #expect(try search.decode("narrow_pairs_by_thirds", as: Int.self) == 2)
+            #expect(try search.decode("narrowest_pair_values", as: Int.self) == 5)
         }
     }
 
