@@ -67,11 +67,14 @@ struct LoneProfileTests {
             try fixture.load()
 
             // The control: the lift that the pair would show, shared x N / (viewers_a x viewers_b)
-            // rounded to 0.01 (1.07), puts N back at one value, 32, and 32 - 30 is film 3's 2 people.
-            let interval = try fixture.facts().query(
+            // rounded to 0.01 (1.07), puts N, the week's whole audience, back at one value, 32, and
+            // 32 - 30 is film 3's 2 people. (The warehouse no longer stores N: it is counted here from
+            // the source.)
+            let interval = try fixture.source().query(
                 """
                 select ceil((round(30 * a.viewers / 900.0, 2) - 0.005) * 900 / 30)::int, floor((round(30 * a.viewers / 900.0, 2) + 0.005) * 900 / 30)::int
-                from analytics.fact_period_audience a where a.period_kind = 'week' and a.period_start = date_trunc('week', $1::date)::date
+                from (select count(distinct profile_id) as viewers from app.playback_events
+                      where date_trunc('week', started_at at time zone 'UTC') = date_trunc('week', $1::date)) a
                 """, [day]
             ).rows[0]
             #expect(try interval.decode(0, as: Int.self) == 32 && interval.decode(1, as: Int.self) == 32, "a lift would pin the whole audience")

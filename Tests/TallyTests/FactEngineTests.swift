@@ -41,9 +41,6 @@ struct FactEngineTests {
     static func table(_ rows: [CoviewingFact]) -> Set<[Int64]> {
         Set(rows.map { [$0.period.kind.rawValue, Int64($0.period.start), Int64($0.titleA), Int64($0.titleB), $0.sharedViewers] })
     }
-    static func table(_ rows: [AudienceFact]) -> Set<[Int64]> {
-        Set(rows.map { [$0.period.kind.rawValue, Int64($0.period.start), $0.viewers] })
-    }
     static func table(_ rows: [StreakFact]) -> Set<[Int64]> {
         Set(rows.map { [Int64($0.asOf.daysSince1970), Int64($0.titleKey), Int64($0.streakDays), $0.viewers] })
     }
@@ -146,7 +143,6 @@ struct FactEngineTests {
         let week = Int64(Day(daysSince1970: last).weekStart.daysSince1970)
         #expect(week == Int64(Self.day(2026, 11, 23)))
         #expect(Self.table(facts.coviewing).contains([0, week, 1, 2, 3]))
-        #expect(Self.table(facts.audiences).contains([0, week, 4]))
         let streaks = Self.table(facts.streaks).filter { $0[0] == Int64(last) && $0[1] == 1 }
         #expect(streaks == [[Int64(last), 1, 2, 2], [Int64(last), 1, 3, 1], [Int64(last), 1, 4, 1]])
     }

@@ -194,7 +194,6 @@ extension TallyBench {
                     select 'daily ' || (f.*)::text t from analytics.fact_title_daily f union all
                     select 'segment ' || (f.*)::text from analytics.fact_title_daily_segment f union all
                     select 'period ' || (f.*)::text from analytics.fact_title_period f union all
-                    select 'audience ' || (f.*)::text from analytics.fact_period_audience f union all
                     select 'coviewing ' || (f.*)::text from analytics.fact_coviewing f union all
                     select 'streak ' || (f.*)::text from analytics.fact_title_streak f union all
                     select 'breakdown ' || (f.*)::text from analytics.fact_title_period_breakdown f union all

@@ -245,8 +245,8 @@ create or replace function etl.analyze_facts() returns void
     set search_path = pg_catalog, pg_temp
 as $$
 begin
-    analyze analytics.fact_title_period, analytics.fact_title_period_breakdown, analytics.fact_period_audience,
-        analytics.fact_coviewing, analytics.fact_group_period, analytics.dim_title, analytics.dim_date,
+    analyze analytics.fact_title_period, analytics.fact_title_period_breakdown, analytics.fact_coviewing,
+        analytics.fact_group_period, analytics.dim_title, analytics.dim_date,
         analytics.dim_device, analytics.dim_region, analytics.dim_audience;
 end
 $$;

@@ -16,7 +16,7 @@ struct FactWriter {
         try warehouse.query("delete from analytics.fact_title_daily_segment where date_key = any ($1::int[])", [PostgresArray(days)])
         let kinds = scope.periods.map(\.kind.name)
         let starts = scope.periods.map { Day(daysSince1970: $0.start) }
-        for table in ["fact_title_period", "fact_period_audience", "fact_coviewing", "fact_title_period_breakdown", "fact_group_period"] {
+        for table in ["fact_title_period", "fact_coviewing", "fact_title_period_breakdown", "fact_group_period"] {
             try warehouse.query(
                 """
                 delete from analytics.\(table) f using unnest($1::text[], $2::date[]) p (kind, start)
@@ -36,7 +36,6 @@ struct FactWriter {
         try write(facts.daily, to: .daily, evidence: evidence)
         try write(facts.segments, to: .segments, evidence: evidence)
         try write(facts.periods, to: .periods, evidence: evidence)
-        try write(facts.audiences, to: .audiences, evidence: evidence)
         try write(facts.coviewing, to: .coviewing, evidence: evidence)
         try write(facts.streaks, to: .streaks, evidence: evidence)
         try write(facts.breakdowns, to: .breakdowns, evidence: evidence)
@@ -45,7 +44,7 @@ struct FactWriter {
 
     /// Each fact table's name and columns, with how groups' rows merge.
     private static let shapes: [(name: String, columns: [(name: String, merge: Merge)])] = [
-        FactTable.daily.shape, FactTable.segments.shape, FactTable.periods.shape, FactTable.audiences.shape, FactTable.coviewing.shape,
+        FactTable.daily.shape, FactTable.segments.shape, FactTable.periods.shape, FactTable.coviewing.shape,
         FactTable.streaks.shape, FactTable.breakdowns.shape, FactTable.groups.shape,
     ]
 
@@ -250,10 +249,6 @@ extension FactTable where Row == PeriodFact {
                 .count("small_day_viewers", \.smallDayViewers), .same("small_day_below", \.smallDayBelow),
             ])
     }
-}
-
-extension FactTable where Row == AudienceFact {
-    static var audiences: FactTable { FactTable(name: "fact_period_audience", columns: Column.period(\.period) + [.count("viewers", \.viewers)]) }
 }
 
 extension FactTable where Row == CoviewingFact {

@@ -1,12 +1,11 @@
 extension FactEngine {
-    /// Week and month facts, audiences and co-viewing pairs of the periods in scope. A period's rows
+    /// Week and month facts, breakdowns and co-viewing pairs of the periods in scope. A period's rows
     /// are grouped by title with a counting sort, and its titles visited in key order (titles not
     /// in the catalogue together, as the one unknown title). With `part`, only the additive or only
     /// the dependent facts, the latter decided by `totals`.
     func computePeriods(_ scope: Scope, _ layout: Layout, people: Int, into facts: inout Facts, stage: (Facts) throws -> Void) rethrows {
         let titles = layout.titleIDs.count
         var titlePeople = Stamps(people: people)
-        var periodPeople = Stamps(people: people)
         var small = SmallDays(people: people)
         var groupPeople = Stamps(people: groups.isEmpty ? 0 : people)
         var keyed: [KeyedTitle] = []
@@ -50,8 +49,6 @@ extension FactEngine {
             var watched: [(person: Int32, rank: Int32)] = []
             var viewersOfTitle: [Int32] = []
             var known: [Int32] = []
-            var audience: Int64 = 0
-            periodPeople.nextGroup()
             var sums = FactMeasures()
             var groupStart = 0
             var seen = Set<Int64>()
@@ -66,7 +63,6 @@ extension FactEngine {
                         sums.viewers += 1
                         if g.key != -1 && part != .additive { viewersOfTitle.append(r.person) }
                     }
-                    if periodPeople.first(r.person) { audience += 1 }
                 }
                 if n + 1 == byKey.count || byKey[n + 1].key != g.key {
                     let titlesOfKey = byKey[groupStart...n].map(\.title)
@@ -114,7 +110,6 @@ extension FactEngine {
                     titlePeople.nextGroup()
                 }
             }
-            if audience > 0 && part != .dependent { facts.audiences.append(AudienceFact(period: p, viewers: audience)) }
             if !keyed.isEmpty {
                 computeGroups(
                     period: p, keyed, rows: { t, body in for i in order[start[t]..<start[t + 1]] { body(rows[Int(i)]) } },

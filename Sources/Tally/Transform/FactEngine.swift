@@ -1,5 +1,5 @@
 /// Recomputes the facts of a run exactly, in memory, from pseudonymous private state: the daily and
-/// segment facts of the touched days, the week and month facts (viewers, audience, co-viewing) of
+/// segment facts of the touched days, the week and month facts (viewers, breakdowns, groups, co-viewing) of
 /// their periods, and the streak facts of every as-of day that depends on them. Persons are slots
 /// (small integers standing for pseudonyms); nothing here knows who anyone is.
 ///
@@ -127,7 +127,7 @@ struct FactEngine {
     /// memory than the rows (bench/RESULTS.md).
     static let stageRows = 1 << 16
 
-    /// Computes the facts in three stages, the daily and segment facts; the period, audience and
+    /// Computes the facts in three stages, the daily and segment facts; the period, breakdown, group and
     /// co-viewing facts; and the streak facts, handing each stage's rows to `stage` when it is done,
     /// and, within a stage, every `stageRows` rows or so, so they can be written while the rest is
     /// computed.

@@ -4,20 +4,18 @@ struct Facts {
     var daily: [DailyFact] = []
     var segments: [SegmentFact] = []
     var periods: [PeriodFact] = []
-    var audiences: [AudienceFact] = []
     var coviewing: [CoviewingFact] = []
     var streaks: [StreakFact] = []
     var breakdowns: [BreakdownFact] = []
     var groups: [GroupFact] = []
 
     /// Rows of every table.
-    var count: Int { daily.count + segments.count + periods.count + audiences.count + coviewing.count + streaks.count + breakdowns.count + groups.count }
+    var count: Int { daily.count + segments.count + periods.count + coviewing.count + streaks.count + breakdowns.count + groups.count }
 
     mutating func append(_ other: Facts) {
         daily += other.daily
         segments += other.segments
         periods += other.periods
-        audiences += other.audiences
         coviewing += other.coviewing
         streaks += other.streaks
         breakdowns += other.breakdowns
@@ -115,12 +113,6 @@ struct GroupFact: Equatable {
     var smallTitles: Int32
     var smallTitleViewers: Int64
     var smallTitleBelow: Int32
-}
-
-/// A row of `fact_period_audience`: distinct people with any play in a period.
-struct AudienceFact: Equatable {
-    var period: FactEngine.Period
-    var viewers: Int64
 }
 
 /// A row of `fact_coviewing`: people who played both titles in a period (`titleA < titleB`).

@@ -245,11 +245,6 @@ enum AnalystDataset {
               and w.period_start + 6 >= date '2026-11-01' and w.period_start < date '2026-12-01')
         where m.period_kind = 'month' and m.grouping = 'series' and m.name = 'Tides' and m.period_start = date '2026-11-01';
 
-        -- The whole audience of a period: at least its largest title's, well short of the sum.
-        insert into analytics.fact_period_audience
-        select period_kind, period_start, greatest(max(viewers), floor(sum(viewers) * 0.6)::int)
-        from analytics.fact_title_period group by period_kind, period_start;
-
         insert into analytics.fact_coviewing
         select a.period_kind, a.period_start, a.title_key, b.title_key, shared
         from analytics.fact_title_period a
