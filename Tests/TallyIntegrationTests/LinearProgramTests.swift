@@ -23,6 +23,33 @@ struct LinearProgramTests {
     }
 
     @Test(
+        "a hidden pair's bounds through two third titles in closed form (AnalystChecks.TwoThirds) are the least and the most people of both that whole people allow, on 2,000 random instances of four titles"
+    )
+    func twoThirdsClosedForm() throws {
+        // A is bit 0, B bit 1, C bit 2, D bit 3; the counts A, B, C, D, AC, AD, BC, BD, CD, as
+        // report.coviewing and the period views publish them.
+        let titles = Patterns(items: 4)
+        let published = [0b0001, 0b0010, 0b0100, 0b1000, 0b0101, 0b1001, 0b0110, 0b1010, 0b1100]
+        let sizes = [0, 0, 0, 1, 2, 3, 5, 10, 30]
+        var random = SplitMix(seed: 31)
+        var narrower = 0
+        for _ in 0..<2_000 {
+            let people = (1...titles.count).map { _ in Double(sizes.randomElement(using: &random)!) }
+            let counts = published.map { mask in (1...titles.count).filter { $0 & mask == mask }.reduce(0) { $0 + people[$1 - 1] } }
+            let program = LinearProgram(variables: titles.count, constraints: zip(published, counts).map { (titles.including($0), .equal, $1) })
+            let pair = titles.including(0b0011)
+            let least = try #require(program.optimum(of: pair, GLP_MIN))
+            let most = try #require(program.optimum(of: pair, GLP_MAX))
+            let bounds = AnalystChecks.TwoThirds.bounds(counts.map { Int($0) })
+            #expect(bounds == Int(least)...Int(most), "\(people)")
+            // The bounds of one third alone (the first two of each list) are wider here and there.
+            let one = AnalystChecks.TwoThirds.bounds(counts.map { Int($0) }, thirds: 1)
+            if one != bounds { narrower += 1 }
+        }
+        #expect(narrower > 100, "two thirds narrow what one does not in \(narrower) of 2,000")
+    }
+
+    @Test(
         "a hidden title-week's program by days, tied to its group's program by the title's people, narrows counts that neither program narrows alone: the group's pair says 10 of B's 10 played A, the days say A's people are 6 to 12, so together A's week, the group and the 2-day streak are pinned to 3 values"
     )
     func joinedPrograms() {

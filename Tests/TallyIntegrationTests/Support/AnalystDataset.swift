@@ -992,11 +992,10 @@ enum AnalystChecks {
     /// with both are shown, the people of A and B number at least AC + BC - C and at most
     /// A - AC + BC (those of A outside C, and those of C in B), or B - BC + AC. Through two titles C
     /// and D whose five other pairs (AC, AD, BC, BD, CD) are shown, the bounds are those of a
-    /// linear program over the people of each pattern of the four titles. Its facets are the
-    /// expressions below (each holds person by person; found from the vertices of the program's
-    /// dual, and equal to its optimum on every instance tried). The planted cross-group pair of
-    /// `NightlyLoadTests.threeTitleGroups` is narrowed only by two thirds: A and B both inside C,
-    /// so AB >= AD + BD - CD. Bounds are intersected over every third and every two thirds.
+    /// linear program over the people of each pattern of the four titles (`TwoThirds`). The
+    /// planted cross-group pair of `NightlyLoadTests.threeTitleGroups` is narrowed only by two
+    /// thirds: A and B both inside C, so AB >= AD + BD - CD. Bounds are intersected over every
+    /// third and every two thirds.
     /// Counts added up from people always lie within them; the generated test dataset's need not
     /// (its pairs are not made from people), and a pair outside them narrows nothing.
     static let pairs = """
@@ -1036,14 +1035,8 @@ enum AnalystChecks {
         ), two as materialized (
             -- C and D, two thirds of one hidden pair whose own pair is shown.
             select c.kind, c.start, c.a, c.b, count(*) as thirds,
-                   max(greatest(
-                       c.ac + d.ac + c.bc + d.bc - cd.shared - c.va - c.vb, c.ac + d.ac + c.bc + d.bc - cd.shared - c.vc - d.vc,
-                       c.ac - d.ac + c.bc - d.bc + cd.shared - c.vc, d.ac - c.ac + d.bc - c.bc + cd.shared - d.vc)) as least_shared,
-                   min(least(
-                       c.va + c.vc + c.ac - d.ac - c.bc + d.bc - cd.shared, c.va + d.vc + d.ac - c.ac + c.bc - d.bc - cd.shared,
-                       c.va - c.ac - d.ac + c.bc + d.bc + cd.shared,
-                       c.vb + c.vc - c.ac + d.ac + c.bc - d.bc - cd.shared, c.vb + d.vc - d.ac + c.ac + d.bc - c.bc - cd.shared,
-                       c.vb + c.ac + d.ac - c.bc - d.bc + cd.shared)) as most_shared
+                   max(greatest(\(TwoThirds.sql(TwoThirds.least)))) as least_shared,
+                   min(least(\(TwoThirds.sql(TwoThirds.most)))) as most_shared
             from thirds c
             join shown_pairs cd on cd.kind = c.kind and cd.start = c.start and cd.a = c.c and cd.b > c.c
             join thirds d on d.kind = c.kind and d.start = c.start and d.a = c.a and d.b = c.b and d.c = cd.b
@@ -1064,6 +1057,47 @@ enum AnalystChecks {
             coalesce(min(most_shared - least_shared + 1) filter (where shared between least_shared and most_shared), 0) as narrowest_pair_values
         from bounds
         """
+
+    /// The least and the most people of a hidden pair A, B that the counts of two third titles C and
+    /// D give, with the five other pairs: the optimum of the linear program over the people of each
+    /// pattern of the four titles, in closed form. Each expression is a sum of the counts `A, B, C,
+    /// D, AC, AD, BC, BD, CD` (in that order) with these coefficients, and holds person by person;
+    /// they were found from the vertices of the program's dual, and `LinearProgramTests` checks that
+    /// the greatest and the least of them are the program's optimum.
+    enum TwoThirds {
+        /// Lower bounds (with 0): AC + BC - C and AD + BD - D, one third at a time, and four of both.
+        static let least: [[Int]] = [
+            [0, 0, -1, 0, 1, 0, 1, 0, 0], [0, 0, 0, -1, 0, 1, 0, 1, 0],
+            [-1, -1, 0, 0, 1, 1, 1, 1, -1], [0, 0, -1, -1, 1, 1, 1, 1, -1],
+            [0, 0, -1, 0, 1, -1, 1, -1, 1], [0, 0, 0, -1, -1, 1, -1, 1, 1],
+        ]
+        /// Upper bounds: A and B, A - AC + BC and the like, one third at a time, and six of both.
+        static let most: [[Int]] = [
+            [1, 0, 0, 0, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0, 0, 0, 0],
+            [1, 0, 0, 0, -1, 0, 1, 0, 0], [1, 0, 0, 0, 0, -1, 0, 1, 0], [0, 1, 0, 0, 1, 0, -1, 0, 0], [0, 1, 0, 0, 0, 1, 0, -1, 0],
+            [1, 0, 1, 0, 1, -1, -1, 1, -1], [1, 0, 0, 1, -1, 1, 1, -1, -1], [1, 0, 0, 0, -1, -1, 1, 1, 1],
+            [0, 1, 1, 0, -1, 1, 1, -1, -1], [0, 1, 0, 1, 1, -1, -1, 1, -1], [0, 1, 0, 0, 1, 1, -1, -1, 1],
+        ]
+        /// The columns of `AnalystChecks.pairs` that hold the counts, in the coefficients' order.
+        static let columns = ["c.va", "c.vb", "c.vc", "d.vc", "c.ac", "d.ac", "c.bc", "d.bc", "cd.shared"]
+
+        /// The expressions as SQL, separated by commas.
+        static func sql(_ expressions: [[Int]]) -> String {
+            expressions.map { coefficients in
+                let terms = zip(coefficients, columns).filter { $0.0 != 0 }.map { "\($0.0 < 0 ? "-" : "+") \(abs($0.0)) * \($0.1)" }
+                let sum = terms.joined(separator: " ")
+                return sum.hasPrefix("+ ") ? String(sum.dropFirst(2)) : sum
+            }.joined(separator: ", ")
+        }
+
+        /// The bounds in Swift, from the nine counts; with `thirds` 1, those of each third alone.
+        static func bounds(_ counts: [Int], thirds: Int = 2) -> ClosedRange<Int>? {
+            let value = { (coefficients: [Int]) in zip(coefficients, counts).map { $0 * $1 }.reduce(0, +) }
+            let low = max(0, least.prefix(thirds == 1 ? 2 : least.count).map(value).max()!)
+            let high = most.prefix(thirds == 1 ? 6 : most.count).map(value).min()!
+            return low <= high ? low...high : nil
+        }
+    }
 
     /// SQL for "count `a` holds the people of count `b`": both of one title, `a` a run ending on
     /// `b`'s day or one of its earlier days that lies inside `b`'s run, and not `b` itself.
