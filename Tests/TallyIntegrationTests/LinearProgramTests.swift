@@ -42,7 +42,7 @@ struct LinearProgramTests {
             let most = try #require(program.optimum(of: pair, GLP_MAX))
             let bounds = AnalystChecks.TwoThirds.bounds(counts.map { Int($0) })
             #expect(bounds == Int(least)...Int(most), "\(people)")
-            // The bounds of one third alone (the first two of each list) are wider here and there.
+            // The bounds of one third alone (the first two lower and six upper) are wider here and there.
             let one = AnalystChecks.TwoThirds.bounds(counts.map { Int($0) }, thirds: 1)
             if one != bounds { narrower += 1 }
         }

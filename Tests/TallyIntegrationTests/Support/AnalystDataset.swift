@@ -1034,7 +1034,7 @@ enum AnalystChecks {
             group by kind, start, a, b, shared, va, vb
         ), two as materialized (
             -- C and D, two thirds of one hidden pair whose own pair is shown.
-            select c.kind, c.start, c.a, c.b, count(*) as thirds,
+            select c.kind, c.start, c.a, c.b, count(*) as couples,
                    max(greatest(\(TwoThirds.sql(TwoThirds.least)))) as least_shared,
                    min(least(\(TwoThirds.sql(TwoThirds.most)))) as most_shared
             from thirds c
@@ -1042,17 +1042,17 @@ enum AnalystChecks {
             join thirds d on d.kind = c.kind and d.start = c.start and d.a = c.a and d.b = c.b and d.c = cd.b
             group by c.kind, c.start, c.a, c.b
         ), bounds as (
-            select o.shared, t.thirds,
+            select o.shared, t.couples,
                    greatest(o.least_shared, t.least_shared) as least_shared, least(o.most_shared, t.most_shared) as most_shared,
-                   o.most_shared - o.least_shared + 1 as one_third_values
+                   o.least_shared as one_least, o.most_shared as one_most
             from one o
             left join two t using (kind, start, a, b)
         )
         select
             count(*) as pairs_with_thirds,
-            count(thirds) as pairs_with_two_thirds,
+            count(couples) as pairs_with_two_thirds,
             count(*) filter (where shared between least_shared and most_shared and most_shared - least_shared + 1 < (select p from k)) as narrow_pairs_by_thirds,
-            count(*) filter (where shared between least_shared and most_shared and one_third_values < (select p from k)) as narrow_pairs_by_one_third,
+            count(*) filter (where shared between one_least and one_most and one_most - one_least + 1 < (select p from k)) as narrow_pairs_by_one_third,
             count(*) filter (where shared not between least_shared and most_shared) as pairs_outside_thirds,
             coalesce(min(most_shared - least_shared + 1) filter (where shared between least_shared and most_shared), 0) as narrowest_pair_values
         from bounds
