@@ -93,7 +93,7 @@ struct AnalystDocsTests {
                 #expect(try identities.decode(column, as: Int.self) == 0, "demo: \(column)")
             }
             #expect(try identities.decode("periods_with_hidden_days", as: Int.self) > 0)
-            let pairs = try #require(try admin.query(AnalystChecks.pairs).rows.first)
+            let pairs = try #require(try admin.query(AnalystChecks.pairs()).rows.first)
             #expect(try pairs.decode("narrow_pairs_by_thirds", as: Int.self) == 0, "demo: a hidden pair narrowed through one or two third titles")
             #expect(try pairs.decode("pairs_with_thirds", as: Int.self) > 1_000, "the demo's hidden pairs with a third title")
             #expect(try pairs.decode("pairs_with_two_thirds", as: Int.self) > 500, "the demo's hidden pairs with two third titles")

@@ -146,7 +146,7 @@ struct AnalystReportTests {
             #expect((result["groups_shown"] ?? 0) > 0, "\(result)")
             #expect(result["groups_over_hidden_titles"] == 0, "a group less its other titles would bound a hidden one: \(result)")
             #expect(result["pairs_of_hidden_periods"] == 0, "a pair would give a hidden title-period's viewers back: \(result)")
-            let pairs = try #require(try admin.query(AnalystChecks.pairs).rows.first)
+            let pairs = try #require(try admin.query(AnalystChecks.pairs()).rows.first)
             #expect(try pairs.decode("narrow_pairs_by_thirds", as: Int.self) == 0, "a hidden pair's shown pairs with one or two third titles narrow it")
             #expect(try pairs.decode("pairs_with_thirds", as: Int.self) > 0, "the dataset has hidden pairs with shown pairs through a third title")
             #expect(try pairs.decode("pairs_with_two_thirds", as: Int.self) > 0, "and through two third titles")
@@ -342,6 +342,86 @@ struct AnalystReportTests {
             #expect(unknown.status == 0 && unknown.stdout.contains("No title is called 'No Such Film'"), "\(unknown.stdout)\(unknown.stderr)")
             let oneDay = try await analyst.run(["-v", "days=1", "-f", Self.examples.appendingPathComponent("streak_viewers.sql").path])
             #expect(oneDay.stdout.contains("days must be from 2") && !oneDay.stdout.contains("people watched"), "\(oneDay.stdout)\(oneDay.stderr)")
+        }
+    }
+
+    @Test(
+        "I2t on 2,000 random weeks of six titles: once report.held_pairs has hidden its pairs, no hidden pair of two shown titles is bounded to fewer than p values through one third or two whose pairs are shown (AnalystChecks.TwoThirds, which GLPK checks); I2 alone leaves such pairs"
+    )
+    func heldPairsOnRandomWeeks() async throws {
+        try await withTestDatabase { db in
+            try migrate(db, .warehouse)
+            let connection = try db.connect()
+            let (k, p, titles) = (11, 6, 6)
+            var random = SplitMix(seed: 47)
+            // Per week, the people of each pattern of titles (title t is bit t): six patterns drawn
+            // at random, each with a few people or about k, so that titles nest and pairs nearly
+            // fill them. About one week in eighty then has a hidden pair that I2 alone leaves narrowed.
+            let weeks = (0..<2_000).map { _ in
+                var week = Array(repeating: 0, count: (1 << titles) - 1)
+                for _ in 0..<6 { week[Int.random(in: 0..<week.count, using: &random)] += [2, 3, 4, 11, 12, 13, 25].randomElement(using: &random)! }
+                return week
+            }
+            func people(_ week: [Int], on mask: Int) -> Int { (1..<(1 << titles)).filter { $0 & mask == mask }.reduce(0) { $0 + week[$1 - 1] } }
+            // Every stored pair (1 or more shared) of two titles of k or more viewers, and whether I2 shows it.
+            struct Pair: Hashable { let week: Int, a: Int, b: Int }
+            var stored: [Pair: (shared: Int, candidate: Bool)] = [:]
+            for (w, week) in weeks.enumerated() {
+                for a in 0..<titles {
+                    for b in (a + 1)..<titles {
+                        let (va, vb, shared) = (people(week, on: 1 << a), people(week, on: 1 << b), people(week, on: 1 << a | 1 << b))
+                        guard va >= k, vb >= k, shared >= 1 else { continue }
+                        let candidate = shared >= k && (va == shared || va - shared >= k) && (vb == shared || vb - shared >= k)
+                        stored[Pair(week: w, a: a, b: b)] = (shared, candidate)
+                    }
+                }
+            }
+            let rows = stored.sorted { ($0.key.week, $0.key.a, $0.key.b) < ($1.key.week, $1.key.a, $1.key.b) }
+            func array(_ values: [some CustomStringConvertible]) -> String { "{" + values.map(\.description).joined(separator: ",") + "}" }
+            let held = try connection.query(
+                """
+                select (held_start - date '2026-01-05') / 7, held_a, held_b
+                from report.held_pairs($1::text[], (select array_agg(date '2026-01-05' + d) from unnest($2::integer[]) d), $3::integer[],
+                                       $4::integer[], $5::integer[], $6::integer[], $7::integer[], $8::boolean[], $9)
+                """,
+                [
+                    array(rows.map { _ in "week" }), array(rows.map { 7 * $0.key.week }), array(rows.map(\.key.a)), array(rows.map(\.key.b)),
+                    array(rows.map(\.value.shared)), array(rows.map { people(weeks[$0.key.week], on: 1 << $0.key.a) }),
+                    array(rows.map { people(weeks[$0.key.week], on: 1 << $0.key.b) }), array(rows.map(\.value.candidate)), p,
+                ]
+            ).rows.map { Pair(week: try $0.decode(0, as: Int.self), a: try $0.decode(1, as: Int.self), b: try $0.decode(2, as: Int.self)) }
+            // The attacker's range for each hidden pair, from the shown titles and pairs.
+            func narrow(shown: Set<Pair>) -> Int {
+                var count = 0
+                for (pair, value) in stored where !shown.contains(pair) {
+                    let week = weeks[pair.week]
+                    let count1 = { (t: Int) in people(week, on: 1 << t) }
+                    let both = { (x: Int, y: Int) in people(week, on: 1 << x | 1 << y) }
+                    let isShown = { (x: Int, y: Int) in shown.contains(Pair(week: pair.week, a: min(x, y), b: max(x, y))) }
+                    var (least, most) = (0, min(count1(pair.a), count1(pair.b)))
+                    let thirds = (0..<titles).filter { $0 != pair.a && $0 != pair.b && isShown(pair.a, $0) && isShown(pair.b, $0) }
+                    for c in thirds {
+                        for d in thirds where d >= c && (d == c || isShown(c, d)) {
+                            let counts = [
+                                count1(pair.a), count1(pair.b), count1(c), count1(d), both(pair.a, c), both(pair.a, d), both(pair.b, c), both(pair.b, d),
+                                d == c ? count1(c) : both(c, d),
+                            ]
+                            guard let bounds = AnalystChecks.TwoThirds.bounds(counts) else { continue }
+                            (least, most) = (max(least, bounds.lowerBound), min(most, bounds.upperBound))
+                        }
+                    }
+                    #expect((least...max(least, most)).contains(value.shared), "counts made from people lie within their bounds")
+                    if most - least + 1 < p { count += 1 }
+                }
+                return count
+            }
+            let candidates = Set(stored.filter(\.value.candidate).keys)
+            #expect(Set(held).isSubset(of: candidates))
+            let narrowedByI2 = narrow(shown: candidates)
+            #expect(narrowedByI2 > 0, "I2 alone leaves hidden pairs narrowed")
+            #expect(narrow(shown: candidates.subtracting(held)) == 0, "\(held.count) held of \(candidates.count)")
+            // The extra suppression is about one pair per narrowed one (43 for 45 here).
+            #expect(held.count <= narrowedByI2, "\(held.count) held for \(narrowedByI2) narrowed, of \(candidates.count)")
         }
     }
 

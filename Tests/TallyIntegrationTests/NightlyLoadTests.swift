@@ -843,17 +843,32 @@ struct NightlyLoadTests {
                     ("Trio", "thriller", "the people of titles 1, 2, 3 only", 5...5), ("Pairs", "horror", "the people of titles 11, 12 only", 4...4),
                     ("Split", "documentary", "the people of titles 9 only", 4...4), ("Loose", "mystery", "the people on at least 2 of them", 2...3),
                 ], wholePins: [("Loose", "mystery", "the people on exactly 2 of them", 1...3)])
-            // A pair across the series, which no rule takes (docs/analysts.md, "What is not yet
-            // protected"): Split 1 and Loose 2 share 11 people, hidden by I2 (Loose 2's 15 less
-            // them is 4). No one third title narrows it, but Even 1 holds both titles' people and
-            // Pairs 3 shares 12 with Split 1, 15 with Loose 2 and 19 with Even 1, so the two give
-            // at least 12 + 15 - 19 = 8, and Pairs 3 alone at most 15 - 15 + 12 = 12: 5 values
-            // where the protection level is 6. The tests' search through two thirds finds it, in the
-            // week and in the month (one day holds every play).
-            let search = try #require(try facts.query(AnalystChecks.pairs).rows.first)
-            #expect(try search.decode("narrow_pairs_by_one_third", as: Int.self) == 0)
-            #expect(try search.decode("narrow_pairs_by_thirds", as: Int.self) == 2)
-            #expect(try search.decode("narrowest_pair_values", as: Int.self) == 5)
+            // A pair across the series: Split 1 and Loose 2 share 11 people, hidden by I2 (Loose 2's
+            // 15 less them is 4). No one third title narrows it, but Even 1 holds both titles'
+            // people and Pairs 3 shares 12 with Split 1, 15 with Loose 2 and 19 with Even 1, so the
+            // two give at least 12 + 15 - 19 = 8, and Pairs 3 alone at most 15 - 15 + 12 = 12: 5
+            // values where the protection level is 6. The tests' search through two thirds finds it
+            // among the pairs I2 alone would show, in the week and in the month (one day holds every
+            // play); I2t hides the smallest pair of those thirds, Split 1 with Pairs 3 (12).
+            let alone = try #require(try facts.query(AnalystChecks.pairs(shown: AnalystChecks.i2Alone)).rows.first)
+            #expect(try alone.decode("narrow_pairs_by_one_third", as: Int.self) == 0)
+            #expect(try alone.decode("narrow_pairs_by_thirds", as: Int.self) == 2)
+            #expect(try alone.decode("narrowest_pair_values", as: Int.self) == 5)
+            let search = try #require(try facts.query(AnalystChecks.pairs()).rows.first)
+            #expect(try search.decode("narrow_pairs_by_thirds", as: Int.self) == 0)
+            let held = try facts.query(
+                """
+                select i.period || ' ' || ta.name || '/' || tb.name || ' ' || i.shared_viewers
+                from \(AnalystChecks.i2Alone) i
+                join analytics.dim_title ta on ta.title_id = i.title_a_id
+                join analytics.dim_title tb on tb.title_id = i.title_b_id
+                where ta.name < tb.name
+                  and not exists (select 1 from report.coviewing c where c.period = i.period and c.period_start = i.period_start
+                                      and c.title_a_id = i.title_a_id and c.title_b_id = i.title_b_id)
+                order by 1
+                """
+            ).rows.map { try $0.decode(0, as: String.self) }
+            #expect(held == ["month Pairs 3/Split 1 12", "week Pairs 3/Split 1 12"], "\(held)")
         }
     }
 

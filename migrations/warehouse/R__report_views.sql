@@ -28,6 +28,9 @@
 --     (a2, b2) in place of (a2, b1) gives its people in neither (an L shape). A streak is shown
 --     only when no such rectangle or L shape of which it is the longest count, from the true
 --     counts of the other three, is 1 to k - 1 people.
+--   * Pairs through third titles (I2t): the shown pairs of a hidden pair's titles with one or two
+--     third titles bound it (report.held_pairs); coviewing hides shown pairs until no hidden pair
+--     of two shown title-periods is bounded to fewer than p values that way.
 --   * Exact unions (I3u, I6u, I6t): two shown days with their shown 2-day streak, or two shown
 --     titles with their shown pair, have a union known exactly; the period or group less it (the
 --     people only on other days or titles) must be 0 or at least k. A group of exactly three
@@ -160,6 +163,109 @@ $$;
 alter function report.pins_repeaters(bigint, bigint, bigint, integer, integer) owner to tally_owner;
 revoke all on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) from public;
 comment on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) is 'I3m: whether least_extra to most_extra units past their first, over units units, pin the people on two units or more between 1 and k - 1 to fewer than p values (false when a bound is NULL).';
+
+-- I2t: a hidden pair bounded through third titles. A pair A, B hidden by I2 (or stored below k)
+-- between two shown title-periods is bounded by the shown pairs of A and B with third titles:
+-- through one title C whose pairs with both are shown, the people of A and B number at least
+-- AC + BC - C and at most A - AC + BC and B - BC + AC; through two, C and D, whose five other
+-- pairs are shown, the bounds are those of a linear program over the people of each pattern of
+-- the four titles, ten expressions more, each of which uses all five pairs (docs/analysts.md).
+-- While some hidden pair's bounds leave it fewer than p values, the smallest shown pair of the
+-- third titles that give its highest least or its lowest most value is hidden too, and the bounds
+-- are taken again (hiding a pair only widens them, and the pair hidden is bounded in turn).
+-- The arguments are the stored pairs of two shown title-periods, one row each (a_keys < b_keys);
+-- candidate: I2 would show it. Returns the candidates to hide.
+create or replace function report.held_pairs(
+    pair_kinds text[], pair_starts date[], pair_a integer[], pair_b integer[], pair_shared integer[], pair_viewers_a integer[],
+    pair_viewers_b integer[], pair_candidate boolean[], protection integer)
+returns table (held_kind text, held_start date, held_a integer, held_b integer)
+language plpgsql immutable parallel safe
+-- The arrays' sizes are unknown to a generic plan; the joins are written in the order to run.
+set search_path = pg_catalog
+set enable_nestloop = off
+set join_collapse_limit = 1
+as $$
+declare
+    shown_now boolean[] := pair_candidate;
+    victims bigint[];
+    victim bigint;
+begin
+    loop
+        with pairs as materialized (
+            select u.kind, u.start, u.a, u.b, u.shared, u.va, u.vb, u.shown, u.i
+            from unnest(pair_kinds, pair_starts, pair_a, pair_b, pair_shared, pair_viewers_a, pair_viewers_b, shown_now)
+                with ordinality u (kind, start, a, b, shared, va, vb, shown, i)
+        ), edges as materialized (
+            -- Both orders of every shown pair.
+            select kind, start, a, b, shared, i from pairs where shown
+            union all
+            select kind, start, b, a, shared, i from pairs where shown
+        ), viewers as materialized (
+            select kind, start, a as title, va as viewers from pairs
+            union
+            select kind, start, b, vb from pairs
+        ), from_a as materialized (
+            -- Each hidden pair h with each title c with which a has a shown pair.
+            select h.i as h, h.kind, h.start, h.b, h.shared, h.va, h.vb, ac.b as c, ac.shared as ac, ac.i as ac_i
+            from pairs h
+            join edges ac on ac.kind = h.kind and ac.start = h.start and ac.a = h.a
+            where not h.shown
+        ), thirds as materialized (
+            -- ... and with which b has one too: a third title.
+            select f.h, f.kind, f.start, f.shared, f.va, f.vb, f.c, v.viewers as vc, f.ac, bc.shared as bc, f.ac_i, bc.i as bc_i
+            from from_a f
+            join edges bc on bc.kind = f.kind and bc.start = f.start and bc.a = f.b and bc.b = f.c
+            join viewers v on v.kind = f.kind and v.start = f.start and v.title = f.c
+        ), witnesses as materialized (
+            select h, shared, va, vb, ac + bc - vc as lo, least(va - ac + bc, vb - bc + ac) as hi, array[ac_i, bc_i] as used
+            from thirds
+            union all
+            select c.h, c.shared, c.va, c.vb,
+                   greatest(c.ac + d.ac + c.bc + d.bc - cd.shared - c.va - c.vb,
+                            c.ac + d.ac + c.bc + d.bc - cd.shared - c.vc - d.vc,
+                            c.ac - d.ac + c.bc - d.bc + cd.shared - c.vc,
+                            d.ac - c.ac + d.bc - c.bc + cd.shared - d.vc),
+                   least(c.va + c.vc + c.ac - d.ac - c.bc + d.bc - cd.shared,
+                         c.va + d.vc - c.ac + d.ac + c.bc - d.bc - cd.shared,
+                         c.va - c.ac - d.ac + c.bc + d.bc + cd.shared,
+                         c.vb + c.vc - c.ac + d.ac + c.bc - d.bc - cd.shared,
+                         c.vb + d.vc + c.ac - d.ac - c.bc + d.bc - cd.shared,
+                         c.vb + c.ac + d.ac - c.bc - d.bc + cd.shared),
+                   array[c.ac_i, c.bc_i, d.ac_i, d.bc_i, cd.i]
+            from thirds c
+            join thirds d on d.h = c.h and d.c > c.c
+            join edges cd on cd.kind = c.kind and cd.start = c.start and cd.a = c.c and cd.b = d.c
+        ), narrow as (
+            select h, greatest(0, max(lo)) as lo, least(min(va), min(vb), min(hi)) as hi, least(min(va), min(vb)) as most
+            from witnesses
+            group by h, shared
+            having shared between greatest(0, max(lo)) and least(min(va), min(vb), min(hi))
+               and least(min(va), min(vb), min(hi)) - greatest(0, max(lo)) + 1 < protection
+        )
+        select array_agg(distinct x.victim) into victims
+        from (
+            -- Per narrow pair, the smallest shown pair of the witnesses that bound it most closely.
+            select distinct on (n.h) u.i as victim
+            from narrow n
+            join witnesses w on w.h = n.h and ((w.lo = n.lo and n.lo > 0) or (w.hi = n.hi and n.hi < n.most))
+            cross join unnest(w.used) u (i)
+            join pairs p on p.i = u.i
+            order by n.h, p.shared, p.kind, p.start, p.a, p.b
+        ) x;
+        exit when victims is null;
+        foreach victim in array victims loop
+            shown_now[victim] := false;
+        end loop;
+    end loop;
+    return query
+        select u.kind, u.start, u.a, u.b
+        from unnest(pair_kinds, pair_starts, pair_a, pair_b, pair_candidate, shown_now) u (kind, start, a, b, candidate, shown)
+        where u.candidate and not u.shown;
+end
+$$;
+alter function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer) owner to tally_owner;
+revoke all on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer) from public;
+comment on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer) is 'I2t: which pairs that I2 lets report.coviewing show it hides so that no hidden pair (I2, or stored below k) of two shown title-periods is bounded to fewer than protection values through one or two third titles whose pairs with it are shown. Arguments: the stored pairs of two shown title-periods, one row each (period kind and start, title keys a < b, shared viewers, the two titles'' viewers, and whether I2 shows it); reads no table.';
 
 -- Every count of people a title has as of a day, by title id (a renamed title keeps its runs): the
 -- day's viewers as a run of 1 day, then its streaks. Read by report.title_streaks and the
@@ -899,46 +1005,59 @@ with shown as materialized (
     -- The title-periods that title_weekly / title_monthly show: a pair of a hidden one would give
     -- its viewers back (as viewers_a, or through jaccard).
     select period_kind, period_start, title_key, viewers from analytics.report_periods
-), pairs as (
-    -- Both orders of every stored pair, so that title_a = 'X' finds all of X's partners.
-    select period_kind, period_start, title_a_key as a_key, title_b_key as b_key, shared_viewers from analytics.fact_coviewing
-    union all
-    select period_kind, period_start, title_b_key, title_a_key, shared_viewers from analytics.fact_coviewing
-), counted as (
-    select
-        c.period_kind,
-        c.period_start,
-        ta.title_id as title_a_id,
-        ta.name as title_a,
-        tb.title_id as title_b_id,
-        tb.name as title_b,
-        c.shared_viewers,
-        pa.viewers as viewers_a,
-        pb.viewers as viewers_b,
-        s.k
-    from pairs c
-    join analytics.dim_title ta on ta.title_key = c.a_key
-    join analytics.dim_title tb on tb.title_key = c.b_key
-    join shown pa on pa.period_kind = c.period_kind and pa.period_start = c.period_start and pa.title_key = c.a_key
-    join shown pb on pb.period_kind = c.period_kind and pb.period_start = c.period_start and pb.title_key = c.b_key
+), counted as materialized (
+    -- Every stored pair of two shown title-periods, once (a_key < b_key), and whether I2 shows it:
+    -- k shared viewers, and the people who watched one title and not the other 0 or at least k.
+    select c.period_kind, c.period_start, c.title_a_key as a_key, c.title_b_key as b_key, c.shared_viewers,
+           pa.viewers as viewers_a, pb.viewers as viewers_b,
+           c.shared_viewers >= s.k and pa.viewers >= s.k and pb.viewers >= s.k
+             and (pa.viewers = c.shared_viewers or pa.viewers - c.shared_viewers >= s.k)
+             and (pb.viewers = c.shared_viewers or pb.viewers - c.shared_viewers >= s.k) as candidate,
+           coalesce(s.protection, (s.k + 1) / 2) as p
+    from analytics.fact_coviewing c
+    join shown pa on pa.period_kind = c.period_kind and pa.period_start = c.period_start and pa.title_key = c.title_a_key
+    join shown pb on pb.period_kind = c.period_kind and pb.period_start = c.period_start and pb.title_key = c.title_b_key
     cross join report.settings s
+), held as materialized (
+    -- I2t: the pairs I2 shows that would bound a hidden pair too closely through third titles.
+    select h.*
+    from (select array_agg(period_kind order by period_kind, period_start, a_key, b_key) as kinds,
+                 array_agg(period_start order by period_kind, period_start, a_key, b_key) as starts,
+                 array_agg(a_key order by period_kind, period_start, a_key, b_key) as a_keys,
+                 array_agg(b_key order by period_kind, period_start, a_key, b_key) as b_keys,
+                 array_agg(shared_viewers order by period_kind, period_start, a_key, b_key) as shared,
+                 array_agg(viewers_a order by period_kind, period_start, a_key, b_key) as viewers_a,
+                 array_agg(viewers_b order by period_kind, period_start, a_key, b_key) as viewers_b,
+                 array_agg(candidate order by period_kind, period_start, a_key, b_key) as candidates,
+                 min(p) as p
+          from counted) x
+    cross join lateral report.held_pairs(x.kinds, x.starts, x.a_keys, x.b_keys, x.shared, x.viewers_a, x.viewers_b, x.candidates, x.p) h
+), published as (
+    select c.period_kind, c.period_start, c.a_key, c.b_key, c.shared_viewers, c.viewers_a, c.viewers_b
+    from counted c
+    where c.candidate
+      and not exists (select 1 from held h where h.held_kind = c.period_kind and h.held_start = c.period_start
+                                               and h.held_a = c.a_key and h.held_b = c.b_key)
+), pairs as (
+    -- Both orders of every shown pair, so that title_a = 'X' finds all of X's partners.
+    select period_kind, period_start, a_key, b_key, shared_viewers, viewers_a, viewers_b from published
+    union all
+    select period_kind, period_start, b_key, a_key, shared_viewers, viewers_b, viewers_a from published
 )
 select
-    period_kind as period,
-    period_start,
-    title_a_id,
-    title_a,
-    title_b_id,
-    title_b,
-    shared_viewers,
-    viewers_a,
-    viewers_b,
-    round(shared_viewers::numeric / (viewers_a + viewers_b - shared_viewers), 3) as jaccard
-from counted
-where shared_viewers >= k and viewers_a >= k and viewers_b >= k
-  -- I2: the people who watched one title and not the other are 0 or at least k.
-  and (viewers_a = shared_viewers or viewers_a - shared_viewers >= k)
-  and (viewers_b = shared_viewers or viewers_b - shared_viewers >= k);
+    c.period_kind as period,
+    c.period_start,
+    ta.title_id as title_a_id,
+    ta.name as title_a,
+    tb.title_id as title_b_id,
+    tb.name as title_b,
+    c.shared_viewers,
+    c.viewers_a,
+    c.viewers_b,
+    round(c.shared_viewers::numeric / (c.viewers_a + c.viewers_b - c.shared_viewers), 3) as jaccard
+from pairs c
+join analytics.dim_title ta on ta.title_key = c.a_key
+join analytics.dim_title tb on tb.title_key = c.b_key;
 
 create view report.title_streaks with (security_barrier) as
 with runs as (
@@ -1156,8 +1275,9 @@ with shown_periods as materialized (
     from group_checks c
     where c.passes
 ), shown_pairs as materialized (
-    -- Every two shown titles of a candidate group whose pair report.coviewing shows (k shared
-    -- viewers, and 0 or at least k on either side, I2).
+    -- Every two shown titles of a candidate group whose pair I2 lets report.coviewing show (k
+    -- shared viewers, and 0 or at least k on either side). coviewing may hide some of them (I2t):
+    -- taking them as shown only supposes the attacker knows more.
     select c.period_kind, c.period_start, c.grouping, c.name, a.title_key as a_key, b.title_key as b_key,
            a.shown as a_viewers, b.shown as b_viewers, v.shared_viewers as shared
     from candidates c
@@ -1291,6 +1411,7 @@ grant execute on function report.shown_runs(integer[], integer, boolean[]) to ta
 grant execute on function report.days_covered(text, date, date, date) to tally_analyst;
 grant execute on function report.month_weeks(date, date, date) to tally_analyst;
 grant execute on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) to tally_analyst;
+grant execute on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer) to tally_analyst;
 
 -- report.title_daily
 comment on view report.title_daily is 'Per title per day: audience, plays and watch time. Grain: one row per (day, title) with at least k viewers (report.settings); a missing day means none or fewer than k, never a known 0. Source: analytics.fact_title_daily. Rows add up across titles and days for plays and watch_hours; viewers do not. Thumbs are in title_ratings.';
@@ -1377,7 +1498,7 @@ comment on column report.title_breakdown.all_other is 'True for the one row per 
 comment on column report.title_breakdown.suppressed is 'True when plays, completed_plays and watch_hours are NULL because title_weekly / title_monthly hide the period''s plays.';
 
 -- report.coviewing
-comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when both titles'' periods are shown in title_weekly / title_monthly, shared_viewers, viewers_a and viewers_b are at least k, and the people who watched one title and not the other are 0 or at least k; a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. Source: analytics.fact_coviewing and fact_title_period. Every column is a count shown elsewhere or a function of this row''s counts: nothing here depends on the period''s whole audience, which would hold every hidden title of the period. No counts add up.';
+comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when both titles'' periods are shown in title_weekly / title_monthly, shared_viewers, viewers_a and viewers_b are at least k, and the people who watched one title and not the other are 0 or at least k (I2), and no hidden pair of two shown titles would be bounded to fewer than p values through one or two third titles whose pairs with it are shown (I2t, report.held_pairs); a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. Each read decides over every pair of every period (about 2 s on the demo). Source: analytics.fact_coviewing and fact_title_period. Every column is a count shown elsewhere or a function of this row''s counts: nothing here depends on the period''s whole audience, which would hold every hidden title of the period. No counts add up.';
 comment on column report.coviewing.period is 'week (ISO, Monday start) or month. Grain column.';
 comment on column report.coviewing.period_start is 'First day of the period. Grain column.';
 comment on column report.coviewing.title_a_id is 'Catalogue id of the first title of the pair. Grain column.';

@@ -998,7 +998,11 @@ enum AnalystChecks {
     /// third and every two thirds.
     /// Counts added up from people always lie within them; the generated test dataset's need not
     /// (its pairs are not made from people), and a pair outside them narrows nothing.
-    static let pairs = """
+    /// `shown` is the shown pairs, in both orders, with report.coviewing's columns period,
+    /// period_start, title_a_id, title_b_id and shared_viewers: by default the view's own;
+    /// `i2Alone` those that I2 alone would show, before I2t hides any.
+    static func pairs(shown: String = "report.coviewing") -> String {
+        """
         with k as (select k, coalesce(protection, (k + 1) / 2) as p from report.settings),
         published as materialized (
             select 'week' as kind, week_start as start, coalesce(title_id, -1) as ref, viewers from report.title_weekly
@@ -1008,7 +1012,7 @@ enum AnalystChecks {
             -- Every shown pair in both orders (coviewing lists both), by title.
             select period as kind, period_start as start, coalesce(title_a_id, -1) as a, coalesce(title_b_id, -1) as b,
                    shared_viewers as shared
-            from report.coviewing
+            from \(shown) s
         ), hidden_pairs as materialized (
             -- The stored pairs of two shown title-periods that coviewing hides.
             select v.period_kind as kind, v.period_start as start, v.shared_viewers as shared, pa.ref as a, pb.ref as b,
@@ -1056,6 +1060,23 @@ enum AnalystChecks {
             count(*) filter (where shared not between least_shared and most_shared) as pairs_outside_thirds,
             coalesce(min(most_shared - least_shared + 1) filter (where shared between least_shared and most_shared), 0) as narrowest_pair_values
         from bounds
+        """
+    }
+
+    /// The pairs that I2 alone would show in report.coviewing, in both orders, with the columns
+    /// that `pairs(shown:)` reads: both title-periods shown, k shared viewers, and the people of
+    /// either title outside the pair 0 or at least k.
+    static let i2Alone = """
+        (select v.period_kind as period, v.period_start, ta.title_id as title_a_id, tb.title_id as title_b_id, v.shared_viewers
+         from analytics.fact_coviewing v
+         cross join lateral (values (v.title_a_key, v.title_b_key), (v.title_b_key, v.title_a_key)) o (a_key, b_key)
+         join analytics.report_periods pa on pa.period_kind = v.period_kind and pa.period_start = v.period_start and pa.title_key = o.a_key
+         join analytics.report_periods pb on pb.period_kind = v.period_kind and pb.period_start = v.period_start and pb.title_key = o.b_key
+         join analytics.dim_title ta on ta.title_key = o.a_key
+         join analytics.dim_title tb on tb.title_key = o.b_key
+         cross join report.settings k
+         where v.shared_viewers >= k.k and (pa.viewers = v.shared_viewers or pa.viewers - v.shared_viewers >= k.k)
+           and (pb.viewers = v.shared_viewers or pb.viewers - v.shared_viewers >= k.k))
         """
 
     /// The least and the most people of a hidden pair A, B that the counts of two third titles C and
