@@ -860,8 +860,8 @@ struct NightlyLoadTests {
                 """
                 select i.period || ' ' || ta.name || '/' || tb.name || ' ' || i.shared_viewers
                 from \(AnalystChecks.i2Alone) i
-                join analytics.dim_title ta on ta.title_id = i.title_a_id
-                join analytics.dim_title tb on tb.title_id = i.title_b_id
+                join analytics.dim_title ta on ta.title_id = i.title_a_id and ta.is_current
+                join analytics.dim_title tb on tb.title_id = i.title_b_id and tb.is_current
                 where ta.name < tb.name
                   and not exists (select 1 from report.coviewing c where c.period = i.period and c.period_start = i.period_start
                                       and c.title_a_id = i.title_a_id and c.title_b_id = i.title_b_id)

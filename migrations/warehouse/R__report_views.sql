@@ -173,8 +173,9 @@ comment on function report.pins_repeaters(bigint, bigint, bigint, integer, integ
 -- While some hidden pair's bounds leave it fewer than p values, the smallest shown pair of the
 -- third titles that give its highest least or its lowest most value is hidden too, and the bounds
 -- are taken again (hiding a pair only widens them, and the pair hidden is bounded in turn).
--- The arguments are the stored pairs of two shown title-periods, one row each (a_keys < b_keys);
--- candidate: I2 would show it. Returns the candidates to hide.
+-- A pair bounded only by its titles (0 to the smaller), possible only with p above k + 1, is left:
+-- hiding pairs cannot widen that. The arguments are the stored pairs of two shown title-periods,
+-- one row each (a_keys < b_keys); candidate: I2 would show it. Returns the candidates to hide.
 create or replace function report.held_pairs(
     pair_kinds text[], pair_starts date[], pair_a integer[], pair_b integer[], pair_shared integer[], pair_viewers_a integer[],
     pair_viewers_b integer[], pair_candidate boolean[], protection integer)
