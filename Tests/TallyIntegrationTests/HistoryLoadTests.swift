@@ -8,7 +8,17 @@ struct HistoryLoadTests {
     /// titles whose popularity falls off steeply (most are almost never watched), 20,000 plays spread
     /// over 20 years, three heavy viewers who play 2,000 titles each in one quarter, and five people
     /// who watch title 7 on the first three days of the history.
-    static func plantHistory(_ connection: PostgresConnection) throws {
+    ///
+    /// The events count back from now, and the load keeps private state from `retention_days` before
+    /// its own day: two loads on either side of midnight (UTC, the settings' business time zone)
+    /// keep different days, and a check after midnight sees a later cutoff. So a test that plants
+    /// this history first waits out the last `minutes` before midnight: it then runs on one day.
+    static func plantHistory(_ connection: PostgresConnection, minutes: Int = 30) async throws {
+        let secondsToday = Int(Date().timeIntervalSince1970) % 86_400
+        let left = 86_400 - secondsToday
+        if left < minutes * 60 {
+            try await Task.sleep(for: .seconds(left + 30))
+        }
         try connection.execute(
             """
             \(LoadCrashTests.catalogueSQL(titles: 2000, people: 300, age: "21 years"))
@@ -35,7 +45,7 @@ struct HistoryLoadTests {
     @Test("20 years with default settings: nothing rejected for age, facts equal the source, no private state before the cutoff")
     func twentyYears() async throws {
         try await withLoadFixture { fixture in
-            try Self.plantHistory(try fixture.source())
+            try await Self.plantHistory(try fixture.source())
             let load = try await TallyBinary.run(["load"], environment: fixture.environment)
             #expect(load.status == 0, "\(load.stderr)")
             #expect(load.stdout.contains("28015 source rows, 28015 loaded, 0 rejected"), "\(load.stdout)")
@@ -111,7 +121,7 @@ struct HistoryLoadTests {
     @Test("read in spans of a few months, the history gives the same warehouse as read at once")
     func spans() async throws {
         try await withLoadFixture { fixture in
-            try Self.plantHistory(try fixture.source())
+            try await Self.plantHistory(try fixture.source())
             let (reference, privateReference) = try await fixture.uninterrupted { (try $0.analyticsChecksum(), try $0.privateContentChecksum()) }
             var load = try NightlyLoad(configuration: fixture.configuration, logger: quietLogger())
             load.historySpanRows = 1_000
@@ -139,7 +149,7 @@ struct HistoryLoadTests {
     @Test("killed at three points of a first load and re-run, the warehouse equals an uninterrupted one")
     func killNine() async throws {
         try await withLoadFixture { fixture in
-            try Self.plantHistory(try fixture.source())
+            try await Self.plantHistory(try fixture.source())
             let reference = try await fixture.uninterruptedChecksum(withPrivateState: true)
             let points: [(database: TestDatabase, table: String)] = [
                 (fixture.operational, "app.playback_events"), (fixture.warehouse, "private.people"),
@@ -172,7 +182,7 @@ struct HistoryLoadTests {
     @Test("a first load killed after committed spans resumes where it stopped, in its own snapshot, and equals an uninterrupted one")
     func resumesAfterKill() async throws {
         try await withLoadFixture { fixture in
-            try Self.plantHistory(try fixture.source())
+            try await Self.plantHistory(try fixture.source())
             let (reference, privateReference) = try await fixture.uninterrupted { (try $0.analyticsChecksum(), try $0.privateContentChecksum()) }
             let arguments = ["load", "--history-span-rows", "1000"]
             var reached: Day?

@@ -17,7 +17,7 @@ struct PersonGroupsTests {
     @Test("20 years of sparse history with heavy viewers: the first load in groups equals the load at once")
     func history() async throws {
         try await withLoadFixture { fixture in
-            try HistoryLoadTests.plantHistory(try fixture.source())
+            try await HistoryLoadTests.plantHistory(try fixture.source())
             let (reference, privateReference) = try await fixture.uninterrupted { (try $0.analyticsChecksum(), try $0.privateContentChecksum()) }
             let report = try Self.load(fixture, budget: Self.small)
             #expect(report.peopleGroups > 20, "groups: \(report.peopleGroups)")
@@ -31,7 +31,7 @@ struct PersonGroupsTests {
     @Test("nightly runs over stored private state, with late rows, ratings, an unknown title and an erasure: in groups, the same facts")
     func nightly() async throws {
         try await withLoadFixture { fixture in
-            try HistoryLoadTests.plantHistory(try fixture.source())
+            try await HistoryLoadTests.plantHistory(try fixture.source())
             try await withTwin(of: fixture) { twin in
                 _ = try Self.load(fixture)
                 _ = try Self.load(twin, budget: Self.small)
