@@ -52,7 +52,7 @@ struct AnalystReportTests {
                 let state = try await analyst.sqlState(of: "select * from \(relation) limit 1")
                 #expect(state == "42501", "select from \(relation) as the analyst: \(state ?? "succeeded")")
             }
-            for call in ["etl.date_key(current_date)", "etl.region('US')"] {
+            for call in ["etl.date_key(current_date)", "etl.region('US')", "etl.refresh_coviewing_held()"] {
                 let state = try await analyst.sqlState(of: "select \(call)")
                 #expect(state == "42501", "\(call) as the analyst: \(state ?? "succeeded")")
             }

@@ -869,6 +869,44 @@ struct NightlyLoadTests {
                 """
             ).rows.map { try $0.decode(0, as: String.self) }
             #expect(held == ["month Pairs 3/Split 1 12", "week Pairs 3/Split 1 12"], "\(held)")
+
+            // The load kept that decision per period (analytics.coviewing_decisions). Without it, the view
+            // decides each period itself, and shows the same rows.
+            let kept = """
+                select d.period_kind || ' ' || count(h.a_key) from analytics.coviewing_decisions d
+                left join analytics.coviewing_held h using (period_kind, period_start) group by d.period_kind order by 1
+                """
+            #expect(try facts.query(kept).rows.map { try $0.decode(0, as: String.self) } == ["month 1", "week 1"])
+            let everyPair = "select concat_ws(' ', period, period_start, title_a, title_b, shared_viewers) from report.coviewing order by 1"
+            let withKept = try facts.query(everyPair).rows.map { try $0.decode(0, as: String.self) }
+            try facts.execute("truncate analytics.coviewing_decisions, analytics.coviewing_held")
+            #expect(try facts.query(everyPair).rows.map { try $0.decode(0, as: String.self) } == withKept)
+            #expect(try facts.query("select etl.refresh_coviewing_held()").scalar(as: Int.self) == 2)
+            #expect(try facts.query("select etl.refresh_coviewing_held()").scalar(as: Int.self) == 0, "nothing changed")
+            // The view takes a kept decision as it stands while its period's inputs are unchanged (here
+            // one emptied by hand), and decides a period again once they change: here the planted
+            // hidden pair's count in the week.
+            let planted = "select period || ' ' || shared_viewers from report.coviewing where title_a = 'Pairs 3' and title_b = 'Split 1' order by 1"
+            try facts.execute("delete from analytics.coviewing_held")
+            #expect(try facts.query(planted).rows.map { try $0.decode(0, as: String.self) } == ["month 12", "week 12"])
+            try facts.execute(
+                """
+                update analytics.fact_coviewing c set shared_viewers = shared_viewers + 1
+                from analytics.dim_title a, analytics.dim_title b
+                where c.period_kind = 'week' and a.title_key = c.title_a_key and b.title_key = c.title_b_key
+                  and a.name in ('Split 1', 'Loose 2') and b.name in ('Split 1', 'Loose 2')
+                """)
+            #expect(try facts.query(planted).rows.map { try $0.decode(0, as: String.self) } == ["month 12"], "the week is decided again")
+            // So is every period when the settings change: at protection 7, the month too holds the
+            // planted pair's 5 values too few.
+            try facts.execute("update report.settings set protection = 7")
+            #expect(try facts.query(planted).rows.isEmpty, "the month is decided again")
+            // A rebuild recomputes the facts and keeps its decisions, as a load does.
+            try facts.execute("update report.settings set protection = null; truncate analytics.coviewing_decisions, analytics.coviewing_held")
+            _ = try NightlyLoad(configuration: fixture.configuration, logger: quietLogger()).rebuild(day...day)
+            #expect(try facts.query(kept).rows.map { try $0.decode(0, as: String.self) } == ["month 1", "week 1"])
+            #expect(try facts.query(planted).rows.isEmpty)
+            #expect(try facts.query("select count(*)::int from analytics.coviewing_pairs where not kept").scalar(as: Int.self) == 0)
         }
     }
 

@@ -30,7 +30,9 @@
 --     counts of the other three, is 1 to k - 1 people.
 --   * Pairs through third titles (I2t): the shown pairs of a hidden pair's titles with one or two
 --     third titles bound it (report.held_pairs); coviewing hides shown pairs until no hidden pair
---     of two shown title-periods is bounded to fewer than p values that way.
+--     of two shown title-periods is bounded to fewer than p values that way. The load keeps each
+--     period's decision (analytics.coviewing_decisions, etl.refresh_coviewing_held) with a digest of its
+--     inputs; the view reuses it while the digest matches and decides the other periods itself.
 --   * Exact unions (I3u, I6u, I6t): two shown days with their shown 2-day streak, or two shown
 --     titles with their shown pair, have a union known exactly; the period or group less it (the
 --     people only on other days or titles) must be 0 or at least k. A group of exactly three
@@ -82,8 +84,8 @@
 -- Views are dropped and re-created, so a column can be added anywhere (e.g. skips next to plays).
 
 drop view if exists report.title_daily, report.title_ratings, report.title_breakdown, report.title_weekly, report.title_monthly,
-    report.title_segments, report.coviewing, report.title_streaks, report.titles, report.group_totals, analytics.report_periods, analytics.title_unions,
-    analytics.title_runs;
+    report.title_segments, report.coviewing, report.title_streaks, report.titles, report.group_totals, analytics.coviewing_pairs,
+    analytics.report_periods, analytics.title_unions, analytics.title_runs;
 drop function if exists report.shown_runs(integer[], integer);
 -- I3m by weeks now takes a month's whole weeks from the weeks with a play (month_whole_weeks).
 drop function if exists report.whole_weeks(date);
@@ -264,6 +266,9 @@ begin
         where u.candidate and not u.shown;
 end
 $$;
+-- A decision kept by an earlier load was made by the functions this file replaces: forget them all
+-- (the end of this file decides again).
+truncate analytics.coviewing_decisions, analytics.coviewing_held;
 alter function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer) owner to tally_owner;
 revoke all on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer) from public;
 comment on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer) is 'I2t: which pairs that I2 lets report.coviewing show it hides so that no hidden pair (I2, or stored below k) of two shown title-periods is bounded to fewer than protection values through one or two third titles whose pairs with it are shown. Arguments: the stored pairs of two shown title-periods, one row each (period kind and start, title keys a < b, shared viewers, the two titles'' viewers, and whether I2 shows it); reads no table.';
@@ -1001,14 +1006,16 @@ from shown
 group by period_kind, period_start, title_id, title, kind, dimension, title_key
 having bool_or(is_suppressed);
 
-create view report.coviewing with (security_barrier) as
+-- Every stored pair of two shown title-periods, once (a_key < b_key), with I2 and I2t decided: whether
+-- I2 shows it (k shared viewers, and the people who watched one title and not the other 0 or at
+-- least k), and whether I2t holds it back. I2t's decision for a period is the one the load kept
+-- (analytics.coviewing_decisions) when it was made from the same inputs, else made here.
+create view analytics.coviewing_pairs with (security_barrier) as
 with shown as materialized (
     -- The title-periods that title_weekly / title_monthly show: a pair of a hidden one would give
     -- its viewers back (as viewers_a, or through jaccard).
     select period_kind, period_start, title_key, viewers from analytics.report_periods
 ), counted as materialized (
-    -- Every stored pair of two shown title-periods, once (a_key < b_key), and whether I2 shows it:
-    -- k shared viewers, and the people who watched one title and not the other 0 or at least k.
     select c.period_kind, c.period_start, c.title_a_key as a_key, c.title_b_key as b_key, c.shared_viewers,
            pa.viewers as viewers_a, pb.viewers as viewers_b,
            c.shared_viewers >= s.k and pa.viewers >= s.k and pb.viewers >= s.k
@@ -1019,8 +1026,22 @@ with shown as materialized (
     join shown pa on pa.period_kind = c.period_kind and pa.period_start = c.period_start and pa.title_key = c.title_a_key
     join shown pb on pb.period_kind = c.period_kind and pb.period_start = c.period_start and pb.title_key = c.title_b_key
     cross join report.settings s
-), held as materialized (
-    -- I2t: the pairs I2 shows that would bound a hidden pair too closely through third titles.
+), digests as (
+    -- Everything report.held_pairs reads of a period, in one order.
+    select period_kind, period_start,
+           sha256(convert_to(string_agg(concat_ws(',', a_key, b_key, shared_viewers, viewers_a, viewers_b, candidate, p), ';' order by a_key, b_key), 'UTF8')) as inputs
+    from counted
+    group by period_kind, period_start
+), kept as materialized (
+    -- The decision the load kept for the period, when it was made from these inputs (else NULL).
+    select c.*, d.inputs, case when h.period_kind is not null then k.a_key is not null end as kept_held
+    from counted c
+    join digests d on d.period_kind = c.period_kind and d.period_start = c.period_start
+    left join analytics.coviewing_decisions h on h.period_kind = d.period_kind and h.period_start = d.period_start and h.inputs = d.inputs
+    left join analytics.coviewing_held k on k.period_kind = c.period_kind and k.period_start = c.period_start and k.a_key = c.a_key and k.b_key = c.b_key
+), decided as materialized (
+    -- I2t for the periods without a kept decision: the pairs I2 shows that would bound a hidden
+    -- pair too closely through third titles.
     select h.*
     from (select array_agg(period_kind order by period_kind, period_start, a_key, b_key) as kinds,
                  array_agg(period_start order by period_kind, period_start, a_key, b_key) as starts,
@@ -1031,14 +1052,57 @@ with shown as materialized (
                  array_agg(viewers_b order by period_kind, period_start, a_key, b_key) as viewers_b,
                  array_agg(candidate order by period_kind, period_start, a_key, b_key) as candidates,
                  min(p) as p
-          from counted) x
+          from kept where kept_held is null) x
     cross join lateral report.held_pairs(x.kinds, x.starts, x.a_keys, x.b_keys, x.shared, x.viewers_a, x.viewers_b, x.candidates, x.p) h
-), published as (
-    select c.period_kind, c.period_start, c.a_key, c.b_key, c.shared_viewers, c.viewers_a, c.viewers_b
-    from counted c
-    where c.candidate
-      and not exists (select 1 from held h where h.held_kind = c.period_kind and h.held_start = c.period_start
-                                               and h.held_a = c.a_key and h.held_b = c.b_key)
+)
+select k.period_kind, k.period_start, k.a_key, k.b_key, k.shared_viewers, k.viewers_a, k.viewers_b, k.candidate, k.inputs,
+       k.kept_held is not null as kept,
+       coalesce(k.kept_held, d.held_a is not null) as held
+from kept k
+left join decided d on d.held_kind = k.period_kind and d.held_start = k.period_start and d.held_a = k.a_key and d.held_b = k.b_key;
+
+alter view analytics.coviewing_pairs owner to tally_owner;
+revoke all on analytics.coviewing_pairs from public;
+comment on view analytics.coviewing_pairs is 'Every stored pair of two shown title-periods, once (a_key < b_key): its counts, whether I2 shows it (candidate), the SHA-256 of its period''s inputs to report.held_pairs, whether I2t''s decision for the period is the one the load kept (kept) or made at this read, and whether I2t holds the pair back (held). Read by report.coviewing and etl.refresh_coviewing_held(); not granted to analysts.';
+
+-- I2t, decided once per load: the periods whose kept decision no longer matches their inputs are
+-- decided again, those without stored pairs forgotten. report.coviewing gives the same rows either way.
+create or replace function etl.refresh_coviewing_held() returns integer
+    language plpgsql
+    security definer
+    set search_path = pg_catalog, pg_temp
+as $$
+declare
+    decided integer;
+begin
+    -- (to_regclass, not drop if exists: that tells the load's log when there is no temporary schema.)
+    if to_regclass('pg_temp.coviewing_now') is not null then
+        drop table pg_temp.coviewing_now;
+    end if;
+    create temporary table coviewing_now on commit drop as
+        select period_kind, period_start, a_key, b_key, inputs, kept, held from analytics.coviewing_pairs;
+    -- Decisions made from other inputs, and those of periods without stored pairs, with their pairs.
+    delete from analytics.coviewing_decisions d
+    where not exists (select 1 from coviewing_now n where n.period_kind = d.period_kind and n.period_start = d.period_start and n.kept);
+    insert into analytics.coviewing_decisions (period_kind, period_start, inputs)
+    select distinct period_kind, period_start, inputs from coviewing_now where not kept;
+    get diagnostics decided = row_count;
+    insert into analytics.coviewing_held (period_kind, period_start, a_key, b_key)
+    select period_kind, period_start, a_key, b_key from coviewing_now where not kept and held;
+    drop table coviewing_now;
+    return decided;
+end
+$$;
+alter function etl.refresh_coviewing_held() owner to tally_owner;
+revoke all on function etl.refresh_coviewing_held() from public;
+grant execute on function etl.refresh_coviewing_held() to tally_loader;
+comment on function etl.refresh_coviewing_held() is 'Keeps report.coviewing''s I2t decision per period in analytics.coviewing_decisions and coviewing_held: decides again (report.held_pairs) every period whose kept decision no longer matches its inputs, forgets periods without stored pairs, and returns how many periods it decided. tally load calls it before it commits.';
+
+create view report.coviewing with (security_barrier) as
+with published as (
+    select period_kind, period_start, a_key, b_key, shared_viewers, viewers_a, viewers_b
+    from analytics.coviewing_pairs
+    where candidate and not held
 ), pairs as (
     -- Both orders of every shown pair, so that title_a = 'X' finds all of X's partners.
     select period_kind, period_start, a_key, b_key, shared_viewers, viewers_a, viewers_b from published
@@ -1499,7 +1563,7 @@ comment on column report.title_breakdown.all_other is 'True for the one row per 
 comment on column report.title_breakdown.suppressed is 'True when plays, completed_plays and watch_hours are NULL because title_weekly / title_monthly hide the period''s plays.';
 
 -- report.coviewing
-comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when both titles'' periods are shown in title_weekly / title_monthly, shared_viewers, viewers_a and viewers_b are at least k, and the people who watched one title and not the other are 0 or at least k (I2), and no hidden pair of two shown titles would be bounded to fewer than p values through one or two third titles whose pairs with it are shown (I2t, report.held_pairs); a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. Each read decides over every pair of every period (about 2 s on the demo). Source: analytics.fact_coviewing and fact_title_period. Every column is a count shown elsewhere or a function of this row''s counts: nothing here depends on the period''s whole audience, which would hold every hidden title of the period. No counts add up.';
+comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when both titles'' periods are shown in title_weekly / title_monthly, shared_viewers, viewers_a and viewers_b are at least k, and the people who watched one title and not the other are 0 or at least k (I2), and no hidden pair of two shown titles would be bounded to fewer than p values through one or two third titles whose pairs with it are shown (I2t, report.held_pairs); a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. I2t decides over every pair of a period; each load (and tally migrate up) keeps the decision of each period whose pairs changed, and a read decides only the periods whose pairs changed since. Source: analytics.fact_coviewing and fact_title_period. Every column is a count shown elsewhere or a function of this row''s counts: nothing here depends on the period''s whole audience, which would hold every hidden title of the period. No counts add up.';
 comment on column report.coviewing.period is 'week (ISO, Monday start) or month. Grain column.';
 comment on column report.coviewing.period_start is 'First day of the period. Grain column.';
 comment on column report.coviewing.title_a_id is 'Catalogue id of the first title of the pair. Grain column.';
@@ -1542,3 +1606,7 @@ comment on column report.group_totals.plays is 'Plays of the group''s titles: th
 comment on column report.group_totals.watch_hours is 'Hours watched of the group''s titles, one decimal; NULL when plays is.';
 comment on column report.group_totals.days_covered is 'Days of the period between the first and the last day the warehouse holds facts for. Below the period''s length the period is partial.';
 comment on column report.group_totals.suppressed is 'True when plays and watch_hours are hidden.';
+
+-- The decisions emptied above, made again with the functions of this file, so that report.coviewing
+-- does not decide every period at each read until the next load.
+select etl.refresh_coviewing_held();

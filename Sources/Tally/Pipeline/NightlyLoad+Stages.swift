@@ -132,6 +132,13 @@ extension NightlyLoad {
         return batch
     }
 
+    /// Decides again which co-viewing pairs I2t holds back in the periods whose pairs changed, and
+    /// keeps the decisions for report.coviewing to reuse (etl.refresh_coviewing_held).
+    func keepCoviewingDecisions(on warehouse: PostgresConnection) throws {
+        let periods = try warehouse.query("select etl.refresh_coviewing_held()").scalar(as: Int.self)
+        logger.debug("co-viewing decisions kept", metadata: ["periods": "\(periods)"])
+    }
+
     /// Merges the source catalogue into `dim_title`; returns the days whose facts changed titles re-point.
     func refreshTitles(from source: OperationalSource, into warehouse: PostgresConnection, cutoff: Day) throws -> [Day] {
         let dimensions = Dimensions(warehouse: warehouse)

@@ -126,7 +126,8 @@ struct LoadFixture: Sendable {
         var sums: [String: String] = [:]
         for table in [
             "dim_title", "dim_device", "dim_region", "dim_audience", "fact_title_daily",
-            "fact_title_daily_segment", "fact_title_period", "fact_coviewing", "fact_title_streak", "fact_group_period",
+            "fact_title_daily_segment", "fact_title_period", "fact_coviewing", "fact_title_streak", "fact_group_period", "coviewing_decisions",
+            "coviewing_held",
         ] {
             sums[table] = try connection.query(
                 """

@@ -1,0 +1,43 @@
+#!/bin/bash
+# Reads report.coviewing with the load's kept I2t decisions (analytics.coviewing_decisions) and
+# without them (emptied inside a transaction that is rolled back, so the view decides every period), and
+# times etl.refresh_coviewing_held() as a load runs it: after a night (pairs of the latest week and
+# month changed) and from nothing (a first load, or tally migrate up). Prints each round and the
+# medians, with the ratio of deciding to reusing. A third read reuses decisions that hold back
+# every pair I2 shows, the most the view has to look up.
+# Usage: bench/coviewing-kept.sh CONNINFO [ROUNDS]   (a superuser or tally_owner on the warehouse;
+# nothing is changed: every write is rolled back)
+set -euo pipefail
+conninfo=${1:?usage: bench/coviewing-kept.sh CONNINFO [ROUNDS]}
+rounds=${2:-3}
+
+# The milliseconds of STATEMENT run after SETUP, in a transaction that is rolled back.
+timed() {
+    psql "$conninfo" -X -q -v ON_ERROR_STOP=1 -c 'begin' -c "$1" -c '\timing on' -c "$2" -c '\timing off' -c 'rollback' |
+        sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
+}
+median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
+
+# A night: it changes pairs of the latest week and the latest month, so both are decided again.
+one_night="update analytics.fact_coviewing set shared_viewers = shared_viewers + 1
+    where (period_kind, period_start, title_a_key, title_b_key) in (
+        select distinct on (period_kind) period_kind, period_start, a_key, b_key from analytics.coviewing_pairs
+        order by period_kind, period_start desc, a_key, b_key)"
+
+# Every decision kept as if it held back every pair that I2 shows: the most the view looks up.
+all_held="insert into analytics.coviewing_held (period_kind, period_start, a_key, b_key)
+    select period_kind, period_start, a_key, b_key from analytics.coviewing_pairs where candidate on conflict do nothing"
+
+kept=() held=() live=() night=() all=()
+for round in $(seq "$rounds"); do
+    k=$(timed 'select 1' 'select count(*) from report.coviewing')
+    h=$(timed "$all_held" 'select count(*) from report.coviewing')
+    l=$(timed 'truncate analytics.coviewing_decisions, analytics.coviewing_held' 'select count(*) from report.coviewing')
+    n=$(timed "$one_night" 'select etl.refresh_coviewing_held()')
+    a=$(timed 'truncate analytics.coviewing_decisions, analytics.coviewing_held' 'select etl.refresh_coviewing_held()')
+    echo "round $round: read kept $k ms, kept holding every pair $h ms, deciding every period $l ms; refresh after a night $n ms, from nothing $a ms"
+    kept+=("$k") held+=("$h") live+=("$l") night+=("$n") all+=("$a")
+done
+mk=$(median "${kept[@]}") ml=$(median "${live[@]}")
+echo "median read: kept $mk ms, kept holding every pair $(median "${held[@]}") ms, deciding every period $ml ms, ratio $(awk -v a="$ml" -v b="$mk" 'BEGIN { printf "%.2f", a / b }')"
+echo "median refresh: after a night $(median "${night[@]}") ms, from nothing $(median "${all[@]}") ms"
