@@ -132,7 +132,7 @@ extension NightlyLoad {
         return batch
     }
 
-    /// Decides again which co-viewing pairs I2t holds back in the periods whose pairs changed, and
+    /// Decides again which co-viewing pairs I2t holds back in the periods whose inputs changed, and
     /// keeps the decisions for report.coviewing to reuse (etl.refresh_coviewing_held).
     func keepCoviewingDecisions(on warehouse: PostgresConnection) throws {
         let periods = try warehouse.query("select etl.refresh_coviewing_held()").scalar(as: Int.self)
