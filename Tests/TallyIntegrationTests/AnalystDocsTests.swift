@@ -98,6 +98,13 @@ struct AnalystDocsTests {
             #expect(try pairs.decode("pairs_with_thirds", as: Int.self) > 1_000, "the demo's hidden pairs with a third title")
             #expect(try pairs.decode("pairs_with_two_thirds", as: Int.self) > 500, "the demo's hidden pairs with two third titles")
             #expect(try pairs.decode("pairs_outside_thirds", as: Int.self) == 0, "the demo's counts come from people: each lies within its bounds")
+            // The couples below the floor (no stored pair) of which one title lies inside a third:
+            // the only ones these bounds can narrow below p. Their people come from the loader's
+            // private activity.
+            let unstored = try #require(try admin.query(AnalystChecks.pairs(unstored: true)).rows.first)
+            #expect(try unstored.decode("narrow_pairs_by_thirds", as: Int.self) == 0, "demo: a couple below the floor narrowed through third titles")
+            #expect(try unstored.decode("pairs_with_thirds", as: Int.self) > 1_000, "the demo's couples below the floor with one title inside a third")
+            #expect(try unstored.decode("pairs_outside_thirds", as: Int.self) == 0, "each couple's people lie within its bounds")
         }
     }
 }

@@ -50,6 +50,48 @@ struct LinearProgramTests {
     }
 
     @Test(
+        "a couple of titles below k (no stored pair) keeps at least k + 1 values between any lower bound of I2t through one or two third titles and any upper bound through others, unless A or B lies inside a third (as report.held_pairs assumes); with A inside one, 2 values",
+        arguments: [11, 20])
+    func unstoredCoupleNeedsATitleInsideAThird(k: Int) throws {
+        // A and B are bits 0 and 1; the lower bound's thirds C and D bits 2 and 3, the upper
+        // bound's E and F bits 4 and 5 (a title in both is a special case of this: more
+        // constraints, so no narrower). The pairs that the bounds use are shown, so each holds k or
+        // more people; A and B are inside no third, so each has k or more people outside each of
+        // its pairs. The rest of I2 (a third's people outside its pairs) is left out, which can only
+        // narrow; and people may be fractions (the relaxation), which can only narrow too.
+        let titles = Patterns(items: 6)
+        let counts = { (c: Int, d: Int) in [1, 2, 1 << c, 1 << d, 1 | 1 << c, 1 | 1 << d, 2 | 1 << c, 2 | 1 << d, 1 << c | 1 << d] }
+        func expression(_ coefficients: [Int], _ masks: [Int]) -> [Double] {
+            zip(coefficients, masks).reduce(into: [Double](repeating: 0, count: titles.count)) { sum, term in
+                for (j, v) in titles.including(term.1).enumerated() { sum[j] += Double(term.0) * v }
+            }
+        }
+        let lower = [[Double](repeating: 0, count: titles.count)] + AnalystChecks.TwoThirds.least.map { expression($0, counts(2, 3)) }
+        let upper = AnalystChecks.TwoThirds.most.map { expression($0, counts(4, 5)) }
+        /// The least that an upper bound less a lower bound can be; `inside`: a pair of A or B with
+        /// a third that holds all of A's or B's people.
+        func narrowest(inside: (Int, Int)? = nil) throws -> Double {
+            let pair = { (x: Int, y: Int) in titles.including(1 << x | 1 << y) }
+            var constraints: [(coefficients: [Double], relation: LinearProgram.Relation, value: Double)] = [(pair(0, 1), .atMost, Double(k - 1))]
+            constraints += (0..<6).map { (titles.including(1 << $0), .atLeast, Double(k)) }
+            constraints += [(2, 3), (4, 5)].map { (pair($0.0, $0.1), .atLeast, Double(k)) }
+            for x in 0..<2 {
+                for y in 2..<6 {
+                    let outside = zip(titles.including(1 << x), pair(x, y)).map { $0 - $1 }
+                    constraints += [
+                        (pair(x, y), .atLeast, Double(k)), inside.map { $0 == (x, y) } == true ? (outside, .equal, 0) : (outside, .atLeast, Double(k)),
+                    ]
+                }
+            }
+            let program = LinearProgram(variables: titles.count, constraints: constraints, whole: false)
+            return try #require(lower.flatMap { l in upper.compactMap { u in program.optimum(of: zip(u, l).map { $0 - $1 }, GLP_MIN) } }.min())
+        }
+        #expect(try narrowest().rounded() >= Double(k), "no title inside a third: at least k + 1 values")
+        let control = try narrowest(inside: (0, 4))
+        #expect(control.rounded() == 1, "A inside E, the upper bound's third: 2 values, not \(control)")
+    }
+
+    @Test(
         "a hidden title-week's program by days, tied to its group's program by the title's people, narrows counts that neither program narrows alone: the group's pair says 10 of B's 10 played A, the days say A's people are 6 to 12, so together A's week, the group and the 2-day streak are pinned to 3 values"
     )
     func joinedPrograms() {

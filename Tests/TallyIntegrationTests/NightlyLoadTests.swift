@@ -911,6 +911,55 @@ struct NightlyLoadTests {
     }
 
     @Test(
+        "a couple of titles that store no pair (fewer than k people) is not narrowed through two third titles: when one title lies inside a third, coviewing hides the smallest pair of the thirds that pin it"
+    )
+    func unstoredPairInsideAThird() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            for (id, name) in [(1, "Inside"), (2, "Beside"), (3, "Around"), (4, "Across")] { try source.title(id, name) }
+            var people: [String] = []
+            for n in 1...64 { people.append(try source.person(n)) }
+            let day = try source.weekdaysInOneMonth(1)[0]
+            // Inside (32) lies within Around (43); Beside (32) shares 10 people with Inside, below the
+            // floor, so no pair is stored. Every other pair passes I2: Inside/Around 32,
+            // Inside/Across 21, Beside/Around 11, Beside/Across 21, Around/Across 21. Through Across,
+            // Inside and Beside share at least 21 + 21 - 32 = 10; through Around, at most
+            // 32 - 32 + 11 = 11 (Inside's people outside Around, and Around's in Beside): 10 or 11,
+            // where the protection level is 6. I2t hides the smallest pair of those two thirds,
+            // Beside with Around (11).
+            var n = 0
+            for (size, titles) in [(10, [2]), (10, [3]), (11, [1, 3]), (1, [2, 3]), (11, [2, 4]), (11, [1, 3, 4]), (10, [1, 2, 3, 4])] {
+                for _ in 0..<size {
+                    for title in titles { try source.play(people[n], title, on: day) }
+                    n += 1
+                }
+            }
+            try fixture.load()
+            let facts = try fixture.facts()
+            #expect(try facts.query("select count(*)::int from analytics.fact_coviewing where period_kind = 'week'").scalar(as: Int.self) == 5)
+            let alone = try #require(try facts.query(AnalystChecks.pairs(shown: AnalystChecks.i2Alone, unstored: true)).rows.first)
+            #expect(try alone.decode("pairs_with_two_thirds", as: Int.self) == 2, "the couple, in the week and the month")
+            #expect(try alone.decode("narrow_pairs_by_one_third", as: Int.self) == 2, "Across and Around, each on its own")
+            #expect(try alone.decode("narrow_pairs_by_thirds", as: Int.self) == 2)
+            #expect(try alone.decode("narrowest_pair_values", as: Int.self) == 2)
+            #expect(try alone.decode("pairs_outside_thirds", as: Int.self) == 0, "the couple's 10 people lie within its bounds")
+            let shown = try facts.query(
+                "select period || ' ' || title_a || '/' || title_b || ' ' || shared_viewers from report.coviewing where title_a < title_b order by 1"
+            ).rows.map { try $0.decode(0, as: String.self) }
+            #expect(
+                shown == [
+                    "month Across/Around 21", "month Across/Beside 21", "month Across/Inside 21", "month Around/Inside 32",
+                    "week Across/Around 21", "week Across/Beside 21", "week Across/Inside 21", "week Around/Inside 32",
+                ], "\(shown)")
+            // The load kept the decision: one held pair in each period.
+            let kept = "select period_kind || ' ' || count(*) from analytics.coviewing_held group by period_kind order by 1"
+            #expect(try facts.query(kept).rows.map { try $0.decode(0, as: String.self) } == ["month 1", "week 1"])
+            let search = try #require(try facts.query(AnalystChecks.pairs(unstored: true)).rows.first)
+            #expect(try search.decode("narrow_pairs_by_thirds", as: Int.self) == 0)
+        }
+    }
+
+    @Test(
         "a series of four shown titles with all six pairs shown is hidden when the series less the titles plus the pairs says that 1 to k - 1 people played three or more, or, when it says none did, that 1 to k - 1 played one episode alone; otherwise it is shown"
     )
     func fourTitleGroups() async throws {

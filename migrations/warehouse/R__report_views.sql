@@ -176,7 +176,9 @@ comment on function report.pins_repeaters(bigint, bigint, bigint, integer, integ
 -- third titles that give its highest least or its lowest most value is hidden too, and the bounds
 -- are taken again (hiding a pair only widens them, and the pair hidden is bounded in turn).
 -- A pair bounded only by its titles (0 to the smaller), possible only with p above k + 1, is left:
--- hiding pairs cannot widen that. The arguments are the stored pairs of two shown title-periods,
+-- hiding pairs cannot widen that. Couples of titles with no stored pair (below the floor) are
+-- bounded too where one title lies inside a third (the only case in which these bounds can
+-- narrow one). The arguments are the stored pairs of two shown title-periods,
 -- one row each (a_keys < b_keys); candidate: I2 would show it. Returns the candidates to hide.
 create or replace function report.held_pairs(
     pair_kinds text[], pair_starts date[], pair_a integer[], pair_b integer[], pair_shared integer[], pair_viewers_a integer[],
@@ -207,12 +209,30 @@ begin
             select kind, start, a as title, va as viewers from pairs
             union
             select kind, start, b, vb from pairs
+        ), hidden as materialized (
+            -- The hidden pairs to bound: the stored pairs not shown, and the couples of two titles
+            -- that store no pair (fewer people than the floor) of which one title's people all lie
+            -- in a third title whose pairs with both are shown (x inside z: xz's shared is x's
+            -- viewers). Only such a couple can be narrowed below p here: without one, these bounds
+            -- leave a couple below k at least k + 1 values wide (docs/analysts.md, I2t). Their
+            -- count is unknown here (NULL), and numbered after the stored pairs.
+            select i as h, kind, start, a, b, shared, va, vb from pairs where not shown
+            union all
+            select cardinality(pair_a) + row_number() over (), c.kind, c.start, c.a, c.b, null, va.viewers, vb.viewers
+            from (
+                select distinct xz.kind, xz.start, least(xz.a, yz.a) as a, greatest(xz.a, yz.a) as b
+                from edges xz
+                join viewers x on x.kind = xz.kind and x.start = xz.start and x.title = xz.a and x.viewers = xz.shared
+                join edges yz on yz.kind = xz.kind and yz.start = xz.start and yz.b = xz.b and yz.a <> xz.a
+            ) c
+            join viewers va on va.kind = c.kind and va.start = c.start and va.title = c.a
+            join viewers vb on vb.kind = c.kind and vb.start = c.start and vb.title = c.b
+            where not exists (select 1 from pairs p where p.kind = c.kind and p.start = c.start and p.a = c.a and p.b = c.b)
         ), from_a as materialized (
             -- Each hidden pair h with each title c with which a has a shown pair.
-            select h.i as h, h.kind, h.start, h.b, h.shared, h.va, h.vb, ac.b as c, ac.shared as ac, ac.i as ac_i
-            from pairs h
+            select h.h, h.kind, h.start, h.b, h.shared, h.va, h.vb, ac.b as c, ac.shared as ac, ac.i as ac_i
+            from hidden h
             join edges ac on ac.kind = h.kind and ac.start = h.start and ac.a = h.a
-            where not h.shown
         ), thirds as materialized (
             -- ... and with which b has one too: a third title.
             select f.h, f.kind, f.start, f.shared, f.va, f.vb, f.c, v.viewers as vc, f.ac, bc.shared as bc, f.ac_i, bc.i as bc_i
@@ -242,7 +262,7 @@ begin
             select h, greatest(0, max(lo)) as lo, least(min(va), min(vb), min(hi)) as hi, least(min(va), min(vb)) as most
             from witnesses
             group by h, shared
-            having shared between greatest(0, max(lo)) and least(min(va), min(vb), min(hi))
+            having (shared is null or shared between greatest(0, max(lo)) and least(min(va), min(vb), min(hi)))
                and least(min(va), min(vb), min(hi)) - greatest(0, max(lo)) + 1 < protection
         )
         select array_agg(distinct x.victim) into victims
@@ -271,7 +291,7 @@ $$;
 truncate analytics.coviewing_decisions, analytics.coviewing_held;
 alter function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer) owner to tally_owner;
 revoke all on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer) from public;
-comment on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer) is 'I2t: which pairs that I2 lets report.coviewing show it hides so that no hidden pair (I2, or stored below k) of two shown title-periods is bounded to fewer than protection values through one or two third titles whose pairs with it are shown. Arguments: the stored pairs of two shown title-periods, one row each (period kind and start, title keys a < b, shared viewers, the two titles'' viewers, and whether I2 shows it); reads no table.';
+comment on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer) is 'I2t: which pairs that I2 lets report.coviewing show it hides so that no hidden pair (I2, or stored below k) of two shown title-periods, nor a couple of them that stores no pair where one title lies inside a third, is bounded to fewer than protection values through one or two third titles whose pairs with it are shown. Arguments: the stored pairs of two shown title-periods, one row each (period kind and start, title keys a < b, shared viewers, the two titles'' viewers, and whether I2 shows it); reads no table.';
 
 -- Every count of people a title has as of a day, by title id (a renamed title keeps its runs): the
 -- day's viewers as a run of 1 day, then its streaks. Read by report.title_streaks and the

@@ -1001,7 +1001,12 @@ enum AnalystChecks {
     /// `shown` is the shown pairs, in both orders, with report.coviewing's columns period,
     /// period_start, title_a_id, title_b_id and shared_viewers: by default the view's own;
     /// `i2Alone` those that I2 alone would show, before I2t hides any.
-    static func pairs(shown: String = "report.coviewing") -> String {
+    /// With `unstored`, the hidden pairs are instead the couples of two shown title-periods that
+    /// store no pair (fewer people than the floor) of which one title's people all lie in a third
+    /// whose pairs with both are shown, each with its people counted from the loader's private
+    /// activity: the only couples below k that these bounds can narrow below the protection level
+    /// (`LinearProgramTests`, "a couple below k ...").
+    static func pairs(shown: String = "report.coviewing", unstored: Bool = false) -> String {
         """
         with k as (select k, coalesce(protection, (k + 1) / 2) as p from report.settings),
         published as materialized (
@@ -1014,7 +1019,7 @@ enum AnalystChecks {
                    shared_viewers as shared
             from \(shown) s
         ), hidden_pairs as materialized (
-            -- The stored pairs of two shown title-periods that coviewing hides.
+            \(unstored ? unstoredCouples : "-- The stored pairs of two shown title-periods that coviewing hides.")
             select v.period_kind as kind, v.period_start as start, v.shared_viewers as shared, pa.ref as a, pb.ref as b,
                    pa.viewers as va, pb.viewers as vb
             from analytics.fact_coviewing v
@@ -1023,6 +1028,7 @@ enum AnalystChecks {
             join published pa on pa.kind = v.period_kind and pa.start = v.period_start and pa.ref = coalesce(ta.title_id, -1)
             join published pb on pb.kind = v.period_kind and pb.start = v.period_start and pb.ref = coalesce(tb.title_id, -1)
             where not exists (select 1 from shown_pairs s where s.kind = pa.kind and s.start = pa.start and s.a = pa.ref and s.b = pb.ref)
+              and not \(unstored)
         ), thirds as materialized (
             -- Each hidden pair with each third title C whose pairs with A and B are both shown.
             select h.kind, h.start, h.a, h.b, h.shared, h.va, h.vb, ac.b as c, ac.shared as ac, bc.shared as bc, c.viewers as vc
@@ -1062,6 +1068,29 @@ enum AnalystChecks {
         from bounds
         """
     }
+
+    /// The rows of `pairs(unstored: true)`'s hidden pairs: its couples of one title inside a third,
+    /// with no stored pair, and their people from `private.activity`.
+    private static let unstoredCouples = """
+            select c.kind, c.start, count(distinct pb.person_key)::int as shared, c.a, c.b, va.viewers as va, vb.viewers as vb
+            from (
+                select distinct xz.kind, xz.start, least(xz.a, yz.a) as a, greatest(xz.a, yz.a) as b
+                from shown_pairs xz
+                join published x on x.kind = xz.kind and x.start = xz.start and x.ref = xz.a and x.viewers = xz.shared
+                join shown_pairs yz on yz.kind = xz.kind and yz.start = xz.start and yz.b = xz.b and yz.a <> xz.a
+            ) c
+            join published va on va.kind = c.kind and va.start = c.start and va.ref = c.a
+            join published vb on vb.kind = c.kind and vb.start = c.start and vb.ref = c.b
+            join private.activity pa on pa.title_id = c.a and date_trunc(c.kind, pa.day)::date = c.start
+            left join private.activity pb on pb.title_id = c.b and pb.person_key = pa.person_key and date_trunc(c.kind, pb.day)::date = c.start
+            where not exists (
+                select 1 from analytics.fact_coviewing v
+                join analytics.dim_title ta on ta.title_key = v.title_a_key
+                join analytics.dim_title tb on tb.title_key = v.title_b_key
+                where v.period_kind = c.kind and v.period_start = c.start and ta.title_id in (c.a, c.b) and tb.title_id in (c.a, c.b))
+            group by c.kind, c.start, c.a, c.b, va.viewers, vb.viewers
+            union all
+        """
 
     /// The pairs that I2 alone would show in report.coviewing, in both orders, with the columns
     /// that `pairs(shown:)` reads: both title-periods shown, k shared viewers, and the people of
