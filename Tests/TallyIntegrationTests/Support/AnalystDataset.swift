@@ -1005,7 +1005,9 @@ enum AnalystChecks {
     /// store no pair (fewer people than the floor) of which one title's people all lie in a third
     /// whose pairs with both are shown, each with its people counted from the loader's private
     /// activity: the only couples below k that these bounds can narrow below the protection level
-    /// (`LinearProgramTests`, "a couple below k ...").
+    /// (`LinearProgramTests`, "a couple below k ..."). Retention and erasure remove activity, so
+    /// that count holds for periods younger than `etl.settings.retention_days` without erasures,
+    /// as in the fixtures and the demo.
     static func pairs(shown: String = "report.coviewing", unstored: Bool = false) -> String {
         """
         with k as (select k, coalesce(protection, (k + 1) / 2) as p from report.settings),
