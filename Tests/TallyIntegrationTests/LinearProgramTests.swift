@@ -97,6 +97,62 @@ struct LinearProgramTests {
     }
 
     @Test(
+        "a couple of titles below k (no stored pair) has a lower bound of k - p + 1 or more through one or two third titles only where report.held_pairs looks for one: through C, the larger of AC and BC at least half of C + k - p + 1; through C and D, each title's AC + AD - A that much, or each title's AC - AD that much and together C - CD + k - p + 1, the larger half of it and AC at least k more, and CD above AD + BD",
+        arguments: [(11, 6), (20, 10), (11, 11)])
+    func unstoredCoupleLowerBounds(k: Int, p: Int) throws {
+        // A, B, C, D are bits 0 to 3; the counts A, B, C, D, AC, AD, BC, BD, CD as in
+        // AnalystChecks.TwoThirds. The five pairs other than AB are shown (k or more); AB is below
+        // k. Each lower bound is at most k - p when the condition report.held_pairs searches by
+        // fails (the relaxation, which can only raise it). p is at most k: above it, report.held_pairs
+        // takes k against what a missing pair says (it has k values below k at most).
+        let titles = Patterns(items: 4)
+        let masks = [0b0001, 0b0010, 0b0100, 0b1000, 0b0101, 0b1001, 0b0110, 0b1010, 0b1100]
+        let pinning = Double(k - p + 1)
+        func expression(_ coefficients: [Int]) -> [Double] {
+            zip(coefficients, masks).reduce(into: [Double](repeating: 0, count: titles.count)) { sum, term in
+                for (j, v) in titles.including(term.1).enumerated() { sum[j] += Double(term.0) * v }
+            }
+        }
+        var constraints: [(coefficients: [Double], relation: LinearProgram.Relation, value: Double)] = [
+            (titles.including(0b0011), .atMost, Double(k - 1))
+        ]
+        constraints += masks.map { (titles.including($0), .atLeast, Double(k)) }
+        // Each failing condition: coefficients of the nine counts, at most a number.
+        let least = AnalystChecks.TwoThirds.least
+        let failing: [(bound: [Int], conditions: [([Int], Double)])] = [
+            // AC + BC - C: the larger of AC and BC below half of C + pinning.
+            (least[0], [([0, 0, -1, 0, 2, 0, 0, 0, 0], pinning - 1), ([0, 0, -1, 0, 0, 0, 2, 0, 0], pinning - 1)]),
+            // AC + AD + BC + BD - CD - A - B: A's AC + AD - A below pinning, or the larger of AC and AD below half of A + pinning.
+            (least[2], [([-1, 0, 0, 0, 1, 1, 0, 0, 0], pinning - 1)]),
+            (least[2], [([0, -1, 0, 0, 0, 0, 1, 1, 0], pinning - 1)]),
+            (least[2], [([-1, 0, 0, 0, 2, 0, 0, 0, 0], pinning - 1), ([-1, 0, 0, 0, 0, 2, 0, 0, 0], pinning - 1)]),
+            // LB through C + LB through D - CD: both below pinning.
+            (least[3], [([0, 0, -1, 0, 1, 0, 1, 0, 0], pinning - 1), ([0, 0, 0, -1, 0, 1, 0, 1, 0], pinning - 1)]),
+            // AC - AD + BC - BD + CD - C: A's or B's AC - AD below pinning, or C - CD, or both below
+            // half of C - CD + pinning, or both AC less k below it (C's largest pair leaves at
+            // least as much room as CD).
+            (least[4], [([0, 0, 0, 0, 1, -1, 0, 0, 0], pinning - 1)]),
+            (least[4], [([0, 0, 0, 0, 0, 0, 1, -1, 0], pinning - 1)]),
+            (least[4], [([0, 0, 1, 0, 0, 0, 0, 0, -1], pinning - 1)]),
+            (least[4], [([0, 0, -1, 0, 2, -2, 0, 0, 1], pinning - 1), ([0, 0, -1, 0, 0, 0, 2, -2, 1], pinning - 1)]),
+            (least[4], [([0, 0, -1, 0, 2, 0, 0, 0, 1], Double(2 * k) + pinning - 1), ([0, 0, -1, 0, 0, 0, 2, 0, 1], Double(2 * k) + pinning - 1)]),
+            // ... or CD at most AD + BD, where the bound through C alone is below pinning.
+            (least[4], [([0, 0, 0, 0, 0, -1, 0, -1, 1], 0), ([0, 0, -1, 0, 1, 0, 1, 0, 0], pinning - 1)]),
+        ]
+        for (bound, conditions) in failing {
+            let program = LinearProgram(
+                variables: titles.count, constraints: constraints + conditions.map { (expression($0.0), .atMost, $0.1) }, whole: false)
+            let most = try #require(program.optimum(of: expression(bound), GLP_MAX), "\(bound) \(conditions)")
+            #expect(most <= pinning - 1 + 1e-6, "\(bound) reaches \(most) with \(conditions) failing")
+        }
+        // The conditions are not empty: each bound reaches k - p + 1 when its condition holds.
+        for bound in [least[0], least[2], least[4]] {
+            let program = LinearProgram(variables: titles.count, constraints: constraints, whole: false)
+            #expect(try #require(program.optimum(of: expression(bound), GLP_MAX)) >= pinning, "\(bound)")
+        }
+    }
+
+    @Test(
         "a hidden title-week's program by days, tied to its group's program by the title's people, narrows counts that neither program narrows alone: the group's pair says 10 of B's 10 played A, the days say A's people are 6 to 12, so together A's week, the group and the 2-day streak are pinned to 3 values"
     )
     func joinedPrograms() {

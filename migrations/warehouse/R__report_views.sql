@@ -30,7 +30,9 @@
 --     counts of the other three, is 1 to k - 1 people.
 --   * Pairs through third titles (I2t): the shown pairs of a hidden pair's titles with one or two
 --     third titles bound it (report.held_pairs); coviewing hides shown pairs until no hidden pair
---     of two shown title-periods is bounded to fewer than p values that way. The load keeps each
+--     of two shown title-periods, nor couple of them below the floor, is bounded to fewer than p
+--     values that way, counting for a pair I2 hides and a couple only the values a missing pair
+--     may take (report.missing_pair_values). The load keeps each
 --     period's decision (analytics.coviewing_decisions, etl.refresh_coviewing_held) with a digest of its
 --     inputs; the view reuses it while the digest matches and decides the other periods itself.
 --   * Exact unions (I3u, I6u, I6t): two shown days with their shown 2-day streak, or two shown
@@ -89,6 +91,8 @@ drop view if exists report.title_daily, report.title_ratings, report.title_break
 drop function if exists report.shown_runs(integer[], integer);
 -- I3m by weeks now takes a month's whole weeks from the weeks with a play (month_whole_weeks).
 drop function if exists report.whole_weeks(date);
+-- I2t now takes k, for what a missing pair says (report.missing_pair_values).
+drop function if exists report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer);
 
 -- Which of a title's nested counts as of one day may be shown: counts[1] is the day's viewers
 -- (shown when at least k), counts[n] the people with a run of at least n days. A count is shown
@@ -166,6 +170,27 @@ alter function report.pins_repeaters(bigint, bigint, bigint, integer, integer) o
 revoke all on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) from public;
 comment on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) is 'I3m: whether least_extra to most_extra units past their first, over units units, pin the people on two units or more between 1 and k - 1 to fewer than p values (false when a bound is NULL).';
 
+-- What a missing pair of two shown titles of va and vb viewers says of its people: fewer than k,
+-- or 1 to k - 1 people of a title outside it (I2 hides it), or held back by I2t (report.held_pairs).
+-- How many values from lo to hi are of the first two kinds: all that a pair I2 hides, or a couple
+-- below the floor, is known to keep (a pair I2t holds back keeps its whole range: whether I2t
+-- would hold it at another value turns on the hidden counts it protects).
+create or replace function report.missing_pair_values(lo integer, hi integer, va integer, vb integer, k integer) returns bigint
+language sql immutable parallel safe
+set search_path = pg_catalog
+as $$
+    select count(*) from (
+        select generate_series(lo, least(hi, k - 1))
+        union
+        select generate_series(greatest(lo, va - k + 1), least(hi, va - 1))
+        union
+        select generate_series(greatest(lo, vb - k + 1), least(hi, vb - 1))
+    ) v
+$$;
+alter function report.missing_pair_values(integer, integer, integer, integer, integer) owner to tally_owner;
+revoke all on function report.missing_pair_values(integer, integer, integer, integer, integer) from public;
+comment on function report.missing_pair_values(integer, integer, integer, integer, integer) is 'I2t: how many values from lo to hi the people of a missing pair of titles of va and vb viewers may be, as an attacker who knows I2 reads it, when I2t did not hold it back: below k, or leaving 1 to k - 1 people of a title outside it.';
+
 -- I2t: a hidden pair bounded through third titles. A pair A, B hidden by I2 (or stored below k)
 -- between two shown title-periods is bounded by the shown pairs of A and B with third titles:
 -- through one title C whose pairs with both are shown, the people of A and B number at least
@@ -176,13 +201,18 @@ comment on function report.pins_repeaters(bigint, bigint, bigint, integer, integ
 -- third titles that give its highest least or its lowest most value is hidden too, and the bounds
 -- are taken again (hiding a pair only widens them, and the pair hidden is bounded in turn).
 -- A pair bounded only by its titles (0 to the smaller), possible only with p above k + 1, is left:
--- hiding pairs cannot widen that. Couples of titles with no stored pair (below the floor) are
--- bounded too where one title lies inside a third (the only case in which these bounds can
--- narrow one). The arguments are the stored pairs of two shown title-periods,
+-- hiding pairs cannot widen that. A missing pair says something too: its people are fewer than k,
+-- or leave 1 to k - 1 of a title's people outside it (I2), or it is held back here. For a pair I2
+-- hides and a couple below the floor, the values the bounds leave are counted among the first two
+-- kinds only (report.missing_pair_values); a pair held back here keeps its whole range.
+-- Couples of titles with no stored pair (below the floor) are bounded too where one title lies
+-- inside a third, or where a lower bound through one or two thirds reaches k - p + 1: only then
+-- can these bounds leave one fewer than p values (docs/analysts.md, I2t; LinearProgramTests).
+-- The arguments are the stored pairs of two shown title-periods,
 -- one row each (a_keys < b_keys); candidate: I2 would show it. Returns the candidates to hide.
 create or replace function report.held_pairs(
     pair_kinds text[], pair_starts date[], pair_a integer[], pair_b integer[], pair_shared integer[], pair_viewers_a integer[],
-    pair_viewers_b integer[], pair_candidate boolean[], protection integer)
+    pair_viewers_b integer[], pair_candidate boolean[], k integer, protection integer)
 returns table (held_kind text, held_start date, held_a integer, held_b integer)
 language plpgsql immutable parallel safe
 -- The arrays' sizes are unknown to a generic plan; the joins are written in the order to run.
@@ -192,6 +222,10 @@ set join_collapse_limit = 1
 as $$
 declare
     shown_now boolean[] := pair_candidate;
+    -- A missing pair may take at most k values below k, so against what it says the protection
+    -- level counts up to k; a couple below k keeps fewer than that from a lower bound of pinning.
+    missing_protection integer := least(protection, k);
+    pinning integer := k - least(protection, k) + 1;
     victims bigint[];
     victim bigint;
 begin
@@ -209,21 +243,79 @@ begin
             select kind, start, a as title, va as viewers from pairs
             union
             select kind, start, b, vb from pairs
+        ), covered as materialized (
+            -- Title a with two thirds c < d whose pair is shown, when a's people in both number at
+            -- least s = AC + AD - A >= pinning (the larger of AC and AD is at least half of A + pinning).
+            select ac.kind, ac.start, ac.a, least(ac.b, ad.b) as c, greatest(ac.b, ad.b) as d, ac.shared + ad.shared - va.viewers as s,
+                   cd.shared as cd
+            from edges ac
+            join viewers va on va.kind = ac.kind and va.start = ac.start and va.title = ac.a and 2 * ac.shared >= va.viewers + pinning
+            join edges ad on ad.kind = ac.kind and ad.start = ac.start and ad.a = ac.a and ad.b <> ac.b
+                and ac.shared + ad.shared - va.viewers >= pinning and (ad.shared < ac.shared or (ad.shared = ac.shared and ad.b > ac.b))
+            join edges cd on cd.kind = ac.kind and cd.start = ac.start and cd.a = ac.b and cd.b = ad.b
+        ), filled as materialized (
+            -- The pairs ac of a third c that may be the larger side below (AC at least k and half of
+            -- room + pinning), with the least room any d leaves: c's people outside its largest pair.
+            select ac.kind, ac.start, ac.a, ac.b, ac.shared
+            from (select kind, start, a, max(shared) as most from edges group by kind, start, a) m
+            join viewers vc on vc.kind = m.kind and vc.start = m.start and vc.title = m.a
+            join edges ac on ac.kind = m.kind and ac.start = m.start and ac.a = m.a
+                and 2 * (ac.shared - k) >= greatest(vc.viewers - m.most, pinning) + pinning
+        ), squeezed as materialized (
+            -- Third c with d, whose pair is shown, leaving room = C - CD people of c outside d, and
+            -- title a with s = AC - AD of them at least, the larger of two titles' (at least half
+            -- of room + pinning, so AC at least that and k, AD being shown). Where CD is at most
+            -- AD + BD, the bound is at most AC + BC - C, searched above: so CD is above AD + k.
+            select cd.kind, cd.start, cd.a as c, cd.b as d, vc.viewers - cd.shared as room, cd.shared as cd, ad.shared as ad, ac.b as a,
+                   ac.shared - ad.shared as s
+            from edges cd
+            join viewers vc on vc.kind = cd.kind and vc.start = cd.start and vc.title = cd.a and vc.viewers - cd.shared >= pinning
+                and cd.shared > 2 * k
+            join filled ac on ac.kind = cd.kind and ac.start = cd.start and ac.a = cd.a and ac.b <> cd.b
+                and 2 * (ac.shared - k) >= vc.viewers - cd.shared + pinning
+            join edges ad on ad.kind = cd.kind and ad.start = cd.start and ad.a = cd.b and ad.b = ac.b
+                and ad.shared < cd.shared - k and 2 * (ac.shared - ad.shared) >= vc.viewers - cd.shared + pinning
         ), hidden as materialized (
             -- The hidden pairs to bound: the stored pairs not shown, and the couples of two titles
-            -- that store no pair (fewer people than the floor) of which one title's people all lie
-            -- in a third title whose pairs with both are shown (x inside z: xz's shared is x's
-            -- viewers). Only such a couple can be narrowed below p here: without one, these bounds
-            -- leave a couple below k at least k + 1 values wide (docs/analysts.md, I2t). Their
+            -- that store no pair (fewer people than the floor) that these bounds may narrow below
+            -- p: one title's people all lie in a third title whose pairs with both are shown (x
+            -- inside z: xz's shared is x's viewers), or a lower bound through one third or two
+            -- reaches pinning. Without either, they leave a couple below k at least k + 1 values
+            -- wide, k - lower bound of them below k (docs/analysts.md, I2t; LinearProgramTests). Their
             -- count is unknown here (NULL), and numbered after the stored pairs.
-            select i as h, kind, start, a, b, shared, va, vb from pairs where not shown
+            select i as h, kind, start, a, b, shared, va, vb, pair_candidate[i] as held from pairs where not shown
             union all
-            select cardinality(pair_a) + row_number() over (), c.kind, c.start, c.a, c.b, null, va.viewers, vb.viewers
+            select cardinality(pair_a) + row_number() over (), c.kind, c.start, c.a, c.b, null, va.viewers, vb.viewers, false
             from (
-                select distinct xz.kind, xz.start, least(xz.a, yz.a) as a, greatest(xz.a, yz.a) as b
+                select xz.kind, xz.start, least(xz.a, yz.a) as a, greatest(xz.a, yz.a) as b
                 from edges xz
                 join viewers x on x.kind = xz.kind and x.start = xz.start and x.title = xz.a and x.viewers = xz.shared
                 join edges yz on yz.kind = xz.kind and yz.start = xz.start and yz.b = xz.b and yz.a <> xz.a
+                union
+                -- Through one third C: AC + BC - C, so the larger of AC and BC is at least half of C + pinning.
+                select xz.kind, xz.start, least(xz.a, yz.a), greatest(xz.a, yz.a)
+                from edges xz
+                join viewers z on z.kind = xz.kind and z.start = xz.start and z.title = xz.b and 2 * xz.shared >= z.viewers + pinning
+                join edges yz on yz.kind = xz.kind and yz.start = xz.start and yz.b = xz.b and yz.a <> xz.a
+                where xz.shared + yz.shared - z.viewers >= pinning
+                union
+                -- Through C and D, AC + AD + BC + BD - CD - A - B: each title has AC + AD - its
+                -- viewers (its people in both thirds, at least) of pinning or more (covered).
+                select x.kind, x.start, least(x.a, y.a), greatest(x.a, y.a)
+                from covered x
+                join covered y on y.kind = x.kind and y.start = x.start and y.c = x.c and y.d = x.d and y.a <> x.a
+                where x.s + y.s - x.cd >= pinning
+                union
+                -- Through C and D, AC - AD + BC - BD + CD - C: each title has AC - AD (its people
+                -- in C outside D, at least) of pinning or more, together C - CD + pinning or more,
+                -- the larger at least half of that (squeezed); BD is shown, so BC is k more, and
+                -- below CD - AD.
+                select x.kind, x.start, least(x.a, bc.b), greatest(x.a, bc.b)
+                from squeezed x
+                join edges bc on bc.kind = x.kind and bc.start = x.start and bc.a = x.c and bc.b <> x.a and bc.b <> x.d
+                    and bc.shared >= k + greatest(pinning, x.room + pinning - x.s)
+                join edges bd on bd.kind = x.kind and bd.start = x.start and bd.a = x.d and bd.b = bc.b
+                where bc.shared - bd.shared >= greatest(pinning, x.room + pinning - x.s) and bd.shared < x.cd - x.ad
             ) c
             join viewers va on va.kind = c.kind and va.start = c.start and va.title = c.a
             join viewers vb on vb.kind = c.kind and vb.start = c.start and vb.title = c.b
@@ -259,11 +351,15 @@ begin
             join thirds d on d.h = c.h and d.c > c.c
             join edges cd on cd.kind = c.kind and cd.start = c.start and cd.a = c.c and cd.b = d.c
         ), narrow as (
-            select h, greatest(0, max(lo)) as lo, least(min(va), min(vb), min(hi)) as hi, least(min(va), min(vb)) as most
-            from witnesses
-            group by h, shared
-            having (shared is null or shared between greatest(0, max(lo)) and least(min(va), min(vb), min(hi)))
-               and least(min(va), min(vb), min(hi)) - greatest(0, max(lo)) + 1 < protection
+            -- The values left: the whole range for a pair held back, else those a missing pair may take.
+            select w.h, greatest(0, max(w.lo)) as lo, least(hd.va, hd.vb, min(w.hi)) as hi, least(hd.va, hd.vb) as most
+            from witnesses w
+            join hidden hd on hd.h = w.h
+            group by w.h, hd.shared, hd.va, hd.vb, hd.held
+            having (hd.shared is null or hd.shared between greatest(0, max(w.lo)) and least(hd.va, hd.vb, min(w.hi)))
+               and case when hd.held then least(hd.va, hd.vb, min(w.hi)) - greatest(0, max(w.lo)) + 1 < protection
+                        else report.missing_pair_values(greatest(0, max(w.lo)), least(hd.va, hd.vb, min(w.hi)), hd.va, hd.vb, k)
+                             < missing_protection end
         )
         select array_agg(distinct x.victim) into victims
         from (
@@ -289,9 +385,9 @@ $$;
 -- A decision kept by an earlier load was made by the functions this file replaces: forget them all
 -- (the end of this file decides again).
 truncate analytics.coviewing_decisions, analytics.coviewing_held;
-alter function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer) owner to tally_owner;
-revoke all on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer) from public;
-comment on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer) is 'I2t: which pairs that I2 lets report.coviewing show it hides so that no hidden pair (I2, or stored below k) of two shown title-periods, nor a couple of them that stores no pair where one title lies inside a third, is bounded to fewer than protection values through one or two third titles whose pairs with it are shown. Arguments: the stored pairs of two shown title-periods, one row each (period kind and start, title keys a < b, shared viewers, the two titles'' viewers, and whether I2 shows it); reads no table.';
+alter function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer) owner to tally_owner;
+revoke all on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer) from public;
+comment on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer) is 'I2t: which pairs that I2 lets report.coviewing show it hides so that no hidden pair (I2, or stored below k) of two shown title-periods, nor a couple of them that stores no pair, is bounded to fewer than protection values through one or two third titles whose pairs with it are shown; for a pair I2 hides and a couple, only the values a missing pair may take count (report.missing_pair_values). Couples are searched where one title lies inside a third or a lower bound reaches k - protection + 1. Arguments: the stored pairs of two shown title-periods, one row each (period kind and start, title keys a < b, shared viewers, the two titles'' viewers, and whether I2 shows it), k and the protection level; reads no table.';
 
 -- Every count of people a title has as of a day, by title id (a renamed title keeps its runs): the
 -- day's viewers as a run of 1 day, then its streaks. Read by report.title_streaks and the
@@ -1041,7 +1137,7 @@ with shown as materialized (
            c.shared_viewers >= s.k and pa.viewers >= s.k and pb.viewers >= s.k
              and (pa.viewers = c.shared_viewers or pa.viewers - c.shared_viewers >= s.k)
              and (pb.viewers = c.shared_viewers or pb.viewers - c.shared_viewers >= s.k) as candidate,
-           coalesce(s.protection, (s.k + 1) / 2) as p
+           s.k, coalesce(s.protection, (s.k + 1) / 2) as p
     from analytics.fact_coviewing c
     join shown pa on pa.period_kind = c.period_kind and pa.period_start = c.period_start and pa.title_key = c.title_a_key
     join shown pb on pb.period_kind = c.period_kind and pb.period_start = c.period_start and pb.title_key = c.title_b_key
@@ -1049,7 +1145,7 @@ with shown as materialized (
 ), digests as (
     -- Everything report.held_pairs reads of a period, in one order.
     select period_kind, period_start,
-           sha256(convert_to(string_agg(concat_ws(',', a_key, b_key, shared_viewers, viewers_a, viewers_b, candidate, p), ';' order by a_key, b_key), 'UTF8')) as inputs
+           sha256(convert_to(string_agg(concat_ws(',', a_key, b_key, shared_viewers, viewers_a, viewers_b, candidate, k, p), ';' order by a_key, b_key), 'UTF8')) as inputs
     from counted
     group by period_kind, period_start
 ), kept as materialized (
@@ -1071,9 +1167,9 @@ with shown as materialized (
                  array_agg(viewers_a order by period_kind, period_start, a_key, b_key) as viewers_a,
                  array_agg(viewers_b order by period_kind, period_start, a_key, b_key) as viewers_b,
                  array_agg(candidate order by period_kind, period_start, a_key, b_key) as candidates,
-                 min(p) as p
+                 min(k) as k, min(p) as p
           from kept where kept_held is null) x
-    cross join lateral report.held_pairs(x.kinds, x.starts, x.a_keys, x.b_keys, x.shared, x.viewers_a, x.viewers_b, x.candidates, x.p) h
+    cross join lateral report.held_pairs(x.kinds, x.starts, x.a_keys, x.b_keys, x.shared, x.viewers_a, x.viewers_b, x.candidates, x.k, x.p) h
 )
 select k.period_kind, k.period_start, k.a_key, k.b_key, k.shared_viewers, k.viewers_a, k.viewers_b, k.candidate, k.inputs,
        k.kept_held is not null as kept,
@@ -1496,7 +1592,8 @@ grant execute on function report.shown_runs(integer[], integer, boolean[]) to ta
 grant execute on function report.days_covered(text, date, date, date) to tally_analyst;
 grant execute on function report.month_weeks(date, date, date) to tally_analyst;
 grant execute on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) to tally_analyst;
-grant execute on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer) to tally_analyst;
+grant execute on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer) to tally_analyst;
+grant execute on function report.missing_pair_values(integer, integer, integer, integer, integer) to tally_analyst;
 
 -- report.title_daily
 comment on view report.title_daily is 'Per title per day: audience, plays and watch time. Grain: one row per (day, title) with at least k viewers (report.settings); a missing day means none or fewer than k, never a known 0. Source: analytics.fact_title_daily. Rows add up across titles and days for plays and watch_hours; viewers do not. Thumbs are in title_ratings.';
@@ -1583,7 +1680,7 @@ comment on column report.title_breakdown.all_other is 'True for the one row per 
 comment on column report.title_breakdown.suppressed is 'True when plays, completed_plays and watch_hours are NULL because title_weekly / title_monthly hide the period''s plays.';
 
 -- report.coviewing
-comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when both titles'' periods are shown in title_weekly / title_monthly, shared_viewers, viewers_a and viewers_b are at least k, and the people who watched one title and not the other are 0 or at least k (I2), and no hidden pair of two shown titles would be bounded to fewer than p values through one or two third titles whose pairs with it are shown (I2t, report.held_pairs); a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. I2t decides over every pair of a period; each load (and tally migrate up) decides the periods whose counts changed and keeps each decision with a digest of its inputs, and a read decides only the periods whose counts or settings changed since the last load. Source: analytics.fact_coviewing and fact_title_period. Every column is a count shown elsewhere or a function of this row''s counts: nothing here depends on the period''s whole audience, which would hold every hidden title of the period. No counts add up.';
+comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when both titles'' periods are shown in title_weekly / title_monthly, shared_viewers, viewers_a and viewers_b are at least k, and the people who watched one title and not the other are 0 or at least k (I2), and no hidden pair of two shown titles, nor couple of them below the floor, would be bounded to fewer than p values through one or two third titles whose pairs with it are shown, counting for a pair I2 hides and a couple only the values a missing pair may take (I2t, report.held_pairs); a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. I2t decides over every pair of a period; each load (and tally migrate up) decides the periods whose counts changed and keeps each decision with a digest of its inputs, and a read decides only the periods whose counts or settings changed since the last load. Source: analytics.fact_coviewing and fact_title_period. Every column is a count shown elsewhere or a function of this row''s counts: nothing here depends on the period''s whole audience, which would hold every hidden title of the period. No counts add up.';
 comment on column report.coviewing.period is 'week (ISO, Monday start) or month. Grain column.';
 comment on column report.coviewing.period_start is 'First day of the period. Grain column.';
 comment on column report.coviewing.title_a_id is 'Catalogue id of the first title of the pair. Grain column.';

@@ -998,14 +998,22 @@ enum AnalystChecks {
     /// third and every two thirds.
     /// Counts added up from people always lie within them; the generated test dataset's need not
     /// (its pairs are not made from people), and a pair outside them narrows nothing.
+    /// A missing pair says something too, to an attacker who knows I2: its people are fewer than
+    /// k, or leave 1 to k - 1 people of a title outside it, or I2t held it back. For a pair that I2
+    /// hides and a couple below the floor, the values left within the bounds are counted among the
+    /// first two kinds; a pair held back keeps them all (whether I2t would hold it at another value
+    /// turns on the hidden counts it protects). A pair is narrow when fewer than p are left (for a
+    /// missing pair below k, which has k values at most, fewer than k when p is above k).
     /// `shown` is the shown pairs, in both orders, with report.coviewing's columns period,
     /// period_start, title_a_id, title_b_id and shared_viewers: by default the view's own;
     /// `i2Alone` those that I2 alone would show, before I2t hides any.
     /// With `unstored`, the hidden pairs are instead the couples of two shown title-periods that
     /// store no pair (fewer people than the floor) of which one title's people all lie in a third
-    /// whose pairs with both are shown, each with its people counted from the loader's private
-    /// activity: the only couples below k that these bounds can narrow below the protection level
-    /// (`LinearProgramTests`, "a couple below k ..."). Retention and erasure remove activity, so
+    /// whose pairs with both are shown, or whose lower bound through one third (every third) or
+    /// two (where one of its expressions can reach it) is k - p + 1 or more, each with its people
+    /// counted from the loader's private activity: the only couples below k that these bounds can
+    /// narrow below the protection level (`LinearProgramTests`, "a couple of titles below k ...",
+    /// both tests). Retention and erasure remove activity, so
     /// that count holds for periods younger than `etl.settings.retention_days` without erasures,
     /// as in the fixtures and the demo.
     static func pairs(shown: String = "report.coviewing", unstored: Bool = false) -> String {
@@ -1020,7 +1028,7 @@ enum AnalystChecks {
             select period as kind, period_start as start, coalesce(title_a_id, -1) as a, coalesce(title_b_id, -1) as b,
                    shared_viewers as shared
             from \(shown) s
-        ), hidden_pairs as materialized (
+        )\(unstored ? unstoredThirds : ""), hidden_pairs as materialized (
             \(unstored ? unstoredCouples : "-- The stored pairs of two shown title-periods that coviewing hides.")
             select v.period_kind as kind, v.period_start as start, v.shared_viewers as shared, pa.ref as a, pb.ref as b,
                    pa.viewers as va, pb.viewers as vb
@@ -1039,7 +1047,7 @@ enum AnalystChecks {
             join shown_pairs bc on bc.kind = h.kind and bc.start = h.start and bc.a = h.b and bc.b = ac.b
             join published c on c.kind = ac.kind and c.start = ac.start and c.ref = ac.b
         ), one as materialized (
-            select kind, start, a, b, shared,
+            select kind, start, a, b, shared, va, vb,
                    greatest(0, max(ac + bc - vc)) as least_shared,
                    least(va, vb, min(va - ac + bc), min(vb - bc + ac)) as most_shared
             from thirds
@@ -1054,42 +1062,104 @@ enum AnalystChecks {
             join thirds d on d.kind = c.kind and d.start = c.start and d.a = c.a and d.b = c.b and d.c = cd.b
             group by c.kind, c.start, c.a, c.b
         ), bounds as (
-            select o.shared, t.couples,
+            select o.shared, t.couples, o.va, o.vb,
                    greatest(o.least_shared, t.least_shared) as least_shared, least(o.most_shared, t.most_shared) as most_shared,
                    o.least_shared as one_least, o.most_shared as one_most
             from one o
             left join two t using (kind, start, a, b)
+        ), possible as (
+            -- The values left within the bounds that a missing pair may take: all of them for a
+            -- pair that I2 would show (held back by I2t).
+            select b.*, case when i.shows then k.p else least(k.p, k.k) end as enough,
+                   (select count(*) from generate_series(b.least_shared, b.most_shared) v
+                    where i.shows or v < k.k or b.va - v between 1 and k.k - 1 or b.vb - v between 1 and k.k - 1) as values_left,
+                   (select count(*) from generate_series(b.one_least, b.one_most) v
+                    where i.shows or v < k.k or b.va - v between 1 and k.k - 1 or b.vb - v between 1 and k.k - 1) as one_values_left
+            from bounds b
+            cross join k
+            cross join lateral (select b.shared >= k.k and (b.va = b.shared or b.va - b.shared >= k.k)
+                                       and (b.vb = b.shared or b.vb - b.shared >= k.k) as shows) i
         )
         select
             count(*) as pairs_with_thirds,
             count(couples) as pairs_with_two_thirds,
-            count(*) filter (where shared between least_shared and most_shared and most_shared - least_shared + 1 < (select p from k)) as narrow_pairs_by_thirds,
-            count(*) filter (where shared between one_least and one_most and one_most - one_least + 1 < (select p from k)) as narrow_pairs_by_one_third,
+            count(*) filter (where shared between least_shared and most_shared and values_left < enough) as narrow_pairs_by_thirds,
+            count(*) filter (where shared between one_least and one_most and one_values_left < enough) as narrow_pairs_by_one_third,
             count(*) filter (where shared not between least_shared and most_shared) as pairs_outside_thirds,
-            coalesce(min(most_shared - least_shared + 1) filter (where shared between least_shared and most_shared), 0) as narrowest_pair_values
-        from bounds
+            coalesce(min(values_left) filter (where shared between least_shared and most_shared), 0) as narrowest_pair_values
+        from possible
         """
     }
 
-    /// The rows of `pairs(unstored: true)`'s hidden pairs: its couples of one title inside a third,
-    /// with no stored pair, and their people from `private.activity`.
-    private static let unstoredCouples = """
-            select c.kind, c.start, count(distinct pb.person_key)::int as shared, c.a, c.b, va.viewers as va, vb.viewers as vb
+    /// The CTEs of `pairs(unstored: true)` that find its couples (`couples`, those with no pair in
+    /// `stored`): through two thirds C and D, a lower bound of k - p + 1 or more needs `covered`,
+    /// a title with AC + AD - A (its people in both, at least) that high, or `squeezed`, a third C
+    /// with room = C - CD and a title with AC - AD (its people in C outside D, at least) that high.
+    private static let unstoredThirds = """
+        , stored as materialized (
+            select v.period_kind as kind, v.period_start as start, least(coalesce(ta.title_id, -1), coalesce(tb.title_id, -1)) as a,
+                   greatest(coalesce(ta.title_id, -1), coalesce(tb.title_id, -1)) as b
+            from analytics.fact_coviewing v
+            join analytics.dim_title ta on ta.title_key = v.title_a_key
+            join analytics.dim_title tb on tb.title_key = v.title_b_key
+        ), covered as materialized (
+            select ac.kind, ac.start, ac.a, ac.b as c, ad.b as d, ac.shared + ad.shared - va.viewers as s, cd.shared as cd
+            from shown_pairs ac
+            join shown_pairs ad on ad.kind = ac.kind and ad.start = ac.start and ad.a = ac.a and ad.b > ac.b
+            join published va on va.kind = ac.kind and va.start = ac.start and va.ref = ac.a
+            join shown_pairs cd on cd.kind = ac.kind and cd.start = ac.start and cd.a = ac.b and cd.b = ad.b
+            cross join k
+            where ac.shared + ad.shared - va.viewers >= k.k - k.p + 1
+        ), squeezed as materialized (
+            select cd.kind, cd.start, cd.a as c, cd.b as d, vc.viewers - cd.shared as room, ac.b as a, ac.shared - ad.shared as s
+            from shown_pairs cd
+            join published vc on vc.kind = cd.kind and vc.start = cd.start and vc.ref = cd.a
+            join shown_pairs ac on ac.kind = cd.kind and ac.start = cd.start and ac.a = cd.a and ac.b <> cd.b
+            join shown_pairs ad on ad.kind = cd.kind and ad.start = cd.start and ad.a = cd.b and ad.b = ac.b
+            cross join k
+            where ac.shared - ad.shared >= k.k - k.p + 1 and vc.viewers - cd.shared >= k.k - k.p + 1
+        ), couples as materialized (
+            -- The couples to search that store no pair.
+            select c.kind, c.start, c.a, c.b
             from (
-                select distinct xz.kind, xz.start, least(xz.a, yz.a) as a, greatest(xz.a, yz.a) as b
+                select xz.kind, xz.start, least(xz.a, yz.a) as a, greatest(xz.a, yz.a) as b
                 from shown_pairs xz
                 join published x on x.kind = xz.kind and x.start = xz.start and x.ref = xz.a and x.viewers = xz.shared
                 join shown_pairs yz on yz.kind = xz.kind and yz.start = xz.start and yz.b = xz.b and yz.a <> xz.a
+                union
+                select xz.kind, xz.start, least(xz.a, yz.a), greatest(xz.a, yz.a)
+                from shown_pairs xz
+                join shown_pairs yz on yz.kind = xz.kind and yz.start = xz.start and yz.b = xz.b and yz.a < xz.a
+                join published z on z.kind = xz.kind and z.start = xz.start and z.ref = xz.b
+                cross join k
+                where xz.shared + yz.shared - z.viewers >= k.k - k.p + 1
+                union
+                select x.kind, x.start, least(x.a, y.a), greatest(x.a, y.a)
+                from covered x
+                join covered y on y.kind = x.kind and y.start = x.start and y.c = x.c and y.d = x.d and y.a < x.a
+                cross join k
+                where x.s + y.s - x.cd >= k.k - k.p + 1
+                union
+                select x.kind, x.start, least(x.a, y.a), greatest(x.a, y.a)
+                from squeezed x
+                join squeezed y on y.kind = x.kind and y.start = x.start and y.c = x.c and y.d = x.d and y.a <> x.a
+                cross join k
+                where 2 * x.s >= x.room + k.k - k.p + 1 and x.s + y.s >= x.room + k.k - k.p + 1
             ) c
+            where not exists (select 1 from stored s where s.kind = c.kind and s.start = c.start and s.a = c.a and s.b = c.b)
+        )
+        """
+
+    /// The rows of `pairs(unstored: true)`'s hidden pairs: its couples with no stored pair, of
+    /// one title inside a third or with a lower bound of k - p + 1 or more through one third or
+    /// two, and their people from `private.activity`.
+    private static let unstoredCouples = """
+            select c.kind, c.start, count(distinct pb.person_key)::int as shared, c.a, c.b, va.viewers as va, vb.viewers as vb
+            from couples c
             join published va on va.kind = c.kind and va.start = c.start and va.ref = c.a
             join published vb on vb.kind = c.kind and vb.start = c.start and vb.ref = c.b
             join private.activity pa on pa.title_id = c.a and date_trunc(c.kind, pa.day)::date = c.start
             left join private.activity pb on pb.title_id = c.b and pb.person_key = pa.person_key and date_trunc(c.kind, pb.day)::date = c.start
-            where not exists (
-                select 1 from analytics.fact_coviewing v
-                join analytics.dim_title ta on ta.title_key = v.title_a_key
-                join analytics.dim_title tb on tb.title_key = v.title_b_key
-                where v.period_kind = c.kind and v.period_start = c.start and ta.title_id in (c.a, c.b) and tb.title_id in (c.a, c.b))
             group by c.kind, c.start, c.a, c.b, va.viewers, vb.viewers
             union all
         """

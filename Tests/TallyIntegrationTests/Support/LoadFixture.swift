@@ -235,6 +235,20 @@ struct SourceWriter {
             [profile, title, thumb, day])
     }
 
+    /// Plays on one day (`weekdaysInOneMonth(1)`): each group is `size` new people (numbered on from
+    /// 1) who each play every title of `titles`.
+    func playGroups(_ groups: [(size: Int, titles: [Int])]) throws {
+        let day = try weekdaysInOneMonth(1)[0]
+        var n = 0
+        for (size, titles) in groups {
+            for _ in 0..<size {
+                n += 1
+                let profile = try person(n)
+                for title in titles { try play(profile, title, on: day) }
+            }
+        }
+    }
+
     /// The first `count` days (Monday on) of the week two or three back whose days all lie in one
     /// month, so that the month holds the same days as the week.
     func weekdaysInOneMonth(_ count: Int) throws -> [Day] {
