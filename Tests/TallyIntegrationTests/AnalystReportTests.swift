@@ -402,10 +402,10 @@ struct AnalystReportTests {
                     // The values a missing pair may take: below k, or 1 to k - 1 of a title outside it
                     // (I2); any, held back by I2t.
                     let (va, vb) = (count1(pair.a), count1(pair.b))
-                    let possible = (least...max(least, most)).filter { v in
-                        value.candidate || v < k || (1..<k).contains(va - v) || (1..<k).contains(vb - v)
-                    }
-                    if possible.count < (value.candidate ? p : min(p, k)) { count += 1 }
+                    let mayTake = { (v: Int) in value.candidate || v < k || (1..<k).contains(va - v) || (1..<k).contains(vb - v) }
+                    let possible = (least...max(least, most)).filter(mayTake)
+                    // No hiding gives back more than the titles alone leave.
+                    if possible.count < min(p, (0...min(va, vb)).filter(mayTake).count) { count += 1 }
                 }
                 return count
             }

@@ -104,7 +104,7 @@ struct LinearProgramTests {
         // AnalystChecks.TwoThirds. The five pairs other than AB are shown (k or more); AB is below
         // k. Each lower bound is at most k - p when the condition report.held_pairs searches by
         // fails (the relaxation, which can only raise it). p is at most k: above it, report.held_pairs
-        // takes k against what a missing pair says (it has k values below k at most).
+        // searches couples as at k.
         let titles = Patterns(items: 4)
         let masks = [0b0001, 0b0010, 0b0100, 0b1000, 0b0101, 0b1001, 0b0110, 0b1010, 0b1100]
         let pinning = Double(k - p + 1)
@@ -129,8 +129,8 @@ struct LinearProgramTests {
             // LB through C + LB through D - CD: both below pinning.
             (least[3], [([0, 0, -1, 0, 1, 0, 1, 0, 0], pinning - 1), ([0, 0, 0, -1, 0, 1, 0, 1, 0], pinning - 1)]),
             // AC - AD + BC - BD + CD - C: A's or B's AC - AD below pinning, or C - CD, or both below
-            // half of C - CD + pinning, or both AC less k below it (C's largest pair leaves at
-            // least as much room as CD).
+            // half of C - CD + pinning, or both AC less k below it (CD leaves at least the room
+            // that C's largest pair leaves).
             (least[4], [([0, 0, 0, 0, 1, -1, 0, 0, 0], pinning - 1)]),
             (least[4], [([0, 0, 0, 0, 0, 0, 1, -1, 0], pinning - 1)]),
             (least[4], [([0, 0, 1, 0, 0, 0, 0, 0, -1], pinning - 1)]),

@@ -222,9 +222,8 @@ set join_collapse_limit = 1
 as $$
 declare
     shown_now boolean[] := pair_candidate;
-    -- A missing pair may take at most k values below k, so against what it says the protection
-    -- level counts up to k; a couple below k keeps fewer than that from a lower bound of pinning.
-    missing_protection integer := least(protection, k);
+    -- A couple below k keeps fewer than protection values that a missing pair may take only from a
+    -- lower bound of pinning (with protection above k, couples are searched as at k).
     pinning integer := k - least(protection, k) + 1;
     victims bigint[];
     victim bigint;
@@ -358,8 +357,9 @@ begin
             group by w.h, hd.shared, hd.va, hd.vb, hd.held
             having (hd.shared is null or hd.shared between greatest(0, max(w.lo)) and least(hd.va, hd.vb, min(w.hi)))
                and case when hd.held then least(hd.va, hd.vb, min(w.hi)) - greatest(0, max(w.lo)) + 1 < protection
+                        -- Hiding pairs gives back at most the values its titles alone leave.
                         else report.missing_pair_values(greatest(0, max(w.lo)), least(hd.va, hd.vb, min(w.hi)), hd.va, hd.vb, k)
-                             < missing_protection end
+                             < least(protection, report.missing_pair_values(0, least(hd.va, hd.vb), hd.va, hd.vb, k)) end
         )
         select array_agg(distinct x.victim) into victims
         from (
