@@ -8,16 +8,23 @@
 # migrations/warehouse/R__report_views.sql (say `git show HEAD~1:migrations/warehouse/R__report_views.sql`
 # saved to a file), each round also decides every period and refreshes from nothing with that
 # version applied inside the transaction, and prints the ratio of the installed views to it.
-# Usage: bench/coviewing-kept.sh CONNINFO [ROUNDS] [BASELINE]   (a superuser or tally_owner on the
-# warehouse; nothing is changed: every write is rolled back)
+# With PROTECTION set, every round runs at that protection level (report.settings.protection,
+# changed inside each transaction), say PROTECTION=11 for k.
+# Usage: [PROTECTION=P] bench/coviewing-kept.sh CONNINFO [ROUNDS] [BASELINE]   (a superuser or
+# tally_owner on the warehouse; nothing is changed: every write is rolled back)
 set -euo pipefail
-conninfo=${1:?usage: bench/coviewing-kept.sh CONNINFO [ROUNDS] [BASELINE]}
+conninfo=${1:?usage: [PROTECTION=P] bench/coviewing-kept.sh CONNINFO [ROUNDS] [BASELINE]}
 rounds=${2:-3}
 baseline=${3:-}
+level='select 1'
+if [[ -n ${PROTECTION:-} ]]; then
+    [[ $PROTECTION =~ ^[1-9][0-9]*$ ]] || { echo "bench/coviewing-kept.sh: PROTECTION must be a whole number of 1 or more, not '$PROTECTION'" >&2; exit 2; }
+    level="update report.settings set protection = $PROTECTION"
+fi
 
 # The milliseconds of STATEMENT run after SETUP, in a transaction that is rolled back.
 timed() {
-    psql "$conninfo" -X -q -v ON_ERROR_STOP=1 -c 'set client_min_messages = warning' -c 'begin' -c "$1" -c '\timing on' -c "$2" -c '\timing off' -c 'rollback' |
+    psql "$conninfo" -X -q -v ON_ERROR_STOP=1 -c 'set client_min_messages = warning' -c 'begin' -c "$level" -c "$1" -c '\timing on' -c "$2" -c '\timing off' -c 'rollback' |
         sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
 }
 median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }

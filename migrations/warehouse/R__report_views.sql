@@ -197,11 +197,10 @@ comment on function report.missing_pair_values(integer, integer, integer, intege
 -- AC + BC - C and at most A - AC + BC and B - BC + AC; through two, C and D, whose five other
 -- pairs are shown, the bounds are those of a linear program over the people of each pattern of
 -- the four titles, ten expressions more, each of which uses all five pairs (docs/analysts.md).
--- While some hidden pair's bounds leave it fewer than p values, the smallest shown pair of the
--- third titles that give its highest least or its lowest most value is hidden too, and the bounds
--- are taken again (hiding a pair only widens them, and the pair hidden is bounded in turn).
--- A pair bounded only by its titles (0 to the smaller), possible only with p above k + 1, is left:
--- hiding pairs cannot widen that. A missing pair says something too: its people are fewer than k,
+-- While some hidden pair's bounds leave it fewer than p values (the protection level, here at most
+-- k - 1), the smallest shown pair of the third titles that give its highest least or its lowest
+-- most value is hidden too, and the bounds are taken again (hiding a pair only widens them, and
+-- the pair hidden is bounded in turn). A missing pair says something too: its people are fewer than k,
 -- or leave 1 to k - 1 of a title's people outside it (I2), or it is held back here. For a pair I2
 -- hides and a couple below the floor, the values the bounds leave are counted among the first two
 -- kinds only (report.missing_pair_values); a pair held back here keeps its whole range.
@@ -222,9 +221,13 @@ set join_collapse_limit = 1
 as $$
 declare
     shown_now boolean[] := pair_candidate;
-    -- A couple below k keeps fewer than protection values that a missing pair may take only from a
-    -- lower bound of pinning (with protection above k, couples are searched as at k).
-    pinning integer := k - least(protection, k) + 1;
+    -- The values a hidden pair keeps: at most k - 1. A pair that I2 hides may leave only 1 to k - 1
+    -- people of a title outside it (k - 1 values), and holding it to more would hide every pair that
+    -- gives it a lower bound of k or more (docs/analysts.md, I2t).
+    enough integer := least(protection, k - 1);
+    -- A couple below k keeps fewer than enough values that a missing pair may take only from a lower
+    -- bound of pinning (2 or more).
+    pinning integer := k - enough + 1;
     victims bigint[];
     victim bigint;
 begin
@@ -356,10 +359,8 @@ begin
             join hidden hd on hd.h = w.h
             group by w.h, hd.shared, hd.va, hd.vb, hd.held
             having (hd.shared is null or hd.shared between greatest(0, max(w.lo)) and least(hd.va, hd.vb, min(w.hi)))
-               and case when hd.held then least(hd.va, hd.vb, min(w.hi)) - greatest(0, max(w.lo)) + 1 < protection
-                        -- Hiding pairs gives back at most the values its titles alone leave.
-                        else report.missing_pair_values(greatest(0, max(w.lo)), least(hd.va, hd.vb, min(w.hi)), hd.va, hd.vb, k)
-                             < least(protection, report.missing_pair_values(0, least(hd.va, hd.vb), hd.va, hd.vb, k)) end
+               and case when hd.held then least(hd.va, hd.vb, min(w.hi)) - greatest(0, max(w.lo)) + 1 < enough
+                        else report.missing_pair_values(greatest(0, max(w.lo)), least(hd.va, hd.vb, min(w.hi)), hd.va, hd.vb, k) < enough end
         )
         select array_agg(distinct x.victim) into victims
         from (
@@ -387,7 +388,7 @@ $$;
 truncate analytics.coviewing_decisions, analytics.coviewing_held;
 alter function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer) owner to tally_owner;
 revoke all on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer) from public;
-comment on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer) is 'I2t: which pairs that I2 lets report.coviewing show it hides so that no hidden pair (I2, or stored below k) of two shown title-periods, nor a couple of them that stores no pair, is bounded to fewer than protection values through one or two third titles whose pairs with it are shown; for a pair I2 hides and a couple, only the values a missing pair may take count (report.missing_pair_values). Couples are searched where one title lies inside a third or a lower bound reaches k - protection + 1. Arguments: the stored pairs of two shown title-periods, one row each (period kind and start, title keys a < b, shared viewers, the two titles'' viewers, and whether I2 shows it), k and the protection level; reads no table.';
+comment on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer) is 'I2t: which pairs that I2 lets report.coviewing show it hides so that no hidden pair (I2, or stored below k) of two shown title-periods, nor a couple of them that stores no pair, is bounded to fewer than protection values through one or two third titles whose pairs with it are shown; for a pair I2 hides and a couple, only the values a missing pair may take count (report.missing_pair_values). The protection level counts as at most k - 1 here: a pair that I2 hides keeps no more values once a lower bound passes k - 1. Couples are searched where one title lies inside a third or a lower bound reaches k - protection + 1. Arguments: the stored pairs of two shown title-periods, one row each (period kind and start, title keys a < b, shared viewers, the two titles'' viewers, and whether I2 shows it), k and the protection level; reads no table.';
 
 -- Every count of people a title has as of a day, by title id (a renamed title keeps its runs): the
 -- day's viewers as a run of 1 day, then its streaks. Read by report.title_streaks and the
@@ -1156,19 +1157,21 @@ with shown as materialized (
     left join analytics.coviewing_decisions h on h.period_kind = d.period_kind and h.period_start = d.period_start and h.inputs = d.inputs
     left join analytics.coviewing_held k on k.period_kind = c.period_kind and k.period_start = c.period_start and k.a_key = c.a_key and k.b_key = c.b_key
 ), decided as materialized (
-    -- I2t for the periods without a kept decision: the pairs I2 shows that would bound a hidden
-    -- pair too closely through third titles.
+    -- I2t for the periods without a kept decision, one period a call (a period that takes more
+    -- rounds does not take the others' again): the pairs I2 shows that would bound a hidden pair
+    -- too closely through third titles.
     select h.*
-    from (select array_agg(period_kind order by period_kind, period_start, a_key, b_key) as kinds,
-                 array_agg(period_start order by period_kind, period_start, a_key, b_key) as starts,
-                 array_agg(a_key order by period_kind, period_start, a_key, b_key) as a_keys,
-                 array_agg(b_key order by period_kind, period_start, a_key, b_key) as b_keys,
-                 array_agg(shared_viewers order by period_kind, period_start, a_key, b_key) as shared,
-                 array_agg(viewers_a order by period_kind, period_start, a_key, b_key) as viewers_a,
-                 array_agg(viewers_b order by period_kind, period_start, a_key, b_key) as viewers_b,
-                 array_agg(candidate order by period_kind, period_start, a_key, b_key) as candidates,
+    from (select array_agg(period_kind order by a_key, b_key) as kinds,
+                 array_agg(period_start order by a_key, b_key) as starts,
+                 array_agg(a_key order by a_key, b_key) as a_keys,
+                 array_agg(b_key order by a_key, b_key) as b_keys,
+                 array_agg(shared_viewers order by a_key, b_key) as shared,
+                 array_agg(viewers_a order by a_key, b_key) as viewers_a,
+                 array_agg(viewers_b order by a_key, b_key) as viewers_b,
+                 array_agg(candidate order by a_key, b_key) as candidates,
                  min(k) as k, min(p) as p
-          from kept where kept_held is null) x
+          from kept where kept_held is null
+          group by period_kind, period_start) x
     cross join lateral report.held_pairs(x.kinds, x.starts, x.a_keys, x.b_keys, x.shared, x.viewers_a, x.viewers_b, x.candidates, x.k, x.p) h
 )
 select k.period_kind, k.period_start, k.a_key, k.b_key, k.shared_viewers, k.viewers_a, k.viewers_b, k.candidate, k.inputs,

@@ -1002,8 +1002,9 @@ enum AnalystChecks {
     /// k, or leave 1 to k - 1 people of a title outside it, or I2t held it back. For a pair that I2
     /// hides and a couple below the floor, the values left within the bounds are counted among the
     /// first two kinds; a pair held back keeps them all (whether I2t would hold it at another value
-    /// turns on the hidden counts it protects). A pair is narrow when fewer than p are left, or than
-    /// its titles alone leave when those are fewer (no hiding gives more back).
+    /// turns on the hidden counts it protects). A pair is narrow when fewer than p are left, p
+    /// taken as k - 1 when it is more: a pair that I2 hides keeps only the k - 1 values of a band
+    /// once a lower bound passes k - 1 (docs/analysts.md, I2t).
     /// `shown` is the shown pairs, in both orders, with report.coviewing's columns period,
     /// period_start, title_a_id, title_b_id and shared_viewers: by default the view's own;
     /// `i2Alone` those that I2 alone would show, before I2t hides any.
@@ -1018,7 +1019,7 @@ enum AnalystChecks {
     /// as in the fixtures and the demo.
     static func pairs(shown: String = "report.coviewing", unstored: Bool = false) -> String {
         """
-        with k as (select k, coalesce(protection, (k + 1) / 2) as p from report.settings),
+        with k as (select k, least(coalesce(protection, (k + 1) / 2), k - 1) as p from report.settings),
         published as materialized (
             select 'week' as kind, week_start as start, coalesce(title_id, -1) as ref, viewers from report.title_weekly
             union all
@@ -1071,9 +1072,7 @@ enum AnalystChecks {
             -- The values left within the bounds that a missing pair may take: all of them for a
             -- pair that I2 would show (held back by I2t).
             select b.*,
-                   case when i.shows then k.p
-                        else least(k.p, (select count(*) from generate_series(0, least(b.va, b.vb)) v
-                                         where v < k.k or b.va - v between 1 and k.k - 1 or b.vb - v between 1 and k.k - 1)) end as enough,
+                   k.p as enough,
                    (select count(*) from generate_series(b.least_shared, b.most_shared) v
                     where i.shows or v < k.k or b.va - v between 1 and k.k - 1 or b.vb - v between 1 and k.k - 1) as values_left,
                    (select count(*) from generate_series(b.one_least, b.one_most) v
