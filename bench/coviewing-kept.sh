@@ -9,7 +9,8 @@
 # saved to a file), each round also decides every period and refreshes from nothing with that
 # version applied inside the transaction, and prints the ratio of the installed views to it.
 # With PROTECTION set, every round runs at that protection level (report.settings.protection,
-# changed inside each transaction), say PROTECTION=11 for k.
+# changed inside each transaction), say PROTECTION=11 for k. The kept decisions were made at the
+# installed level, so unless that is the same, every read decides too (its ratio then says nothing).
 # Usage: [PROTECTION=P] bench/coviewing-kept.sh CONNINFO [ROUNDS] [BASELINE]   (a superuser or
 # tally_owner on the warehouse; nothing is changed: every write is rolled back)
 set -euo pipefail

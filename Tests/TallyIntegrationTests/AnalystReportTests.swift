@@ -404,7 +404,7 @@ struct AnalystReportTests {
                     let (va, vb) = (count1(pair.a), count1(pair.b))
                     let mayTake = { (v: Int) in value.candidate || v < k || (1..<k).contains(va - v) || (1..<k).contains(vb - v) }
                     let possible = (least...max(least, most)).filter(mayTake)
-                    // A pair that I2 hides keeps only its band's k - 1 values once a lower bound
+                    // A pair that I2 hides keeps only its titles' band values (k - 1, up to k) once a lower bound
                     // passes k - 1, so p counts as k - 1 at most.
                     if possible.count < min(p, k - 1) { count += 1 }
                 }
@@ -420,7 +420,7 @@ struct AnalystReportTests {
             // or more, 849 for 615.
             #expect(held.count == (p < k ? 94 : 849), "\(held.count) held for \(narrowedByI2) narrowed, of \(candidates.count)")
             if p >= k {
-                // Holding band pairs to k values would hide every pair that gives one a lower bound of k.
+                // Holding band pairs to k values would hide pair after pair that gives one a lower bound of k.
                 #expect(try HeldPair.held(rows, k: k, p: k - 1, on: connection) == held)
                 #expect(try HeldPair.held(rows, k: k, p: k + 4, on: connection) == held)
             }

@@ -98,13 +98,13 @@ struct LinearProgramTests {
 
     @Test(
         "a couple of titles below k (no stored pair) has a lower bound of k - p + 1 or more through one or two third titles only where report.held_pairs looks for one: through C, the larger of AC and BC at least half of C + k - p + 1; through C and D, each title's AC + AD - A that much, or each title's AC - AD that much and together C - CD + k - p + 1, the larger half of it and AC at least k more, and CD above AD + BD",
-        arguments: [(11, 6), (20, 10), (11, 11)])
+        arguments: [(11, 6), (20, 10), (11, 10)])
     func unstoredCoupleLowerBounds(k: Int, p: Int) throws {
         // A, B, C, D are bits 0 to 3; the counts A, B, C, D, AC, AD, BC, BD, CD as in
         // AnalystChecks.TwoThirds. The five pairs other than AB are shown (k or more); AB is below
         // k. Each lower bound is at most k - p when the condition report.held_pairs searches by
-        // fails (the relaxation, which can only raise it). p is at most k: above it, report.held_pairs
-        // searches couples as at k.
+        // fails (the relaxation, which can only raise it). p is at most k - 1: above it,
+        // report.held_pairs takes it as k - 1.
         let titles = Patterns(items: 4)
         let masks = [0b0001, 0b0010, 0b0100, 0b1000, 0b0101, 0b1001, 0b0110, 0b1010, 0b1100]
         let pinning = Double(k - p + 1)

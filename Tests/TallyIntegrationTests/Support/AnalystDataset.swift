@@ -1003,8 +1003,8 @@ enum AnalystChecks {
     /// hides and a couple below the floor, the values left within the bounds are counted among the
     /// first two kinds; a pair held back keeps them all (whether I2t would hold it at another value
     /// turns on the hidden counts it protects). A pair is narrow when fewer than p are left, p
-    /// taken as k - 1 when it is more: a pair that I2 hides keeps only the k - 1 values of a band
-    /// once a lower bound passes k - 1 (docs/analysts.md, I2t).
+    /// taken as k - 1 when it is more: a pair that I2 hides keeps only its titles' band values (k - 1,
+    /// up to k for titles fewer than k apart) once a lower bound passes k - 1 (docs/analysts.md, I2t).
     /// `shown` is the shown pairs, in both orders, with report.coviewing's columns period,
     /// period_start, title_a_id, title_b_id and shared_viewers: by default the view's own;
     /// `i2Alone` those that I2 alone would show, before I2t hides any.
