@@ -213,6 +213,25 @@ struct LinearAuditTests {
             #expect(withDays.smallGroups.isEmpty, "\(withDays.smallGroups.prefix(10))")
         }
     }
+
+    @Test(
+        "no hidden pair of the demo is narrowed below the protection level by its titles and the shown counts among it and four third titles at once (every pattern of six titles), at the default protection level and at k; the program bounds some pairs closer than one third alone"
+    )
+    func pairsThroughSeveralThirds() async throws {
+        try await withDemoWarehouse { _, fixture in
+            let admin = try fixture.facts()
+            defer { admin.close() }
+            for protection in ["null", "k"] {
+                try admin.execute("update report.settings set protection = \(protection)")
+                let found = try PairAudit.audit(admin)
+                #expect(found.withThirds > 1_000, "the demo's hidden pairs with a third title: \(found.withThirds) of \(found.pairs)")
+                #expect(found.wrong.isEmpty, "each pair's people lie within its range: \(found.wrong.prefix(5))")
+                #expect(found.narrowed.isEmpty, "protection \(protection): \(found.narrowed.prefix(10))")
+                #expect(found.tighter > 0, "the program takes more than one third at a time")
+            }
+            try admin.execute("update report.settings set protection = null")
+        }
+    }
 }
 
 /// The demo dataset (default seed and size, from `AnalystDocsTests.demoStart`) loaded into a fresh

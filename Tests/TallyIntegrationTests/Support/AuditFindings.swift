@@ -56,6 +56,17 @@ struct AuditFindings {
     }
 }
 
+/// A week or month of the report views: its kind ('week' or 'month') and first day.
+struct ReportPeriod: Hashable {
+    var kind: String
+    var start: Day
+
+    /// The period of a result row whose kind is in `column` and first day in the next.
+    init(_ row: PostgresRow, at column: Int) throws {
+        (kind, start) = (try row.decode(column, as: String.self), try row.decode(column + 1, as: Day.self))
+    }
+}
+
 /// k and the protection level p, as the views read them.
 func reportSettings(_ connection: PostgresConnection) throws -> (k: Int, p: Int) {
     let row = try connection.query("select k, coalesce(protection, (k + 1) / 2) from report.settings").rows[0]

@@ -52,11 +52,6 @@ enum GroupAudit {
         join analytics.dim_title b on b.title_key = c.title_b_key
         """
 
-    private struct Period: Hashable {
-        var kind: String
-        var start: Day
-    }
-
     private struct Group: Hashable {
         var grouping: String
         var name: String
@@ -77,19 +72,19 @@ enum GroupAudit {
         findings: AuditFindings, skipped: Int
     ) {
         let (k, p) = try reportSettings(connection)
-        func groups(_ sql: String) throws -> [Period: [Group: Int]] {
+        func groups(_ sql: String) throws -> [ReportPeriod: [Group: Int]] {
             try connection.query(sql).rows.reduce(into: [:]) { groups, row in
-                let period = Period(kind: try row.decode(2, as: String.self), start: try row.decode(3, as: Day.self))
+                let period = try ReportPeriod(row, at: 2)
                 groups[period, default: [:]][Group(grouping: try row.decode(0, as: String.self), name: try row.decode(1, as: String.self))] =
                     try row.decode(4, as: Int.self)
             }
         }
         /// Title-periods (one title id) and pairs (two, the lesser first; -1 for a title-period).
-        func counts(_ sql: String) throws -> [Period: [[Int]: Int]] {
+        func counts(_ sql: String) throws -> [ReportPeriod: [[Int]: Int]] {
             try connection.query(sql).rows.reduce(into: [:]) { counts, row in
                 let b = try row.decode(3, as: Int.self)
                 let titles = b < 0 ? [try row.decode(2, as: Int.self)] : [try row.decode(2, as: Int.self), b]
-                counts[Period(kind: try row.decode(0, as: String.self), start: try row.decode(1, as: Day.self)), default: [:]][titles] =
+                counts[try ReportPeriod(row, at: 0), default: [:]][titles] =
                     try row.decode(4, as: Int.self)
             }
         }
@@ -108,8 +103,8 @@ enum GroupAudit {
             cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
             where x.name is not null and t.title_id is not null
             """
-        ).rows.reduce(into: [Period: [Group: Set<Int>]]()) { members, row in
-            let period = Period(kind: try row.decode(0, as: String.self), start: try row.decode(1, as: Day.self))
+        ).rows.reduce(into: [ReportPeriod: [Group: Set<Int>]]()) { members, row in
+            let period = try ReportPeriod(row, at: 0)
             members[period, default: [:]][Group(grouping: try row.decode(2, as: String.self), name: try row.decode(3, as: String.self)), default: []]
                 .insert(try row.decode(4, as: Int.self))
         }
