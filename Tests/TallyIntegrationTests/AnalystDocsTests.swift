@@ -51,7 +51,7 @@ struct AnalystDocsTests {
     }
 
     @Test(
-        "every psql line of docs/analysts.md prints its documented output on the demo dataset, and a changed line would fail; the demo shows no count below k, and no hidden pair is narrowed through one third, two, or four at once"
+        "every psql line of docs/analysts.md prints its documented output on the demo dataset, and a changed line would fail; the demo shows no count below k, and no hidden pair is narrowed through one third, two, or four at once with the series and genres that hold them"
     )
     func docsReproduce() async throws {
         let blocks = try Self.blocks(in: String(contentsOf: Self.docs, encoding: .utf8))
@@ -107,14 +107,18 @@ struct AnalystDocsTests {
             #expect(try unstored.decode("narrow_pairs_by_thirds", as: Int.self) == 0, "demo: a couple below the floor narrowed through third titles")
             #expect(try unstored.decode("pairs_with_thirds", as: Int.self) > 1_000, "the demo's couples below the floor with one title inside a third")
             #expect(try unstored.decode("pairs_outside_thirds", as: Int.self) == 0, "each couple's people lie within its bounds")
-            // Several thirds at once: each hidden pair with its four closest thirds and every count
-            // shown among them, in one program over their people (PairAudit).
+            // Several thirds at once: each hidden pair with its four closest thirds, every count
+            // shown among them and every shown series or genre that holds one of them, in one
+            // program over their people (PairAudit).
             func auditSeveralThirds(_ level: String) throws {
-                let found = try PairAudit.audit(admin)
+                let found = try PairAudit.audit(admin, groups: true)
                 #expect(found.withThirds > 1_000, "the demo's hidden pairs with a third title: \(found.withThirds) of \(found.pairs)")
+                #expect(found.withGroups > 1_000, "the demo's hidden pairs with a shown group: \(found.withGroups) of \(found.pairs)")
                 #expect(found.wrong.isEmpty, "each pair's people lie within its range: \(found.wrong.prefix(5))")
-                #expect(found.narrowed.isEmpty, "demo at \(level): a hidden pair narrowed through several thirds at once: \(found.narrowed.prefix(10))")
+                #expect(
+                    found.narrowed.isEmpty, "demo at \(level): a hidden pair narrowed through several thirds and groups at once: \(found.narrowed.prefix(10))")
                 #expect(found.tighter > 0, "the program takes more than one third at a time")
+                #expect(found.tighterByGroups > 0, "the groups bound some pair more closely than its titles and thirds do")
             }
             try auditSeveralThirds("the default protection level")
             // At a protection level of k, a pair that I2 hides has only its titles' band values (k - 1,

@@ -52,9 +52,36 @@ enum GroupAudit {
         join analytics.dim_title b on b.title_key = c.title_b_key
         """
 
-    private struct Group: Hashable {
+    struct Group: Hashable {
         var grouping: String
         var name: String
+    }
+
+    /// The groups of `sql` (grouping, name, period kind, period start, viewers) by period.
+    static func groups(_ connection: PostgresConnection, _ sql: String) throws -> [ReportPeriod: [Group: Int]] {
+        try connection.query(sql).rows.reduce(into: [:]) { groups, row in
+            let period = try ReportPeriod(row, at: 2)
+            groups[period, default: [:]][Group(grouping: try row.decode(0, as: String.self), name: try row.decode(1, as: String.self))] =
+                try row.decode(4, as: Int.self)
+        }
+    }
+
+    /// Each group's titles with a play in each period. A title belongs to the groups of its
+    /// title-period's key: a title that moved to another series belongs to the new one from then on.
+    static func members(_ connection: PostgresConnection) throws -> [ReportPeriod: [Group: Set<Int>]] {
+        try connection.query(
+            """
+            select p.period_kind, p.period_start, x.grouping, x.name, t.title_id
+            from analytics.fact_title_period p
+            join analytics.dim_title t using (title_key)
+            cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
+            where x.name is not null and t.title_id is not null
+            """
+        ).rows.reduce(into: [:]) { members, row in
+            let period = try ReportPeriod(row, at: 0)
+            members[period, default: [:]][Group(grouping: try row.decode(2, as: String.self), name: try row.decode(3, as: String.self)), default: []]
+                .insert(try row.decode(4, as: Int.self))
+        }
     }
 
     /// Audits every group-period of the warehouse of at most `maxTitles` titles (as a superuser),
@@ -72,13 +99,6 @@ enum GroupAudit {
         findings: AuditFindings, skipped: Int
     ) {
         let (k, p) = try reportSettings(connection)
-        func groups(_ sql: String) throws -> [ReportPeriod: [Group: Int]] {
-            try connection.query(sql).rows.reduce(into: [:]) { groups, row in
-                let period = try ReportPeriod(row, at: 2)
-                groups[period, default: [:]][Group(grouping: try row.decode(0, as: String.self), name: try row.decode(1, as: String.self))] =
-                    try row.decode(4, as: Int.self)
-            }
-        }
         /// Title-periods (one title id) and pairs (two, the lesser first; -1 for a title-period).
         func counts(_ sql: String) throws -> [ReportPeriod: [[Int]: Int]] {
             try connection.query(sql).rows.reduce(into: [:]) { counts, row in
@@ -88,26 +108,11 @@ enum GroupAudit {
                     try row.decode(4, as: Int.self)
             }
         }
-        let storedGroups = try groups(
-            "select grouping, name, period_kind, period_start, viewers from analytics.fact_group_period")
-        let shownGroups = try groups(shownGroups)
+        let storedGroups = try groups(connection, "select grouping, name, period_kind, period_start, viewers from analytics.fact_group_period")
+        let shownGroups = try groups(connection, shownGroups)
         let stored = try counts(storedCounts)
         let shown = try counts(shownCounts)
-        // A title belongs to the groups of its title-period's key: a title that moved to another
-        // series belongs to the new one from then on.
-        let members = try connection.query(
-            """
-            select p.period_kind, p.period_start, x.grouping, x.name, t.title_id
-            from analytics.fact_title_period p
-            join analytics.dim_title t using (title_key)
-            cross join lateral (values ('series', t.series_name), ('genre', t.genre)) x (grouping, name)
-            where x.name is not null and t.title_id is not null
-            """
-        ).rows.reduce(into: [ReportPeriod: [Group: Set<Int>]]()) { members, row in
-            let period = try ReportPeriod(row, at: 0)
-            members[period, default: [:]][Group(grouping: try row.decode(2, as: String.self), name: try row.decode(3, as: String.self)), default: []]
-                .insert(try row.decode(4, as: Int.self))
-        }
+        let members = try members(connection)
 
         var findings = AuditFindings()
         var skipped = 0

@@ -16,6 +16,13 @@ import Tally
 /// `B - BC + AC`). Missing pairs among the thirds constrain nothing (the attacker knows only that
 /// each is below k, in a band of I2, or held back, which is no linear constraint); the pair itself
 /// keeps, of its range, the values that a missing pair may take, as in `AnalystChecks.pairs`.
+///
+/// With `groups`, each series or genre that `report.group_totals` shows and that holds one of
+/// these titles joins the program: its viewers are the people on any of its titles played in the
+/// period, so those on its titles here are at most that many, and at least that many less the
+/// viewers of its other titles (a shown title-period's, or k - 1 for a hidden one below k: an
+/// attacker told which are), exactly that many when it has no other. `GroupAudit` takes a group's
+/// own titles and pairs; this takes a group together with thirds from outside it.
 enum PairAudit {
     struct Findings {
         /// Hidden pairs taken, and those with at least one third.
@@ -23,6 +30,10 @@ enum PairAudit {
         var withThirds = 0
         /// Pairs whose range the program narrows below the one-third bounds.
         var tighter = 0
+        /// Pairs with a shown group among their titles, and those whose range the groups narrow
+        /// below the program's without them.
+        var withGroups = 0
+        var tighterByGroups = 0
         var narrowed: [NarrowedCount] = []
         /// Pairs whose stored count lies outside the program's range, or whose program failed.
         var wrong: [String] = []
@@ -50,7 +61,7 @@ enum PairAudit {
         """
 
     /// Audits the warehouse (as a superuser), with `shownPairs` as the pairs published.
-    static func audit(_ connection: PostgresConnection, shownPairs: String = reportPairs, thirds: Int = 4) throws -> Findings {
+    static func audit(_ connection: PostgresConnection, shownPairs: String = reportPairs, thirds: Int = 4, groups: Bool = false) throws -> Findings {
         let (k, p) = try reportSettings(connection)
         let enough = min(p, k - 1)
         var titles: [ReportPeriod: [Int: Int]] = [:]
@@ -84,6 +95,15 @@ enum PairAudit {
             return (period, pair, try row.decode(4, as: Int.self))
         }
 
+        let shownGroups = groups ? try GroupAudit.groups(connection, GroupAudit.reportGroups) : [:]
+        let members = groups ? try GroupAudit.members(connection) : [:]
+        // Each title-period's stored viewers, for the groups' titles that no title view shows.
+        let stored = try connection.query(
+            "select p.period_kind, p.period_start, t.title_id, p.viewers from analytics.fact_title_period p join analytics.dim_title t using (title_key) where t.title_id is not null"
+        ).rows.reduce(into: [ReportPeriod: [Int: Int]]()) { stored, row in
+            stored[try ReportPeriod(row, at: 0), default: [:]][try row.decode(2, as: Int.self)] = try row.decode(3, as: Int.self)
+        }
+
         var findings = Findings()
         for (period, pair, shared) in hidden {
             findings.pairs += 1
@@ -95,9 +115,10 @@ enum PairAudit {
                 guard c != pair.a, c != pair.b, let ac = pairs[Pair(pair.a, c)], let bc = pairs[Pair(pair.b, c)] else { return nil }
                 return (c, ac + bc - viewers[c]!, min(va - ac + bc, vb - bc + ac))
             }
-            guard !candidates.isEmpty else { continue }
-            findings.withThirds += 1
-            let oneThird = max(0, candidates.map(\.least).max()!)...min(va, vb, candidates.map(\.most).min()!)
+            // Without a third, only the groups can say more than the titles do.
+            guard !candidates.isEmpty || groups else { continue }
+            if !candidates.isEmpty { findings.withThirds += 1 }
+            let oneThird = max(0, candidates.map(\.least).max() ?? 0)...min(va, vb, candidates.map(\.most).min() ?? vb)
             let byLeast = candidates.sorted { ($0.least, $1.c) > ($1.least, $0.c) }.prefix(thirds / 2).map(\.c)
             let byMost = candidates.sorted { ($0.most, $0.c) < ($1.most, $1.c) }.map(\.c).filter { !byLeast.contains($0) }.prefix(thirds - byLeast.count)
             let items = [pair.a, pair.b] + byLeast + byMost
@@ -108,20 +129,52 @@ enum PairAudit {
                     if let value = pairs[Pair(items[i], items[j])] { constraints.append((patterns.including(1 << i | 1 << j), .equal, Double(value))) }
                 }
             }
-            let program = LinearProgram(variables: patterns.count, constraints: constraints)
+            // The shown groups that hold one of these titles: their people on these titles.
+            var byGroups: [PatternProgram.Constraint] = []
+            for (group, played) in members[period] ?? [:] {
+                guard let groupViewers = shownGroups[period]?[group] else { continue }
+                let mask = items.indices.filter { played.contains(items[$0]) }.reduce(0) { $0 | 1 << $1 }
+                guard mask != 0 else { continue }
+                // The most the group's other titles hold: nil when one is hidden with k or more.
+                let others = played.subtracting(items).reduce(Optional(0)) { sum, title in
+                    let most = viewers[title] ?? ((stored[period]?[title] ?? k) < k ? k - 1 : nil)
+                    return sum.flatMap { sum in most.map { sum + $0 } }
+                }
+                if others == 0 {
+                    byGroups.append((patterns.touching(mask), .equal, Double(groupViewers)))
+                } else {
+                    byGroups.append((patterns.touching(mask), .atMost, Double(groupViewers)))
+                    if let others, others < groupViewers { byGroups.append((patterns.touching(mask), .atLeast, Double(groupViewers - others))) }
+                }
+            }
+            guard !candidates.isEmpty || !byGroups.isEmpty else { continue }
             let objective = patterns.including(0b11)
-            let what =
+            var what =
                 "the pair \(pair.a), \(pair.b), \(period.kind) of \(period.start), with titles \(items.dropFirst(2).map(String.init).joined(separator: ", "))"
-            guard let low = program.optimum(of: objective, GLP_MIN), let high = program.optimum(of: objective, GLP_MAX) else {
+            func range(_ constraints: [PatternProgram.Constraint]) -> (Int, Int)? {
+                let program = LinearProgram(variables: patterns.count, constraints: constraints)
+                guard let low = program.optimum(of: objective, GLP_MIN), let high = program.optimum(of: objective, GLP_MAX) else { return nil }
+                return (Int(low.rounded()), Int(high.rounded()))
+            }
+            guard var (least, most) = range(constraints) else {
                 findings.wrong.append("\(what): no optimum")
                 continue
             }
-            let (least, most) = (Int(low.rounded()), Int(high.rounded()))
+            if least > oneThird.lowerBound || most < oneThird.upperBound { findings.tighter += 1 }
+            if !byGroups.isEmpty {
+                findings.withGroups += 1
+                guard let (low, high) = range(constraints + byGroups) else {
+                    findings.wrong.append("\(what), with its groups: no optimum")
+                    continue
+                }
+                if low > least || high < most { findings.tighterByGroups += 1 }
+                (least, most) = (low, high)
+                what += ", and its groups"
+            }
             guard (least...max(least, most)).contains(shared) else {
                 findings.wrong.append("\(what): \(shared) outside \(least)...\(most)")
                 continue
             }
-            if least > oneThird.lowerBound || most < oneThird.upperBound { findings.tighter += 1 }
             // The values a missing pair may take: below k, or 1 to k - 1 short of a title (I2); any
             // value, for a pair that I2 shows and I2t holds back.
             let heldBack = shared >= k && (va == shared || va - shared >= k) && (vb == shared || vb - shared >= k)
