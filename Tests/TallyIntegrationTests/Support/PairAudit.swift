@@ -98,11 +98,14 @@ enum PairAudit {
         let shownGroups = groups ? try GroupAudit.groups(connection, GroupAudit.reportGroups) : [:]
         let members = groups ? try GroupAudit.members(connection) : [:]
         // Each title-period's stored viewers, for the groups' titles that no title view shows.
-        let stored = try connection.query(
-            "select p.period_kind, p.period_start, t.title_id, p.viewers from analytics.fact_title_period p join analytics.dim_title t using (title_key) where t.title_id is not null"
-        ).rows.reduce(into: [ReportPeriod: [Int: Int]]()) { stored, row in
-            stored[try ReportPeriod(row, at: 0), default: [:]][try row.decode(2, as: Int.self)] = try row.decode(3, as: Int.self)
-        }
+        let stored =
+            !groups
+            ? [:]
+            : try connection.query(
+                "select p.period_kind, p.period_start, t.title_id, p.viewers from analytics.fact_title_period p join analytics.dim_title t using (title_key) where t.title_id is not null"
+            ).rows.reduce(into: [ReportPeriod: [Int: Int]]()) { stored, row in
+                stored[try ReportPeriod(row, at: 0), default: [:]][try row.decode(2, as: Int.self)] = try row.decode(3, as: Int.self)
+            }
 
         var findings = Findings()
         for (period, pair, shared) in hidden {
@@ -137,7 +140,10 @@ enum PairAudit {
                 guard mask != 0 else { continue }
                 // The most the group's other titles hold: nil when one is hidden with k or more.
                 let others = played.subtracting(items).reduce(Optional(0)) { sum, title in
-                    let most = viewers[title] ?? ((stored[period]?[title] ?? k) < k ? k - 1 : nil)
+                    // A hidden one below k: k - 1 (one stored with no viewer, which the view
+                    // does not count among the group's titles, adds nobody).
+                    let hidden = stored[period]?[title] ?? k
+                    let most = viewers[title] ?? (hidden == 0 ? 0 : hidden < k ? k - 1 : nil)
                     return sum.flatMap { sum in most.map { sum + $0 } }
                 }
                 if others == 0 {
@@ -150,7 +156,8 @@ enum PairAudit {
             guard !candidates.isEmpty || !byGroups.isEmpty else { continue }
             let objective = patterns.including(0b11)
             var what =
-                "the pair \(pair.a), \(pair.b), \(period.kind) of \(period.start), with titles \(items.dropFirst(2).map(String.init).joined(separator: ", "))"
+                "the pair \(pair.a), \(pair.b), \(period.kind) of \(period.start)"
+                + (items.count > 2 ? ", with titles \(items.dropFirst(2).map(String.init).joined(separator: ", "))" : "")
             func range(_ constraints: [PatternProgram.Constraint]) -> (Int, Int)? {
                 let program = LinearProgram(variables: patterns.count, constraints: constraints)
                 guard let low = program.optimum(of: objective, GLP_MIN), let high = program.optimum(of: objective, GLP_MAX) else { return nil }
@@ -160,7 +167,7 @@ enum PairAudit {
                 findings.wrong.append("\(what): no optimum")
                 continue
             }
-            if least > oneThird.lowerBound || most < oneThird.upperBound { findings.tighter += 1 }
+            let beyondOneThird = least > oneThird.lowerBound || most < oneThird.upperBound
             if !byGroups.isEmpty {
                 findings.withGroups += 1
                 guard let (low, high) = range(constraints + byGroups) else {
@@ -175,6 +182,7 @@ enum PairAudit {
                 findings.wrong.append("\(what): \(shared) outside \(least)...\(most)")
                 continue
             }
+            if beyondOneThird { findings.tighter += 1 }
             // The values a missing pair may take: below k, or 1 to k - 1 short of a title (I2); any
             // value, for a pair that I2 shows and I2t holds back.
             let heldBack = shared >= k && (va == shared || va - shared >= k) && (vb == shared || vb - shared >= k)
