@@ -111,7 +111,7 @@ struct AnalystDocsTests {
             // shown among them and every shown series or genre that holds one of them, in one
             // program over their people (PairAudit).
             func auditSeveralThirds(_ level: String) throws {
-                let found = try PairAudit.audit(admin, groups: true)
+                let found = try PairAudit.audit(admin)
                 #expect(found.withThirds > 1_000, "the demo's hidden pairs with a third title: \(found.withThirds) of \(found.pairs)")
                 #expect(found.withGroups > 1_000, "the demo's hidden pairs with a shown group: \(found.withGroups) of \(found.pairs)")
                 #expect(found.wrong.isEmpty, "each pair's people lie within its range: \(found.wrong.prefix(5))")

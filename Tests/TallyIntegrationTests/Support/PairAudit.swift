@@ -17,8 +17,8 @@ import Tally
 /// each is below k, in a band of I2, or held back, which is no linear constraint); the pair itself
 /// keeps, of its range, the values that a missing pair may take, as in `AnalystChecks.pairs`.
 ///
-/// With `groups`, each series or genre that `report.group_totals` shows and that holds one of
-/// these titles joins the program: its viewers are the people on any of its titles played in the
+/// Each series or genre that `report.group_totals` shows and that holds one of these titles joins
+/// the program: its viewers are the people on any of its titles played in the
 /// period, so those on its titles here are at most that many, and at least that many less the
 /// viewers of its other titles (a shown title-period's, or k - 1 for a hidden one below k: an
 /// attacker told which are), exactly that many when it has no other. `GroupAudit` takes a group's
@@ -61,7 +61,7 @@ enum PairAudit {
         """
 
     /// Audits the warehouse (as a superuser), with `shownPairs` as the pairs published.
-    static func audit(_ connection: PostgresConnection, shownPairs: String = reportPairs, thirds: Int = 4, groups: Bool = false) throws -> Findings {
+    static func audit(_ connection: PostgresConnection, shownPairs: String = reportPairs, thirds: Int = 4) throws -> Findings {
         let (k, p) = try reportSettings(connection)
         let enough = min(p, k - 1)
         var titles: [ReportPeriod: [Int: Int]] = [:]
@@ -95,17 +95,14 @@ enum PairAudit {
             return (period, pair, try row.decode(4, as: Int.self))
         }
 
-        let shownGroups = groups ? try GroupAudit.groups(connection, GroupAudit.reportGroups) : [:]
-        let members = groups ? try GroupAudit.members(connection) : [:]
+        let shownGroups = try GroupAudit.groups(connection, GroupAudit.reportGroups)
+        let members = try GroupAudit.members(connection)
         // Each title-period's stored viewers, for the groups' titles that no title view shows.
-        let stored =
-            !groups
-            ? [:]
-            : try connection.query(
-                "select p.period_kind, p.period_start, t.title_id, p.viewers from analytics.fact_title_period p join analytics.dim_title t using (title_key) where t.title_id is not null"
-            ).rows.reduce(into: [ReportPeriod: [Int: Int]]()) { stored, row in
-                stored[try ReportPeriod(row, at: 0), default: [:]][try row.decode(2, as: Int.self)] = try row.decode(3, as: Int.self)
-            }
+        let stored = try connection.query(
+            "select p.period_kind, p.period_start, t.title_id, p.viewers from analytics.fact_title_period p join analytics.dim_title t using (title_key) where t.title_id is not null"
+        ).rows.reduce(into: [ReportPeriod: [Int: Int]]()) { stored, row in
+            stored[try ReportPeriod(row, at: 0), default: [:]][try row.decode(2, as: Int.self)] = try row.decode(3, as: Int.self)
+        }
 
         var findings = Findings()
         for (period, pair, shared) in hidden {
@@ -119,7 +116,6 @@ enum PairAudit {
                 return (c, ac + bc - viewers[c]!, min(va - ac + bc, vb - bc + ac))
             }
             // Without a third, only the groups can say more than the titles do.
-            guard !candidates.isEmpty || groups else { continue }
             if !candidates.isEmpty { findings.withThirds += 1 }
             let oneThird = max(0, candidates.map(\.least).max() ?? 0)...min(va, vb, candidates.map(\.most).min() ?? vb)
             let byLeast = candidates.sorted { ($0.least, $1.c) > ($1.least, $0.c) }.prefix(thirds / 2).map(\.c)
