@@ -53,7 +53,10 @@ struct AnalystReportTests {
                 let state = try await analyst.sqlState(of: "select * from \(relation) limit 1")
                 #expect(state == "42501", "select from \(relation) as the analyst: \(state ?? "succeeded")")
             }
-            for call in ["etl.date_key(current_date)", "etl.region('US')", "etl.refresh_coviewing_held()"] {
+            for call in [
+                "etl.date_key(current_date)", "etl.region('US')", "etl.refresh_coviewing_held()", "etl.refresh_kept_reports()",
+                "etl.create_kept_view('report.mine', 'analytics.dim_date', '{}')",
+            ] {
                 let state = try await analyst.sqlState(of: "select \(call)")
                 #expect(state == "42501", "\(call) as the analyst: \(state ?? "succeeded")")
             }
@@ -98,6 +101,66 @@ struct AnalystReportTests {
             #expect(try admin.query("select k from report.settings").scalar(as: Int.self) == 11)
             #expect(
                 try admin.query("select count(*)::int from pg_class where relnamespace = 'report'::regnamespace and relkind = 'v'").scalar(as: Int.self) == 10)
+        }
+    }
+
+    /// The views kept by each load (etl.refresh_kept_reports) and the relation each reads.
+    static let kept = [
+        "report_periods": "analytics.report_periods", "title_segments": "report.title_segments", "title_breakdown": "report.title_breakdown",
+        "coviewing": "report.coviewing", "group_totals": "report.group_totals",
+    ]
+
+    /// How many kept views a read takes from the kept rows (made at the current facts generation).
+    static let keptCurrent = """
+        select count(*) filter (where k.generation = f.generation)::int
+        from analytics.kept_reports k cross join analytics.facts_generation f
+        """
+
+    @Test("a kept view reads what the load kept until a fact or setting is written, then decides from the facts again; the rows are the same")
+    func keptViews() async throws {
+        try await withAnalystWarehouse { db, analyst in
+            let admin = try db.connect()
+            defer { admin.close() }
+            let current = Self.keptCurrent
+            // The dataset was written after tally migrate up kept the views of an empty warehouse.
+            #expect(try admin.query(current).scalar(as: Int.self) == 0)
+            let live = try Dictionary(
+                uniqueKeysWithValues: Self.kept.map { name, view in
+                    (name, try admin.query("select count(*)::int from \(view)").scalar(as: Int.self))
+                })
+            try admin.execute("select etl.refresh_kept_reports()")
+            #expect(try admin.query(current).scalar(as: Int.self) == Self.kept.count)
+            for (name, view) in Self.kept {
+                // The same rows kept and decided now, both ways (a row twice counts twice).
+                let differ = try admin.query(
+                    """
+                    select (select count(*) from (select * from analytics.kept_\(name) except all select * from analytics.\(name)_live) a)
+                         + (select count(*) from (select * from analytics.\(name)_live except all select * from analytics.kept_\(name)) b)
+                    """
+                ).scalar(as: Int.self)
+                #expect(differ == 0, "\(name): \(differ) rows differ between kept and live")
+                #expect(try admin.query("select count(*)::int from \(view)").scalar(as: Int.self) == live[name], "\(view)")
+                #expect((live[name] ?? 0) > 0, "\(view) has no rows on the dataset")
+            }
+            // The views read the kept rows: one planted there shows (only the owner can write them) ...
+            let planted = "select count(*) from report.title_weekly where viewers = 99999"
+            try admin.execute(
+                "update analytics.kept_report_periods set viewers = 99999 where period_kind = 'week' and viewers = (select max(viewers) from analytics.kept_report_periods where period_kind = 'week')"
+            )
+            #expect(try await analyst.query(planted) != "0")
+            #expect(try await analyst.query("select count(*) from report.title_breakdown") == String(live["title_breakdown"] ?? -1))
+            // ... until a write to what they were made from, even one that changes no row: from then
+            // on they decide from the facts, until the next load (or refresh) keeps them again.
+            try admin.execute("update analytics.fact_title_period set viewers = viewers where false")
+            #expect(try await analyst.query(planted) == "0")
+            try admin.execute("select etl.refresh_kept_reports()")
+            #expect(try await analyst.query(planted) == "0")
+            #expect(try admin.query(current).scalar(as: Int.self) == Self.kept.count)
+            // A change of the settings is such a write: at a higher k the views decide again.
+            #expect(try admin.query("select count(*)::int from analytics.kept_coviewing where shared_viewers < 25").scalar(as: Int.self) > 0)
+            try admin.execute("update report.settings set k = 25")
+            #expect(try admin.query(current).scalar(as: Int.self) == 0)
+            #expect(try await analyst.query("select count(*) from report.coviewing where shared_viewers < 25") == "0")
         }
     }
 

@@ -87,12 +87,59 @@
 
 drop view if exists report.title_daily, report.title_ratings, report.title_breakdown, report.title_weekly, report.title_monthly,
     report.title_segments, report.coviewing, report.title_streaks, report.titles, report.group_totals, analytics.coviewing_pairs,
-    analytics.report_periods, analytics.title_unions, analytics.title_runs;
+    analytics.report_periods, analytics.title_unions, analytics.title_runs, analytics.report_periods_live,
+    analytics.title_segments_live, analytics.title_breakdown_live, analytics.coviewing_live, analytics.group_totals_live;
+drop table if exists analytics.kept_report_periods, analytics.kept_title_segments, analytics.kept_title_breakdown,
+    analytics.kept_coviewing, analytics.kept_group_totals;
+-- (made again, empty: no view reads them until the end of this file keeps them)
+delete from analytics.kept_reports;
 drop function if exists report.shown_runs(integer[], integer);
 -- I3m by weeks now takes a month's whole weeks from the weeks with a play (month_whole_weeks).
 drop function if exists report.whole_weeks(date);
 -- I2t now takes k, for what a missing pair says (report.missing_pair_values).
 drop function if exists report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer);
+
+-- Kept views (V0036): a report view that decides every period of the history at each read is
+-- defined as <name>_live in analytics, and its rows are kept by each load in analytics.kept_<name>
+-- (etl.refresh_kept_reports). The view by its own name reads the kept rows while they were made
+-- at the current facts generation (analytics.kept_reports against analytics.facts_generation, each
+-- a one-time filter: the other branch is never run), and <name>_live otherwise, so that a write to
+-- the facts or settings since the last load is never hidden. Rows and columns are the same either
+-- way; a filter on a leakproof column (= on a day, a period or a title) reaches the kept table's
+-- index.
+create or replace function etl.create_kept_view(view_name text, live regclass, indexes text[]) returns void
+    language plpgsql
+    set search_path = pg_catalog, pg_temp
+as $$
+declare
+    kept text := 'analytics.' || quote_ident('kept_' || split_part(view_name, '.', 2));
+    kept_name text := split_part(view_name, '.', 2);
+    columns text;
+begin
+    execute format('create table %s as select * from %s with no data', kept, live);
+    foreach columns in array indexes loop
+        execute format('create index on %s (%s)', kept, columns);
+    end loop;
+    execute format('alter table %s owner to tally_owner', kept);
+    execute format('revoke all on %s from public, tally_loader', kept);
+    execute format('comment on table %s is %L', kept, format(
+        'The rows of %s as the last load (or tally migrate up) made them, at the facts generation in analytics.kept_reports; %s reads them while that is current. Written by etl.refresh_kept_reports(); not granted to analysts or the loader.',
+        live, view_name));
+    execute format($view$
+        create view %1$s with (security_barrier) as
+        select * from %2$s
+        where (select generation from analytics.kept_reports where name = %3$L) = (select generation from analytics.facts_generation)
+        union all
+        select * from %4$s
+        where (select generation from analytics.kept_reports where name = %3$L) is distinct from (select generation from analytics.facts_generation)
+        $view$, view_name, kept, kept_name, live);
+    execute format('alter view %s owner to tally_owner', view_name);
+    execute format('revoke all on %s from public', view_name);
+end
+$$;
+alter function etl.create_kept_view(text, regclass, text[]) owner to tally_owner;
+revoke all on function etl.create_kept_view(text, regclass, text[]) from public;
+comment on function etl.create_kept_view(text, regclass, text[]) is 'Used by R__report_views.sql: creates analytics.kept_<name> with the columns of the live view and the indexes given, and the view view_name that reads it while it is current (analytics.kept_reports) and the live view otherwise.';
 
 -- Which of a title's nested counts as of one day may be shown: counts[1] is the day's viewers
 -- (shown when at least k), counts[n] the people with a run of at least n days. A count is shown
@@ -470,7 +517,7 @@ alter view analytics.title_unions owner to tally_owner;
 revoke all on analytics.title_unions from public;
 comment on view analytics.title_unions is 'Per title, week and month: the unions of two of its counts (days and streaks) whose runs overlap or meet, known exactly from their overlap, all of k or more viewers. Read by report_periods and group_totals (I3u); not granted to analysts.';
 
-create view analytics.report_periods with (security_barrier) as
+create view analytics.report_periods_live with (security_barrier) as
 with title_weeks as materialized (
     -- Per title, its weeks of k or more viewers.
     select coalesce(t.title_id, -1) as title_ref, w.period_start as week_start, max(w.viewers) as viewers
@@ -728,6 +775,18 @@ with title_weeks as materialized (
        and m.period_start = date_trunc('month', c.period_start)::date
        and date_trunc('month', c.period_start + 6) = date_trunc('month', c.period_start)
     where m.viewers is null or m.viewers - c.viewers not between 1 and s.k - 1
+), overlapped as (
+    -- The periods not of the kind that report.settings.plays_priority names that a period of that
+    -- kind showing plays by the rule overlaps (I4, below). Joined on the title first: as a test
+    -- inside the rule, it scanned every period once per period (72 s on a busy year).
+    select distinct u.period_kind, u.period_start, u.title_ref
+    from published u
+    cross join report.settings s
+    join published o on o.title_ref = u.title_ref
+    where u.period_kind <> s.plays_priority and o.period_kind = s.plays_priority and o.plays_by_rule
+      and case when u.period_kind = 'month'
+               then o.period_start between u.period_start - 6 and (u.period_start + interval '1 month')::date - 1
+               else u.period_start between o.period_start - 6 and (o.period_start + interval '1 month')::date - 1 end
 ), decided as (
     -- I4: plays with hidden days are shown by the rule for the kind of period that
     -- report.settings.plays_priority names; for the other kind, only where no period of that kind
@@ -735,14 +794,10 @@ with title_weeks as materialized (
     -- plays of the month's other hidden days, which may be fewer than k people.
     select
         u.*,
-        not u.has_hidden_day or (u.plays_by_rule and (u.period_kind = s.plays_priority or not exists (
-            select 1 from published o
-            where o.period_kind = s.plays_priority and o.plays_by_rule and o.title_ref = u.title_ref
-              and case when u.period_kind = 'month'
-                       then o.period_start between u.period_start - 6 and (u.period_start + interval '1 month')::date - 1
-                       else u.period_start between o.period_start - 6 and (o.period_start + interval '1 month')::date - 1 end))) as plays_shown
+        not u.has_hidden_day or (u.plays_by_rule and (u.period_kind = s.plays_priority or ov.title_ref is null)) as plays_shown
     from published u
     cross join report.settings s
+    left join overlapped ov on ov.period_kind = u.period_kind and ov.period_start = u.period_start and ov.title_ref = u.title_ref
 )
 select
     p.period_kind,
@@ -759,9 +814,11 @@ select
     not p.plays_shown as suppressed
 from decided p
 cross join loaded l;
-alter view analytics.report_periods owner to tally_owner;
-revoke all on analytics.report_periods from public;
-comment on view analytics.report_periods is 'The title-periods (weeks and months) the report shows, with the suppression of plays applied: at least k viewers, the periods-against-days rules (I3, I3b, I3m, also by whole weeks for a month), and plays only where no day is hidden or the hidden days hold k or more people (I4). Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
+alter view analytics.report_periods_live owner to tally_owner;
+revoke all on analytics.report_periods_live from public;
+comment on view analytics.report_periods_live is 'The title-periods (weeks and months) the report shows, with the suppression of plays applied: at least k viewers, the periods-against-days rules (I3, I3b, I3m, also by whole weeks for a month), and plays only where no day is hidden or the hidden days hold k or more people (I4). Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
+select etl.create_kept_view('analytics.report_periods', 'analytics.report_periods_live', array['period_kind, period_start']);
+comment on view analytics.report_periods is 'analytics.report_periods_live as the last load kept it (analytics.kept_report_periods), while the facts and settings are as they were then; else report_periods_live itself. Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
 
 create view report.title_weekly with (security_barrier) as
 select period_start as week_start, title_id, title, kind, viewers, plays, skips, watch_hours, days_covered, suppressed
@@ -773,7 +830,7 @@ select period_start as month_start, title_id, title, kind, viewers, plays, skips
 from analytics.report_periods
 where period_kind = 'month';
 
-create view report.title_segments with (security_barrier) as
+create view analytics.title_segments_live with (security_barrier) as
 with cells as (
     select
         d.full_date as day,
@@ -888,7 +945,7 @@ where day_viewers >= k
 group by day, title_id, title, kind, title_key
 having bool_or(is_suppressed);
 
-create view report.title_breakdown with (security_barrier) as
+create view analytics.title_breakdown_live with (security_barrier) as
 with month_value_weeks as materialized (
     -- Per title, month, dimension and value: the same value's cells of the weeks that overlap the
     -- month, the sum of those of k or more viewers and how many have fewer (I3w for breakdowns).
@@ -1195,6 +1252,9 @@ create or replace function etl.refresh_coviewing_held() returns integer
     language plpgsql
     security definer
     set search_path = pg_catalog, pg_temp
+    -- JIT is off in the warehouse from V0032 on, but not in a session begun before it, as tally
+    -- migrate up's on a new warehouse is: there, without statistics, JIT compiled for 30 s.
+    set jit = off
 as $$
 declare
     decided integer;
@@ -1222,7 +1282,7 @@ revoke all on function etl.refresh_coviewing_held() from public;
 grant execute on function etl.refresh_coviewing_held() to tally_loader;
 comment on function etl.refresh_coviewing_held() is 'Keeps report.coviewing''s I2t decision per period in analytics.coviewing_decisions and coviewing_held: decides again (report.held_pairs) every period whose kept decision no longer matches its inputs, forgets periods without stored pairs, and returns how many periods it decided. tally load calls it before it commits.';
 
-create view report.coviewing with (security_barrier) as
+create view analytics.coviewing_live with (security_barrier) as
 with published as (
     select period_kind, period_start, a_key, b_key, shared_viewers, viewers_a, viewers_b
     from analytics.coviewing_pairs
@@ -1301,7 +1361,7 @@ join analytics.dim_title t on t.title_key = r.title_key
 where u.shown and u.streak_days >= 2;
 
 -- Series and genre totals of a week or a month (I6): distinct people over the group's titles.
-create view report.group_totals with (security_barrier) as
+create view analytics.group_totals_live with (security_barrier) as
 with shown_periods as materialized (
     select period_kind, period_start, title_key, coalesce(title_id, -1) as title_ref, viewers, suppressed from analytics.report_periods
 ), shown_days as materialized (
@@ -1580,6 +1640,53 @@ from analytics.dim_title c
 left join seen on seen.title_id = c.title_id
 where c.is_current and c.title_id is not null;
 
+-- The report views that decide every period at each read, kept by each load (etl.create_kept_view).
+select etl.create_kept_view('report.title_segments', 'analytics.title_segments_live', array['day', 'title']);
+select etl.create_kept_view('report.title_breakdown', 'analytics.title_breakdown_live', array['period_start', 'title']);
+select etl.create_kept_view('report.coviewing', 'analytics.coviewing_live', array['period_start', 'title_a']);
+select etl.create_kept_view('report.group_totals', 'analytics.group_totals_live', array['period_start']);
+alter view analytics.title_segments_live owner to tally_owner;
+alter view analytics.title_breakdown_live owner to tally_owner;
+alter view analytics.coviewing_live owner to tally_owner;
+alter view analytics.group_totals_live owner to tally_owner;
+revoke all on analytics.title_segments_live, analytics.title_breakdown_live, analytics.coviewing_live,
+    analytics.group_totals_live from public;
+comment on view analytics.title_segments_live is 'report.title_segments decided from the facts at this read; report.title_segments reads the rows the last load kept instead while they are current. Not granted to analysts.';
+comment on view analytics.title_breakdown_live is 'report.title_breakdown decided from the facts at this read; report.title_breakdown reads the rows the last load kept instead while they are current. Not granted to analysts.';
+comment on view analytics.coviewing_live is 'report.coviewing decided from the facts at this read; report.coviewing reads the rows the last load kept instead while they are current. Not granted to analysts.';
+comment on view analytics.group_totals_live is 'report.group_totals decided from the facts at this read; report.group_totals reads the rows the last load kept instead while they are current. Not granted to analysts.';
+
+-- Keeps the rows of every kept view (etl.create_kept_view) at the current facts generation.
+-- analytics.report_periods first: the others read it. Rows are deleted, not truncated, so that
+-- analysts reading during a load see the rows of the last one until it commits.
+create or replace function etl.refresh_kept_reports() returns void
+    language plpgsql
+    security definer
+    set search_path = pg_catalog, pg_temp
+    set jit = off
+as $$
+declare
+    kept_name text;
+begin
+    foreach kept_name in array array['report_periods', 'title_segments', 'title_breakdown', 'coviewing', 'group_totals'] loop
+        -- (create table as may run in parallel, insert ... select may not: 46 s against 5 s for
+        -- title_segments on a busy year)
+        execute format('create temporary table kept_now on commit drop as select * from analytics.%I', kept_name || '_live');
+        execute format('delete from analytics.%I', 'kept_' || kept_name);
+        execute format('insert into analytics.%I select * from kept_now', 'kept_' || kept_name);
+        drop table kept_now;
+        insert into analytics.kept_reports (name, generation)
+        select kept_name, f.generation from analytics.facts_generation f
+        on conflict (name) do update set generation = excluded.generation;
+        execute format('analyze analytics.%I', 'kept_' || kept_name);
+    end loop;
+end
+$$;
+alter function etl.refresh_kept_reports() owner to tally_owner;
+revoke all on function etl.refresh_kept_reports() from public;
+grant execute on function etl.refresh_kept_reports() to tally_loader;
+comment on function etl.refresh_kept_reports() is 'Keeps the rows of analytics.report_periods, report.title_segments, title_breakdown, coviewing and group_totals as decided from the facts now (analytics.kept_*), with the facts generation they were made at (analytics.kept_reports); the views read them while no fact, dimension or setting has been written since. tally load calls it after etl.refresh_coviewing_held(), before it commits.';
+
 alter view report.title_daily owner to tally_owner;
 alter view report.title_ratings owner to tally_owner;
 alter view report.title_weekly owner to tally_owner;
@@ -1732,6 +1839,7 @@ comment on column report.group_totals.watch_hours is 'Hours watched of the group
 comment on column report.group_totals.days_covered is 'Days of the period between the first and the last day the warehouse holds facts for. Below the period''s length the period is partial.';
 comment on column report.group_totals.suppressed is 'True when plays and watch_hours are hidden.';
 
--- The decisions emptied above, made again with the functions of this file, so that report.coviewing
--- does not decide every period at each read until the next load.
+-- The decisions emptied above, made again with the functions of this file, and the kept views'
+-- rows, so that no read decides every period until the next load.
 select etl.refresh_coviewing_held();
+select etl.refresh_kept_reports();

@@ -20,7 +20,7 @@ extension NightlyLoad {
                 .run(batch: &none, days: Array(days), factsFrom: cutoff, keepFrom: cutoff)
             report.daysRecomputed = outcome.days
             report.peopleGroups = outcome.groups
-            try keepCoviewingDecisions(on: warehouse)
+            try keepReports(on: warehouse)
         }
     }
 }

@@ -133,10 +133,14 @@ extension NightlyLoad {
     }
 
     /// Decides again which co-viewing pairs I2t holds back in the periods whose inputs changed, and
-    /// keeps the decisions for report.coviewing to reuse (etl.refresh_coviewing_held).
-    func keepCoviewingDecisions(on warehouse: PostgresConnection) throws {
+    /// keeps the decisions for report.coviewing to reuse (etl.refresh_coviewing_held); then keeps the
+    /// rows of the report views that decide every period, for reads until the facts change again
+    /// (etl.refresh_kept_reports).
+    func keepReports(on warehouse: PostgresConnection) throws {
         let periods = try warehouse.query("select etl.refresh_coviewing_held()").scalar(as: Int.self)
         logger.debug("co-viewing decisions kept", metadata: ["periods": "\(periods)"])
+        try warehouse.execute("select etl.refresh_kept_reports()")
+        logger.debug("report views kept")
     }
 
     /// Merges the source catalogue into `dim_title`; returns the days whose facts changed titles re-point.

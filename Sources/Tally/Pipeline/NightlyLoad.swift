@@ -76,7 +76,7 @@ public struct NightlyLoad {
             report.privateRowsPurged = try PrivateState(warehouse: warehouse).purge(before: run.cutoff)
             // A history load wrote every fact at once: statistics now, not when autovacuum comes.
             if run.history != nil { try warehouse.execute("select etl.analyze_facts()") }
-            try keepCoviewingDecisions(on: warehouse)
+            try keepReports(on: warehouse)
             report.duration = Date().timeIntervalSince(run.startedAt)
             try Ledger(warehouse: warehouse).close(runID: run.id, report: report)
             try Watermark.advance(to: run.snapshot, runID: run.id, on: warehouse)
