@@ -78,6 +78,9 @@ begin
                 execute format('create table analytics.%I partition of analytics.%I for values from (%s) to (%s)',
                                fact || '_' || suffix, fact, etl.date_key(month_start),
                                etl.date_key((month_start + interval '1 month')::date));
+                -- A statement on a partition fires the partition's triggers, not its parent's (V0037).
+                execute format('create trigger move_facts_generation after insert or update or delete or truncate on analytics.%I '
+                               'for each statement execute function analytics.move_facts_generation()', fact || '_' || suffix);
             end if;
         end loop;
     end loop;

@@ -1656,6 +1656,40 @@ comment on view analytics.title_breakdown_live is 'report.title_breakdown decide
 comment on view analytics.coviewing_live is 'report.coviewing decided from the facts at this read; report.coviewing reads the rows the last load kept instead while they are current. Not granted to analysts.';
 comment on view analytics.group_totals_live is 'report.group_totals decided from the facts at this read; report.group_totals reads the rows the last load kept instead while they are current. Not granted to analysts.';
 
+-- The tables the kept views read, through other views, and their partitions, with whether each moves
+-- the facts generation on (the trigger of V0036, V0037 and etl.ensure_days). The kept rows
+-- themselves and the generations are left out: only etl.refresh_kept_reports() writes them.
+create or replace function etl.kept_view_sources() returns table (source regclass, moves_generation boolean)
+    language sql
+    stable
+    set search_path = pg_catalog, pg_temp
+as $$
+    with recursive read (oid) as (
+        select unnest(array['analytics.report_periods_live', 'analytics.title_segments_live', 'analytics.title_breakdown_live',
+                            'analytics.coviewing_live', 'analytics.group_totals_live']::regclass[])::oid
+        union
+        select x.oid
+        from read
+        cross join lateral (
+            select d.refobjid as oid
+            from pg_rewrite r
+            join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_class'::regclass
+            where r.ev_class = read.oid
+            union all
+            select i.inhrelid from pg_inherits i where i.inhparent = read.oid) x
+    )
+    select c.oid::regclass, exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = 'move_facts_generation')
+    from read
+    join pg_class c on c.oid = read.oid
+    join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p')
+      and not (n.nspname = 'analytics' and (c.relname like 'kept\_%' or c.relname = 'facts_generation'))
+    order by c.oid::regclass::text
+$$;
+alter function etl.kept_view_sources() owner to tally_owner;
+revoke all on function etl.kept_view_sources() from public;
+comment on function etl.kept_view_sources() is 'Every table and partition the kept report views read (through other views too), and whether it has the trigger move_facts_generation. R__report_views.sql fails when one has not: a write to it could leave kept rows stale.';
+
 -- Keeps the rows of every kept view (etl.create_kept_view) at the current facts generation.
 -- analytics.report_periods first: the others read it. Rows are deleted, not truncated, so that
 -- analysts reading during a load see the rows of the last one until it commits.
@@ -1667,7 +1701,11 @@ create or replace function etl.refresh_kept_reports() returns void
 as $$
 declare
     kept_name text;
+    made_at bigint;
 begin
+    -- The generation the rows are made at, locked: a write that commits while they are made waits,
+    -- and moves the generation past them when this transaction commits.
+    select generation into made_at from analytics.facts_generation for update;
     foreach kept_name in array array['report_periods', 'title_segments', 'title_breakdown', 'coviewing', 'group_totals'] loop
         -- (create table as may run in parallel, insert ... select may not: 46 s against 5 s for
         -- title_segments on a busy year)
@@ -1675,8 +1713,7 @@ begin
         execute format('delete from analytics.%I', 'kept_' || kept_name);
         execute format('insert into analytics.%I select * from kept_now', 'kept_' || kept_name);
         drop table kept_now;
-        insert into analytics.kept_reports (name, generation)
-        select kept_name, f.generation from analytics.facts_generation f
+        insert into analytics.kept_reports (name, generation) values (kept_name, made_at)
         on conflict (name) do update set generation = excluded.generation;
         execute format('analyze analytics.%I', 'kept_' || kept_name);
     end loop;
@@ -1841,5 +1878,16 @@ comment on column report.group_totals.suppressed is 'True when plays and watch_h
 
 -- The decisions emptied above, made again with the functions of this file, and the kept views'
 -- rows, so that no read decides every period until the next load.
+do $$
+declare
+    missing text;
+begin
+    select string_agg(source::text, ', ') into missing from etl.kept_view_sources() where not moves_generation;
+    if missing is not null then
+        raise exception 'the kept report views read % without the trigger move_facts_generation, so a write there would leave kept rows stale', missing
+            using hint = 'Create it on each as V0036 does: after insert or update or delete or truncate, for each statement, execute function analytics.move_facts_generation().';
+    end if;
+end
+$$;
 select etl.refresh_coviewing_held();
 select etl.refresh_kept_reports();
