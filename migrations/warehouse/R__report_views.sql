@@ -135,11 +135,18 @@ begin
         $view$, view_name, kept, kept_name, live);
     execute format('alter view %s owner to tally_owner', view_name);
     execute format('revoke all on %s from public', view_name);
+    execute format('alter view %s owner to tally_owner', live);
+    execute format('revoke all on %s from public', live);
+    if obj_description(live, 'pg_class') is null then
+        execute format('comment on view %s is %L', live, format(
+            '%s decided from the facts at this read; %s reads the rows the last load kept instead while they are current. Not granted to analysts.',
+            view_name, view_name));
+    end if;
 end
 $$;
 alter function etl.create_kept_view(text, regclass, text[]) owner to tally_owner;
 revoke all on function etl.create_kept_view(text, regclass, text[]) from public;
-comment on function etl.create_kept_view(text, regclass, text[]) is 'Used by R__report_views.sql: creates analytics.kept_<name> with the columns of the live view and the indexes given, and the view view_name that reads it while it is current (analytics.kept_reports) and the live view otherwise.';
+comment on function etl.create_kept_view(text, regclass, text[]) is 'Used by R__report_views.sql: creates analytics.kept_<name> with the columns of the live view and the indexes given, and the view view_name that reads it while it is current (analytics.kept_reports) and the live view otherwise; gives both views to tally_owner, revokes them from public, and comments the live view when it has no comment.';
 
 -- Which of a title's nested counts as of one day may be shown: counts[1] is the day's viewers
 -- (shown when at least k), counts[n] the people with a run of at least n days. A count is shown
@@ -814,8 +821,6 @@ select
     not p.plays_shown as suppressed
 from decided p
 cross join loaded l;
-alter view analytics.report_periods_live owner to tally_owner;
-revoke all on analytics.report_periods_live from public;
 comment on view analytics.report_periods_live is 'The title-periods (weeks and months) the report shows, with the suppression of plays applied: at least k viewers, the periods-against-days rules (I3, I3b, I3m, also by whole weeks for a month), and plays only where no day is hidden or the hidden days hold k or more people (I4). Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
 select etl.create_kept_view('analytics.report_periods', 'analytics.report_periods_live', array['period_kind, period_start']);
 comment on view analytics.report_periods is 'analytics.report_periods_live as the last load kept it (analytics.kept_report_periods), while the facts and settings are as they were then; else report_periods_live itself. Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
@@ -1645,16 +1650,6 @@ select etl.create_kept_view('report.title_segments', 'analytics.title_segments_l
 select etl.create_kept_view('report.title_breakdown', 'analytics.title_breakdown_live', array['period_start', 'title']);
 select etl.create_kept_view('report.coviewing', 'analytics.coviewing_live', array['period_start', 'title_a']);
 select etl.create_kept_view('report.group_totals', 'analytics.group_totals_live', array['period_start']);
-alter view analytics.title_segments_live owner to tally_owner;
-alter view analytics.title_breakdown_live owner to tally_owner;
-alter view analytics.coviewing_live owner to tally_owner;
-alter view analytics.group_totals_live owner to tally_owner;
-revoke all on analytics.title_segments_live, analytics.title_breakdown_live, analytics.coviewing_live,
-    analytics.group_totals_live from public;
-comment on view analytics.title_segments_live is 'report.title_segments decided from the facts at this read; report.title_segments reads the rows the last load kept instead while they are current. Not granted to analysts.';
-comment on view analytics.title_breakdown_live is 'report.title_breakdown decided from the facts at this read; report.title_breakdown reads the rows the last load kept instead while they are current. Not granted to analysts.';
-comment on view analytics.coviewing_live is 'report.coviewing decided from the facts at this read; report.coviewing reads the rows the last load kept instead while they are current. Not granted to analysts.';
-comment on view analytics.group_totals_live is 'report.group_totals decided from the facts at this read; report.group_totals reads the rows the last load kept instead while they are current. Not granted to analysts.';
 
 -- The tables the kept views read, through other views, and their partitions, with whether each moves
 -- the facts generation on (the trigger of V0036, V0037 and etl.ensure_days). The kept rows
