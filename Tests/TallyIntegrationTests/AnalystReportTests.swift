@@ -197,6 +197,71 @@ struct AnalystReportTests {
         }
     }
 
+    @Test(
+        "a refresh of the kept views races a change of k in another session: a refresh begun while the change is uncommitted waits for it and keeps its rows at the new k; a change made while a refresh is uncommitted waits for it, and then the views decide at the new k"
+    )
+    func keptViewsRaceSettings() async throws {
+        try await withAnalystWarehouse { db, analyst in
+            let admin = try db.connect()
+            defer { admin.close() }
+            let conninfo = db.conninfo
+            let session = { @Sendable (name: String) in try PostgresConnection.connect(conninfo, applicationName: name, logger: quietLogger()) }
+            // Whether the session named so is waiting on a lock; polled until it is, or for 30 s.
+            let waitsOnLock = { (name: String) async throws -> Bool in
+                for _ in 0..<600 {
+                    let waiting = try admin.query(
+                        "select exists (select 1 from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock')", [name]
+                    ).scalar(as: Bool.self)
+                    if waiting { return true }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return false
+            }
+            let keptBelow25 = "select count(*)::int from analytics.kept_coviewing where shared_viewers < 25"
+            let shownBelow25 = "select count(*) from report.coviewing where shared_viewers < 25"
+            try admin.execute("select etl.refresh_kept_reports()")
+            #expect(try admin.query(keptBelow25).scalar(as: Int.self) > 0, "the dataset has pairs below 25 to hide")
+
+            // Runs `held` in session `holder`, uncommitted, then `waiting` in session `waiter` on a
+            // thread; commits `held` once `waiter` waits on a lock (or after 30 s) and says whether it did.
+            let race = { (holder: String, held: String, waiter: String, waiting: String) async throws -> Bool in
+                let first = try session(holder)
+                defer { first.close() }
+                try first.execute("begin")
+                try first.execute(held)
+                async let second: Void = onThread {
+                    let other = try session(waiter)
+                    defer { other.close() }
+                    try other.execute(waiting)
+                }
+                let waited = try await waitsOnLock(waiter)
+                try first.execute("commit")
+                try await second
+                return waited
+            }
+            let (change, refresh) = ("update report.settings set k = 25", "select etl.refresh_kept_reports()")
+
+            // 1. k = 25 is written but not committed; a refresh begun now waits for it (the change
+            // holds the generation row that the refresh locks first) ...
+            #expect(try await race("race: change of k", change, "race: refresh", refresh), "the refresh did not wait for the uncommitted change of k")
+            // ... and so makes its rows at k = 25, current, which the analyst reads.
+            #expect(try admin.query(Self.keptCurrent).scalar(as: Int.self) == Self.kept.count)
+            #expect(try admin.query(keptBelow25).scalar(as: Int.self) == 0)
+            #expect(try await analyst.query(shownBelow25) == "0")
+
+            // 2. Back at k = 11, kept; a refresh not yet committed holds the generation row, so a
+            // change of k made now waits for it ...
+            try admin.execute("update report.settings set k = 11")
+            try admin.execute(refresh)
+            #expect(try admin.query(keptBelow25).scalar(as: Int.self) > 0)
+            #expect(try await race("race: refresh", refresh, "race: change of k", change), "the change of k did not wait for the uncommitted refresh")
+            // ... and then moves the generation past the rows kept at k = 11: the views decide at 25.
+            #expect(try admin.query(Self.keptCurrent).scalar(as: Int.self) == 0)
+            #expect(try admin.query(keptBelow25).scalar(as: Int.self) > 0)
+            #expect(try await analyst.query(shownBelow25) == "0")
+        }
+    }
+
     @Test("every count of people in every report view is at least k, never NULL, and the views follow k when the DBA changes it")
     func suppressionFloorFollowsK() async throws {
         try await withAnalystWarehouse { db, analyst in

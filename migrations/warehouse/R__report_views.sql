@@ -498,32 +498,37 @@ join analytics.dim_title t on t.title_key = f.title_key
 cross join report.settings s
 where f.raters >= s.k;
 
--- Weeks and months alike: each title-period that the report shows (at least k viewers, and I3), with
--- its plays where they describe no fewer than k people (I4). Not readable by analysts; title_weekly,
--- title_monthly and title_breakdown read it.
 create view analytics.title_unions with (security_barrier) as
 -- Two counts of a title whose runs overlap or meet, n1 = (a1, b1) and n2 = (a2, b2) with
 -- a1 < a2 <= b1 + 1 and b1 < b2 (two days in a row, a day and a streak, two streaks), and their
 -- overlap q = (a1, b2), all of k or more viewers: their union n1 + n2 - q is known exactly, so
 -- the week or month holding all of a1 to b2, less it, is its people on neither (I3u).
+-- The runs of k or more viewers are read once, and joined on equal keys (the day before a run
+-- starts, the day it ends): joined on the title alone and filtered, a busy year took 11 s, not 0.1 s.
+with runs as materialized (
+    select r.title_ref, r.as_of, r.streak_days, r.viewers, r.as_of - r.streak_days as day_before
+    from analytics.title_runs r
+    cross join report.settings s
+    where r.viewers >= s.k
+)
 select x.period_kind, x.period_start, q.title_ref, array_agg(n1.viewers + n2.viewers - q.viewers) as unions
-from analytics.title_runs q
-cross join report.settings s
-join analytics.title_runs n1
-    on n1.title_ref = q.title_ref and n1.as_of between q.as_of - q.streak_days + 1 and q.as_of - 1
-   and n1.as_of - n1.streak_days = q.as_of - q.streak_days
-join analytics.title_runs n2
-    on n2.title_ref = q.title_ref and n2.as_of = q.as_of and n2.streak_days < q.streak_days
-   and n2.as_of - n2.streak_days <= n1.as_of
+from runs q
+join runs n1
+    on n1.title_ref = q.title_ref and n1.day_before = q.day_before and n1.as_of between q.as_of - q.streak_days + 1 and q.as_of - 1
+join runs n2
+    on n2.title_ref = q.title_ref and n2.as_of = q.as_of and n2.streak_days < q.streak_days and n2.day_before <= n1.as_of
 cross join lateral (values ('week', date_trunc('week', q.as_of - q.streak_days + 1)::date, date_trunc('week', q.as_of)::date),
                            ('month', date_trunc('month', q.as_of - q.streak_days + 1)::date, date_trunc('month', q.as_of)::date))
     x (period_kind, period_start, last_start)
-where q.streak_days >= 2 and q.viewers >= s.k and n1.viewers >= s.k and n2.viewers >= s.k and x.period_start = x.last_start
+where q.streak_days >= 2 and x.period_start = x.last_start
 group by 1, 2, 3;
 alter view analytics.title_unions owner to tally_owner;
 revoke all on analytics.title_unions from public;
 comment on view analytics.title_unions is 'Per title, week and month: the unions of two of its counts (days and streaks) whose runs overlap or meet, known exactly from their overlap, all of k or more viewers. Read by report_periods and group_totals (I3u); not granted to analysts.';
 
+-- Weeks and months alike: each title-period that the report shows (at least k viewers, and I3), with
+-- its plays where they describe no fewer than k people (I4). Not readable by analysts; title_weekly,
+-- title_monthly and title_breakdown read it.
 create view analytics.report_periods_live with (security_barrier) as
 with title_weeks as materialized (
     -- Per title, its weeks of k or more viewers.
@@ -991,9 +996,10 @@ with month_value_weeks as materialized (
         from analytics.fact_title_daily_segment f
         join analytics.dim_title t on t.title_key = f.title_key
         join analytics.dim_date dd on dd.date_key = f.date_key
-        cross join report.settings s
         cross join lateral (values ('week', dd.week_start), ('month', dd.month_start)) x (period_kind, period_start)
-        where f.viewers >= s.k
+        -- k as a subquery, run once, so that the scan of the segments filters (3 s of a busy year
+        -- went to sorting every segment before the join to the settings dropped them).
+        where f.viewers >= (select k from report.settings)
         group by 1, 2, 3, 4, 5, 6
     ) g
     join analytics.dim_device dv on dv.device_key = g.device_key
@@ -1002,6 +1008,20 @@ with month_value_weeks as materialized (
     cross join lateral (values ('device_class', dv.device_class), ('region', r.region), ('age_band', a.age_band),
                                ('plan', a.plan), ('kids', case when a.is_kids then 'kids' else 'adults' end)) v (dimension, value)
     group by 1, 2, 3, 4, 5
+), week_nested as materialized (
+    -- The week cells (inside one month) that the same value of the month exceeds by 1 to k - 1
+    -- people (is_nested below), looked up in one hashed IN: a subquery per cell took 30 s of a busy
+    -- year's 42, and a join, estimated from too few rows, compared 74 million.
+    select distinct b.period_start, b.title_key, b.dimension, b.value
+    from analytics.fact_title_period_breakdown b
+    join analytics.dim_title wt on wt.title_key = b.title_key
+    join analytics.dim_title mt on coalesce(mt.title_id, -1) = coalesce(wt.title_id, -1)
+    join analytics.fact_title_period_breakdown m
+        on m.period_kind = 'month' and m.period_start = date_trunc('month', b.period_start)::date and m.title_key = mt.title_key
+       and m.dimension = b.dimension and m.value = b.value
+    cross join report.settings s
+    where b.period_kind = 'week' and date_trunc('month', b.period_start + 6) = date_trunc('month', b.period_start)
+      and m.viewers - b.viewers between 1 and s.k - 1
 ), cells as (
     select
         b.period_kind,
@@ -1021,17 +1041,8 @@ with month_value_weeks as materialized (
         -- it is 1 to k - 1 for one value, the week's whole dimension is hidden (I5 for breakdowns),
         -- since its all_other row, less the month's cells of the values it holds, would give the
         -- difference back (each person has one kids flag, and mostly one age band and plan).
-        exists (
-            select 1
-            from analytics.fact_title_period_breakdown m
-            join analytics.dim_title mt on mt.title_key = m.title_key
-            join analytics.dim_title wt on wt.title_key = b.title_key
-            where b.period_kind = 'week' and m.period_kind = 'month'
-              and m.period_start = date_trunc('month', b.period_start)::date
-              and date_trunc('month', b.period_start + 6) = date_trunc('month', b.period_start)
-              and coalesce(mt.title_id, -1) = coalesce(wt.title_id, -1)
-              and m.dimension = b.dimension and m.value = b.value
-              and m.viewers - b.viewers between 1 and s.k - 1) as is_nested,
+        coalesce(b.period_kind = 'week' and (b.period_start, b.title_key, b.dimension, b.value) in (
+            select wn.period_start, wn.title_key, wn.dimension, wn.value from week_nested wn), false) as is_nested,
         -- A month's value holds the people of that value in the weeks that overlap the month, so
         -- the month's cell less the week cells of k or more viewers (as if all were shown) bounds
         -- its week cells below k from below, as I3w does for a title's month: one of h such weeks
@@ -1543,6 +1554,12 @@ with shown_periods as materialized (
     where a.shown is not null and b.shown is not null and v.shared_viewers >= c.k
       and (a.shown = v.shared_viewers or a.shown - v.shared_viewers >= c.k)
       and (b.shown = v.shared_viewers or b.shown - v.shared_viewers >= c.k)
+), pair_sums as (
+    -- Per candidate group, its shown pairs and their shared viewers. Grouped once: counted per
+    -- candidate, each scanned every shown pair (13 s of a busy year's 26).
+    select period_kind, period_start, grouping, name, count(*) as n, sum(shared) as shared_sum
+    from shown_pairs
+    group by period_kind, period_start, grouping, name
 ), exact as (
     -- I6u: two shown titles with their shown pair have a union known exactly, so the group less it
     -- is exactly the people of its other titles only: 0 or at least k.
@@ -1551,11 +1568,8 @@ with shown_periods as materialized (
     -- titles' Venn diagram: on all three, on exactly two, on one only. Each is 0 or at least k.
     select c.*
     from candidates c
-    left join lateral (
-        select count(*) as n, sum(p.shared) as shared_sum
-        from shown_pairs p
-        where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping and p.name = c.name
-    ) pp on true
+    left join pair_sums ps on ps.period_kind = c.period_kind and ps.period_start = c.period_start and ps.grouping = c.grouping and ps.name = c.name
+    cross join lateral (select coalesce(ps.n, 0) as n, ps.shared_sum) pp
     cross join lateral (select c.viewers - c.shown_sum + pp.shared_sum as on_all) t
     where not exists (
             select 1 from shown_pairs p
