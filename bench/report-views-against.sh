@@ -7,7 +7,8 @@
 # count the rows of each view that decides every period from the facts (what a read that finds
 # the kept rows stale costs, for the whole history). Prints the medians, the ratio baseline / this
 # checkout and, per kept view, whether both sides kept the same rows (an md5 of the sorted rows).
-# Nothing is changed.
+# Nothing is changed, but each round holds the views' and kept tables' locks until it rolls back:
+# run it where no load or analyst is waiting.
 # Usage: bench/report-views-against.sh CONNINFO COMMIT [ROUNDS]   (a superuser on the warehouse,
 #        a warehouse migrated to this checkout; run from the repository)
 set -euo pipefail
@@ -31,7 +32,7 @@ round() {
         echo "begin;"
         echo "select clock_timestamp() as t0 \\gset"
         echo "\\o /dev/null"
-        echo "\\i $file"
+        echo "\\i '$file'"
         echo "\\o"
         echo "select (extract(epoch from clock_timestamp() - :'t0'::timestamptz) * 1000)::int;"
         for view in "${views[@]}"; do
@@ -44,15 +45,26 @@ round() {
         done
         echo "rollback;"
     } > "$script"
-    echo $(psql "$conninfo" -X -q -At -v ON_ERROR_STOP=1 -f "$script")
+    local out status=0
+    out=$(psql "$conninfo" -X -q -At -v ON_ERROR_STOP=1 -f "$script") || status=$?
     rm -f "$script"
+    # 1 apply time, 5 counts, 5 digests, or the run failed.
+    if ((status != 0)) || [[ $(echo $out | wc -w) != $((1 + 2 * ${#views[@]})) ]]; then
+        echo "bench/report-views-against.sh: a round on $file failed (psql exit $status): $out" >&2
+        exit 1
+    fi
+    echo $out
 }
 
+# The sides alternate, the baseline first in odd rounds and this checkout first in even ones, so
+# that neither always reads a cold cache.
 declare -A results
-for side in baseline this; do
-    file=$baseline
-    [[ $side == this ]] && file=$repo/migrations/warehouse/R__report_views.sql
-    for r in $(seq "$rounds"); do
+for r in $(seq "$rounds"); do
+    order=(baseline this)
+    ((r % 2 == 0)) && order=(this baseline)
+    for side in "${order[@]}"; do
+        file=$baseline
+        [[ $side == this ]] && file=$repo/migrations/warehouse/R__report_views.sql
         results[$side,$r]=$(round "$file")
     done
 done

@@ -210,7 +210,10 @@ struct AnalystReportTests {
             let waitsOnLock = { (name: String) async throws -> Bool in
                 for _ in 0..<600 {
                     let waiting = try admin.query(
-                        "select exists (select 1 from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock')", [name]
+                        """
+                        select exists (select 1 from pg_stat_activity
+                                       where datname = current_database() and application_name = $1 and wait_event_type = 'Lock')
+                        """, [name]
                     ).scalar(as: Bool.self)
                     if waiting { return true }
                     try await Task.sleep(for: .milliseconds(50))
@@ -224,6 +227,8 @@ struct AnalystReportTests {
 
             // Runs `held` in session `holder`, uncommitted, then `waiting` in session `waiter` on a
             // thread; commits `held` once `waiter` waits on a lock (or after 30 s) and says whether it did.
+            // Nothing between the two may throw before the commit, and the waiter gives up after a
+            // minute, so that a failure cannot leave the test waiting on its own lock.
             let race = { (holder: String, held: String, waiter: String, waiting: String) async throws -> Bool in
                 let first = try session(holder)
                 defer { first.close() }
@@ -232,10 +237,11 @@ struct AnalystReportTests {
                 async let second: Void = onThread {
                     let other = try session(waiter)
                     defer { other.close() }
+                    try other.execute("set lock_timeout = '60s'")
                     try other.execute(waiting)
                 }
-                let waited = try await waitsOnLock(waiter)
-                try first.execute("commit")
+                let waited = (try? await waitsOnLock(waiter)) ?? false
+                try? first.execute("commit")
                 try await second
                 return waited
             }
@@ -244,7 +250,9 @@ struct AnalystReportTests {
             // 1. k = 25 is written but not committed; a refresh begun now waits for it (the change
             // holds the generation row that the refresh locks first) ...
             #expect(try await race("race: change of k", change, "race: refresh", refresh), "the refresh did not wait for the uncommitted change of k")
-            // ... and so makes its rows at k = 25, current, which the analyst reads.
+            // ... and so makes its rows at k = 25, current, which the analyst reads. (Without the wait
+            // they would be made at 11 and labelled with the generation before the change: stale,
+            // so never shown, but the views would decide at each read until the next load.)
             #expect(try admin.query(Self.keptCurrent).scalar(as: Int.self) == Self.kept.count)
             #expect(try admin.query(keptBelow25).scalar(as: Int.self) == 0)
             #expect(try await analyst.query(shownBelow25) == "0")
@@ -256,6 +264,8 @@ struct AnalystReportTests {
             #expect(try admin.query(keptBelow25).scalar(as: Int.self) > 0)
             #expect(try await race("race: refresh", refresh, "race: change of k", change), "the change of k did not wait for the uncommitted refresh")
             // ... and then moves the generation past the rows kept at k = 11: the views decide at 25.
+            // (This half holds without the lock too, since the refresh reads the generation before
+            // it makes its rows; only the wait tells.)
             #expect(try admin.query(Self.keptCurrent).scalar(as: Int.self) == 0)
             #expect(try admin.query(keptBelow25).scalar(as: Int.self) > 0)
             #expect(try await analyst.query(shownBelow25) == "0")
