@@ -98,7 +98,18 @@ struct AnalystDocsTests {
                 #expect(try identities.decode(column, as: Int.self) == 0, "demo: \(column)")
             }
             #expect(try identities.decode("periods_with_hidden_days", as: Int.self) > 0)
-            let pairs = try #require(try admin.query(AnalystChecks.pairs()).rows.first)
+            // The pair search joins its own CTEs, which have no statistics: the planner takes the
+            // demo's thousands of hidden pairs for one and anti-joins them to the 38,276 shown
+            // pairs by nested loop (more than 5 minutes; 50 s by hash). It planned a hash join
+            // while the report views' live branch, a view estimated at many rows, inflated its
+            // estimates; the live rows now come from a function (docs/operations.md, Kept report
+            // views).
+            let search = { (unstored: Bool) throws -> PostgresRow? in
+                try admin.execute("set enable_nestloop = off")
+                defer { _ = try? admin.execute("reset enable_nestloop") }
+                return try admin.query(AnalystChecks.pairs(unstored: unstored)).rows.first
+            }
+            let pairs = try #require(try search(false))
             #expect(try pairs.decode("narrow_pairs_by_thirds", as: Int.self) == 0, "demo: a hidden pair narrowed through one or two third titles")
             #expect(try pairs.decode("pairs_with_thirds", as: Int.self) > 1_000, "the demo's hidden pairs with a third title")
             #expect(try pairs.decode("pairs_with_two_thirds", as: Int.self) > 500, "the demo's hidden pairs with two third titles")
@@ -106,7 +117,7 @@ struct AnalystDocsTests {
             // The couples below the floor (no stored pair) of which one title lies inside a third:
             // the only ones these bounds can narrow below p. Their people come from the loader's
             // private activity.
-            let unstored = try #require(try admin.query(AnalystChecks.pairs(unstored: true)).rows.first)
+            let unstored = try #require(try search(true))
             #expect(try unstored.decode("narrow_pairs_by_thirds", as: Int.self) == 0, "demo: a couple below the floor narrowed through third titles")
             #expect(try unstored.decode("pairs_with_thirds", as: Int.self) > 1_000, "the demo's couples below the floor with one title inside a third")
             #expect(try unstored.decode("pairs_outside_thirds", as: Int.self) == 0, "each couple's people lie within its bounds")
@@ -131,10 +142,10 @@ struct AnalystDocsTests {
             // decided in minutes. The couples are searched from a lower bound of 2 then.
             try admin.execute("update report.settings set protection = k")
             defer { _ = try? admin.execute("update report.settings set protection = null") }
-            let strict = try #require(try admin.query(AnalystChecks.pairs()).rows.first)
+            let strict = try #require(try search(false))
             #expect(try strict.decode("narrow_pairs_by_thirds", as: Int.self) == 0, "demo at p = k: a hidden pair narrowed below k - 1 values")
             #expect(try strict.decode("pairs_with_thirds", as: Int.self) > 1_000)
-            let strictCouples = try #require(try admin.query(AnalystChecks.pairs(unstored: true)).rows.first)
+            let strictCouples = try #require(try search(true))
             #expect(try strictCouples.decode("narrow_pairs_by_thirds", as: Int.self) == 0, "demo at p = k: a couple narrowed below k - 1 values")
             #expect(try strictCouples.decode("pairs_outside_thirds", as: Int.self) == 0)
             #expect(try strictCouples.decode("pairs_with_thirds", as: Int.self) > 1_000, "the demo's couples searched at p = k")
@@ -205,6 +216,25 @@ struct LinearAuditTests {
             let everyWeek = try MonthAudit.auditByDays(admin, shownWeeks: WeekAudit.everyWeekOfK, knowsEmptyDays: true)
             #expect(everyWeek.infeasible.isEmpty, "\(everyWeek.infeasible.prefix(5))")
             #expect(!everyWeek.narrowed.isEmpty, "every week of k or more viewers shown: \(everyWeek.ranges) ranges, none narrowed")
+        }
+    }
+
+    @Test(
+        "no hidden day or week of the demo is narrowed, and no small group of people singled out, by a title-month's plays with its days (I4p), for the months of up to 11 days with a play (every pattern up to 9); with every month's plays shown, some would be"
+    )
+    func titleMonthsWithPlays() async throws {
+        try await withDemoWarehouse { _, fixture in
+            let admin = try fixture.facts()
+            defer { admin.close() }
+            let published = try PlaysAudit.audit(admin, maxDays: 11)
+            #expect(published.audited > 5, "the demo's title-months with plays and up to 11 days: \(published.audited)")
+            #expect(published.findings.infeasible.isEmpty, "\(published.findings.infeasible.prefix(5))")
+            #expect(published.findings.narrowed.isEmpty, "\(published.findings.narrowed.prefix(10))")
+            #expect(published.findings.smallGroups.isEmpty, "\(published.findings.smallGroups.prefix(10))")
+            // The control: the plays that I4p hides would pin hidden days.
+            let everyMonth = try PlaysAudit.audit(admin, monthPlays: PlaysAudit.everyMonthPlays, maxDays: 9)
+            #expect(everyMonth.findings.infeasible.isEmpty, "\(everyMonth.findings.infeasible.prefix(5))")
+            #expect(!everyMonth.findings.narrowed.isEmpty || !everyMonth.findings.smallGroups.isEmpty, "every month's plays shown: nothing narrowed")
         }
     }
 

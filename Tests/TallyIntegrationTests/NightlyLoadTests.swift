@@ -556,13 +556,16 @@ struct NightlyLoadTests {
             // Monday two weeks back: 12 people on Monday (shown), 6 on Tuesday and 5 on Wednesday
             // (hidden), one of them on both: 10 people on the hidden days; 12 others on Thursday
             // (shown), so that the week is at least k above each shown day (I5).
-            // (in one month, so that the month holds the same hidden days)
+            // (in one month, so that the month holds the same hidden days). Each plays twice on a
+            // hidden day: with one play each, the plays would bound the people on both hidden days
+            // to at most the plays less the viewers, 1, and I4p would hide them
+            // (`playsPinHiddenDays`).
             let days = try source.weekdaysInOneMonth(4)
             let monday = days[0]
             for person in people[0..<12] { try source.play(person, 1, on: days[0]) }
             for person in people[23..<35] { try source.play(person, 1, on: days[3]) }
-            for person in people[12..<18] { try source.play(person, 1, on: days[1]) }
-            for person in people[17..<22] { try source.play(person, 1, on: days[2]) }
+            for person in people[12..<18] { for _ in 0..<2 { try source.play(person, 1, on: days[1]) } }
+            for person in people[17..<22] { for _ in 0..<2 { try source.play(person, 1, on: days[2]) } }
             let facts = try fixture.facts()
 
             /// The week's small_day_viewers as stored and as SQL counts them on the source, and the
@@ -595,16 +598,16 @@ struct NightlyLoadTests {
             #expect(before.plays == nil && before.month == nil, "10 people on the hidden days: the week's and month's plays would give theirs away")
 
             // A late play on Wednesday by a new person: the hidden days now hold 11 people.
-            try source.play(people[22], 1, on: days[2])
+            for _ in 0..<2 { try source.play(people[22], 1, on: days[2]) }
             try fixture.load()
             let after = try week()
             #expect(after.stored == 11 && after.direct == 11, "\(after)")
-            #expect(after.month == 36, "the month's plays are shown: 12 + 6 + 6 + 12")
+            #expect(after.month == 48, "the month's plays are shown: 12 + 12 + 12 + 12")
             #expect(after.plays == nil, "the week's stay hidden: the month less the week would be the month's other hidden days'")
             // With weeks first, the week shows them and the month does not.
             try facts.execute("update report.settings set plays_priority = 'week'")
             let weeksFirst = try week()
-            #expect(weeksFirst.plays == 36 && weeksFirst.month == nil, "\(weeksFirst)")
+            #expect(weeksFirst.plays == 48 && weeksFirst.month == nil, "\(weeksFirst)")
         }
     }
 
@@ -1112,6 +1115,39 @@ struct NightlyLoadTests {
             let shown = try expectWeekHidden(facts, viewers: 34)
             #expect(
                 shown.smallGroups.contains { $0.what.hasSuffix("the people on at least 2 of them") && $0.least == 1 && $0.most == 1 }, "\(shown)")
+        }
+    }
+
+    @Test(
+        "a month's plays are hidden when, with its days, they would pin its hidden days (I4p): 12 people, one play each, on 8 hidden days give each day at most 12 - 7 = 5, and the month shows its viewers but not its plays; the attacker's program with the plays pins the days, without them it does not"
+    )
+    func playsPinHiddenDays() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "Sparse")
+            let days = try source.weekdaysInOneMonth(8)
+            // 1 and 2 people in turn on 8 days, each on one day with one play: 12 viewers and 12
+            // plays in the month, every day hidden, and the hidden days hold 12 people (k or more,
+            // so I4 alone would show the month's plays).
+            var n = 0
+            for (i, day) in days.enumerated() {
+                for _ in 0..<(i % 2 + 1) {
+                    n += 1
+                    try source.play(try source.person(n), 1, on: day)
+                }
+            }
+            try fixture.load()
+            let facts = try fixture.facts()
+            #expect(try facts.query("select count(*)::int from report.title_daily").scalar(as: Int.self) == 0)
+            let month = try facts.query("select viewers, plays is null from report.title_monthly where title_id = 1").rows
+            #expect(try month.map { [try $0.decode(0, as: Int.self), try $0.decode(1, as: Bool.self) ? 1 : 0] } == [[12, 1]], "shown, without plays")
+            #expect(try facts.query("select small_day_viewers from analytics.fact_title_period where period_kind = 'month'").scalar(as: Int.self) == 12)
+            let published = try PlaysAudit.audit(facts)
+            #expect(published.audited == 0, "no month publishes plays")
+            // As if the month showed its plays: every hidden day is held to 1 to 5 people.
+            let shown = try PlaysAudit.audit(facts, monthPlays: PlaysAudit.everyMonthPlays)
+            #expect(shown.audited == 1)
+            #expect(shown.findings.narrowed.filter { !$0.what.contains("week") && $0.least == 1 && $0.most == 5 }.count == 8, "\(shown.findings)")
         }
     }
 

@@ -82,15 +82,28 @@
 --
 -- Views run with the privileges of their owner (tally_owner), so analysts need no grant on
 -- analytics. security_barrier keeps an analyst's own functions from seeing rows or values before
--- suppression (only leakproof conditions, such as = on a day or a title, are pushed inside).
+-- suppression, but it lets leakproof conditions (= or < on a day, a title or a count) reach the
+-- facts, and EXPLAIN ANALYZE, which any reader may run, prints the rows each plan node read and
+-- removed: "viewers = 1" counted the title-days of one viewer, "raters = 1 and thumbs_up = 1" one
+-- person's thumb. So every report view reads kept rows, all published, or the rows of a function
+-- that runs the live view whole (etl.create_kept_view); no analyst's condition reaches the facts.
 -- Views are dropped and re-created, so a column can be added anywhere (e.g. skips next to plays).
 
+-- In the order they depend on each other: report views, their functions (analytics.<name>_rows()),
+-- the live views that read analytics.report_periods, and the views beneath.
 drop view if exists report.title_daily, report.title_ratings, report.title_breakdown, report.title_weekly, report.title_monthly,
-    report.title_segments, report.coviewing, report.title_streaks, report.titles, report.group_totals, analytics.coviewing_pairs,
-    analytics.report_periods, analytics.title_unions, analytics.title_runs, analytics.report_periods_live,
-    analytics.title_segments_live, analytics.title_breakdown_live, analytics.coviewing_live, analytics.group_totals_live;
+    report.title_segments, report.coviewing, report.title_streaks, report.titles, report.group_totals;
+drop function if exists analytics.title_segments_rows(), analytics.title_breakdown_rows(), analytics.coviewing_rows(),
+    analytics.group_totals_rows(), analytics.title_daily_rows(), analytics.title_ratings_rows(), analytics.title_streaks_rows(),
+    analytics.titles_rows();
+drop view if exists analytics.title_segments_live, analytics.title_breakdown_live, analytics.coviewing_live,
+    analytics.group_totals_live, analytics.title_daily_live, analytics.title_ratings_live, analytics.title_streaks_live,
+    analytics.titles_live, analytics.coviewing_pairs, analytics.report_periods;
+drop function if exists analytics.report_periods_rows();
+drop view if exists analytics.title_unions, analytics.title_runs, analytics.report_periods_live;
 drop table if exists analytics.kept_report_periods, analytics.kept_title_segments, analytics.kept_title_breakdown,
-    analytics.kept_coviewing, analytics.kept_group_totals;
+    analytics.kept_coviewing, analytics.kept_group_totals, analytics.kept_title_daily, analytics.kept_title_ratings,
+    analytics.kept_title_streaks, analytics.kept_titles;
 -- (made again, empty: no view reads them until the end of this file keeps them)
 delete from analytics.kept_reports;
 drop function if exists report.shown_runs(integer[], integer);
@@ -99,14 +112,15 @@ drop function if exists report.whole_weeks(date);
 -- I2t now takes k, for what a missing pair says (report.missing_pair_values).
 drop function if exists report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer);
 
--- Kept views (V0036): a report view that decides every period of the history at each read is
--- defined as <name>_live in analytics, and its rows are kept by each load in analytics.kept_<name>
--- (etl.refresh_kept_reports). The view by its own name reads the kept rows while they were made
--- at the current facts generation (analytics.kept_reports against analytics.facts_generation, each
--- a one-time filter: the other branch is never run), and <name>_live otherwise, so that a write to
--- the facts or settings since the last load is never hidden. Rows and columns are the same either
--- way; a filter on a leakproof column (= on a day, a period or a title) reaches the kept table's
--- index.
+-- Kept views (V0036): every report view analysts read is defined as <name>_live in analytics, and
+-- its rows are kept by each load in analytics.kept_<name> (etl.refresh_kept_reports). The view by
+-- its own name reads the kept rows while they were made at the current facts generation
+-- (analytics.kept_reports against analytics.facts_generation, each a one-time filter: the other
+-- branch is never run), and <name>_live otherwise, through analytics.<name>_rows(), so that a write
+-- to the facts or settings since the last load is never hidden. Rows and columns are the same
+-- either way. A filter on a leakproof column (= on a day, a period or a title) reaches the kept
+-- table's index, which holds published rows only; it never reaches the facts, where EXPLAIN
+-- ANALYZE would count the hidden rows it matched (a title-day of one viewer, one person's thumb).
 create or replace function etl.create_kept_view(view_name text, live regclass, indexes text[]) returns void
     language plpgsql
     set search_path = pg_catalog, pg_temp
@@ -114,6 +128,7 @@ as $$
 declare
     kept text := 'analytics.' || quote_ident('kept_' || split_part(view_name, '.', 2));
     kept_name text := split_part(view_name, '.', 2);
+    rows_function text := 'analytics.' || quote_ident(split_part(view_name, '.', 2) || '_rows');
     columns text;
 begin
     execute format('create table %s as select * from %s with no data', kept, live);
@@ -125,14 +140,27 @@ begin
     execute format('comment on table %s is %L', kept, format(
         'The rows of %s as the last load (or tally migrate up) made them, at the facts generation in analytics.kept_reports; %s reads them while that is current. Written by etl.refresh_kept_reports(); not granted to analysts or the loader.',
         live, view_name));
+    -- The live rows come through a function that runs as its owner and is never inlined, so that an
+    -- analyst's condition is applied to the rows it returns, all of them published, and never to
+    -- the facts beneath: EXPLAIN ANALYZE counts the rows each plan node reads and removes, and would
+    -- otherwise count hidden cells.
+    execute format('create function %s() returns setof %s language sql stable security definer '
+                   'set search_path = pg_catalog, pg_temp set jit = off as %L',
+                   rows_function, live, 'select * from ' || live::text);
+    execute format('alter function %s() owner to tally_owner', rows_function);
+    execute format('revoke all on function %s() from public', rows_function);
+    execute format('grant execute on function %s() to tally_analyst', rows_function);
+    execute format('comment on function %s() is %L', rows_function, format(
+        'The rows of %s, computed whole as the function''s owner: %s reads them when its kept rows are not current, so that no condition of the reader reaches the facts. Executable by tally_analyst, who cannot name it (no usage on analytics).',
+        live, view_name));
     execute format($view$
         create view %1$s with (security_barrier) as
         select * from %2$s
         where (select generation from analytics.kept_reports where name = %3$L) = (select generation from analytics.facts_generation)
         union all
-        select * from %4$s
+        select * from %4$s()
         where (select generation from analytics.kept_reports where name = %3$L) is distinct from (select generation from analytics.facts_generation)
-        $view$, view_name, kept, kept_name, live);
+        $view$, view_name, kept, kept_name, rows_function);
     execute format('alter view %s owner to tally_owner', view_name);
     execute format('revoke all on %s from public', view_name);
     execute format('alter view %s owner to tally_owner', live);
@@ -466,7 +494,7 @@ alter view analytics.title_runs owner to tally_owner;
 revoke all on analytics.title_runs from public;
 comment on view analytics.title_runs is 'Every count of people of a title as of a day, by title id: the day''s viewers (streak_days 1) and its streaks. Read by report.title_streaks; not granted to analysts.';
 
-create view report.title_daily with (security_barrier) as
+create view analytics.title_daily_live with (security_barrier) as
 select
     d.full_date as day,
     t.title_id,
@@ -483,7 +511,7 @@ join analytics.dim_title t on t.title_key = f.title_key
 cross join report.settings s
 where f.viewers >= s.k;
 
-create view report.title_ratings with (security_barrier) as
+create view analytics.title_ratings_live with (security_barrier) as
 select
     d.full_date as day,
     t.title_id,
@@ -496,7 +524,12 @@ from analytics.fact_title_daily f
 join analytics.dim_date d on d.date_key = f.date_key
 join analytics.dim_title t on t.title_key = f.title_key
 cross join report.settings s
-where f.raters >= s.k;
+-- Thumbs count ratings, and each rater gave at least one: the people who gave a thumbs-down are at
+-- least raters - thumbs_up and at most thumbs_down, and where each rated once, exactly
+-- thumbs_down. So each side is shown only when it is empty or those bounds put it at k or more.
+where f.raters >= s.k
+  and (f.thumbs_down = 0 or f.raters - f.thumbs_up >= s.k)
+  and (f.thumbs_up = 0 or f.raters - f.thumbs_down >= s.k);
 
 create view analytics.title_unions with (security_barrier) as
 -- Two counts of a title whose runs overlap or meet, n1 = (a1, b1) and n2 = (a2, b2) with
@@ -545,8 +578,13 @@ with title_weeks as materialized (
     -- Each title-day with its title's id, its week and its month, joined first: the joins below
     -- then meet it on both keys (left to itself, the planner joined every title to every day of a
     -- 20-year history first).
-    select f.date_key, f.title_key, coalesce(t.title_id, -1) as title_ref, d.full_date, d.week_start, d.month_start, f.viewers
+    select f.date_key, f.title_key, coalesce(t.title_id, -1) as title_ref, d.full_date, d.week_start, d.month_start, f.viewers, f.plays,
+           f.thumbs_up, f.thumbs_down,
+           -- whether title_ratings shows the day's thumbs (the same test)
+           f.raters >= s.k and (f.thumbs_down = 0 or f.raters - f.thumbs_up >= s.k) and (f.thumbs_up = 0 or f.raters - f.thumbs_down >= s.k)
+               as thumbs_shown
     from analytics.fact_title_daily f
+    cross join report.settings s
     join analytics.dim_date d on d.date_key = f.date_key
     join analytics.dim_title t on t.title_key = f.title_key
 ), days as (
@@ -561,6 +599,10 @@ with title_weeks as materialized (
         -- for a month: whether the day lies in one of its whole weeks (I3m by weeks)
         x.period_kind = 'month' and f.week_start >= f.month_start and date_trunc('month', f.week_start + 6) = f.month_start as in_whole_week,
         f.viewers,
+        f.plays,
+        f.thumbs_up,
+        f.thumbs_down,
+        f.thumbs_shown,
         f.viewers >= s.k as shown,
         case when f.viewers >= s.k and p.viewers >= s.k and x.previous_start = x.period_start
              -- the 2-day streak only where title_streaks shows it (report.shown_runs for length 2,
@@ -589,6 +631,14 @@ with title_weeks as materialized (
         count(*) filter (where not shown and viewers > 0) as hidden_played,
         count(*) filter (where shown) as shown_count,
         sum(viewers) filter (where shown) as shown_sum,
+        -- the shown days' plays, which title_daily publishes: the period's plays less them are
+        -- the plays of its hidden days
+        coalesce(sum(plays) filter (where shown), 0) as shown_plays,
+        -- the period's thumbs, and those of its days that title_ratings shows
+        sum(thumbs_up) as thumbs_up,
+        sum(thumbs_down) as thumbs_down,
+        coalesce(sum(thumbs_up) filter (where thumbs_shown), 0) as shown_up,
+        coalesce(sum(thumbs_down) filter (where thumbs_shown), 0) as shown_down,
         min(viewers) filter (where shown) as least_shown,
         array_agg(viewers) filter (where shown) as shown_days,
         coalesce(sum(viewers) filter (where shown), 0) - coalesce(sum(both_days), 0) as shown_days_hold,
@@ -636,6 +686,29 @@ with title_weeks as materialized (
     left join inner_weeks iw on iw.title_ref = pp.title_ref and iw.week_start = pp.week_start
     where pp.week_start >= pp.month_start and date_trunc('month', pp.week_start + 6) = pp.month_start
     group by pp.title_ref, pp.month_start
+), month_budget as materialized (
+    -- Per title and month, for I4p: the least people, counted once a day, that its hidden days must
+    -- hold (each hidden day with a play 1 or more; a week of k or more viewers, taken as known, at
+    -- least its viewers less its shown days in the month), the least of that less its hidden days
+    -- over the weeks with one, and for the weeks below k the least of their shown days and that.
+    select w.title_ref, w.month_start,
+           sum(w.least_hidden) as least_hidden,
+           min(w.least_hidden - w.hidden_days) filter (where w.hidden_days > 0) as day_slack,
+           min(w.shown_viewers + w.least_hidden) filter (where w.week_viewers is null and w.hidden_days > 0) as small_week_base
+    from (
+        select d.title_ref, d.month_start, d.week_start, d.hidden_days, d.shown_viewers, tw.viewers as week_viewers,
+               greatest(d.hidden_days, coalesce(tw.viewers - d.shown_viewers, 0)) as least_hidden
+        from (
+            select title_ref, month_start, week_start,
+                   count(*) filter (where viewers between 1 and s.k - 1) as hidden_days,
+                   coalesce(sum(viewers) filter (where viewers >= s.k), 0) as shown_viewers
+            from title_days
+            cross join report.settings s
+            group by title_ref, month_start, week_start
+        ) d
+        left join title_weeks tw on tw.title_ref = d.title_ref and tw.week_start = d.week_start
+    ) w
+    group by w.title_ref, w.month_start
 ), month_inner_weeks as (
     select date_trunc('month', week_start)::date as month_start, title_ref, sum(viewers) as weeks_hold
     from inner_weeks
@@ -707,8 +780,56 @@ with title_weeks as materialized (
     -- below small_day_below viewers; every such day must be hidden now, so they are a lower bound).
     select
         p.*,
+        -- I7: a month's thumbs, each side 0 or k or more ratings (a side of fewer gives its raters
+        -- 1 to that many), and so is what its days that title_ratings hides add to each side
+        -- (the month less the shown days); weeks show none, so no week is subtracted from a month.
+        p.period_kind = 'month'
+        and (x.thumbs_up = 0 or (x.thumbs_up >= s.k and x.thumbs_up - x.shown_up not between 1 and s.k - 1))
+        and (x.thumbs_down = 0 or (x.thumbs_down >= s.k and x.thumbs_down - x.shown_down not between 1 and s.k - 1)) as thumbs_shown,
+        x.thumbs_up,
+        x.thumbs_down,
         x.has_hidden_day,
-        x.has_hidden_day and p.small_day_viewers >= s.k and coalesce(x.least_shown >= p.small_day_below, true) as plays_by_rule
+        x.has_hidden_day and p.small_day_viewers >= s.k and coalesce(x.least_shown >= p.small_day_below, true) as plays_by_rule,
+        -- I4p: whether the period's plays, once shown, leave every bound of the rules below at least
+        -- p values wide. Each person of a day played on it at least once, so the hidden days hold at
+        -- most their plays (the period's less the shown days') together, and the days its people
+        -- watched past their first are at most the days' plays less its viewers: upper bounds that
+        -- the rules, which take each hidden day at k - 1, do not have.
+        (x.hidden_played = 0
+         or least(s.k - 1, pb.hidden_plays - (x.hidden_played - 1))
+            - greatest(1, p.viewers - x.shown_days_hold - (x.hidden_played - 1) * (s.k - 1)) + 1 >= coalesce(s.protection, (s.k + 1) / 2))
+        and (p.period_kind <> 'month' or coalesce(mw.small_weeks, 0) = 0
+             or least(s.k - 1, p.plays - mw.big_weeks - (mw.small_weeks - 1))
+                - greatest(1, p.viewers - mw.big_weeks - (mw.small_weeks - 1) * (s.k - 1)) + 1 >= coalesce(s.protection, (s.k + 1) / 2))
+        -- for a month, with its weeks of k or more viewers taking their share of the hidden days'
+        -- plays first (month_budget): a hidden day outside them, and a week below k
+        and (p.period_kind <> 'month' or mb.day_slack is null
+             or least(s.k - 1, pb.hidden_plays - mb.least_hidden + mb.day_slack + 1)
+                - greatest(1, p.viewers - x.shown_days_hold - (x.hidden_played - 1) * (s.k - 1)) + 1 >= coalesce(s.protection, (s.k + 1) / 2))
+        and (p.period_kind <> 'month' or mb.small_week_base is null
+             or least(s.k - 1, pb.hidden_plays - mb.least_hidden + mb.small_week_base)
+                - greatest(1, p.viewers - coalesce(mw.big_weeks, 0) - (greatest(coalesce(mw.small_weeks, 0), 1) - 1) * (s.k - 1)) + 1
+                >= coalesce(s.protection, (s.k + 1) / 2))
+        -- and the people of the hidden days together (or, for a month, of its weeks below k): at
+        -- least the period less what the shown ones hold, at most those plays; 1 to k - 1 of them
+        -- within fewer than p values is a small group singled out
+        and not (p.viewers - x.shown_days_hold between 1 and s.k - 1
+                 and least(x.hidden_played * (s.k - 1), pb.hidden_plays) - (p.viewers - x.shown_days_hold) + 1
+                     < coalesce(s.protection, (s.k + 1) / 2))
+        and not (p.period_kind = 'month' and p.viewers - mw.big_weeks between 1 and s.k - 1
+                 and least(mw.small_weeks * (s.k - 1), p.plays - mw.big_weeks) - (p.viewers - mw.big_weeks) + 1
+                     < coalesce(s.protection, (s.k + 1) / 2))
+        and not exists (
+            select 1 from small_runs sr
+            where sr.period_kind = p.period_kind and sr.period_start = p.period_start and sr.title_ref = p.title_ref
+              and (pb.most_extra - sr.taken) / (sr.streak_days - 1) < coalesce(s.protection, (s.k + 1) / 2) - 1)
+        and not report.pins_repeaters(e.least_extra, pb.most_extra, e.played, s.k, coalesce(s.protection, (s.k + 1) / 2))
+        and (p.period_kind <> 'month' or not report.pins_repeaters(
+            greatest(0, coalesce(ww.known + ww.weeks - ww.known_weeks, 0) + x.loose_sum + x.loose_hidden - p.viewers),
+            least(pb.most_extra, coalesce(ww.known, 0) + x.loose_sum + (coalesce(ww.weeks - ww.known_weeks, 0) + x.loose_hidden) * (s.k - 1) - p.viewers),
+            coalesce(ww.weeks, 0) + x.loose_shown + x.loose_hidden, s.k, coalesce(s.protection, (s.k + 1) / 2)))
+        and (p.period_kind <> 'month' or not report.pins_repeaters(greatest(0, mu.least_units - p.viewers), least(pb.most_extra, mu.most_units - p.viewers),
+                                                                   mu.units, s.k, coalesce(s.protection, (s.k + 1) / 2))) as plays_keep_bounds
     from stored p
     cross join report.settings s
     join periods x on x.period_kind = p.period_kind and x.period_start = p.period_start and x.title_ref = p.title_ref
@@ -724,12 +845,17 @@ with title_weeks as materialized (
         select greatest(0, coalesce(x.shown_sum, 0) + x.hidden_played - p.viewers) as least_extra,
                coalesce(x.shown_sum, 0) + x.hidden_played * (s.k - 1) - p.viewers as most_extra,
                x.shown_count + x.hidden_played as played) e
+    -- The same with the period's plays (I4p): the hidden days' plays, and the most extra days.
+    cross join lateral (
+        select p.plays - x.shown_plays as hidden_plays,
+               least(e.most_extra, coalesce(x.shown_sum, 0) + (p.plays - x.shown_plays) - p.viewers) as most_extra) pb
     -- For a month, the same with its whole weeks as units (month_whole_weeks) and its days
     -- outside them (I3m by weeks): the weeks' viewers less the month's are the weeks its people
     -- watched past their first.
     left join month_whole_weeks ww on p.period_kind = 'month' and ww.title_ref = p.title_ref and ww.month_start = p.period_start
     -- and with its days split by week as units (month_units)
     left join month_units mu on p.period_kind = 'month' and mu.title_ref = p.title_ref and mu.month_start = p.period_start
+    left join month_budget mb on p.period_kind = 'month' and mb.title_ref = p.title_ref and mb.month_start = p.period_start
     where true
       -- I3: the period's viewers less what the shown days can hold is a lower bound on the people of
       -- its hidden days together. Each hidden day holds at most k - 1, so one hidden day holds at
@@ -795,7 +921,7 @@ with title_weeks as materialized (
     from published u
     cross join report.settings s
     join published o on o.title_ref = u.title_ref
-    where u.period_kind <> s.plays_priority and o.period_kind = s.plays_priority and o.plays_by_rule
+    where u.period_kind <> s.plays_priority and o.period_kind = s.plays_priority and o.plays_by_rule and o.plays_keep_bounds
       and case when u.period_kind = 'month'
                then o.period_start between u.period_start - 6 and (u.period_start + interval '1 month')::date - 1
                else u.period_start between o.period_start - 6 and (o.period_start + interval '1 month')::date - 1 end
@@ -806,7 +932,8 @@ with title_weeks as materialized (
     -- plays of the month's other hidden days, which may be fewer than k people.
     select
         u.*,
-        not u.has_hidden_day or (u.plays_by_rule and (u.period_kind = s.plays_priority or ov.title_ref is null)) as plays_shown
+        coalesce(u.plays_keep_bounds, false)
+        and (not u.has_hidden_day or (u.plays_by_rule and (u.period_kind = s.plays_priority or ov.title_ref is null))) as plays_shown
     from published u
     cross join report.settings s
     left join overlapped ov on ov.period_kind = u.period_kind and ov.period_start = u.period_start and ov.title_ref = u.title_ref
@@ -823,7 +950,9 @@ select
     case when p.plays_shown then p.skips end as skips,
     case when p.plays_shown then round(p.watch_seconds / 3600.0, 1) end as watch_hours,
     report.days_covered(p.period_kind, p.period_start, l.first_day, l.last_day) as days_covered,
-    not p.plays_shown as suppressed
+    not p.plays_shown as suppressed,
+    case when p.thumbs_shown then p.thumbs_up end as thumbs_up,
+    case when p.thumbs_shown then p.thumbs_down end as thumbs_down
 from decided p
 cross join loaded l;
 comment on view analytics.report_periods_live is 'The title-periods (weeks and months) the report shows, with the suppression of plays applied: at least k viewers, the periods-against-days rules (I3, I3b, I3m, also by whole weeks for a month), and plays only where no day is hidden or the hidden days hold k or more people (I4). Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
@@ -836,7 +965,7 @@ from analytics.report_periods
 where period_kind = 'week';
 
 create view report.title_monthly with (security_barrier) as
-select period_start as month_start, title_id, title, kind, viewers, plays, skips, watch_hours, days_covered, suppressed
+select period_start as month_start, title_id, title, kind, viewers, plays, skips, watch_hours, days_covered, suppressed, thumbs_up, thumbs_down
 from analytics.report_periods
 where period_kind = 'month';
 
@@ -961,6 +1090,7 @@ with month_value_weeks as materialized (
     -- month, the sum of those of k or more viewers and how many have fewer (I3w for breakdowns).
     select x.month_start, coalesce(t.title_id, -1) as title_ref, w.dimension, w.value,
            coalesce(sum(w.viewers) filter (where w.viewers >= s.k), 0) as big_weeks,
+           count(*) filter (where w.viewers >= s.k) as big_count,
            count(*) filter (where w.viewers between 1 and s.k - 1) as small_weeks
     from analytics.fact_title_period_breakdown w
     join analytics.dim_title t on t.title_key = w.title_key
@@ -1156,15 +1286,44 @@ with month_value_weeks as materialized (
         on d.period_kind = 'week' and mh.period_start = date_trunc('month', d.period_start)::date
        and date_trunc('month', d.period_start + 6) = date_trunc('month', d.period_start)
        and mh.title_ref = coalesce(wt.title_id, -1) and mh.dimension = d.dimension and mh.value = d.value
+), month_plays_bound as (
+    -- I4p for breakdowns: a value's month plays bound its week cells from above (each person of a
+    -- week cell played at least once with the value that week), which the rules above, taking a
+    -- small week cell at k - 1, do not. The title-month-dimensions where that would leave a small
+    -- week cell, the people of its small week cells together, or its people in two weeks or more
+    -- fewer than p values: their plays are hidden, every value's (one alone would come back as the
+    -- month's plays less the others').
+    select distinct m.period_start, m.title_key, m.dimension
+    from analytics.fact_title_period_breakdown m
+    join analytics.dim_title t on t.title_key = m.title_key
+    cross join report.settings s
+    join month_value_weeks mvw
+        on mvw.month_start = m.period_start and mvw.title_ref = coalesce(t.title_id, -1) and mvw.dimension = m.dimension and mvw.value = m.value
+    left join month_unstored_weeks mu on mu.month_start = m.period_start and mu.title_ref = coalesce(t.title_id, -1)
+    cross join lateral (select mvw.small_weeks + coalesce(mu.weeks, 0) as small, coalesce(s.protection, (s.k + 1) / 2) as p) x
+    where m.period_kind = 'month' and m.viewers >= s.k
+      and ((x.small > 0 and least(s.k - 1, m.plays - mvw.big_weeks - (x.small - 1))
+                            - greatest(1, m.viewers - mvw.big_weeks - (x.small - 1) * (s.k - 1)) + 1 < x.p)
+           or (m.viewers - mvw.big_weeks between 1 and s.k - 1
+               and least(x.small * (s.k - 1), m.plays - mvw.big_weeks) - (m.viewers - mvw.big_weeks) + 1 < x.p)
+           or (report.pins_repeaters(greatest(0, mvw.big_weeks + x.small - m.viewers), least(mvw.big_weeks + x.small * (s.k - 1), m.plays) - m.viewers,
+                                     mvw.big_count + x.small, s.k, x.p)
+               and not report.pins_repeaters(greatest(0, mvw.big_weeks + x.small - m.viewers), mvw.big_weeks + x.small * (s.k - 1) - m.viewers,
+                                             mvw.big_count + x.small, s.k, x.p)))
 ), published as (
     -- Only title-periods that title_weekly or title_monthly show, whose viewers the all_other row
-    -- would otherwise give away; plays only where those views show them (I3).
-    select period_kind, period_start, title_key, suppressed from analytics.report_periods
+    -- would otherwise give away; plays only where those views show them (I3), and in months only
+    -- (I4b): plays add up, so a value's month less its weeks of shown plays would give the plays
+    -- of its hidden week cells, and bound their people from above (on the demo, 4 plays: 1 to 4
+    -- people).
+    select period_kind, period_start, title_key, suppressed or period_kind = 'week' as suppressed from analytics.report_periods
 ), shown as (
-    select d.*, t.title_id, t.name as title, t.kind, pb.suppressed
+    select d.*, t.title_id, t.name as title, t.kind, pb.suppressed or mpb.title_key is not null as suppressed
     from weeks_decided d
     join analytics.dim_title t on t.title_key = d.title_key
     join published pb on pb.period_kind = d.period_kind and pb.period_start = d.period_start and pb.title_key = d.title_key
+    left join month_plays_bound mpb
+        on d.period_kind = 'month' and mpb.period_start = d.period_start and mpb.title_key = d.title_key and mpb.dimension = d.dimension
 )
 select
     period_kind as period,
@@ -1324,7 +1483,7 @@ from pairs c
 join analytics.dim_title ta on ta.title_key = c.a_key
 join analytics.dim_title tb on tb.title_key = c.b_key;
 
-create view report.title_streaks with (security_barrier) as
+create view analytics.title_streaks_live with (security_barrier) as
 with runs as (
     -- Per title and day: the day's viewers, then the people with a run of at least 2, 3, ... days,
     -- each with whether it is free: no count of an earlier day that holds its people (a run ending
@@ -1635,7 +1794,7 @@ select
 from published p
 cross join loaded l;
 
-create view report.titles with (security_barrier) as
+create view analytics.titles_live with (security_barrier) as
 with seen as (
     -- The first day each title had at least k viewers: an earlier day would date a smaller audience.
     select t.title_id, min(d.full_date) as first_day
@@ -1664,6 +1823,10 @@ select etl.create_kept_view('report.title_segments', 'analytics.title_segments_l
 select etl.create_kept_view('report.title_breakdown', 'analytics.title_breakdown_live', array['period_start', 'title']);
 select etl.create_kept_view('report.coviewing', 'analytics.coviewing_live', array['period_start', 'title_a']);
 select etl.create_kept_view('report.group_totals', 'analytics.group_totals_live', array['period_start']);
+select etl.create_kept_view('report.title_daily', 'analytics.title_daily_live', array['day', 'title_id']);
+select etl.create_kept_view('report.title_ratings', 'analytics.title_ratings_live', array['day', 'title_id']);
+select etl.create_kept_view('report.title_streaks', 'analytics.title_streaks_live', array['as_of, title_id']);
+select etl.create_kept_view('report.titles', 'analytics.titles_live', array['title_id']);
 
 -- The tables the kept views read, through other views, and their partitions, with whether each moves
 -- the facts generation on (the trigger of V0036, V0037 and etl.ensure_days). The kept rows
@@ -1675,7 +1838,8 @@ create or replace function etl.kept_view_sources() returns table (source regclas
 as $$
     with recursive read (oid) as (
         select unnest(array['analytics.report_periods_live', 'analytics.title_segments_live', 'analytics.title_breakdown_live',
-                            'analytics.coviewing_live', 'analytics.group_totals_live']::regclass[])::oid
+                            'analytics.coviewing_live', 'analytics.group_totals_live', 'analytics.title_daily_live',
+                            'analytics.title_ratings_live', 'analytics.title_streaks_live', 'analytics.titles_live']::regclass[])::oid
         union
         select x.oid
         from read
@@ -1715,7 +1879,8 @@ begin
     -- The generation the rows are made at, locked: a write that commits while they are made waits,
     -- and moves the generation past them when this transaction commits.
     select generation into made_at from analytics.facts_generation for update;
-    foreach kept_name in array array['report_periods', 'title_segments', 'title_breakdown', 'coviewing', 'group_totals'] loop
+    foreach kept_name in array array['report_periods', 'title_segments', 'title_breakdown', 'coviewing', 'group_totals', 'title_daily',
+                                         'title_ratings', 'title_streaks', 'titles'] loop
         -- (create table as may run in parallel, insert ... select may not: 46 s against 5 s for
         -- title_segments on a busy year)
         execute format('create temporary table kept_now on commit drop as select * from analytics.%I', kept_name || '_live');
@@ -1748,13 +1913,15 @@ revoke all on report.title_daily, report.title_ratings, report.title_weekly, rep
     report.title_segments, report.title_breakdown, report.coviewing, report.title_streaks, report.titles, report.group_totals from public;
 grant select on report.title_daily, report.title_ratings, report.title_weekly, report.title_monthly,
     report.title_segments, report.title_breakdown, report.coviewing, report.title_streaks, report.titles, report.group_totals to tally_analyst;
--- A view's functions run with the privileges of whoever reads the view.
-grant execute on function report.shown_runs(integer[], integer, boolean[]) to tally_analyst;
-grant execute on function report.days_covered(text, date, date, date) to tally_analyst;
-grant execute on function report.month_weeks(date, date, date) to tally_analyst;
-grant execute on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) to tally_analyst;
-grant execute on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer) to tally_analyst;
-grant execute on function report.missing_pair_values(integer, integer, integer, integer, integer) to tally_analyst;
+-- A view's functions run with the privileges of whoever reads the view. The report views call only
+-- analytics.<name>_rows() (granted by etl.create_kept_view), whose views run as its owner, so the
+-- functions of report that decide are no longer granted (they were until the views were kept).
+revoke execute on function report.shown_runs(integer[], integer, boolean[]) from tally_analyst;
+revoke execute on function report.days_covered(text, date, date, date) from tally_analyst;
+revoke execute on function report.month_weeks(date, date, date) from tally_analyst;
+revoke execute on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) from tally_analyst;
+revoke execute on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer) from tally_analyst;
+revoke execute on function report.missing_pair_values(integer, integer, integer, integer, integer) from tally_analyst;
 
 -- report.title_daily
 comment on view report.title_daily is 'Per title per day: audience, plays and watch time. Grain: one row per (day, title) with at least k viewers (report.settings); a missing day means none or fewer than k, never a known 0. Source: analytics.fact_title_daily. Rows add up across titles and days for plays and watch_hours; viewers do not. Thumbs are in title_ratings.';
@@ -1769,7 +1936,7 @@ comment on column report.title_daily.completed_plays is 'Plays watched to the en
 comment on column report.title_daily.watch_hours is 'Hours watched (seconds / 3600, rounded to 0.1). Additive.';
 
 -- report.title_ratings
-comment on view report.title_ratings is 'Per title per day: thumbs up and down. Grain: one row per (day, title) with at least k raters (distinct profiles that rated it that day), however many watched; a missing day means fewer raters (or none), so one person''s thumb is never shown. Source: analytics.fact_title_daily. Thumbs add up across days and titles; raters do not. Days loaded before raters were counted (warehouse migration V0021) have no row until they are recomputed.';
+comment on view report.title_ratings is 'Per title per day: thumbs up and down. Grain: one row per (day, title) with at least k raters (distinct profiles that rated it that day), however many watched, and where the people on each side are none or, by raters less the other side, at least k; a missing day means fewer raters (or none), or a side of 1 to k - 1 people, so no small group''s thumbs are shown. Source: analytics.fact_title_daily. Thumbs add up across days and titles; raters do not. Days loaded before raters were counted (warehouse migration V0021) have no row until they are recomputed.';
 comment on column report.title_ratings.day is 'The day of the ratings. Grain column.';
 comment on column report.title_ratings.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
 comment on column report.title_ratings.title is 'Title name as it was that day.';
@@ -1803,6 +1970,8 @@ comment on column report.title_monthly.skips is 'Plays in the month that ended b
 comment on column report.title_monthly.watch_hours is 'Hours watched in the month, rounded to 0.1. Additive. NULL under the same rule as plays.';
 comment on column report.title_monthly.days_covered is 'Days of the month between the first and the last day the warehouse holds facts for. Below the month''s length the month is partial: do not rank it against whole months.';
 comment on column report.title_monthly.suppressed is 'True when plays, skips and watch_hours are NULL: a day of this title in the month is hidden in title_daily, and either the hidden days hold fewer than k people or (plays_priority = week) a week overlapping the month shows plays over hidden days of its own (the month less that week would leave the rest). viewers is always shown.';
+comment on column report.title_monthly.thumbs_up is 'Thumbs-up ratings of the title in the month. NULL unless each side is 0 or at least k ratings, and so is what the days title_ratings hides add to it (I7). Additive across titles and months; not a count of people.';
+comment on column report.title_monthly.thumbs_down is 'Thumbs-down ratings of the title in the month; NULL with thumbs_up (I7). Additive across titles and months; not a count of people.';
 
 -- report.title_segments
 comment on view report.title_segments is 'Per title per day per audience segment: device type, country and audience (age band, plan, kids), with their groupings device_class and region. Grain: one row per shown (day, title, device_type, country_code, age_band, plan, is_kids), plus one all_other row per title-day with hidden segments. Source: analytics.fact_title_daily_segment. Suppression: a segment with fewer than k viewers has no row, and neither do further segments of the same title-day, smallest first, until title_daily''s total minus the shown segments is at least k, and further segments while the all_other row less the other hidden segments'' upper bounds (k - 1 below k, the smallest shown segment above) would leave a hidden segment below k fewer values than the protection level; the hidden segments'' sums are in the all_other row. A missing segment means none, fewer than k, or hidden with them.';
@@ -1825,7 +1994,7 @@ comment on column report.title_segments.viewers is 'Distinct profiles in the seg
 comment on column report.title_segments.all_other is 'True for the one row per title-day that sums the hidden segments; its segment columns are NULL.';
 
 -- report.title_breakdown
-comment on view report.title_breakdown is 'A title''s week or month by one audience dimension at a time: device_class, region, age_band, plan or kids. Answers "TV against mobile for A Christmas Prince last month". Grain: one row per (period, period_start, title, dimension, value) with at least k viewers, plus one all_other row per (period, period_start, title, dimension) with hidden values. Only title-periods that title_weekly / title_monthly show. Source: analytics.fact_title_period_breakdown. Suppression: as in title_segments, within a title-period and dimension: a value with fewer than k viewers has no row, and further values hide, smallest first, until the period''s viewers minus the shown values'' viewers is at least k, and further cells as the linked-table rules of docs/analysts.md (rule 8) require: a week''s value against its month''s, a month''s against its weeks'', values against segments, and hidden values against the all_other row; the all_other row has that residual and the hidden values'' sums. plays, completed_plays and watch_hours are NULL (suppressed = true) where title_weekly / title_monthly hide the period''s plays.';
+comment on view report.title_breakdown is 'A title''s week or month by one audience dimension at a time: device_class, region, age_band, plan or kids. Answers "TV against mobile for A Christmas Prince last month". Grain: one row per (period, period_start, title, dimension, value) with at least k viewers, plus one all_other row per (period, period_start, title, dimension) with hidden values. Only title-periods that title_weekly / title_monthly show. Source: analytics.fact_title_period_breakdown. Suppression: as in title_segments, within a title-period and dimension: a value with fewer than k viewers has no row, and further values hide, smallest first, until the period''s viewers minus the shown values'' viewers is at least k, and further cells as the linked-table rules of docs/analysts.md (rule 8) require: a week''s value against its month''s, a month''s against its weeks'', values against segments, and hidden values against the all_other row; the all_other row has that residual and the hidden values'' sums. plays, completed_plays and watch_hours are shown for months only, and NULL (suppressed = true) where title_monthly hides the month''s plays: a value''s month less its weeks would give the plays of a hidden week cell (I4b).';
 comment on column report.title_breakdown.period is 'week (ISO, Monday start) or month. Grain column.';
 comment on column report.title_breakdown.period_start is 'First day of the period. Grain column.';
 comment on column report.title_breakdown.title_id is 'Catalogue title id; NULL for the unknown title. Grain column.';
@@ -1834,11 +2003,11 @@ comment on column report.title_breakdown.kind is 'movie, episode, series, track 
 comment on column report.title_breakdown.dimension is 'device_class, region, age_band, plan or kids: compare the values of one dimension, never across dimensions. Grain column.';
 comment on column report.title_breakdown.value is 'The value: tv, mobile, web, console or other; a region; an age band; a plan; kids or adults. NULL in the all_other row. Grain column.';
 comment on column report.title_breakdown.viewers is 'Distinct profiles that played the title in the period with this value, at least k. For age_band, plan and kids the values nearly partition the period''s viewers; a person on two devices or in two regions counts in both. In the all_other row: the period''s viewers minus the shown values'' viewers.';
-comment on column report.title_breakdown.plays is 'Plays with this value. Additive across the values of one dimension (with all_other, to the period''s plays). NULL when suppressed.';
+comment on column report.title_breakdown.plays is 'Plays with this value. Additive across the values of one dimension (with all_other, to the month''s plays). NULL when suppressed, and in every week row: a month less its weeks would give the plays of a hidden week cell (I4b).';
 comment on column report.title_breakdown.completed_plays is 'Plays watched to the end with this value; completed_plays / plays is the completion rate. NULL when suppressed.';
 comment on column report.title_breakdown.watch_hours is 'Hours watched with this value, rounded to 0.1. NULL when suppressed.';
 comment on column report.title_breakdown.all_other is 'True for the one row per title-period and dimension that sums the hidden values; value is then NULL.';
-comment on column report.title_breakdown.suppressed is 'True when plays, completed_plays and watch_hours are NULL because title_weekly / title_monthly hide the period''s plays.';
+comment on column report.title_breakdown.suppressed is 'True when plays, completed_plays and watch_hours are NULL: in every week row (I4b), and in a month row when title_monthly hides the month''s plays.';
 
 -- report.coviewing
 comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when both titles'' periods are shown in title_weekly / title_monthly, shared_viewers, viewers_a and viewers_b are at least k, and the people who watched one title and not the other are 0 or at least k (I2), and no hidden pair of two shown titles, nor couple of them below the floor, would be bounded to fewer than p values (k - 1 at most) through one or two third titles whose pairs with it are shown, counting for a pair I2 hides and a couple only the values a missing pair may take (I2t, report.held_pairs); a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. I2t decides over every pair of a period; each load (and tally migrate up) decides the periods whose counts changed and keeps each decision with a digest of its inputs, and a read decides only the periods whose counts or settings changed since the last load. Source: analytics.fact_coviewing and fact_title_period. Every column is a count shown elsewhere or a function of this row''s counts: nothing here depends on the period''s whole audience, which would hold every hidden title of the period. No counts add up.';
