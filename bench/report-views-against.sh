@@ -20,7 +20,7 @@ baseline=$(mktemp)
 trap 'rm -f "$baseline"' EXIT
 git -C "$repo" show "$commit:migrations/warehouse/R__report_views.sql" > "$baseline"
 
-views=(report_periods title_segments title_breakdown coviewing group_totals)
+views=(report_periods title_segments title_breakdown coviewing group_totals title_daily title_ratings title_streaks titles)
 median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 
 # One round of one side: "apply_ms count_ms... digest..." on one line.
@@ -48,7 +48,7 @@ round() {
     local out status=0
     out=$(psql "$conninfo" -X -q -At -v ON_ERROR_STOP=1 -f "$script") || status=$?
     rm -f "$script"
-    # 1 apply time, 5 counts, 5 digests, or the run failed.
+    # 1 apply time, a count and a digest per view, or the run failed.
     if ((status != 0)) || [[ $(echo $out | wc -w) != $((1 + 2 * ${#views[@]})) ]]; then
         echo "bench/report-views-against.sh: a round on $file failed (psql exit $status): $out" >&2
         exit 1

@@ -252,6 +252,21 @@ alter function report.pins_repeaters(bigint, bigint, bigint, integer, integer) o
 revoke all on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) from public;
 comment on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) is 'I3m: whether least_extra to most_extra units past their first, over units units, pin the people on two units or more between 1 and k - 1 to fewer than p values (false when a bound is NULL).';
 
+-- I3b: a period's people watched at most most_extra days past their first; the people of a
+-- stored streak of L days below k inside it took L - 1 of those each, less what the people of a
+-- streak of k or more viewers on other days of the period took (taken, as known). So such a
+-- streak holds at most (most_extra - taken) / (L - 1) people, which must leave p values. One
+-- check for both bounds the period view takes (its viewers' and, I4p, its plays').
+create or replace function report.pins_streaks(most_extra bigint, lengths integer[], taken bigint[], p integer) returns boolean
+language sql immutable parallel safe
+set search_path = pg_catalog
+as $$
+    select exists (select 1 from unnest(lengths, taken) as r(streak_days, taken) where (most_extra - r.taken) / (r.streak_days - 1) < p - 1)
+$$;
+alter function report.pins_streaks(bigint, integer[], bigint[], integer) owner to tally_owner;
+revoke all on function report.pins_streaks(bigint, integer[], bigint[], integer) from public;
+comment on function report.pins_streaks(bigint, integer[], bigint[], integer) is 'I3b: whether most_extra days past their first, less what the people of streaks of k or more on other days took (taken[i]), pin a stored streak of lengths[i] days below k inside a period to fewer than p values (false when most_extra is NULL or there is no such streak).';
+
 -- What a missing pair of two shown titles of va and vb viewers says of its people: fewer than k,
 -- or 1 to k - 1 people of a title outside it (I2 hides it), or held back by I2t (report.held_pairs).
 -- How many values from lo to hi are of the first two kinds: all that a pair I2 hides, or a couple
@@ -732,17 +747,22 @@ with title_weeks as materialized (
         x (period_kind, period_start, last_start)
     where r.streak_days >= 2 and x.period_start = x.last_start
 ), small_runs as (
-    -- Per title and period, each stored streak of fewer than k people inside it, with the most
-    -- days past their first that the people of one streak of k or more viewers on other days of
-    -- the period watched: L - 1 each, taken as known (I3b).
-    select m.period_kind, m.period_start, m.title_ref, m.streak_days, coalesce(max((o.streak_days - 1) * o.viewers), 0) as taken
-    from period_runs m
-    cross join report.settings s
-    left join period_runs o
-        on o.period_kind = m.period_kind and o.period_start = m.period_start and o.title_ref = m.title_ref
-       and o.viewers >= s.k and (o.last_day < m.first_day or o.first_day > m.last_day)
-    where m.viewers < s.k
-    group by m.period_kind, m.period_start, m.title_ref, m.first_day, m.streak_days
+    -- Per title and period, its stored streaks of fewer than k people inside it (lengths), each
+    -- with the most days past their first that the people of one streak of k or more viewers on
+    -- other days of the period watched: L - 1 each, taken as known (I3b, report.pins_streaks).
+    select period_kind, period_start, title_ref, array_agg(streak_days) as lengths, array_agg(taken) as taken
+    from (
+        select m.period_kind, m.period_start, m.title_ref, m.streak_days,
+               coalesce(max((o.streak_days - 1) * o.viewers), 0)::bigint as taken
+        from period_runs m
+        cross join report.settings s
+        left join period_runs o
+            on o.period_kind = m.period_kind and o.period_start = m.period_start and o.title_ref = m.title_ref
+           and o.viewers >= s.k and (o.last_day < m.first_day or o.first_day > m.last_day)
+        where m.viewers < s.k
+        group by m.period_kind, m.period_start, m.title_ref, m.first_day, m.streak_days
+    ) r
+    group by period_kind, period_start, title_ref
 ), loaded as (
     -- The days the warehouse holds facts for: from its first day with a play to its last.
     select to_date(min(date_key)::text, 'YYYYMMDD') as first_day, to_date(max(date_key)::text, 'YYYYMMDD') as last_day
@@ -819,10 +839,7 @@ with title_weeks as materialized (
         and not (p.period_kind = 'month' and p.viewers - mw.big_weeks between 1 and s.k - 1
                  and least(mw.small_weeks * (s.k - 1), p.plays - mw.big_weeks) - (p.viewers - mw.big_weeks) + 1
                      < coalesce(s.protection, (s.k + 1) / 2))
-        and not exists (
-            select 1 from small_runs sr
-            where sr.period_kind = p.period_kind and sr.period_start = p.period_start and sr.title_ref = p.title_ref
-              and (pb.most_extra - sr.taken) / (sr.streak_days - 1) < coalesce(s.protection, (s.k + 1) / 2) - 1)
+        and not report.pins_streaks(pb.most_extra, sr.lengths, sr.taken, coalesce(s.protection, (s.k + 1) / 2))
         and not report.pins_repeaters(e.least_extra, pb.most_extra, e.played, s.k, coalesce(s.protection, (s.k + 1) / 2))
         and (p.period_kind <> 'month' or not report.pins_repeaters(
             greatest(0, coalesce(ww.known + ww.weeks - ww.known_weeks, 0) + x.loose_sum + x.loose_hidden - p.viewers),
@@ -856,6 +873,7 @@ with title_weeks as materialized (
     -- and with its days split by week as units (month_units)
     left join month_units mu on p.period_kind = 'month' and mu.title_ref = p.title_ref and mu.month_start = p.period_start
     left join month_budget mb on p.period_kind = 'month' and mb.title_ref = p.title_ref and mb.month_start = p.period_start
+    left join small_runs sr on sr.period_kind = p.period_kind and sr.period_start = p.period_start and sr.title_ref = p.title_ref
     where true
       -- I3: the period's viewers less what the shown days can hold is a lower bound on the people of
       -- its hidden days together. Each hidden day holds at most k - 1, so one hidden day holds at
@@ -884,10 +902,7 @@ with title_weeks as materialized (
       -- I3b: a streak of L days inside the period holds at most (the most extra days - the days
       -- that the people of a streak on other days took) / (L - 1) people: for each stored streak
       -- below k, at least p values.
-      and not exists (
-          select 1 from small_runs sr
-          where sr.period_kind = p.period_kind and sr.period_start = p.period_start and sr.title_ref = p.title_ref
-            and (e.most_extra - sr.taken) / (sr.streak_days - 1) < coalesce(s.protection, (s.k + 1) / 2) - 1)
+      and not report.pins_streaks(e.most_extra, sr.lengths, sr.taken, coalesce(s.protection, (s.k + 1) / 2))
       -- I3m: the people who watched on two days or more of the period took 1 to played - 1 extra
       -- days each, so they are at least the least extra days / (played - 1), rounded up, and at
       -- most the most extra days. 1 to k - 1 of them within fewer than p values is hidden, as a
@@ -1369,15 +1384,21 @@ with shown as materialized (
     -- The title-periods that title_weekly / title_monthly show: a pair of a hidden one would give
     -- its viewers back (as viewers_a, or through jaccard).
     select period_kind, period_start, title_key, viewers from analytics.report_periods
-), counted as materialized (
-    select c.period_kind, c.period_start, c.title_a_key as a_key, c.title_b_key as b_key, c.shared_viewers,
-           pa.viewers as viewers_a, pb.viewers as viewers_b,
-           c.shared_viewers >= s.k and pa.viewers >= s.k and pb.viewers >= s.k
-             and (pa.viewers = c.shared_viewers or pa.viewers - c.shared_viewers >= s.k)
-             and (pb.viewers = c.shared_viewers or pb.viewers - c.shared_viewers >= s.k) as candidate,
-           s.k, coalesce(s.protection, (s.k + 1) / 2) as p
+), with_a as materialized (
+    -- The stored pairs with their first title's viewers, before the second's: joined to both at
+    -- once, the planner paired every two shown titles of a period and looked each couple up in
+    -- the facts (5.7 million index scans, 42 s on a busy year).
+    select c.period_kind, c.period_start, c.title_a_key, c.title_b_key, c.shared_viewers, pa.viewers as viewers_a
     from analytics.fact_coviewing c
     join shown pa on pa.period_kind = c.period_kind and pa.period_start = c.period_start and pa.title_key = c.title_a_key
+), counted as materialized (
+    select c.period_kind, c.period_start, c.title_a_key as a_key, c.title_b_key as b_key, c.shared_viewers,
+           c.viewers_a, pb.viewers as viewers_b,
+           c.shared_viewers >= s.k and c.viewers_a >= s.k and pb.viewers >= s.k
+             and (c.viewers_a = c.shared_viewers or c.viewers_a - c.shared_viewers >= s.k)
+             and (pb.viewers = c.shared_viewers or pb.viewers - c.shared_viewers >= s.k) as candidate,
+           s.k, coalesce(s.protection, (s.k + 1) / 2) as p
+    from with_a c
     join shown pb on pb.period_kind = c.period_kind and pb.period_start = c.period_start and pb.title_key = c.title_b_key
     cross join report.settings s
 ), digests as (
@@ -1484,44 +1505,63 @@ join analytics.dim_title ta on ta.title_key = c.a_key
 join analytics.dim_title tb on tb.title_key = c.b_key;
 
 create view analytics.title_streaks_live with (security_barrier) as
-with runs as (
-    -- Per title and day: the day's viewers, then the people with a run of at least 2, 3, ... days,
-    -- each with whether it is free: no count of an earlier day that holds its people (a run ending
-    -- on day e of at most n - (as_of - e) days) is 1 to k - 1 above it (I1b), and no rectangle or
-    -- L shape of runs of which it is the longest count is 1 to k - 1 people (I1r). A run is (first
-    -- day, last day); with a1 < a2 <= b1 < b2 and this count q = (a1, b2), the counts n2 = (a2, b2)
-    -- and n1 = (a1, b1) overlap in q, and a count c = (a3, b3) with a2 <= a3 <= b3 <= b1 holds
-    -- both, so c - n1 - n2 + q is the people of c in neither: with c = (a2, b1), those whose run
-    -- began after a1 and by a2 and ended from b1 to before b2 (four streak counts around a run).
+-- Per title and day: the day's viewers, then the people with a run of at least 2, 3, ... days,
+-- each with whether it is free: no count of an earlier day that holds its people (a run ending on
+-- day e of at most n - (as_of - e) days) is 1 to k - 1 above it (I1b), and no rectangle or L shape
+-- of runs of which it is the longest count is 1 to k - 1 people (I1r). A run is (first day, last
+-- day); with a1 < a2 <= b1 < b2 and this count q = (a1, b2), the counts n2 = (a2, b2) and
+-- n1 = (a1, b1) overlap in q, and a count c = (a3, b3) with a2 <= a3 <= b3 <= b1 holds both, so
+-- c - n1 - n2 + q is the people of c in neither: with c = (a2, b1), those whose run began after a1
+-- and by a2 and ended from b1 to before b2 (four streak counts around a run). Both rules join runs
+-- on (title, day), one day of the run at a time, so a load's refresh pays for the runs' days, not
+-- for a search of the title's history per run.
+with runs as materialized (
+    select r.title_ref, r.as_of, r.title_key, r.streak_days, r.viewers, s.k
+    from analytics.title_runs r
+    cross join report.settings s
+),
+nested as (
+    -- I1b: e ends `back` days before q and starts no earlier.
+    select distinct q.title_ref, q.as_of, q.streak_days
+    from runs q
+    cross join lateral generate_series(1, q.streak_days - 1) as g(back)
+    join runs e on e.title_ref = q.title_ref and e.as_of = q.as_of - g.back
+    where q.streak_days >= 2
+      and e.streak_days <= q.streak_days - g.back
+      and e.viewers - q.viewers between 1 and q.k - 1
+),
+long_runs as materialized (
+    select * from runs where streak_days >= 2 and viewers >= k
+),
+shaped as (
+    -- I1r: n2 ends with q, n1 starts with it, c lies inside both's overlap (one day of it at a
+    -- time). When n1 or n2 equals q, the shape is c less the other one, a pair I1 and I1b decide.
+    select distinct q.title_ref, q.as_of, q.streak_days
+    from long_runs q
+    join runs n2
+        on n2.title_ref = q.title_ref and n2.as_of = q.as_of and n2.streak_days < q.streak_days and n2.viewers > q.viewers
+    join runs n1
+        on n1.title_ref = q.title_ref and n1.as_of - n1.streak_days = q.as_of - q.streak_days
+        and n1.as_of between q.as_of - q.streak_days + 2 and q.as_of - 1 and n1.viewers > q.viewers
+    cross join lateral generate_series(0, n1.as_of - (n2.as_of - n2.streak_days + 1)) as g(day)
+    join runs c
+        on c.title_ref = q.title_ref and c.as_of = n2.as_of - n2.streak_days + 1 + g.day
+        and c.as_of - c.streak_days >= n2.as_of - n2.streak_days
+    where c.viewers - n1.viewers - n2.viewers + q.viewers between 1 and q.k - 1
+),
+days as (
     select
         r.as_of,
         r.title_ref,
         (array_agg(r.title_key order by r.streak_days))[1] as title_key,
         array_agg(r.viewers order by r.streak_days) as counts,
         array_agg(r.streak_days order by r.streak_days) as lengths,
-        array_agg(r.streak_days = 1 or not exists (
-            select 1 from analytics.title_runs e
-            where e.title_ref = r.title_ref
-              and e.as_of between r.as_of - r.streak_days + 1 and r.as_of - 1
-              and e.streak_days <= r.streak_days - (r.as_of - e.as_of)
-              and e.viewers - r.viewers between 1 and s.k - 1)
-          and not exists (
-            select 1
-            from analytics.title_runs n2
-            join analytics.title_runs n1
-                on n1.title_ref = n2.title_ref and n1.as_of between r.as_of - r.streak_days + 2 and r.as_of - 1
-                and n1.as_of - n1.streak_days = r.as_of - r.streak_days
-            join analytics.title_runs c
-                on c.title_ref = n2.title_ref and c.as_of between n2.as_of - n2.streak_days + 1 and n1.as_of
-                and c.as_of - c.streak_days >= n2.as_of - n2.streak_days
-            where r.viewers >= s.k and n2.title_ref = r.title_ref and n2.as_of = r.as_of and n2.streak_days < r.streak_days
-              -- When n1 or n2 equals q, the shape is c less the other one, a pair I1 and I1b decide.
-              and n1.viewers > r.viewers and n2.viewers > r.viewers
-              and c.viewers - n1.viewers - n2.viewers + r.viewers between 1 and s.k - 1) order by r.streak_days) as free,
-        s.k
-    from analytics.title_runs r
-    cross join report.settings s
-    group by r.as_of, r.title_ref, s.k
+        array_agg(n.title_ref is null and h.title_ref is null order by r.streak_days) as free,
+        r.k
+    from runs r
+    left join nested n on (n.title_ref, n.as_of, n.streak_days) = (r.title_ref, r.as_of, r.streak_days)
+    left join shaped h on (h.title_ref, h.as_of, h.streak_days) = (r.title_ref, r.as_of, r.streak_days)
+    group by r.as_of, r.title_ref, r.k
     having min(r.streak_days) = 1
 )
 select
@@ -1530,7 +1570,7 @@ select
     t.name as title,
     u.streak_days,
     u.viewers
-from runs r
+from days r
 cross join lateral unnest(r.lengths, r.counts, report.shown_runs(r.counts, r.k, r.free)) as u(streak_days, viewers, shown)
 join analytics.dim_title t on t.title_key = r.title_key
 where u.shown and u.streak_days >= 2;
@@ -1714,9 +1754,11 @@ with shown_periods as materialized (
       and (a.shown = v.shared_viewers or a.shown - v.shared_viewers >= c.k)
       and (b.shown = v.shared_viewers or b.shown - v.shared_viewers >= c.k)
 ), pair_sums as (
-    -- Per candidate group, its shown pairs and their shared viewers. Grouped once: counted per
-    -- candidate, each scanned every shown pair (13 s of a busy year's 26).
-    select period_kind, period_start, grouping, name, count(*) as n, sum(shared) as shared_sum
+    -- Per candidate group, its shown pairs, their shared viewers and the unions they give (two
+    -- titles less their pair). Grouped once: tested per candidate, each scanned every shown pair
+    -- (13 s of a busy year's 26, and 23 s for the unions).
+    select period_kind, period_start, grouping, name, count(*) as n, sum(shared) as shared_sum,
+           array_agg(a_viewers + b_viewers - shared) as unions
     from shown_pairs
     group by period_kind, period_start, grouping, name
 ), exact as (
@@ -1730,10 +1772,7 @@ with shown_periods as materialized (
     left join pair_sums ps on ps.period_kind = c.period_kind and ps.period_start = c.period_start and ps.grouping = c.grouping and ps.name = c.name
     cross join lateral (select coalesce(ps.n, 0) as n, ps.shared_sum) pp
     cross join lateral (select c.viewers - c.shown_sum + pp.shared_sum as on_all) t
-    where not exists (
-            select 1 from shown_pairs p
-            where p.period_kind = c.period_kind and p.period_start = c.period_start and p.grouping = c.grouping and p.name = c.name
-              and c.viewers - (p.a_viewers + p.b_viewers - p.shared) between 1 and c.k - 1)
+    where not exists (select 1 from unnest(ps.unions) u where c.viewers - u between 1 and c.k - 1)
       -- With every title shown, the titles less the group count each person once per title past
       -- their first: 1 to k - 1 says that fewer than k people played more than one. Three titles,
       -- all shown, with one or two shown pairs give the people of the third also on another
