@@ -107,6 +107,8 @@ drop table if exists analytics.kept_report_periods, analytics.kept_title_segment
 -- (made again, empty: no view reads them until the end of this file keeps them)
 delete from analytics.kept_reports;
 drop function if exists report.shown_runs(integer[], integer);
+-- etl.create_kept_view now takes without_nestloop.
+drop function if exists etl.create_kept_view(text, regclass, text[]);
 -- I3m by weeks now takes a month's whole weeks from the weeks with a play (month_whole_weeks).
 drop function if exists report.whole_weeks(date);
 -- I2t now takes k, for what a missing pair says (report.missing_pair_values).
@@ -121,7 +123,7 @@ drop function if exists report.held_pairs(text[], date[], integer[], integer[], 
 -- either way. A filter on a leakproof column (= on a day, a period or a title) reaches the kept
 -- table's index, which holds published rows only; it never reaches the facts, where EXPLAIN
 -- ANALYZE would count the hidden rows it matched (a title-day of one viewer, one person's thumb).
-create or replace function etl.create_kept_view(view_name text, live regclass, indexes text[]) returns void
+create or replace function etl.create_kept_view(view_name text, live regclass, indexes text[], without_nestloop boolean default false) returns void
     language plpgsql
     set search_path = pg_catalog, pg_temp
 as $$
@@ -144,9 +146,12 @@ begin
     -- analyst's condition is applied to the rows it returns, all of them published, and never to
     -- the facts beneath: EXPLAIN ANALYZE counts the rows each plan node reads and removes, and would
     -- otherwise count hidden cells.
+    -- without_nestloop: for a view whose joins the planner expects to meet a row or two (estimates
+    -- through its aggregates and CTEs fall to 1) where thousands come, and loops over them.
     execute format('create function %s() returns setof %s language sql stable security definer '
-                   'set search_path = pg_catalog, pg_temp set jit = off as %L',
-                   rows_function, live, 'select * from ' || live::text);
+                   'set search_path = pg_catalog, pg_temp set jit = off %s as %L',
+                   rows_function, live, case when without_nestloop then 'set enable_nestloop = off' else '' end,
+                   'select * from ' || live::text);
     execute format('alter function %s() owner to tally_owner', rows_function);
     execute format('revoke all on function %s() from public', rows_function);
     execute format('grant execute on function %s() to tally_analyst', rows_function);
@@ -172,9 +177,9 @@ begin
     end if;
 end
 $$;
-alter function etl.create_kept_view(text, regclass, text[]) owner to tally_owner;
-revoke all on function etl.create_kept_view(text, regclass, text[]) from public;
-comment on function etl.create_kept_view(text, regclass, text[]) is 'Used by R__report_views.sql: creates analytics.kept_<name> with the columns of the live view and the indexes given, and the view view_name that reads it while it is current (analytics.kept_reports) and the live view otherwise; gives both views to tally_owner, revokes them from public, and comments the live view when it has no comment.';
+alter function etl.create_kept_view(text, regclass, text[], boolean) owner to tally_owner;
+revoke all on function etl.create_kept_view(text, regclass, text[], boolean) from public;
+comment on function etl.create_kept_view(text, regclass, text[], boolean) is 'Used by R__report_views.sql: creates analytics.kept_<name> with the columns of the live view and the indexes given, and the view view_name that reads it while it is current (analytics.kept_reports) and the live view otherwise, through analytics.<name>_rows() (which plans without nested loops when without_nestloop is true); gives both views to tally_owner, revokes them from public, and comments the live view when it has no comment.';
 
 -- Which of a title's nested counts as of one day may be shown: counts[1] is the day's viewers
 -- (shown when at least k), counts[n] the people with a run of at least n days. A count is shown
@@ -971,7 +976,11 @@ select
 from decided p
 cross join loaded l;
 comment on view analytics.report_periods_live is 'The title-periods (weeks and months) the report shows, with the suppression of plays applied: at least k viewers, the periods-against-days rules (I3, I3b, I3m, also by whole weeks for a month), and plays only where no day is hidden or the hidden days hold k or more people (I4). Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
-select etl.create_kept_view('analytics.report_periods', 'analytics.report_periods_live', array['period_kind, period_start']);
+-- (Without nested loops: on 20 years of sparse history the planner expected a row where 3,753 title-
+-- periods came, and scanned a month's weeks once for each, 66 s against 4.9 s. title_breakdown
+-- and group_totals below likewise: 21 s and 37 s against 3.3 s and 3.9 s there, and a little
+-- faster on a busy year. title_segments is not: its lookups by index are 5 s against 18 s.)
+select etl.create_kept_view('analytics.report_periods', 'analytics.report_periods_live', array['period_kind, period_start'], without_nestloop => true);
 comment on view analytics.report_periods is 'analytics.report_periods_live as the last load kept it (analytics.kept_report_periods), while the facts and settings are as they were then; else report_periods_live itself. Read by report.title_weekly, title_monthly and title_breakdown; not granted to analysts.';
 
 create view report.title_weekly with (security_barrier) as
@@ -1859,9 +1868,9 @@ where c.is_current and c.title_id is not null;
 
 -- The report views that decide every period at each read, kept by each load (etl.create_kept_view).
 select etl.create_kept_view('report.title_segments', 'analytics.title_segments_live', array['day', 'title']);
-select etl.create_kept_view('report.title_breakdown', 'analytics.title_breakdown_live', array['period_start', 'title']);
+select etl.create_kept_view('report.title_breakdown', 'analytics.title_breakdown_live', array['period_start', 'title'], without_nestloop => true);
 select etl.create_kept_view('report.coviewing', 'analytics.coviewing_live', array['period_start', 'title_a']);
-select etl.create_kept_view('report.group_totals', 'analytics.group_totals_live', array['period_start']);
+select etl.create_kept_view('report.group_totals', 'analytics.group_totals_live', array['period_start'], without_nestloop => true);
 select etl.create_kept_view('report.title_daily', 'analytics.title_daily_live', array['day', 'title_id']);
 select etl.create_kept_view('report.title_ratings', 'analytics.title_ratings_live', array['day', 'title_id']);
 select etl.create_kept_view('report.title_streaks', 'analytics.title_streaks_live', array['as_of, title_id']);
@@ -1921,8 +1930,8 @@ begin
     foreach kept_name in array array['report_periods', 'title_segments', 'title_breakdown', 'coviewing', 'group_totals', 'title_daily',
                                          'title_ratings', 'title_streaks', 'titles'] loop
         -- (create table as may run in parallel, insert ... select may not: 46 s against 5 s for
-        -- title_segments on a busy year)
-        execute format('create temporary table kept_now on commit drop as select * from analytics.%I', kept_name || '_live');
+        -- title_segments on a busy year. Through <name>_rows(), with its planner settings.)
+        execute format('create temporary table kept_now on commit drop as select * from analytics.%I()', kept_name || '_rows');
         execute format('delete from analytics.%I', 'kept_' || kept_name);
         execute format('insert into analytics.%I select * from kept_now', 'kept_' || kept_name);
         drop table kept_now;
