@@ -4,8 +4,9 @@
 # that is rolled back: apply that side's file as `tally migrate up` would (it re-creates the views,
 # then decides the co-viewing pairs and keeps the report views, as a load does, from tables it has
 # just emptied; bench/report-kept.sh times a load's refresh alone), then
-# count the rows of each view that decides every period from the facts (what a read that finds
-# the kept rows stale costs, for the whole history). Prints the medians, the ratio baseline / this
+# count the rows of each view that decides every period from the facts, through its
+# analytics.<name>_rows() function with that function's planner settings (what a load's refresh
+# and a read that finds the kept rows stale run, for the whole history). Prints the medians, the ratio baseline / this
 # checkout and, per kept view, whether both sides kept the same rows (an md5 of the sorted rows).
 # Nothing is changed, but each round holds the views' and kept tables' locks until it rolls back:
 # run it where no load or analyst is waiting.
@@ -37,7 +38,7 @@ round() {
         echo "select (extract(epoch from clock_timestamp() - :'t0'::timestamptz) * 1000)::int;"
         for view in "${views[@]}"; do
             echo "select clock_timestamp() as t0 \\gset"
-            echo "select count(*) from analytics.${view}_live \\g /dev/null"
+            echo "select count(*) from analytics.${view}_rows() \\g /dev/null"
             echo "select (extract(epoch from clock_timestamp() - :'t0'::timestamptz) * 1000)::int;"
         done
         for view in "${views[@]}"; do
@@ -73,7 +74,7 @@ done
 column() { local side=$1 i=$2 r; for r in $(seq "$rounds"); do echo "${results[$side,$r]}" | cut -d' ' -f"$i"; done; }
 printf '%-34s %12s %12s %8s\n' "" "$commit ms" "this ms" ratio
 names=("apply R__report_views.sql")
-for view in "${views[@]}"; do names+=("count(*) of ${view}_live"); done
+for view in "${views[@]}"; do names+=("count(*) of ${view}_rows()"); done
 for i in "${!names[@]}"; do
     mapfile -t before < <(column baseline $((i + 1)))
     mapfile -t after < <(column this $((i + 1)))

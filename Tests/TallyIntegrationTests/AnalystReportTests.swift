@@ -55,7 +55,7 @@ struct AnalystReportTests {
             }
             for call in [
                 "etl.date_key(current_date)", "etl.region('US')", "etl.refresh_coviewing_held()", "etl.refresh_kept_reports()",
-                "etl.create_kept_view('report.mine', 'analytics.dim_date', '{}')",
+                "etl.create_kept_view('report.mine', 'analytics.dim_date', '{}', false)",
             ] {
                 let state = try await analyst.sqlState(of: "select \(call)")
                 #expect(state == "42501", "\(call) as the analyst: \(state ?? "succeeded")")

@@ -107,8 +107,10 @@ drop table if exists analytics.kept_report_periods, analytics.kept_title_segment
 -- (made again, empty: no view reads them until the end of this file keeps them)
 delete from analytics.kept_reports;
 drop function if exists report.shown_runs(integer[], integer);
--- etl.create_kept_view now takes without_nestloop.
+-- etl.create_kept_view now takes without_nestloop, with no default: the file of an earlier
+-- checkout, applied after this one, then finds its own three-argument function, not two to choose from.
 drop function if exists etl.create_kept_view(text, regclass, text[]);
+drop function if exists etl.create_kept_view(text, regclass, text[], boolean);
 -- I3m by weeks now takes a month's whole weeks from the weeks with a play (month_whole_weeks).
 drop function if exists report.whole_weeks(date);
 -- I2t now takes k, for what a missing pair says (report.missing_pair_values).
@@ -123,7 +125,7 @@ drop function if exists report.held_pairs(text[], date[], integer[], integer[], 
 -- either way. A filter on a leakproof column (= on a day, a period or a title) reaches the kept
 -- table's index, which holds published rows only; it never reaches the facts, where EXPLAIN
 -- ANALYZE would count the hidden rows it matched (a title-day of one viewer, one person's thumb).
-create or replace function etl.create_kept_view(view_name text, live regclass, indexes text[], without_nestloop boolean default false) returns void
+create or replace function etl.create_kept_view(view_name text, live regclass, indexes text[], without_nestloop boolean) returns void
     language plpgsql
     set search_path = pg_catalog, pg_temp
 as $$
@@ -1867,14 +1869,14 @@ left join seen on seen.title_id = c.title_id
 where c.is_current and c.title_id is not null;
 
 -- The report views that decide every period at each read, kept by each load (etl.create_kept_view).
-select etl.create_kept_view('report.title_segments', 'analytics.title_segments_live', array['day', 'title']);
+select etl.create_kept_view('report.title_segments', 'analytics.title_segments_live', array['day', 'title'], without_nestloop => false);
 select etl.create_kept_view('report.title_breakdown', 'analytics.title_breakdown_live', array['period_start', 'title'], without_nestloop => true);
-select etl.create_kept_view('report.coviewing', 'analytics.coviewing_live', array['period_start', 'title_a']);
+select etl.create_kept_view('report.coviewing', 'analytics.coviewing_live', array['period_start', 'title_a'], without_nestloop => false);
 select etl.create_kept_view('report.group_totals', 'analytics.group_totals_live', array['period_start'], without_nestloop => true);
-select etl.create_kept_view('report.title_daily', 'analytics.title_daily_live', array['day', 'title_id']);
-select etl.create_kept_view('report.title_ratings', 'analytics.title_ratings_live', array['day', 'title_id']);
-select etl.create_kept_view('report.title_streaks', 'analytics.title_streaks_live', array['as_of, title_id']);
-select etl.create_kept_view('report.titles', 'analytics.titles_live', array['title_id']);
+select etl.create_kept_view('report.title_daily', 'analytics.title_daily_live', array['day', 'title_id'], without_nestloop => false);
+select etl.create_kept_view('report.title_ratings', 'analytics.title_ratings_live', array['day', 'title_id'], without_nestloop => false);
+select etl.create_kept_view('report.title_streaks', 'analytics.title_streaks_live', array['as_of, title_id'], without_nestloop => false);
+select etl.create_kept_view('report.titles', 'analytics.titles_live', array['title_id'], without_nestloop => false);
 
 -- The tables the kept views read, through other views, and their partitions, with whether each moves
 -- the facts generation on (the trigger of V0036, V0037 and etl.ensure_days). The kept rows
