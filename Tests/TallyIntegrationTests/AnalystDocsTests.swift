@@ -114,6 +114,7 @@ struct AnalystDocsTests {
             #expect(try pairs.decode("pairs_with_thirds", as: Int.self) > 1_000, "the demo's hidden pairs with a third title")
             #expect(try pairs.decode("pairs_with_two_thirds", as: Int.self) > 500, "the demo's hidden pairs with two third titles")
             #expect(try pairs.decode("pairs_outside_thirds", as: Int.self) == 0, "the demo's counts come from people: each lies within its bounds")
+            #expect(try pairs.decode("close_nested_pairs", as: Int.self) == 0, "demo: a week's pair 1 to k - 1 below its month's")
             // The couples below the floor (no stored pair) of which one title lies inside a third:
             // the only ones these bounds can narrow below p. Their people come from the loader's
             // private activity.

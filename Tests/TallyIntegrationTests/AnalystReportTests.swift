@@ -389,6 +389,7 @@ struct AnalystReportTests {
             #expect(try pairs.decode("narrow_pairs_by_thirds", as: Int.self) == 0, "a hidden pair's shown pairs with one or two third titles narrow it")
             #expect(try pairs.decode("pairs_with_thirds", as: Int.self) > 0, "the dataset has hidden pairs with shown pairs through a third title")
             #expect(try pairs.decode("pairs_with_two_thirds", as: Int.self) > 0, "and through two third titles")
+            #expect(try pairs.decode("close_nested_pairs", as: Int.self) == 0, "a week's pair 1 to k - 1 below its month's")
             #expect(result["narrow_group_months"] == 0, "\(result)")
             #expect((result["group_months_narrow_if_shown"] ?? 0) > 0, "the planted group month would pin its small week: \(result)")
             #expect(result["narrow_lengths"] == 0, "\(result)")

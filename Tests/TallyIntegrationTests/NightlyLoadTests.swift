@@ -994,6 +994,56 @@ struct NightlyLoadTests {
     }
 
     @Test(
+        "a week's pair inside its month is shown only when the month's pair is 0 or at least k above it (I5p): 5 people who watched both titles in another week would be the difference, 11 may be",
+        arguments: [5, 11])
+    func pairWeekInsideItsMonth(laterSharers: Int) async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            try source.title(1, "Early")
+            try source.title(2, "Late")
+            let mondays = try source.wholeWeeksOfMonthBeforeLast()
+            // Monday of week 1: 30 people watch both titles and 11 each one of them. Monday of
+            // week 2: laterSharers people watch both, 11 each one. Every title-period is shown, k or
+            // more apart from the others that hold it; week 1's pair is 30 and the month's
+            // 30 + laterSharers, both with 11 or more people of each title outside them (I2).
+            var n = 0
+            func watch(_ titles: [Int], _ people: Int, on day: Day) throws {
+                for _ in 0..<people {
+                    n += 1
+                    let profile = try source.person(n)
+                    for title in titles { try source.play(profile, title, on: day) }
+                }
+            }
+            for (day, sharers) in [(mondays[0], 30), (mondays[1], laterSharers)] {
+                try watch([1, 2], sharers, on: day)
+                try watch([1], 11, on: day)
+                try watch([2], 11, on: day)
+            }
+            try fixture.load()
+            let facts = try fixture.facts()
+            let periods = try facts.query(
+                "select count(*)::int from report.title_weekly where title in ('Early', 'Late')"
+            ).scalar(as: Int.self)
+            #expect(periods == 4, "both titles shown in both weeks")
+            let shown = try facts.query(
+                "select period || ' ' || period_start || ' ' || shared_viewers from report.coviewing where title_a = 'Early' order by 1"
+            ).rows.map { try $0.decode(0, as: String.self) }
+            let month = try facts.query("select date_trunc('month', $1::date)::date", [mondays[0]]).scalar(as: Day.self)
+            let alone = try #require(try facts.query(AnalystChecks.pairs(shown: AnalystChecks.i2Alone)).rows.first)
+            let search = try #require(try facts.query(AnalystChecks.pairs()).rows.first)
+            #expect(try search.decode("close_nested_pairs", as: Int.self) == 0)
+            if laterSharers < 11 {
+                // Week 2's 5 store no pair; I2 alone would show the month's 35 and week 1's 30.
+                #expect(try alone.decode("close_nested_pairs", as: Int.self) == 1, "35 - 30 = 5 people")
+                #expect(shown == ["month \(month) 35"], "\(shown)")
+            } else {
+                #expect(try alone.decode("close_nested_pairs", as: Int.self) == 0)
+                #expect(shown == ["month \(month) 41", "week \(mondays[0]) 30", "week \(mondays[1]) 11"], "\(shown)")
+            }
+        }
+    }
+
+    @Test(
         "a series of four shown titles with all six pairs shown is hidden when the series less the titles plus the pairs says that 1 to k - 1 people played three or more, or, when it says none did, that 1 to k - 1 played one episode alone; otherwise it is shown"
     )
     func fourTitleGroups() async throws {

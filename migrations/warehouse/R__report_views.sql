@@ -1386,9 +1386,10 @@ from shown
 group by period_kind, period_start, title_id, title, kind, dimension, title_key
 having bool_or(is_suppressed);
 
--- Every stored pair of two shown title-periods, once (a_key < b_key), with I2 and I2t decided: whether
--- I2 shows it (k shared viewers, and the people who watched one title and not the other 0 or at
--- least k), and whether I2t holds it back. I2t's decision for a period is the one the load kept
+-- Every stored pair of two shown title-periods, once (a_key < b_key), with I2, I5p and I2t decided:
+-- whether I2 shows it (k shared viewers, and the people who watched one title and not the other 0 or
+-- at least k) and, for a week, I5p too (a month pair holding it 0 or at least k above it), and
+-- whether I2t holds it back. I2t's decision for a period is the one the load kept
 -- (analytics.coviewing_decisions) when it was made from the same inputs, else made here.
 create view analytics.coviewing_pairs with (security_barrier) as
 with shown as materialized (
@@ -1402,7 +1403,7 @@ with shown as materialized (
     select c.period_kind, c.period_start, c.title_a_key, c.title_b_key, c.shared_viewers, pa.viewers as viewers_a
     from analytics.fact_coviewing c
     join shown pa on pa.period_kind = c.period_kind and pa.period_start = c.period_start and pa.title_key = c.title_a_key
-), counted as materialized (
+), by_i2 as materialized (
     select c.period_kind, c.period_start, c.title_a_key as a_key, c.title_b_key as b_key, c.shared_viewers,
            c.viewers_a, pb.viewers as viewers_b,
            c.shared_viewers >= s.k and c.viewers_a >= s.k and pb.viewers >= s.k
@@ -1412,6 +1413,24 @@ with shown as materialized (
     from with_a c
     join shown pb on pb.period_kind = c.period_kind and pb.period_start = c.period_start and pb.title_key = c.title_b_key
     cross join report.settings s
+), counted as materialized (
+    -- I5p: a week inside a month holds its pair's people inside the month's pair, so the month's
+    -- shared viewers less the week's count people, as I5 says of a title's month and week. A week's
+    -- pair that I2 would show is shown only when a month pair holding it that I2 would show is 0 or
+    -- at least k above it; otherwise it goes to I2t as a hidden pair, so that third titles do not
+    -- bound it (and the month less it) either. The month's pair is found by a window over the pair's
+    -- month and the weeks inside it: joined, the planner took either side for one row and compared
+    -- every week with every month pair (375 million rows on the demo).
+    select period_kind, period_start, a_key, b_key, shared_viewers, viewers_a, viewers_b,
+           candidate and (period_kind = 'month' or month_shared is null or month_shared - shared_viewers not between 1 and k - 1) as candidate,
+           k, p
+    from (select b.*,
+                 max(b.shared_viewers) filter (where b.period_kind = 'month' and b.candidate)
+                     over (partition by b.a_key, b.b_key,
+                           case when b.period_kind = 'month' then b.period_start
+                                when date_trunc('month', b.period_start + 6) = date_trunc('month', b.period_start)
+                                then date_trunc('month', b.period_start)::date end) as month_shared
+          from by_i2 b) x
 ), digests as (
     -- Everything report.held_pairs reads of a period, in one order.
     select period_kind, period_start,
@@ -1451,7 +1470,7 @@ left join decided d on d.held_kind = k.period_kind and d.held_start = k.period_s
 
 alter view analytics.coviewing_pairs owner to tally_owner;
 revoke all on analytics.coviewing_pairs from public;
-comment on view analytics.coviewing_pairs is 'Every stored pair of two shown title-periods, once (a_key < b_key): its counts, whether I2 shows it (candidate), the SHA-256 of its period''s inputs to report.held_pairs, whether I2t''s decision for the period is the one the load kept (kept) or made at this read, and whether I2t holds the pair back (held). Read by report.coviewing and etl.refresh_coviewing_held(); not granted to analysts.';
+comment on view analytics.coviewing_pairs is 'Every stored pair of two shown title-periods, once (a_key < b_key): its counts, whether I2 (and, for a week, I5p) shows it (candidate), the SHA-256 of its period''s inputs to report.held_pairs, whether I2t''s decision for the period is the one the load kept (kept) or made at this read, and whether I2t holds the pair back (held). Read by report.coviewing and etl.refresh_coviewing_held(); not granted to analysts.';
 
 -- I2t, decided once per load: the periods whose kept decision no longer matches their inputs are
 -- decided again, those without stored pairs forgotten. report.coviewing gives the same rows either way.
@@ -2060,7 +2079,7 @@ comment on column report.title_breakdown.all_other is 'True for the one row per 
 comment on column report.title_breakdown.suppressed is 'True when plays, completed_plays and watch_hours are NULL: in every week row (I4b), and in a month row when title_monthly hides the month''s plays.';
 
 -- report.coviewing
-comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when both titles'' periods are shown in title_weekly / title_monthly, shared_viewers, viewers_a and viewers_b are at least k, and the people who watched one title and not the other are 0 or at least k (I2), and no hidden pair of two shown titles, nor couple of them below the floor, would be bounded to fewer than p values (k - 1 at most) through one or two third titles whose pairs with it are shown, counting for a pair I2 hides and a couple only the values a missing pair may take (I2t, report.held_pairs); a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. I2t decides over every pair of a period; each load (and tally migrate up) decides the periods whose counts changed and keeps each decision with a digest of its inputs, and a read decides only the periods whose counts or settings changed since the last load. Source: analytics.fact_coviewing and fact_title_period. Every column is a count shown elsewhere or a function of this row''s counts: nothing here depends on the period''s whole audience, which would hold every hidden title of the period. No counts add up.';
+comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when both titles'' periods are shown in title_weekly / title_monthly, shared_viewers, viewers_a and viewers_b are at least k, and the people who watched one title and not the other are 0 or at least k (I2), a week''s pair is 0 or at least k below the pair of a month holding the week that I2 would show (I5p), and no hidden pair of two shown titles, nor couple of them below the floor, would be bounded to fewer than p values (k - 1 at most) through one or two third titles whose pairs with it are shown, counting for a pair I2 hides and a couple only the values a missing pair may take (I2t, report.held_pairs); a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. I2t decides over every pair of a period; each load (and tally migrate up) decides the periods whose counts changed and keeps each decision with a digest of its inputs, and a read decides only the periods whose counts or settings changed since the last load. Source: analytics.fact_coviewing and fact_title_period. Every column is a count shown elsewhere or a function of this row''s counts: nothing here depends on the period''s whole audience, which would hold every hidden title of the period. No counts add up.';
 comment on column report.coviewing.period is 'week (ISO, Monday start) or month. Grain column.';
 comment on column report.coviewing.period_start is 'First day of the period. Grain column.';
 comment on column report.coviewing.title_a_id is 'Catalogue id of the first title of the pair. Grain column.';

@@ -1005,6 +1005,8 @@ enum AnalystChecks {
     /// turns on the hidden counts it protects). A pair is narrow when fewer than p are left, p
     /// taken as k - 1 when it is more: a pair that I2 hides keeps only its titles' band values (k - 1,
     /// up to k for titles fewer than k apart) once a lower bound passes k - 1 (docs/analysts.md, I2t).
+    /// `close_nested_pairs` counts the shown pairs of a week inside a month 1 to k - 1 below the
+    /// same titles' shown pair of the month (I5p).
     /// `shown` is the shown pairs, in both orders, with report.coviewing's columns period,
     /// period_start, title_a_id, title_b_id and shared_viewers: by default the view's own;
     /// `i2Alone` those that I2 alone would show, before I2t hides any.
@@ -1088,7 +1090,12 @@ enum AnalystChecks {
             count(*) filter (where shared between least_shared and most_shared and values_left < enough) as narrow_pairs_by_thirds,
             count(*) filter (where shared between one_least and one_most and one_values_left < enough) as narrow_pairs_by_one_third,
             count(*) filter (where shared not between least_shared and most_shared) as pairs_outside_thirds,
-            coalesce(min(values_left) filter (where shared between least_shared and most_shared), 0) as narrowest_pair_values
+            coalesce(min(values_left) filter (where shared between least_shared and most_shared), 0) as narrowest_pair_values,
+            (select count(*) from shown_pairs w
+             join shown_pairs m on m.kind = 'month' and m.start = date_trunc('month', w.start)::date and m.a = w.a and m.b = w.b
+             cross join k
+             where w.kind = 'week' and w.a < w.b and date_trunc('month', w.start + 6) = date_trunc('month', w.start)
+               and m.shared - w.shared between 1 and k.k - 1) as close_nested_pairs
         from possible
         """
     }
