@@ -1006,19 +1006,8 @@ struct NightlyLoadTests {
             // week 2: laterSharers people watch both, 11 each one. Every title-period is shown, k or
             // more apart from the others that hold it; week 1's pair is 30 and the month's
             // 30 + laterSharers, both with 11 or more people of each title outside them (I2).
-            var n = 0
-            func watch(_ titles: [Int], _ people: Int, on day: Day) throws {
-                for _ in 0..<people {
-                    n += 1
-                    let profile = try source.person(n)
-                    for title in titles { try source.play(profile, title, on: day) }
-                }
-            }
-            for (day, sharers) in [(mondays[0], 30), (mondays[1], laterSharers)] {
-                try watch([1, 2], sharers, on: day)
-                try watch([1], 11, on: day)
-                try watch([2], 11, on: day)
-            }
+            let last = try source.playGroups([(30, [1, 2]), (11, [1]), (11, [2])], on: mondays[0])
+            try source.playGroups([(laterSharers, [1, 2]), (11, [1]), (11, [2])], on: mondays[1], after: last)
             try fixture.load()
             let facts = try fixture.facts()
             let periods = try facts.query(
@@ -1040,6 +1029,36 @@ struct NightlyLoadTests {
                 #expect(try alone.decode("close_nested_pairs", as: Int.self) == 0)
                 #expect(shown == ["month \(month) 41", "week \(mondays[0]) 30", "week \(mondays[1]) 11"], "\(shown)")
             }
+        }
+    }
+
+    @Test(
+        "a week's pair that I5p hides is bounded through third titles as a missing pair that may be I5p's: from 6 to 17, below k or 1 to k - 1 under its month's 12 leaves 6 values, and coviewing holds back no pair of the third"
+    )
+    func pairWeekHiddenByItsMonthWithAThird() async throws {
+        try await withLoadFixture { fixture in
+            let source = SourceWriter(connection: try fixture.source())
+            for (id, name) in [(1, "Early"), (2, "Late"), (3, "Host")] { try source.title(id, name) }
+            let mondays = try source.wholeWeeksOfMonthBeforeLast()
+            // Week 1: Early 28 and Late 28 share 11; Late lies inside Host (39), which shares 17
+            // with Early. Week 2: one more person watches both, and 10 each one, so that the month's
+            // pair is 12: 1 above week 1's, which I5p hides. Through Host, week 1's pair is 6
+            // (17 + 28 - 39) to 17 (28 - 28 + 17). Of those, a missing pair may be 6 to 10 (below
+            // k) and, as I5p's, 2 to 11 (1 to 10 below the month's 12): 6 values, the protection
+            // level. Counted as I2's alone (5 values), I2t would hold Early with Host back.
+            let last = try source.playGroups([(11, [1, 2, 3]), (17, [2, 3]), (6, [1, 3]), (11, [1]), (5, [3])], on: mondays[0])
+            try source.playGroups([(1, [1, 2]), (10, [1]), (10, [2])], on: mondays[1], after: last)
+            try fixture.load()
+            let facts = try fixture.facts()
+            let shown = try facts.query(
+                "select period || ' ' || title_a || '/' || title_b || ' ' || shared_viewers from report.coviewing where title_a < title_b order by 1"
+            ).rows.map { try $0.decode(0, as: String.self) }
+            #expect(shown == ["month Early/Host 17", "month Early/Late 12", "month Host/Late 28", "week Early/Host 17", "week Host/Late 28"], "\(shown)")
+            #expect(try facts.query("select count(*)::int from analytics.coviewing_held").scalar(as: Int.self) == 0)
+            let search = try #require(try facts.query(AnalystChecks.pairs()).rows.first)
+            #expect(try search.decode("pairs_with_thirds", as: Int.self) == 1, "week 1's pair")
+            #expect(try search.decode("narrow_pairs_by_thirds", as: Int.self) == 0)
+            #expect(try search.decode("narrowest_pair_values", as: Int.self) == 6)
         }
     }
 

@@ -31,10 +31,12 @@
 --   * Pairs through third titles (I2t): the shown pairs of a hidden pair's titles with one or two
 --     third titles bound it (report.held_pairs); coviewing hides shown pairs until no hidden pair
 --     of two shown title-periods, nor couple of them below the floor, is bounded to fewer than p
---     values that way, counting for a pair I2 hides and a couple only the values a missing pair
---     may take (report.missing_pair_values). The load keeps each
+--     values that way, counting for a pair I2 or I5p hides and a couple only the values a missing
+--     pair may take (report.missing_pair_values). The load keeps each
 --     period's decision (analytics.coviewing_decisions, etl.refresh_coviewing_held) with a digest of its
 --     inputs; the view reuses it while the digest matches and decides the other periods itself.
+--   * A pair's week inside its month (I5p): the month's pair holds the week's people, so a week's
+--     pair is shown only when a month pair that I2 would show is 0 or at least k above it.
 --   * Exact unions (I3u, I6u, I6t): two shown days with their shown 2-day streak, or two shown
 --     titles with their shown pair, have a union known exactly; the period or group less it (the
 --     people only on other days or titles) must be 0 or at least k. A group of exactly three
@@ -115,6 +117,9 @@ drop function if exists etl.create_kept_view(text, regclass, text[], boolean);
 drop function if exists report.whole_weeks(date);
 -- I2t now takes k, for what a missing pair says (report.missing_pair_values).
 drop function if exists report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer);
+-- I2t now takes, for a week's pair, its month's (I5p): a missing pair may be I5p's.
+drop function if exists report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer);
+drop function if exists report.missing_pair_values(integer, integer, integer, integer, integer);
 
 -- Kept views (V0036): every report view analysts read is defined as <name>_live in analytics, and
 -- its rows are kept by each load in analytics.kept_<name> (etl.refresh_kept_reports). The view by
@@ -275,11 +280,13 @@ revoke all on function report.pins_streaks(bigint, integer[], bigint[], integer)
 comment on function report.pins_streaks(bigint, integer[], bigint[], integer) is 'I3b: whether most_extra days past their first, less what the people of streaks of k or more on other days took (taken[i]), pin a stored streak of lengths[i] days below k inside a period to fewer than p values (false when most_extra is NULL or there is no such streak).';
 
 -- What a missing pair of two shown titles of va and vb viewers says of its people: fewer than k,
--- or 1 to k - 1 people of a title outside it (I2 hides it), or held back by I2t (report.held_pairs).
--- How many values from lo to hi are of the first two kinds: all that a pair I2 hides, or a couple
--- below the floor, is known to keep (a pair I2t holds back keeps its whole range: whether I2t
--- would hold it at another value turns on the hidden counts it protects).
-create or replace function report.missing_pair_values(lo integer, hi integer, va integer, vb integer, k integer) returns bigint
+-- or 1 to k - 1 people of a title outside it (I2 hides it), or, for a week inside a month whose
+-- pair of m people I2 would show, 1 to k - 1 fewer than m (I5p hides it), or held back by I2t
+-- (report.held_pairs). How many values from lo to hi are of the first three kinds: all that a
+-- pair I2 or I5p hides, or a couple below the floor, is known to keep (a pair I2t holds back keeps
+-- its whole range: whether I2t would hold it at another value turns on the hidden counts it
+-- protects). m is NULL for a month, and for a week with no such month pair.
+create or replace function report.missing_pair_values(lo integer, hi integer, va integer, vb integer, k integer, m integer) returns bigint
 language sql immutable parallel safe
 set search_path = pg_catalog
 as $$
@@ -289,11 +296,14 @@ as $$
         select generate_series(greatest(lo, va - k + 1), least(hi, va - 1))
         union
         select generate_series(greatest(lo, vb - k + 1), least(hi, vb - 1))
+        union
+        -- (greatest and least ignore NULL: without the filter, a NULL m would count every value)
+        select generate_series(greatest(lo, m - k + 1), least(hi, m - 1)) where m is not null
     ) v
 $$;
-alter function report.missing_pair_values(integer, integer, integer, integer, integer) owner to tally_owner;
-revoke all on function report.missing_pair_values(integer, integer, integer, integer, integer) from public;
-comment on function report.missing_pair_values(integer, integer, integer, integer, integer) is 'I2t: how many values from lo to hi the people of a missing pair of titles of va and vb viewers may be, as an attacker who knows I2 reads it, when I2t did not hold it back: below k, or leaving 1 to k - 1 people of a title outside it.';
+alter function report.missing_pair_values(integer, integer, integer, integer, integer, integer) owner to tally_owner;
+revoke all on function report.missing_pair_values(integer, integer, integer, integer, integer, integer) from public;
+comment on function report.missing_pair_values(integer, integer, integer, integer, integer, integer) is 'I2t: how many values from lo to hi the people of a missing pair of titles of va and vb viewers may be, as an attacker who knows I2 and I5p reads it, when I2t did not hold it back: below k, leaving 1 to k - 1 people of a title outside it, or (a week''s pair whose month''s pair of m people I2 would show; m NULL otherwise) 1 to k - 1 below m.';
 
 -- I2t: a hidden pair bounded through third titles. A pair A, B hidden by I2 (or stored below k)
 -- between two shown title-periods is bounded by the shown pairs of A and B with third titles:
@@ -312,10 +322,12 @@ comment on function report.missing_pair_values(integer, integer, integer, intege
 -- inside a third, or where a lower bound through one or two thirds reaches k - p + 1: only then
 -- can these bounds leave one fewer than p values (docs/analysts.md, I2t; LinearProgramTests).
 -- The arguments are the stored pairs of two shown title-periods,
--- one row each (a_keys < b_keys); candidate: I2 would show it. Returns the candidates to hide.
+-- one row each (a_keys < b_keys); candidate: I2 (and I5p) would show it; month_shared: for a week's
+-- pair, the pair of the month holding the week when I2 would show it (I5p), else NULL. Returns the
+-- candidates to hide.
 create or replace function report.held_pairs(
     pair_kinds text[], pair_starts date[], pair_a integer[], pair_b integer[], pair_shared integer[], pair_viewers_a integer[],
-    pair_viewers_b integer[], pair_candidate boolean[], k integer, protection integer)
+    pair_viewers_b integer[], pair_candidate boolean[], pair_month_shared integer[], k integer, protection integer)
 returns table (held_kind text, held_start date, held_a integer, held_b integer)
 language plpgsql immutable parallel safe
 -- The arrays' sizes are unknown to a generic plan; the joins are written in the order to run.
@@ -339,9 +351,9 @@ declare
 begin
     loop
         with pairs as materialized (
-            select u.kind, u.start, u.a, u.b, u.shared, u.va, u.vb, u.shown, u.i
-            from unnest(pair_kinds, pair_starts, pair_a, pair_b, pair_shared, pair_viewers_a, pair_viewers_b, shown_now)
-                with ordinality u (kind, start, a, b, shared, va, vb, shown, i)
+            select u.kind, u.start, u.a, u.b, u.shared, u.va, u.vb, u.shown, u.m, u.i
+            from unnest(pair_kinds, pair_starts, pair_a, pair_b, pair_shared, pair_viewers_a, pair_viewers_b, shown_now, pair_month_shared)
+                with ordinality u (kind, start, a, b, shared, va, vb, shown, m, i)
         ), edges as materialized (
             -- Both orders of every shown pair.
             select kind, start, a, b, shared, i from pairs where shown
@@ -391,9 +403,9 @@ begin
             -- reaches pinning. Without either, they leave a couple below k at least k + 1 values
             -- wide, k - lower bound of them below k (docs/analysts.md, I2t; LinearProgramTests). Their
             -- count is unknown here (NULL), and numbered after the stored pairs.
-            select i as h, kind, start, a, b, shared, va, vb, pair_candidate[i] as held from pairs where not shown
+            select i as h, kind, start, a, b, shared, va, vb, pair_candidate[i] as held, m from pairs where not shown
             union all
-            select cardinality(pair_a) + row_number() over (), c.kind, c.start, c.a, c.b, null, va.viewers, vb.viewers, false
+            select cardinality(pair_a) + row_number() over (), c.kind, c.start, c.a, c.b, null, va.viewers, vb.viewers, false, null
             from (
                 select xz.kind, xz.start, least(xz.a, yz.a) as a, greatest(xz.a, yz.a) as b
                 from edges xz
@@ -463,10 +475,10 @@ begin
             select w.h, greatest(0, max(w.lo)) as lo, least(hd.va, hd.vb, min(w.hi)) as hi, least(hd.va, hd.vb) as most
             from witnesses w
             join hidden hd on hd.h = w.h
-            group by w.h, hd.shared, hd.va, hd.vb, hd.held
+            group by w.h, hd.shared, hd.va, hd.vb, hd.held, hd.m
             having (hd.shared is null or hd.shared between greatest(0, max(w.lo)) and least(hd.va, hd.vb, min(w.hi)))
                and case when hd.held then least(hd.va, hd.vb, min(w.hi)) - greatest(0, max(w.lo)) + 1 < enough
-                        else report.missing_pair_values(greatest(0, max(w.lo)), least(hd.va, hd.vb, min(w.hi)), hd.va, hd.vb, k) < enough end
+                        else report.missing_pair_values(greatest(0, max(w.lo)), least(hd.va, hd.vb, min(w.hi)), hd.va, hd.vb, k, hd.m) < enough end
         )
         select array_agg(distinct x.victim) into victims
         from (
@@ -492,9 +504,9 @@ $$;
 -- A decision kept by an earlier load was made by the functions this file replaces: forget them all
 -- (the end of this file decides again).
 truncate analytics.coviewing_decisions, analytics.coviewing_held;
-alter function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer) owner to tally_owner;
-revoke all on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer) from public;
-comment on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer) is 'I2t: which pairs that I2 lets report.coviewing show it hides so that no hidden pair (I2, or stored below k) of two shown title-periods, nor a couple of them that stores no pair, is bounded to fewer than protection values through one or two third titles whose pairs with it are shown; for a pair I2 hides and a couple, only the values a missing pair may take count (report.missing_pair_values). The protection level (NULL: ceil(k / 2)) counts as at most k - 1 here: once a lower bound passes k - 1, a pair that I2 hides keeps only the values of its titles'' bands, k - 1 or (titles fewer than k apart) up to k. Couples are searched where one title lies inside a third or a lower bound reaches k - least(protection, k - 1) + 1 (2 or more). Arguments: the stored pairs of two shown title-periods, one row each (period kind and start, title keys a < b, shared viewers, the two titles'' viewers, and whether I2 shows it), k and the protection level; reads no table.';
+alter function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer[], integer, integer) owner to tally_owner;
+revoke all on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer[], integer, integer) from public;
+comment on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer[], integer, integer) is 'I2t: which pairs that I2 lets report.coviewing show it hides so that no hidden pair (I2, or stored below k) of two shown title-periods, nor a couple of them that stores no pair, is bounded to fewer than protection values through one or two third titles whose pairs with it are shown; for a pair I2 or I5p hides and a couple, only the values a missing pair may take count (report.missing_pair_values). The protection level (NULL: ceil(k / 2)) counts as at most k - 1 here: once a lower bound passes k - 1, a pair that I2 hides keeps only the values of its titles'' bands, k - 1 or (titles fewer than k apart) up to k. Couples are searched where one title lies inside a third or a lower bound reaches k - least(protection, k - 1) + 1 (2 or more). Arguments: the stored pairs of two shown title-periods, one row each (period kind and start, title keys a < b, shared viewers, the two titles'' viewers, whether I2 and I5p show it, and for a week''s pair the pair of the month holding it when I2 would show that, else NULL), k and the protection level; reads no table.';
 
 -- The protection setting's comment (first set by V0022), with what I2t makes of it.
 comment on column report.settings.protection is 'Protection level: the report views never let published counts narrow a hidden count of people (fewer than k) to a range of fewer than this many values (docs/analysts.md lists the identities); co-viewing pairs take it as k - 1 at most, so above that a missing couple may be known to hold somebody (I2t, report.held_pairs). NULL (default): ceil(k / 2).';
@@ -1423,7 +1435,7 @@ with shown as materialized (
     -- every week with every month pair (375 million rows on the demo).
     select period_kind, period_start, a_key, b_key, shared_viewers, viewers_a, viewers_b,
            candidate and (period_kind = 'month' or month_shared is null or month_shared - shared_viewers not between 1 and k - 1) as candidate,
-           k, p
+           case when period_kind = 'week' then month_shared end as month_shared, k, p
     from (select b.*,
                  max(b.shared_viewers) filter (where b.period_kind = 'month' and b.candidate)
                      over (partition by b.a_key, b.b_key,
@@ -1434,7 +1446,7 @@ with shown as materialized (
 ), digests as (
     -- Everything report.held_pairs reads of a period, in one order.
     select period_kind, period_start,
-           sha256(convert_to(string_agg(concat_ws(',', a_key, b_key, shared_viewers, viewers_a, viewers_b, candidate, k, p), ';' order by a_key, b_key), 'UTF8')) as inputs
+           sha256(convert_to(string_agg(concat_ws(',', a_key, b_key, shared_viewers, viewers_a, viewers_b, candidate, coalesce(month_shared, -1), k, p), ';' order by a_key, b_key), 'UTF8')) as inputs
     from counted
     group by period_kind, period_start
 ), kept as materialized (
@@ -1457,10 +1469,11 @@ with shown as materialized (
                  array_agg(viewers_a order by a_key, b_key) as viewers_a,
                  array_agg(viewers_b order by a_key, b_key) as viewers_b,
                  array_agg(candidate order by a_key, b_key) as candidates,
+                 array_agg(month_shared order by a_key, b_key) as month_shared,
                  min(k) as k, min(p) as p
           from kept where kept_held is null
           group by period_kind, period_start) x
-    cross join lateral report.held_pairs(x.kinds, x.starts, x.a_keys, x.b_keys, x.shared, x.viewers_a, x.viewers_b, x.candidates, x.k, x.p) h
+    cross join lateral report.held_pairs(x.kinds, x.starts, x.a_keys, x.b_keys, x.shared, x.viewers_a, x.viewers_b, x.candidates, x.month_shared, x.k, x.p) h
 )
 select k.period_kind, k.period_start, k.a_key, k.b_key, k.shared_viewers, k.viewers_a, k.viewers_b, k.candidate, k.inputs,
        k.kept_held is not null as kept,
@@ -1989,8 +2002,8 @@ revoke execute on function report.shown_runs(integer[], integer, boolean[]) from
 revoke execute on function report.days_covered(text, date, date, date) from tally_analyst;
 revoke execute on function report.month_weeks(date, date, date) from tally_analyst;
 revoke execute on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) from tally_analyst;
-revoke execute on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer) from tally_analyst;
-revoke execute on function report.missing_pair_values(integer, integer, integer, integer, integer) from tally_analyst;
+revoke execute on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer[], integer, integer) from tally_analyst;
+revoke execute on function report.missing_pair_values(integer, integer, integer, integer, integer, integer) from tally_analyst;
 
 -- report.title_daily
 comment on view report.title_daily is 'Per title per day: audience, plays and watch time. Grain: one row per (day, title) with at least k viewers (report.settings); a missing day means none or fewer than k, never a known 0. Source: analytics.fact_title_daily. Rows add up across titles and days for plays and watch_hours; viewers do not. Thumbs are in title_ratings.';

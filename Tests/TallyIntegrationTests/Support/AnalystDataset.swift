@@ -998,10 +998,11 @@ enum AnalystChecks {
     /// third and every two thirds.
     /// Counts added up from people always lie within them; the generated test dataset's need not
     /// (its pairs are not made from people), and a pair outside them narrows nothing.
-    /// A missing pair says something too, to an attacker who knows I2: its people are fewer than
-    /// k, or leave 1 to k - 1 people of a title outside it, or I2t held it back. For a pair that I2
-    /// hides and a couple below the floor, the values left within the bounds are counted among the
-    /// first two kinds; a pair held back keeps them all (whether I2t would hold it at another value
+    /// A missing pair says something too, to an attacker who knows I2 and I5p: its people are fewer
+    /// than k, or leave 1 to k - 1 people of a title outside it, or (a week's pair) are 1 to k - 1
+    /// below the shown pair of the month holding the week, or I2t held it back. For a pair that I2
+    /// or I5p hides and a couple below the floor, the values left within the bounds are counted
+    /// among the first three kinds; a pair held back keeps them all (whether I2t would hold it at another value
     /// turns on the hidden counts it protects). A pair is narrow when fewer than p are left, p
     /// taken as k - 1 when it is more: a pair that I2 hides keeps only its titles' band values (k - 1,
     /// up to k for titles fewer than k apart) once a lower bound passes k - 1 (docs/analysts.md, I2t).
@@ -1065,24 +1066,31 @@ enum AnalystChecks {
             join thirds d on d.kind = c.kind and d.start = c.start and d.a = c.a and d.b = c.b and d.c = cd.b
             group by c.kind, c.start, c.a, c.b
         ), bounds as (
-            select o.shared, t.couples, o.va, o.vb,
+            select o.kind, o.start, o.a, o.b, o.shared, t.couples, o.va, o.vb,
                    greatest(o.least_shared, t.least_shared) as least_shared, least(o.most_shared, t.most_shared) as most_shared,
                    o.least_shared as one_least, o.most_shared as one_most
             from one o
             left join two t using (kind, start, a, b)
         ), possible as (
             -- The values left within the bounds that a missing pair may take: all of them for a
-            -- pair that I2 would show (held back by I2t).
+            -- pair that I2 and I5p would show (held back by I2t); for a week's pair, I5p's among
+            -- them, 1 to k - 1 below the shown pair of the month that holds the week.
             select b.*,
                    k.p as enough,
                    (select count(*) from generate_series(b.least_shared, b.most_shared) v
-                    where i.shows or v < k.k or b.va - v between 1 and k.k - 1 or b.vb - v between 1 and k.k - 1) as values_left,
+                    where i.shows or v < k.k or b.va - v between 1 and k.k - 1 or b.vb - v between 1 and k.k - 1
+                          or m.shared - v between 1 and k.k - 1) as values_left,
                    (select count(*) from generate_series(b.one_least, b.one_most) v
-                    where i.shows or v < k.k or b.va - v between 1 and k.k - 1 or b.vb - v between 1 and k.k - 1) as one_values_left
+                    where i.shows or v < k.k or b.va - v between 1 and k.k - 1 or b.vb - v between 1 and k.k - 1
+                          or m.shared - v between 1 and k.k - 1) as one_values_left
             from bounds b
             cross join k
+            left join shown_pairs m
+                on b.kind = 'week' and date_trunc('month', b.start + 6) = date_trunc('month', b.start)
+               and m.kind = 'month' and m.start = date_trunc('month', b.start)::date and m.a = b.a and m.b = b.b
             cross join lateral (select b.shared >= k.k and (b.va = b.shared or b.va - b.shared >= k.k)
-                                       and (b.vb = b.shared or b.vb - b.shared >= k.k) as shows) i
+                                       and (b.vb = b.shared or b.vb - b.shared >= k.k)
+                                       and not coalesce(m.shared - b.shared between 1 and k.k - 1, false) as shows) i
         )
         select
             count(*) as pairs_with_thirds,

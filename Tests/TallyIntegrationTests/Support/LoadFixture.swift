@@ -235,11 +235,13 @@ struct SourceWriter {
             [profile, title, thumb, day])
     }
 
-    /// Plays on one day (`weekdaysInOneMonth(1)`): each group is `size` new people (numbered on from
-    /// 1) who each play every title of `titles`.
-    func playGroups(_ groups: [(size: Int, titles: [Int])]) throws {
-        let day = try weekdaysInOneMonth(1)[0]
-        var n = 0
+    /// Plays on one day (by default `weekdaysInOneMonth(1)`): each group is `size` new people
+    /// (numbered on from `after` + 1) who each play every title of `titles`. Returns the last
+    /// person's number.
+    @discardableResult
+    func playGroups(_ groups: [(size: Int, titles: [Int])], on day: Day? = nil, after first: Int = 0) throws -> Int {
+        let day = try day ?? weekdaysInOneMonth(1)[0]
+        var n = first
         for (size, titles) in groups {
             for _ in 0..<size {
                 n += 1
@@ -247,6 +249,7 @@ struct SourceWriter {
                 for title in titles { try play(profile, title, on: day) }
             }
         }
+        return n
     }
 
     /// The first `count` days (Monday on) of the week two or three back whose days all lie in one
