@@ -833,7 +833,8 @@ struct HeldPair: Hashable {
                 from report.held_pairs(
                     $1::text[], array(select date '2026-01-05' + d from unnest($2::integer[]) with ordinality u (d, n) order by n),
                     $3::integer[], $4::integer[], $5::integer[], $6::integer[], $7::integer[], $8::boolean[],
-                    array_fill(null::integer, array[cardinality($3::integer[])]), $9, $10)
+                    array_fill(null::integer, array[cardinality($3::integer[])]), array_fill(null::integer, array[cardinality($3::integer[])]),
+                    $9, $10)
                 """,
                 [
                     array(rows.map { _ in "week" }), array(rows.map { 7 * $0.pair.week }), array(rows.map(\.pair.a)), array(rows.map(\.pair.b)),

@@ -993,41 +993,49 @@ struct NightlyLoadTests {
         }
     }
 
+    /// Titles Early (1), Late (2) and Host (3); `week1`'s groups of new people (see `playGroups`)
+    /// on the Monday of the first whole week of the month before last and `week2`'s on the next
+    /// Monday, loaded. Returns the warehouse, those Mondays and the pairs report.coviewing shows,
+    /// once each ("week Early/Late 30"), in order.
+    static func loadPairWeeks(
+        _ fixture: LoadFixture, week1: [(size: Int, titles: [Int])], week2: [(size: Int, titles: [Int])]
+    ) throws -> (facts: PostgresConnection, mondays: [Day], shown: [String]) {
+        let source = SourceWriter(connection: try fixture.source())
+        for (id, name) in [(1, "Early"), (2, "Late"), (3, "Host")] { try source.title(id, name) }
+        let mondays = try source.wholeWeeksOfMonthBeforeLast()
+        let last = try source.playGroups(week1, on: mondays[0])
+        try source.playGroups(week2, on: mondays[1], after: last)
+        try fixture.load()
+        let facts = try fixture.facts()
+        let shown = try facts.query(
+            "select period || ' ' || title_a || '/' || title_b || ' ' || shared_viewers from report.coviewing where title_a < title_b order by 1"
+        ).rows.map { try $0.decode(0, as: String.self) }
+        return (facts, mondays, shown)
+    }
+
     @Test(
         "a week's pair inside its month is shown only when the month's pair is 0 or at least k above it (I5p): 5 people who watched both titles in another week would be the difference, 11 may be",
         arguments: [5, 11])
     func pairWeekInsideItsMonth(laterSharers: Int) async throws {
         try await withLoadFixture { fixture in
-            let source = SourceWriter(connection: try fixture.source())
-            try source.title(1, "Early")
-            try source.title(2, "Late")
-            let mondays = try source.wholeWeeksOfMonthBeforeLast()
-            // Monday of week 1: 30 people watch both titles and 11 each one of them. Monday of
-            // week 2: laterSharers people watch both, 11 each one. Every title-period is shown, k or
-            // more apart from the others that hold it; week 1's pair is 30 and the month's
-            // 30 + laterSharers, both with 11 or more people of each title outside them (I2).
-            let last = try source.playGroups([(30, [1, 2]), (11, [1]), (11, [2])], on: mondays[0])
-            try source.playGroups([(laterSharers, [1, 2]), (11, [1]), (11, [2])], on: mondays[1], after: last)
-            try fixture.load()
-            let facts = try fixture.facts()
-            let periods = try facts.query(
-                "select count(*)::int from report.title_weekly where title in ('Early', 'Late')"
-            ).scalar(as: Int.self)
+            // Week 1: 30 people watch Early and Late, and 11 each one of them. Week 2: laterSharers
+            // people watch both, 11 each one. Every title-period is shown, k or more apart from the
+            // others that hold it; week 1's pair is 30 and the month's 30 + laterSharers, both with
+            // 11 or more people of each title outside them (I2).
+            let (facts, _, shown) = try Self.loadPairWeeks(
+                fixture, week1: [(30, [1, 2]), (11, [1]), (11, [2])], week2: [(laterSharers, [1, 2]), (11, [1]), (11, [2])])
+            let periods = try facts.query("select count(*)::int from report.title_weekly where title in ('Early', 'Late')").scalar(as: Int.self)
             #expect(periods == 4, "both titles shown in both weeks")
-            let shown = try facts.query(
-                "select period || ' ' || period_start || ' ' || shared_viewers from report.coviewing where title_a = 'Early' order by 1"
-            ).rows.map { try $0.decode(0, as: String.self) }
-            let month = try facts.query("select date_trunc('month', $1::date)::date", [mondays[0]]).scalar(as: Day.self)
             let alone = try #require(try facts.query(AnalystChecks.pairs(shown: AnalystChecks.i2Alone)).rows.first)
             let search = try #require(try facts.query(AnalystChecks.pairs()).rows.first)
             #expect(try search.decode("close_nested_pairs", as: Int.self) == 0)
             if laterSharers < 11 {
                 // Week 2's 5 store no pair; I2 alone would show the month's 35 and week 1's 30.
                 #expect(try alone.decode("close_nested_pairs", as: Int.self) == 1, "35 - 30 = 5 people")
-                #expect(shown == ["month \(month) 35"], "\(shown)")
+                #expect(shown == ["month Early/Late 35"], "\(shown)")
             } else {
                 #expect(try alone.decode("close_nested_pairs", as: Int.self) == 0)
-                #expect(shown == ["month \(month) 41", "week \(mondays[0]) 30", "week \(mondays[1]) 11"], "\(shown)")
+                #expect(shown == ["month Early/Late 41", "week Early/Late 11", "week Early/Late 30"], "\(shown)")
             }
         }
     }
@@ -1037,28 +1045,59 @@ struct NightlyLoadTests {
     )
     func pairWeekHiddenByItsMonthWithAThird() async throws {
         try await withLoadFixture { fixture in
-            let source = SourceWriter(connection: try fixture.source())
-            for (id, name) in [(1, "Early"), (2, "Late"), (3, "Host")] { try source.title(id, name) }
-            let mondays = try source.wholeWeeksOfMonthBeforeLast()
             // Week 1: Early 28 and Late 28 share 11; Late lies inside Host (39), which shares 17
             // with Early. Week 2: one more person watches both, and 10 each one, so that the month's
             // pair is 12: 1 above week 1's, which I5p hides. Through Host, week 1's pair is 6
             // (17 + 28 - 39) to 17 (28 - 28 + 17). Of those, a missing pair may be 6 to 10 (below
             // k) and, as I5p's, 2 to 11 (1 to 10 below the month's 12): 6 values, the protection
             // level. Counted as I2's alone (5 values), I2t would hold Early with Host back.
-            let last = try source.playGroups([(11, [1, 2, 3]), (17, [2, 3]), (6, [1, 3]), (11, [1]), (5, [3])], on: mondays[0])
-            try source.playGroups([(1, [1, 2]), (10, [1]), (10, [2])], on: mondays[1], after: last)
-            try fixture.load()
-            let facts = try fixture.facts()
-            let shown = try facts.query(
-                "select period || ' ' || title_a || '/' || title_b || ' ' || shared_viewers from report.coviewing where title_a < title_b order by 1"
-            ).rows.map { try $0.decode(0, as: String.self) }
+            let (facts, _, shown) = try Self.loadPairWeeks(
+                fixture, week1: [(11, [1, 2, 3]), (17, [2, 3]), (6, [1, 3]), (11, [1]), (5, [3])], week2: [(1, [1, 2]), (10, [1]), (10, [2])])
             #expect(shown == ["month Early/Host 17", "month Early/Late 12", "month Host/Late 28", "week Early/Host 17", "week Host/Late 28"], "\(shown)")
             #expect(try facts.query("select count(*)::int from analytics.coviewing_held").scalar(as: Int.self) == 0)
             let search = try #require(try facts.query(AnalystChecks.pairs()).rows.first)
             #expect(try search.decode("pairs_with_thirds", as: Int.self) == 1, "week 1's pair")
             #expect(try search.decode("narrow_pairs_by_thirds", as: Int.self) == 0)
             #expect(try search.decode("narrowest_pair_values", as: Int.self) == 6)
+        }
+    }
+
+    @Test(
+        "I2t bounds a week's hidden pair by its month's pair above it: Host inside Early and Late puts their week's 20 at 20 to 31, and the month's 22 at 20 to 22, so coviewing hides a pair of Host"
+    )
+    func pairWeekCappedByItsMonth() async throws {
+        try await withLoadFixture { fixture in
+            // Week 1: Host's 20 people watch Early and Late too, and 11 more each one of them:
+            // Early 31, Late 31, their pair 20. Week 2: two more watch both, nine each one. I5p
+            // hides week 1's pair (the month's is 22). Through Host it is 20 to 31; 20 to 30 a
+            // missing pair may take (below Early's and Late's 31, or I5p's 12 to 21). At most the
+            // month's 22, it is 20 to 22: 3 values, and 0 to 2 people outside it in the month.
+            let (facts, _, shown) = try Self.loadPairWeeks(
+                fixture, week1: [(20, [1, 2, 3]), (11, [1]), (11, [2])], week2: [(2, [1, 2]), (9, [1]), (9, [2])])
+            #expect(shown == ["month Early/Host 20", "month Early/Late 22", "month Host/Late 20", "week Host/Late 20"], "\(shown)")
+            let search = try #require(try facts.query(AnalystChecks.pairs()).rows.first)
+            #expect(try search.decode("narrow_pairs_by_thirds", as: Int.self) == 0)
+        }
+    }
+
+    @Test(
+        "I2t bounds a month's hidden pair by its weeks' pairs below it: Early inside Host puts the month's 31 of Early and Late at 7 to 32, and week 1's 20 at 20 to 32, where only 30 to 32 leave 1 to k - 1 of Early's 40 outside it; coviewing hides the month's Host/Late"
+    )
+    func pairMonthFlooredByItsWeek() async throws {
+        try await withLoadFixture { fixture in
+            // Week 1: 20 people watch all three. Week 2: 11 all three, 9 Early and Host, 1 Late
+            // and Host, 11 Late, 24 Host. The month: Early 40 (inside Host), Late 43, Host 65;
+            // Early/Late 31, hidden by I2 (9 of Early's people outside it), Early/Host 40,
+            // Host/Late 32. Through Host, the month's pair is 40 + 32 - 65 = 7 to 40 - 40 + 32 = 32;
+            // of those, 7 to 10 (below k) and 30 to 32 (I2's) a missing pair may take: 7 values.
+            // Week 1 shows the pair at 20, so the month's is at least 20: 3 values.
+            let (facts, _, shown) = try Self.loadPairWeeks(
+                fixture, week1: [(20, [1, 2, 3])], week2: [(11, [1, 2, 3]), (9, [1, 3]), (1, [2, 3]), (11, [2]), (24, [3])])
+            #expect(
+                shown == ["month Early/Host 40", "week Early/Host 20", "week Early/Host 20", "week Early/Late 20", "week Host/Late 12", "week Host/Late 20"],
+                "\(shown)")
+            let search = try #require(try facts.query(AnalystChecks.pairs()).rows.first)
+            #expect(try search.decode("narrow_pairs_by_thirds", as: Int.self) == 0)
         }
     }
 

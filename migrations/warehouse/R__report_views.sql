@@ -117,8 +117,10 @@ drop function if exists etl.create_kept_view(text, regclass, text[], boolean);
 drop function if exists report.whole_weeks(date);
 -- I2t now takes k, for what a missing pair says (report.missing_pair_values).
 drop function if exists report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer);
--- I2t now takes, for a week's pair, its month's (I5p): a missing pair may be I5p's.
+-- I2t now takes, for a week's pair, its month's (I5p: a missing pair may be I5p's, and is at most
+-- the month's), and for a month's pair the largest of its weeks' (at least that).
 drop function if exists report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer, integer);
+drop function if exists report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer[], integer, integer);
 drop function if exists report.missing_pair_values(integer, integer, integer, integer, integer);
 
 -- Kept views (V0036): every report view analysts read is defined as <name>_live in analytics, and
@@ -323,11 +325,15 @@ comment on function report.missing_pair_values(integer, integer, integer, intege
 -- can these bounds leave one fewer than p values (docs/analysts.md, I2t; LinearProgramTests).
 -- The arguments are the stored pairs of two shown title-periods,
 -- one row each (a_keys < b_keys); candidate: I2 (and I5p) would show it; month_shared: for a week's
--- pair, the pair of the month holding the week when I2 would show it (I5p), else NULL. Returns the
--- candidates to hide.
+-- pair, the pair of the month holding the week when I2 would show it (I5p), else NULL: a missing
+-- week's pair may be 1 to k - 1 below it, and one that I2 or I5p hides is bounded by it from above;
+-- week_shared: for a month's pair, the largest pair of a week inside it that I2 would show, else
+-- NULL: it bounds a month's pair that I2 hides from below.
+-- Returns the candidates to hide.
 create or replace function report.held_pairs(
     pair_kinds text[], pair_starts date[], pair_a integer[], pair_b integer[], pair_shared integer[], pair_viewers_a integer[],
-    pair_viewers_b integer[], pair_candidate boolean[], pair_month_shared integer[], k integer, protection integer)
+    pair_viewers_b integer[], pair_candidate boolean[], pair_month_shared integer[], pair_week_shared integer[], k integer,
+    protection integer)
 returns table (held_kind text, held_start date, held_a integer, held_b integer)
 language plpgsql immutable parallel safe
 -- The arrays' sizes are unknown to a generic plan; the joins are written in the order to run.
@@ -351,9 +357,10 @@ declare
 begin
     loop
         with pairs as materialized (
-            select u.kind, u.start, u.a, u.b, u.shared, u.va, u.vb, u.shown, u.m, u.i
-            from unnest(pair_kinds, pair_starts, pair_a, pair_b, pair_shared, pair_viewers_a, pair_viewers_b, shown_now, pair_month_shared)
-                with ordinality u (kind, start, a, b, shared, va, vb, shown, m, i)
+            select u.kind, u.start, u.a, u.b, u.shared, u.va, u.vb, u.shown, u.m, u.wf, u.i
+            from unnest(pair_kinds, pair_starts, pair_a, pair_b, pair_shared, pair_viewers_a, pair_viewers_b, shown_now, pair_month_shared,
+                        pair_week_shared)
+                with ordinality u (kind, start, a, b, shared, va, vb, shown, m, wf, i)
         ), edges as materialized (
             -- Both orders of every shown pair.
             select kind, start, a, b, shared, i from pairs where shown
@@ -403,9 +410,9 @@ begin
             -- reaches pinning. Without either, they leave a couple below k at least k + 1 values
             -- wide, k - lower bound of them below k (docs/analysts.md, I2t; LinearProgramTests). Their
             -- count is unknown here (NULL), and numbered after the stored pairs.
-            select i as h, kind, start, a, b, shared, va, vb, pair_candidate[i] as held, m from pairs where not shown
+            select i as h, kind, start, a, b, shared, va, vb, pair_candidate[i] as held, m, wf from pairs where not shown
             union all
-            select cardinality(pair_a) + row_number() over (), c.kind, c.start, c.a, c.b, null, va.viewers, vb.viewers, false, null
+            select cardinality(pair_a) + row_number() over (), c.kind, c.start, c.a, c.b, null, va.viewers, vb.viewers, false, null, null
             from (
                 select xz.kind, xz.start, least(xz.a, yz.a) as a, greatest(xz.a, yz.a) as b
                 from edges xz
@@ -470,15 +477,24 @@ begin
             from thirds c
             join thirds d on d.h = c.h and d.c > c.c
             join edges cd on cd.kind = c.kind and cd.start = c.start and cd.a = c.c and cd.b = d.c
-        ), narrow as (
-            -- The values left: the whole range for a pair held back, else those a missing pair may take.
-            select w.h, greatest(0, max(w.lo)) as lo, least(hd.va, hd.vb, min(w.hi)) as hi, least(hd.va, hd.vb) as most
+        ), bounded as (
+            -- Each hidden pair's closest bounds: through its thirds, its titles, and, for a pair
+            -- that I2 or I5p hides, a week's month's pair above it or a month's weeks' pairs below
+            -- it (greatest and least ignore NULL). Those are I2's candidates, not the pairs shown:
+            -- a pair held back here in both periods would bound itself. So a pair held back keeps
+            -- its range through thirds and titles only (docs/analysts.md, What is not yet protected).
+            select w.h, hd.shared, hd.va, hd.vb, hd.held, hd.m,
+                   greatest(0, max(w.lo), case when not hd.held then hd.wf end) as lo,
+                   least(hd.va, hd.vb, min(w.hi), case when not hd.held then hd.m end) as hi, least(hd.va, hd.vb) as most
             from witnesses w
             join hidden hd on hd.h = w.h
-            group by w.h, hd.shared, hd.va, hd.vb, hd.held, hd.m
-            having (hd.shared is null or hd.shared between greatest(0, max(w.lo)) and least(hd.va, hd.vb, min(w.hi)))
-               and case when hd.held then least(hd.va, hd.vb, min(w.hi)) - greatest(0, max(w.lo)) + 1 < enough
-                        else report.missing_pair_values(greatest(0, max(w.lo)), least(hd.va, hd.vb, min(w.hi)), hd.va, hd.vb, k, hd.m) < enough end
+            group by w.h, hd.shared, hd.va, hd.vb, hd.held, hd.m, hd.wf
+        ), narrow as (
+            -- The values left: the whole range for a pair held back, else those a missing pair may take.
+            select h, lo, hi, most
+            from bounded
+            where (shared is null or shared between lo and hi)
+              and case when held then hi - lo + 1 < enough else report.missing_pair_values(lo, hi, va, vb, k, m) < enough end
         )
         select array_agg(distinct x.victim) into victims
         from (
@@ -504,9 +520,9 @@ $$;
 -- A decision kept by an earlier load was made by the functions this file replaces: forget them all
 -- (the end of this file decides again).
 truncate analytics.coviewing_decisions, analytics.coviewing_held;
-alter function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer[], integer, integer) owner to tally_owner;
-revoke all on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer[], integer, integer) from public;
-comment on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer[], integer, integer) is 'I2t: which pairs that I2 lets report.coviewing show it hides so that no hidden pair (I2, or stored below k) of two shown title-periods, nor a couple of them that stores no pair, is bounded to fewer than protection values through one or two third titles whose pairs with it are shown; for a pair I2 or I5p hides and a couple, only the values a missing pair may take count (report.missing_pair_values). The protection level (NULL: ceil(k / 2)) counts as at most k - 1 here: once a lower bound passes k - 1, a pair that I2 hides keeps only the values of its titles'' bands, k - 1 or (titles fewer than k apart) up to k. Couples are searched where one title lies inside a third or a lower bound reaches k - least(protection, k - 1) + 1 (2 or more). Arguments: the stored pairs of two shown title-periods, one row each (period kind and start, title keys a < b, shared viewers, the two titles'' viewers, whether I2 and I5p show it, and for a week''s pair the pair of the month holding it when I2 would show that, else NULL), k and the protection level; reads no table.';
+alter function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer[], integer[], integer, integer) owner to tally_owner;
+revoke all on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer[], integer[], integer, integer) from public;
+comment on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer[], integer[], integer, integer) is 'I2t: which pairs that I2 lets report.coviewing show it hides so that no hidden pair (I2, or stored below k) of two shown title-periods, nor a couple of them that stores no pair, is bounded to fewer than protection values through one or two third titles whose pairs with it are shown; for a pair I2 or I5p hides and a couple, only the values a missing pair may take count (report.missing_pair_values). The protection level (NULL: ceil(k / 2)) counts as at most k - 1 here: once a lower bound passes k - 1, a pair that I2 hides keeps only the values of its titles'' bands, k - 1 or (titles fewer than k apart) up to k. Couples are searched where one title lies inside a third or a lower bound reaches k - least(protection, k - 1) + 1 (2 or more). Arguments: the stored pairs of two shown title-periods, one row each (period kind and start, title keys a < b, shared viewers, the two titles'' viewers, whether I2 and I5p show it, for a week''s pair the pair of the month holding it when I2 would show that, else NULL, and for a month''s pair the largest pair of a week inside it that I2 would show, else NULL), k and the protection level; reads no table.';
 
 -- The protection setting's comment (first set by V0022), with what I2t makes of it.
 comment on column report.settings.protection is 'Protection level: the report views never let published counts narrow a hidden count of people (fewer than k) to a range of fewer than this many values (docs/analysts.md lists the identities); co-viewing pairs take it as k - 1 at most, so above that a missing couple may be known to hold somebody (I2t, report.held_pairs). NULL (default): ceil(k / 2).';
@@ -1435,18 +1451,21 @@ with shown as materialized (
     -- every week with every month pair (375 million rows on the demo).
     select period_kind, period_start, a_key, b_key, shared_viewers, viewers_a, viewers_b,
            candidate and (period_kind = 'month' or month_shared is null or month_shared - shared_viewers not between 1 and k - 1) as candidate,
-           case when period_kind = 'week' then month_shared end as month_shared, k, p
+           case when period_kind = 'week' then month_shared end as month_shared,
+           case when period_kind = 'month' then week_shared end as week_shared, k, p
     from (select b.*,
-                 max(b.shared_viewers) filter (where b.period_kind = 'month' and b.candidate)
-                     over (partition by b.a_key, b.b_key,
-                           case when b.period_kind = 'month' then b.period_start
-                                when date_trunc('month', b.period_start + 6) = date_trunc('month', b.period_start)
-                                then date_trunc('month', b.period_start)::date end) as month_shared
-          from by_i2 b) x
+                 max(b.shared_viewers) filter (where b.period_kind = 'month' and b.candidate) over inside as month_shared,
+                 -- (I2's candidates: a superset of the weeks' pairs shown)
+                 max(b.shared_viewers) filter (where b.period_kind = 'week' and b.candidate) over inside as week_shared
+          from by_i2 b
+          window inside as (partition by b.a_key, b.b_key,
+                            case when b.period_kind = 'month' then b.period_start
+                                 when date_trunc('month', b.period_start + 6) = date_trunc('month', b.period_start)
+                                 then date_trunc('month', b.period_start)::date end)) x
 ), digests as (
     -- Everything report.held_pairs reads of a period, in one order.
     select period_kind, period_start,
-           sha256(convert_to(string_agg(concat_ws(',', a_key, b_key, shared_viewers, viewers_a, viewers_b, candidate, coalesce(month_shared, -1), k, p), ';' order by a_key, b_key), 'UTF8')) as inputs
+           sha256(convert_to(string_agg(concat_ws(',', a_key, b_key, shared_viewers, viewers_a, viewers_b, candidate, coalesce(month_shared, -1), coalesce(week_shared, -1), k, p), ';' order by a_key, b_key), 'UTF8')) as inputs
     from counted
     group by period_kind, period_start
 ), kept as materialized (
@@ -1470,10 +1489,11 @@ with shown as materialized (
                  array_agg(viewers_b order by a_key, b_key) as viewers_b,
                  array_agg(candidate order by a_key, b_key) as candidates,
                  array_agg(month_shared order by a_key, b_key) as month_shared,
+                 array_agg(week_shared order by a_key, b_key) as week_shared,
                  min(k) as k, min(p) as p
           from kept where kept_held is null
           group by period_kind, period_start) x
-    cross join lateral report.held_pairs(x.kinds, x.starts, x.a_keys, x.b_keys, x.shared, x.viewers_a, x.viewers_b, x.candidates, x.month_shared, x.k, x.p) h
+    cross join lateral report.held_pairs(x.kinds, x.starts, x.a_keys, x.b_keys, x.shared, x.viewers_a, x.viewers_b, x.candidates, x.month_shared, x.week_shared, x.k, x.p) h
 )
 select k.period_kind, k.period_start, k.a_key, k.b_key, k.shared_viewers, k.viewers_a, k.viewers_b, k.candidate, k.inputs,
        k.kept_held is not null as kept,
@@ -2002,7 +2022,7 @@ revoke execute on function report.shown_runs(integer[], integer, boolean[]) from
 revoke execute on function report.days_covered(text, date, date, date) from tally_analyst;
 revoke execute on function report.month_weeks(date, date, date) from tally_analyst;
 revoke execute on function report.pins_repeaters(bigint, bigint, bigint, integer, integer) from tally_analyst;
-revoke execute on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer[], integer, integer) from tally_analyst;
+revoke execute on function report.held_pairs(text[], date[], integer[], integer[], integer[], integer[], integer[], boolean[], integer[], integer[], integer, integer) from tally_analyst;
 revoke execute on function report.missing_pair_values(integer, integer, integer, integer, integer, integer) from tally_analyst;
 
 -- report.title_daily
@@ -2092,7 +2112,7 @@ comment on column report.title_breakdown.all_other is 'True for the one row per 
 comment on column report.title_breakdown.suppressed is 'True when plays, completed_plays and watch_hours are NULL: in every week row (I4b), and in a month row when title_monthly hides the month''s plays.';
 
 -- report.coviewing
-comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when both titles'' periods are shown in title_weekly / title_monthly, shared_viewers, viewers_a and viewers_b are at least k, and the people who watched one title and not the other are 0 or at least k (I2), a week''s pair is 0 or at least k below the pair of a month holding the week that I2 would show (I5p), and no hidden pair of two shown titles, nor couple of them below the floor, would be bounded to fewer than p values (k - 1 at most) through one or two third titles whose pairs with it are shown, counting for a pair I2 hides and a couple only the values a missing pair may take (I2t, report.held_pairs); a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. I2t decides over every pair of a period; each load (and tally migrate up) decides the periods whose counts changed and keeps each decision with a digest of its inputs, and a read decides only the periods whose counts or settings changed since the last load. Source: analytics.fact_coviewing and fact_title_period. Every column is a count shown elsewhere or a function of this row''s counts: nothing here depends on the period''s whole audience, which would hold every hidden title of the period. No counts add up.';
+comment on view report.coviewing is 'Co-viewing: how many people watched both of two titles in the same ISO week or calendar month. Grain: one row per (period, period_start, title_a, title_b) in both orders (A, B) and (B, A), so where title_a = ''X'' lists every partner of X. A pair is shown when both titles'' periods are shown in title_weekly / title_monthly, shared_viewers, viewers_a and viewers_b are at least k, and the people who watched one title and not the other are 0 or at least k (I2), a week''s pair is 0 or at least k below the pair of a month holding the week that I2 would show (I5p), and no hidden pair of two shown titles, nor couple of them below the floor, would be bounded to fewer than p values (k - 1 at most) through one or two third titles whose pairs with it are shown, counting for a pair I2 or I5p hides and a couple only the values a missing pair may take, and for a week''s pair its month''s as a ceiling and for a month''s pair its weeks'' as a floor (I2t, report.held_pairs); a missing pair has fewer shared viewers than the storage floor (etl.coviewing_floor()), or is hidden by those rules. I2t decides over every pair of a period; each load (and tally migrate up) decides the periods whose counts changed and keeps each decision with a digest of its inputs, and a read decides only the periods whose counts or settings changed since the last load. Source: analytics.fact_coviewing and fact_title_period. Every column is a count shown elsewhere or a function of this row''s counts: nothing here depends on the period''s whole audience, which would hold every hidden title of the period. No counts add up.';
 comment on column report.coviewing.period is 'week (ISO, Monday start) or month. Grain column.';
 comment on column report.coviewing.period_start is 'First day of the period. Grain column.';
 comment on column report.coviewing.title_a_id is 'Catalogue id of the first title of the pair. Grain column.';

@@ -1006,6 +1006,8 @@ enum AnalystChecks {
     /// turns on the hidden counts it protects). A pair is narrow when fewer than p are left, p
     /// taken as k - 1 when it is more: a pair that I2 hides keeps only its titles' band values (k - 1,
     /// up to k for titles fewer than k apart) once a lower bound passes k - 1 (docs/analysts.md, I2t).
+    /// A week's pair is at most the shown pair of the month that holds the week, and a month's at
+    /// least the shown pair of each week inside it: both bound a hidden pair too.
     /// `close_nested_pairs` counts the shown pairs of a week inside a month 1 to k - 1 below the
     /// same titles' shown pair of the month (I5p).
     /// `shown` is the shown pairs, in both orders, with report.coviewing's columns period,
@@ -1065,12 +1067,25 @@ enum AnalystChecks {
             join shown_pairs cd on cd.kind = c.kind and cd.start = c.start and cd.a = c.c and cd.b > c.c
             join thirds d on d.kind = c.kind and d.start = c.start and d.a = c.a and d.b = c.b and d.c = cd.b
             group by c.kind, c.start, c.a, c.b
+        ), week_floors as materialized (
+            -- The largest shown pair of a week inside each month: the month's pair is at least it.
+            select date_trunc('month', start)::date as start, a, b, max(shared) as shared
+            from shown_pairs
+            where kind = 'week' and date_trunc('month', start + 6) = date_trunc('month', start)
+            group by 1, a, b
         ), bounds as (
-            select o.kind, o.start, o.a, o.b, o.shared, t.couples, o.va, o.vb,
-                   greatest(o.least_shared, t.least_shared) as least_shared, least(o.most_shared, t.most_shared) as most_shared,
-                   o.least_shared as one_least, o.most_shared as one_most
+            -- A week's pair is at most the shown pair of the month that holds the week, and a
+            -- month's at least its weeks' (greatest and least ignore NULL).
+            select o.kind, o.start, o.a, o.b, o.shared, t.couples, o.va, o.vb, m.shared as m,
+                   greatest(o.least_shared, t.least_shared, f.shared) as least_shared,
+                   least(o.most_shared, t.most_shared, m.shared) as most_shared,
+                   greatest(o.least_shared, f.shared) as one_least, least(o.most_shared, m.shared) as one_most
             from one o
             left join two t using (kind, start, a, b)
+            left join shown_pairs m
+                on o.kind = 'week' and date_trunc('month', o.start + 6) = date_trunc('month', o.start)
+               and m.kind = 'month' and m.start = date_trunc('month', o.start)::date and m.a = o.a and m.b = o.b
+            left join week_floors f on o.kind = 'month' and f.start = o.start and f.a = o.a and f.b = o.b
         ), possible as (
             -- The values left within the bounds that a missing pair may take: all of them for a
             -- pair that I2 and I5p would show (held back by I2t); for a week's pair, I5p's among
@@ -1079,18 +1094,15 @@ enum AnalystChecks {
                    k.p as enough,
                    (select count(*) from generate_series(b.least_shared, b.most_shared) v
                     where i.shows or v < k.k or b.va - v between 1 and k.k - 1 or b.vb - v between 1 and k.k - 1
-                          or m.shared - v between 1 and k.k - 1) as values_left,
+                          or b.m - v between 1 and k.k - 1) as values_left,
                    (select count(*) from generate_series(b.one_least, b.one_most) v
                     where i.shows or v < k.k or b.va - v between 1 and k.k - 1 or b.vb - v between 1 and k.k - 1
-                          or m.shared - v between 1 and k.k - 1) as one_values_left
+                          or b.m - v between 1 and k.k - 1) as one_values_left
             from bounds b
             cross join k
-            left join shown_pairs m
-                on b.kind = 'week' and date_trunc('month', b.start + 6) = date_trunc('month', b.start)
-               and m.kind = 'month' and m.start = date_trunc('month', b.start)::date and m.a = b.a and m.b = b.b
             cross join lateral (select b.shared >= k.k and (b.va = b.shared or b.va - b.shared >= k.k)
                                        and (b.vb = b.shared or b.vb - b.shared >= k.k)
-                                       and not coalesce(m.shared - b.shared between 1 and k.k - 1, false) as shows) i
+                                       and not coalesce(b.m - b.shared between 1 and k.k - 1, false) as shows) i
         )
         select
             count(*) as pairs_with_thirds,
